@@ -9,7 +9,5 @@
 //! ```
 #![forbid(unsafe_code)]
 
-pub mod capture;
 pub mod cli;
 pub mod flow;
-pub mod net;

@@ -1,6 +1,154 @@
-//! Command line.
+//! Command line (clap). Each subcommand's `--help` teaches by example.
+
+use crate::engine::{Engine, EngineConfig};
+use crate::report::{self, FileReport};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+
+const ABOUT: &str = "Tells exactly why a Remote Desktop (RDP) connection failed, from packets.";
+
+const ANALYZE_EXAMPLES: &str = "\
+Examples:
+  rdpdiag analyze client.pcapng                 analyze a Wireshark/pktmon/tcpdump capture
+  rdpdiag analyze capture.pcap.gz               gzip'd captures are read transparently
+  tcpdump -w - port 3389 | rdpdiag analyze -    read from stdin
+  rdpdiag analyze --port 3390 odd-port.pcap     RDP on a non-standard port
+  rdpdiag analyze --format json cap.pcapng      stable JSON for scripts (schema in docs/json.md)
+
+Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 usage or input error.";
+
+#[derive(Parser, Debug)]
+#[command(name = "rdpdiag", version, about = ABOUT, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Analyze capture files and say why each RDP connection attempt failed or succeeded.
+    #[command(after_help = ANALYZE_EXAMPLES)]
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct AnalyzeArgs {
+    /// Capture files (pcap, pcapng, optionally .gz); `-` reads stdin.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Also treat this TCP/UDP port as RDP (repeatable; 3389 is always included).
+    #[arg(long = "port", value_name = "N")]
+    pub ports: Vec<u16>,
+    /// List every finding, not only the root cause.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// Analyze one input into a report.
+pub fn analyze_file(path: &str, cfg: &EngineConfig) -> Result<FileReport, crate::capture::InputError> {
+    let mut engine = Engine::new(cfg.clone());
+    let capture = engine.read_path(path)?;
+    let stats = engine.finish();
+    let mut warnings = std::mem::take(&mut engine.warnings);
+    if engine.warnings_dropped > 0 {
+        warnings.push(crate::capture::Warning {
+            frame: None,
+            message: format!("{} more warnings not shown", engine.warnings_dropped),
+        });
+    }
+    if stats.ip_fragments > 0 {
+        warnings.push(crate::capture::Warning {
+            frame: None,
+            message: format!(
+                "{} IP fragment(s) were counted but not reassembled",
+                stats.ip_fragments
+            ),
+        });
+    }
+    Ok(FileReport {
+        file: path.to_string(),
+        capture,
+        warnings,
+        stats,
+        connections: std::mem::take(&mut engine.sessions.connections),
+        udp_flows: std::mem::take(&mut engine.sessions.udp),
+    })
+}
+
+fn engine_config(ports: &[u16]) -> EngineConfig {
+    let mut cfg = EngineConfig::default();
+    for p in ports {
+        if !cfg.flow.rdp_ports.contains(p) {
+            cfg.flow.rdp_ports.push(*p);
+        }
+        if !cfg.flow.udp_ports.contains(p) {
+            cfg.flow.udp_ports.push(*p);
+        }
+    }
+    cfg
+}
+
+fn run_analyze(a: &AnalyzeArgs) -> i32 {
+    let cfg = engine_config(&a.ports);
+    let mut reports = Vec::new();
+    let mut input_error = false;
+    for f in &a.files {
+        match analyze_file(f, &cfg) {
+            Ok(r) => reports.push(r),
+            Err(e) => {
+                eprintln!("rdpdiag: {e}");
+                input_error = true;
+            }
+        }
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match a.format {
+        Format::Json => {
+            let doc = report::Document::new(&reports);
+            match serde_json::to_string_pretty(&doc) {
+                Ok(s) => {
+                    let _ = writeln!(out, "{s}");
+                }
+                Err(e) => {
+                    eprintln!("rdpdiag: internal error serializing JSON: {e}");
+                    return 2;
+                }
+            }
+        }
+        Format::Text => {
+            for r in &reports {
+                let _ = write!(out, "{}", report::text::render(r, a.verbose));
+            }
+        }
+    }
+    if input_error {
+        2
+    } else {
+        0
+    }
+}
 
 /// Entry point; returns the process exit code.
 pub fn main() -> i32 {
-    0
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match &cli.command {
+        Command::Analyze(a) => run_analyze(a),
+    }
 }

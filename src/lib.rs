@@ -7,7 +7,13 @@
 //! (frames)   (IP/TCP) (reassembly,  (protocol   (grouping,   (findings)  (views)
 //!                      TCP health)   events)     stages)
 //! ```
+//! [`engine`] ties the first four together for every front end.
 #![forbid(unsafe_code)]
 
+pub mod capture;
 pub mod cli;
+pub mod engine;
 pub mod flow;
+pub mod net;
+pub mod report;
+pub mod session;

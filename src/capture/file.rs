@@ -1,0 +1,484 @@
+//! pcap and pcapng files (plain or gzip-compressed) and stdin, through
+//! pcap-parser's streaming reader.
+
+use super::{Frame, FrameSink, LinkType, Ts, Warning};
+use pcap_parser::pcapng::Block;
+use pcap_parser::{PcapBlockOwned, PcapError};
+use std::fmt;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// Reader buffer: large enough for 256 KiB packets plus block overhead.
+const READ_BUFFER: usize = 1 << 20;
+
+/// An input the user must fix: the analysis cannot start (exit code 2).
+#[derive(Debug)]
+pub enum InputError {
+    /// The path cannot be opened.
+    Open { path: PathBuf, source: io::Error },
+    /// The file is not a pcap or pcapng capture; `looks_like` says what it seems to be.
+    NotACapture { path: String, looks_like: String },
+    /// The file is empty.
+    Empty { path: String },
+    /// Reading failed mid-way.
+    Read { path: String, source: io::Error },
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InputError::Open { path, source } => write!(
+                f,
+                "cannot open {}: {source}. Check the path and that you may read it.",
+                path.display()
+            ),
+            InputError::NotACapture { path, looks_like } => write!(
+                f,
+                "{path} is not a pcap or pcapng capture (it looks like {looks_like}). \
+                 Save the capture from Wireshark as pcapng, or convert a pktmon trace with \
+                 `pktmon etl2pcap FILE.etl -o FILE.pcapng`."
+            ),
+            InputError::Empty { path } => write!(f, "{path} is empty: nothing was captured."),
+            InputError::Read { path, source } => write!(f, "error reading {path}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// What reading a whole input produced.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ReadSummary {
+    /// Frames delivered to the sink.
+    pub frames: u64,
+    /// Bytes of captured packet data.
+    pub bytes: u64,
+    /// Format: "pcap", "pcapng", with "+gzip" when compressed.
+    pub format: String,
+    /// True when the file ended in the middle of a block.
+    pub truncated: bool,
+    /// First and last frame timestamps.
+    pub first_ts: Option<Ts>,
+    pub last_ts: Option<Ts>,
+}
+
+/// Open a path (or `-` for stdin), transparently gunzipping, and return a
+/// buffered reader plus whether it was compressed.
+pub fn open_path(path: &str) -> Result<(Box<dyn BufRead + Send>, bool), InputError> {
+    let raw: Box<dyn Read + Send> = if path == "-" {
+        Box::new(io::stdin())
+    } else {
+        let p = Path::new(path);
+        match std::fs::File::open(p) {
+            Ok(f) => {
+                if f.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+                    return Err(InputError::Open {
+                        path: p.to_path_buf(),
+                        source: io::Error::other("it is a directory"),
+                    });
+                }
+                Box::new(f)
+            }
+            Err(source) => {
+                return Err(InputError::Open {
+                    path: p.to_path_buf(),
+                    source,
+                })
+            }
+        }
+    };
+    let mut buf = BufReader::with_capacity(256 * 1024, raw);
+    let head = buf.fill_buf().map_err(|source| InputError::Read {
+        path: path.to_string(),
+        source,
+    })?;
+    if head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+        let gz = flate2::bufread::MultiGzDecoder::new(buf);
+        Ok((Box::new(BufReader::with_capacity(256 * 1024, gz)), true))
+    } else {
+        Ok((Box::new(buf), false))
+    }
+}
+
+/// Describe what a non-capture file looks like from its first bytes.
+fn sniff(head: &[u8]) -> String {
+    if head.starts_with(b"PK\x03\x04") {
+        return "a ZIP archive (unzip it first)".into();
+    }
+    if head.starts_with(b"\x89PNG") || head.starts_with(b"\xff\xd8\xff") {
+        return "an image".into();
+    }
+    if head.starts_with(b"%PDF") {
+        return "a PDF document".into();
+    }
+    if head.starts_with(b"\xd4\xc3\xb2\xa1") || head.starts_with(b"\xa1\xb2\xc3\xd4") {
+        return "a pcap file whose header is damaged".into();
+    }
+    if head.starts_with(b"\x0a\x0d\x0d\x0a") {
+        return "a pcapng file whose first block is damaged".into();
+    }
+    if head.starts_with(b"\x42\x5a\x68") {
+        return "a bzip2 archive (decompress it first)".into();
+    }
+    if head.starts_with(b"\xfd7zXZ") {
+        return "an xz archive (decompress it first)".into();
+    }
+    let text = head
+        .iter()
+        .take(512)
+        .all(|&b| b == b'\n' || b == b'\r' || b == b'\t' || (0x20..0x7f).contains(&b));
+    if text && !head.is_empty() {
+        let s = String::from_utf8_lossy(&head[..head.len().min(512)]);
+        let l = s.to_ascii_lowercase();
+        if l.contains("<html") || l.contains("<!doctype") {
+            return "an HTML page".into();
+        }
+        if l.contains("client_random") || l.contains("traffic_secret") {
+            return "a TLS key log (pass it with --keylog, next to the capture)".into();
+        }
+        return "a text file".into();
+    }
+    "binary data of an unknown format (a pktmon .etl trace must first be converted with `pktmon etl2pcap`)".into()
+}
+
+/// Per-interface facts from a pcapng Interface Description Block.
+#[derive(Debug, Clone, Copy)]
+struct Iface {
+    link: LinkType,
+    /// Units per second.
+    resolution: u64,
+    offset_secs: i64,
+}
+
+fn ts_from_units(high: u32, low: u32, iface: &Iface) -> Ts {
+    let units = ((high as u64) << 32) | low as u64;
+    let res = iface.resolution.max(1);
+    let secs = (units / res) as i64;
+    let frac = units % res;
+    // frac * 1e9 / res without overflow for res up to 2^63.
+    let nanos = ((frac as u128 * 1_000_000_000u128) / res as u128) as i64;
+    Ts::from_parts(secs.saturating_add(iface.offset_secs), nanos)
+}
+
+/// Read a whole capture from `input` (already gunzipped), pushing frames into `sink`.
+///
+/// A damaged or truncated file yields a warning naming the last good frame and
+/// keeps everything read before it; only a file that is not a capture at all
+/// is an error.
+pub fn read_capture(
+    mut input: Box<dyn BufRead + Send>,
+    name: &str,
+    gzipped: bool,
+    sink: &mut dyn FrameSink,
+) -> Result<ReadSummary, InputError> {
+    let head = input.fill_buf().map_err(|source| InputError::Read {
+        path: name.to_string(),
+        source,
+    })?;
+    if head.is_empty() {
+        return Err(InputError::Empty {
+            path: name.to_string(),
+        });
+    }
+    let looks_like = sniff(head);
+    let mut reader = match pcap_parser::create_reader(READ_BUFFER, input) {
+        Ok(r) => r,
+        Err(PcapError::Eof) => {
+            return Err(InputError::Empty {
+                path: name.to_string(),
+            })
+        }
+        Err(_) => {
+            return Err(InputError::NotACapture {
+                path: name.to_string(),
+                looks_like,
+            })
+        }
+    };
+    let mut summary = ReadSummary::default();
+    let mut format = "pcap";
+    // pcap: one link type and resolution for the file.
+    let mut legacy_link = LinkType::ETHERNET;
+    let mut legacy_nanos = false;
+    let mut legacy_zone: i64 = 0;
+    // pcapng: interfaces of the current section.
+    let mut ifaces: Vec<Iface> = Vec::new();
+    let mut warned_unknown_link: Vec<(u32, u32)> = Vec::new();
+
+    loop {
+        if sink.stop() {
+            break;
+        }
+        match reader.next() {
+            Ok((offset, block)) => {
+                match block {
+                    PcapBlockOwned::LegacyHeader(h) => {
+                        legacy_link = LinkType(h.network.0 as u32);
+                        legacy_nanos = h.is_nanosecond_precision();
+                        legacy_zone = h.thiszone as i64;
+                    }
+                    PcapBlockOwned::Legacy(b) => {
+                        summary.frames += 1;
+                        let number = summary.frames;
+                        let nanos = if legacy_nanos {
+                            b.ts_usec as i64
+                        } else {
+                            b.ts_usec as i64 * 1000
+                        };
+                        let ts = Ts::from_parts(b.ts_sec as i64 + legacy_zone, nanos);
+                        let data = &b.data[..(b.caplen as usize).min(b.data.len())];
+                        deliver(
+                            sink,
+                            &mut summary,
+                            Frame {
+                                number,
+                                ts,
+                                link: legacy_link,
+                                interface: 0,
+                                data,
+                                orig_len: b.origlen,
+                            },
+                            &mut warned_unknown_link,
+                        );
+                    }
+                    PcapBlockOwned::NG(block) => {
+                        format = "pcapng";
+                        match block {
+                            Block::SectionHeader(shb) => {
+                                ifaces.clear();
+                                for opt in &shb.options {
+                                    if opt.code == pcap_parser::pcapng::OptionCode::Comment {
+                                        if let Ok(s) = opt.as_str() {
+                                            sink.comment(None, s);
+                                        }
+                                    }
+                                }
+                            }
+                            Block::InterfaceDescription(idb) => {
+                                let resolution = idb.ts_resolution().unwrap_or(1_000_000);
+                                ifaces.push(Iface {
+                                    link: LinkType(idb.linktype.0 as u32),
+                                    resolution,
+                                    offset_secs: idb.ts_offset(),
+                                });
+                            }
+                            Block::EnhancedPacket(epb) => {
+                                summary.frames += 1;
+                                let iface = ifaces.get(epb.if_id as usize).copied();
+                                let Some(iface) = iface else {
+                                    sink.warning(Warning {
+                                        frame: Some(summary.frames),
+                                        message: format!(
+                                            "packet names interface {} which the file never described; skipped",
+                                            epb.if_id
+                                        ),
+                                    });
+                                    reader.consume(offset);
+                                    continue;
+                                };
+                                let number = summary.frames;
+                                let ts = ts_from_units(epb.ts_high, epb.ts_low, &iface);
+                                let data = &epb.data[..(epb.caplen as usize).min(epb.data.len())];
+                                for opt in &epb.options {
+                                    if opt.code == pcap_parser::pcapng::OptionCode::Comment {
+                                        if let Ok(s) = opt.as_str() {
+                                            sink.comment(Some(summary.frames), s);
+                                        }
+                                    }
+                                }
+                                deliver(
+                                    sink,
+                                    &mut summary,
+                                    Frame {
+                                        number,
+                                        ts,
+                                        link: iface.link,
+                                        interface: epb.if_id,
+                                        data,
+                                        orig_len: epb.origlen,
+                                    },
+                                    &mut warned_unknown_link,
+                                );
+                            }
+                            Block::SimplePacket(spb) => {
+                                summary.frames += 1;
+                                // SPBs carry no timestamp; they belong to interface 0.
+                                let iface = ifaces.first().copied().unwrap_or(Iface {
+                                    link: LinkType::ETHERNET,
+                                    resolution: 1_000_000,
+                                    offset_secs: 0,
+                                });
+                                let data = &spb.data[..(spb.origlen as usize).min(spb.data.len())];
+                                let number = summary.frames;
+                                let ts = summary.last_ts.unwrap_or_default();
+                                deliver(
+                                    sink,
+                                    &mut summary,
+                                    Frame {
+                                        number,
+                                        ts,
+                                        link: iface.link,
+                                        interface: 0,
+                                        data,
+                                        orig_len: spb.origlen,
+                                    },
+                                    &mut warned_unknown_link,
+                                );
+                            }
+                            Block::DecryptionSecrets(dsb) => {
+                                if dsb.secrets_type.0 == 0x544c_534b {
+                                    sink.tls_secrets(dsb.data);
+                                } else {
+                                    sink.warning(Warning {
+                                        frame: None,
+                                        message: format!(
+                                            "Decryption Secrets Block of type {:#x} is not a TLS key log; ignored",
+                                            dsb.secrets_type.0
+                                        ),
+                                    });
+                                }
+                            }
+                            Block::Unknown(u) if u.block_type == 2 => {
+                                // Obsolete Packet Block (pcapng draft type 2).
+                                summary.frames += 1;
+                                if let Some(f) = parse_opb(u.data, &ifaces, summary.frames) {
+                                    deliver(sink, &mut summary, f, &mut warned_unknown_link);
+                                } else {
+                                    sink.warning(Warning {
+                                        frame: Some(summary.frames),
+                                        message: "malformed obsolete packet block; skipped".into(),
+                                    });
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                reader.consume(offset);
+            }
+            Err(PcapError::Eof) => break,
+            Err(PcapError::Incomplete(_)) => {
+                if reader.reader_exhausted() {
+                    if !reader.data().is_empty() {
+                        summary.truncated = true;
+                        sink.warning(Warning {
+                            frame: Some(summary.frames),
+                            message: format!(
+                                "the file is truncated after frame {} (it ends in the middle of a packet); everything before it was analyzed",
+                                summary.frames
+                            ),
+                        });
+                    }
+                    break;
+                }
+                if let Err(e) = reader.refill() {
+                    summary.truncated = true;
+                    sink.warning(Warning {
+                        frame: Some(summary.frames),
+                        message: format!("read error after frame {}: {e:?}", summary.frames),
+                    });
+                    break;
+                }
+            }
+            Err(PcapError::UnexpectedEof) => {
+                summary.truncated = true;
+                sink.warning(Warning {
+                    frame: Some(summary.frames),
+                    message: format!(
+                        "the file is truncated after frame {}; everything before it was analyzed",
+                        summary.frames
+                    ),
+                });
+                break;
+            }
+            Err(PcapError::BufferTooSmall) => {
+                sink.warning(Warning {
+                    frame: Some(summary.frames + 1),
+                    message: format!(
+                        "a block after frame {} is larger than {} bytes; the rest of the file was not read",
+                        summary.frames, READ_BUFFER
+                    ),
+                });
+                break;
+            }
+            Err(e) => {
+                summary.truncated = true;
+                sink.warning(Warning {
+                    frame: Some(summary.frames),
+                    message: format!(
+                        "the file is damaged after frame {} ({}); everything before it was analyzed",
+                        summary.frames,
+                        describe_pcap_error(&e)
+                    ),
+                });
+                break;
+            }
+        }
+    }
+    summary.format = if gzipped {
+        format!("{format}+gzip")
+    } else {
+        format.to_string()
+    };
+    Ok(summary)
+}
+
+fn describe_pcap_error(e: &PcapError<&[u8]>) -> String {
+    match e {
+        PcapError::HeaderNotRecognized => "header not recognized".into(),
+        PcapError::ReadError => "read error".into(),
+        PcapError::NomError(_, k) | PcapError::OwnedNomError(_, k) => {
+            format!("malformed block ({k:?})")
+        }
+        other => format!("{other:?}").chars().take(80).collect(),
+    }
+}
+
+fn parse_opb<'a>(body: &'a [u8], ifaces: &[Iface], number: u64) -> Option<Frame<'a>> {
+    // interface_id u16, drops u16, ts_high u32, ts_low u32, caplen u32, len u32, data
+    let u16le = |o: usize| -> Option<u16> { Some(u16::from_le_bytes(body.get(o..o + 2)?.try_into().ok()?)) };
+    let u32le = |o: usize| -> Option<u32> { Some(u32::from_le_bytes(body.get(o..o + 4)?.try_into().ok()?)) };
+    let if_id = u16le(0)? as u32;
+    let iface = *ifaces.get(if_id as usize)?;
+    let ts = ts_from_units(u32le(4)?, u32le(8)?, &iface);
+    let caplen = u32le(12)? as usize;
+    let orig_len = u32le(16)?;
+    let data = body.get(20..20usize.checked_add(caplen)?)?;
+    Some(Frame {
+        number,
+        ts,
+        link: iface.link,
+        interface: if_id,
+        data,
+        orig_len,
+    })
+}
+
+fn deliver(
+    sink: &mut dyn FrameSink,
+    summary: &mut ReadSummary,
+    frame: Frame<'_>,
+    warned: &mut Vec<(u32, u32)>,
+) {
+    summary.bytes += frame.data.len() as u64;
+    if summary.first_ts.is_none() {
+        summary.first_ts = Some(frame.ts);
+    }
+    summary.last_ts = Some(frame.ts);
+    if !crate::net::link_supported(frame.link) {
+        let key = (frame.interface, frame.link.0);
+        if !warned.contains(&key) && warned.len() < 64 {
+            warned.push(key);
+            sink.warning(Warning {
+                frame: Some(frame.number),
+                message: format!(
+                    "interface {} uses {}, which rdpdiag cannot decode; its packets are skipped (other interfaces are still analyzed)",
+                    frame.interface,
+                    frame.link.name()
+                ),
+            });
+        }
+        return;
+    }
+    sink.frame(&frame);
+}

@@ -3,6 +3,12 @@
 //! frames; finished connections become [`ConnectionRecord`]s, the facts the
 //! attempt grouping and the rules work on.
 
+pub mod conn;
+pub mod facts;
+pub mod stream;
+
+pub use conn::{Session, SessionFacts};
+
 use crate::flow::{Delivery, Dir, FlowSink, FrameRef, TcpConn, TcpHealth, UdpFlow, UdpKind};
 use crate::flow::{Handshake, RdpReason, RoleSource};
 use serde::Serialize;
@@ -28,10 +34,12 @@ pub struct ConnectionRecord {
     pub packets: [u64; 2],
     pub bytes: [u64; 2],
     pub tcp: TcpHealth,
+    #[serde(flatten)]
+    pub facts: SessionFacts,
 }
 
 impl ConnectionRecord {
-    fn from_conn(c: &TcpConn) -> Self {
+    fn from_conn(c: &TcpConn, facts: SessionFacts) -> Self {
         ConnectionRecord {
             id: c.id,
             transport: "tcp",
@@ -45,6 +53,7 @@ impl ConnectionRecord {
             packets: [c.health.client.packets, c.health.server.packets],
             bytes: [c.health.client.payload_bytes, c.health.server.payload_bytes],
             tcp: c.health.clone(),
+            facts,
         }
     }
 
@@ -81,14 +90,6 @@ pub struct UdpRecord {
     pub bytes: [u64; 2],
 }
 
-/// Protocol state of one live connection.
-#[derive(Debug, Default)]
-struct Session {}
-
-impl Session {
-    fn data(&mut self, _dir: Dir, _d: Delivery<'_>) {}
-}
-
 /// Receives the flow engine's output and keeps the session states.
 #[derive(Debug, Default)]
 pub struct SessionStore {
@@ -123,13 +124,18 @@ impl SessionStore {
 
 impl FlowSink for SessionStore {
     fn tcp_data(&mut self, conn: &TcpConn, dir: Dir, delivery: Delivery<'_>) {
-        self.live.entry(conn.id).or_default().data(dir, delivery);
+        let s = self.live.entry(conn.id).or_default();
+        match delivery {
+            Delivery::Data { offset, data, frame } => s.data(dir, offset, data, frame),
+            Delivery::Gap { offset, len, frame } => s.gap(dir, offset, len, frame),
+        }
     }
 
     fn tcp_closed(&mut self, conn: TcpConn) {
-        let _session = self.live.remove(&conn.id);
+        let session = self.live.remove(&conn.id).unwrap_or_default();
         if conn.rdp.is_some() {
-            self.connections.push(ConnectionRecord::from_conn(&conn));
+            self.connections
+                .push(ConnectionRecord::from_conn(&conn, session.facts));
         }
     }
 

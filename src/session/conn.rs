@@ -260,7 +260,7 @@ impl Session {
                 self.facts.rdp.slow_path_pdus[dir.idx()] += 1;
                 self.on_mcs(dir, dt.user_data, frame, decrypted);
             }
-            Ok((_, x224::Tpdu::Disconnect(_))) => {
+            Ok((_, x224::Tpdu::DisconnectRequest(_))) => {
                 f.rdp.x224_disconnect = Some((frame, dir));
                 ladder(f, frame, dir, "X.224 Disconnect Request");
             }
@@ -268,7 +268,6 @@ impl Session {
                 ladder(f, frame, dir, "X.224 Error TPDU");
                 self.note_malformed(frame, dir, "peer sent an X.224 Error TPDU".into());
             }
-            Ok(_) => {}
             Err(e) => self.note_malformed(frame, dir, e.to_string()),
         }
     }

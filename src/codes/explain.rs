@@ -574,12 +574,19 @@ fn explain_single(code: &str) -> Explanation {
                 .to_string(),
         );
     } else if let Some(n) = parse_number(code) {
-        notes.push(format!(
-            "Read \"{code}\" as {} {} = {}.",
-            radix_word(n.radix),
-            hex(n.value),
-            n.value
-        ));
+        notes.push(match n.radix {
+            Radix::Decimal => format!(
+                "Read \"{code}\" as decimal: {} = {}.",
+                n.value,
+                hex(n.value)
+            ),
+            r => format!(
+                "Read \"{code}\" as {}: {} = {}.",
+                radix_word(r),
+                hex(n.value),
+                n.value
+            ),
+        });
         matches = lookup_number(n.value)
             .into_iter()
             .map(|(t, e, c)| make_match(Role::Candidate, t, e, c))

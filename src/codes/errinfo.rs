@@ -79,7 +79,7 @@ pub static ERRINFO: &[CodeInfo] = &[
     // Connection broker.
     CodeInfo::fail(0x400, "ERRINFO_CB_DESTINATION_NOT_FOUND", "The connection broker could not find a destination for the user.", &["No session host or VM available in the collection / pool for the user"], BROKER_FIX),
     CodeInfo::fail(0x402, "ERRINFO_CB_LOADING_DESTINATION", "The broker's destination is still loading (e.g. a VM being prepared).", &["Target VM/session host not ready yet"], BROKER_FIX),
-    CodeInfo::fail(0x404, "ERRINFO_CB_REDIRECTING_TO_DESTINATION", "Redirecting to the destination failed.", &["Session host unreachable from the client after redirection (firewall, DNS of the host name)"], BROKER_FIX),
+    CodeInfo::fail(0x404, "ERRINFO_CB_REDIRECTING_TO_DESTINATION", "The broker is redirecting the connection to its target endpoint. Reported as a disconnect reason, the redirection did not complete [inference].", &["Session host unreachable from the client after redirection (firewall, DNS of the host name)"], BROKER_FIX),
     CodeInfo::fail(0x405, "ERRINFO_CB_SESSION_ONLINE_VM_WAKE", "The broker failed to wake the target VM.", &["VM could not be resumed from saved state"], VM_FIX),
     CodeInfo::fail(0x406, "ERRINFO_CB_SESSION_ONLINE_VM_BOOT", "The broker failed to boot the target VM.", &["VM failed to start (Hyper-V resources, configuration)"], VM_FIX),
     CodeInfo::fail(0x407, "ERRINFO_CB_SESSION_ONLINE_VM_NO_DNS", "The target VM has no DNS name or address the broker can use.", &["VM not registered in DNS / no network"], VM_FIX),

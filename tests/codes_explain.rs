@@ -46,3 +46,13 @@ fn mappings_are_public() {
     let x = explain("0xC0000234", None);
     assert_eq!(x.matches.first().map(|m| m.role), Some(Role::Candidate));
 }
+
+#[test]
+fn table_sizes() {
+    for t in Table::ALL {
+        if std::env::var_os("RDPDIAG_PRINT").is_some() {
+            println!("{:?}: {}", t, t.entries().len());
+        }
+        assert!(t == Table::FreerdpErrInfo || !t.entries().is_empty());
+    }
+}

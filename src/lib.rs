@@ -7,11 +7,14 @@
 //! (frames)   (IP/TCP) (reassembly,  (protocol   (grouping,   (findings)  (views)
 //!                      TCP health)   events)     stages)
 //! ```
-//! [`engine`] ties the first four together for every front end.
+//! [`engine`] ties the first four together for every front end; [`codes`]
+//! holds the code tables (mstsc, ERRINFO, NTSTATUS, …) that `explain` and the
+//! rules share.
 #![forbid(unsafe_code)]
 
 pub mod capture;
 pub mod cli;
+pub mod codes;
 pub mod engine;
 pub mod flow;
 pub mod net;

@@ -48,14 +48,20 @@ pub struct AnalyzeArgs {
     /// Also treat this TCP/UDP port as RDP (repeatable; 3389 is always included).
     #[arg(long = "port", value_name = "N")]
     pub ports: Vec<u16>,
-    /// List every finding, not only the root cause.
+    /// List every finding and the packet ladder, not only the root cause.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Exit with 1 when a finding at or above this severity exists.
+    #[arg(long, value_name = "SEVERITY", default_value = "error", value_parser = ["info", "warning", "error"])]
+    pub fail_on: String,
+    /// Colour: auto (when stdout is a terminal), always or never.
+    #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub color: String,
 }
 
 /// Analyze one input into a report.
-pub fn analyze_file(path: &str, cfg: &EngineConfig) -> Result<FileReport, crate::capture::InputError> {
-    let mut engine = Engine::new(cfg.clone());
+pub fn analyze_file(path: &str, cfg: &AnalysisConfig) -> Result<FileReport, crate::capture::InputError> {
+    let mut engine = Engine::new(cfg.engine.clone());
     let capture = engine.read_path(path)?;
     let stats = engine.finish();
     let mut warnings = std::mem::take(&mut engine.warnings);
@@ -74,31 +80,43 @@ pub fn analyze_file(path: &str, cfg: &EngineConfig) -> Result<FileReport, crate:
             ),
         });
     }
+    let connections = std::mem::take(&mut engine.sessions.connections);
+    let udp_flows = std::mem::take(&mut engine.sessions.udp);
+    let attempts = crate::attempt::diagnose(&connections, &udp_flows, &cfg.diag);
     Ok(FileReport {
         file: path.to_string(),
         capture,
         warnings,
+        attempts,
         stats,
-        connections: std::mem::take(&mut engine.sessions.connections),
-        udp_flows: std::mem::take(&mut engine.sessions.udp),
+        connections,
+        udp_flows,
     })
 }
 
-fn engine_config(ports: &[u16]) -> EngineConfig {
-    let mut cfg = EngineConfig::default();
+/// Everything one analysis needs.
+#[derive(Debug, Clone, Default)]
+pub struct AnalysisConfig {
+    pub engine: EngineConfig,
+    pub diag: crate::attempt::DiagConfig,
+}
+
+/// The configuration for extra RDP ports.
+pub fn analysis_config(ports: &[u16]) -> AnalysisConfig {
+    let mut cfg = AnalysisConfig::default();
     for p in ports {
-        if !cfg.flow.rdp_ports.contains(p) {
-            cfg.flow.rdp_ports.push(*p);
+        if !cfg.engine.flow.rdp_ports.contains(p) {
+            cfg.engine.flow.rdp_ports.push(*p);
         }
-        if !cfg.flow.udp_ports.contains(p) {
-            cfg.flow.udp_ports.push(*p);
+        if !cfg.engine.flow.udp_ports.contains(p) {
+            cfg.engine.flow.udp_ports.push(*p);
         }
     }
     cfg
 }
 
 fn run_analyze(a: &AnalyzeArgs) -> i32 {
-    let cfg = engine_config(&a.ports);
+    let cfg = analysis_config(&a.ports);
     let mut reports = Vec::new();
     let mut input_error = false;
     for f in &a.files {
@@ -111,6 +129,11 @@ fn run_analyze(a: &AnalyzeArgs) -> i32 {
         }
     }
     let stdout = std::io::stdout();
+    let color = match a.color.as_str() {
+        "always" => true,
+        "never" => false,
+        _ => std::io::IsTerminal::is_terminal(&stdout) && std::env::var_os("NO_COLOR").is_none(),
+    };
     let mut out = stdout.lock();
     match a.format {
         Format::Json => {
@@ -127,15 +150,19 @@ fn run_analyze(a: &AnalyzeArgs) -> i32 {
         }
         Format::Text => {
             for r in &reports {
-                let _ = write!(out, "{}", report::text::render(r, a.verbose));
+                let _ = write!(out, "{}", report::text::render(r, a.verbose, color));
             }
         }
     }
     if input_error {
-        2
-    } else {
-        0
+        return 2;
     }
+    let threshold = crate::rules::Severity::from_name(&a.fail_on).unwrap_or(crate::rules::Severity::Error);
+    let failing = reports.iter().flat_map(|r| r.attempts.iter()).any(|at| {
+        at.findings.iter().any(|f| f.severity >= threshold)
+            || (threshold == crate::rules::Severity::Error && at.outcome == crate::attempt::Outcome::Failure)
+    });
+    i32::from(failing)
 }
 
 /// Entry point; returns the process exit code.

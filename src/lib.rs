@@ -12,6 +12,7 @@
 //! rules share.
 #![forbid(unsafe_code)]
 
+pub mod attempt;
 pub mod capture;
 pub mod cli;
 pub mod codes;
@@ -19,4 +20,5 @@ pub mod engine;
 pub mod flow;
 pub mod net;
 pub mod report;
+pub mod rules;
 pub mod session;

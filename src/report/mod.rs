@@ -3,6 +3,7 @@
 
 pub mod text;
 
+use crate::attempt::Attempt;
 use crate::capture::{ReadSummary, Warning};
 use crate::flow::FlowStats;
 use crate::session::{ConnectionRecord, UdpRecord};
@@ -17,6 +18,8 @@ pub struct FileReport {
     pub file: String,
     pub capture: ReadSummary,
     pub warnings: Vec<Warning>,
+    /// One verdict per RDP connection attempt.
+    pub attempts: Vec<Attempt>,
     pub stats: FlowStats,
     pub connections: Vec<ConnectionRecord>,
     pub udp_flows: Vec<UdpRecord>,

@@ -1,27 +1,57 @@
-//! The terminal report.
+//! The terminal report: one block per attempt — verdict, stage ladder, root
+//! cause with evidence frames, the fix in numbered steps.
 
 use super::FileReport;
+use crate::attempt::{Attempt, Outcome};
+use crate::rules::{Finding, Severity};
 use std::fmt::Write;
 
+struct Paint(bool);
+
+impl Paint {
+    fn c(&self, code: &str, s: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn red(&self, s: &str) -> String {
+        self.c("1;31", s)
+    }
+    fn green(&self, s: &str) -> String {
+        self.c("1;32", s)
+    }
+    fn yellow(&self, s: &str) -> String {
+        self.c("1;33", s)
+    }
+    fn bold(&self, s: &str) -> String {
+        self.c("1", s)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.c("2", s)
+    }
+}
+
 /// Render one file's report as text.
-pub fn render(r: &FileReport, _verbose: bool) -> String {
+pub fn render(r: &FileReport, verbose: bool, color: bool) -> String {
+    let p = Paint(color);
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "{}: {} frames, {} ({}){}",
-        r.file,
+        "{} — {} frames, {}{}",
+        p.bold(&r.file),
         r.capture.frames,
         r.capture.format,
         match (r.capture.first_ts, r.capture.last_ts) {
-            (Some(a), Some(b)) => format!("{} .. {}", a, b),
-            _ => "no timestamps".into(),
+            (Some(a), Some(b)) => format!(", {} .. {}", a, b),
+            _ => String::new(),
         },
-        if r.capture.truncated { ", TRUNCATED" } else { "" }
     );
     for w in &r.warnings {
-        let _ = writeln!(o, "  warning: {w}");
+        let _ = writeln!(o, "  {} {w}", p.yellow("warning:"));
     }
-    if r.connections.is_empty() && r.udp_flows.iter().all(|u| u.kind != crate::flow::UdpKind::RdpUdp) {
+    if r.attempts.is_empty() {
         let ports: Vec<String> = r
             .stats
             .other_tcp_ports
@@ -43,10 +73,125 @@ pub fn render(r: &FileReport, _verbose: bool) -> String {
         );
         return o;
     }
+    for a in &r.attempts {
+        render_attempt(&mut o, &p, r, a, verbose);
+    }
+    if verbose {
+        render_connections(&mut o, r);
+    }
+    o
+}
+
+fn render_attempt(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt, verbose: bool) {
+    let _ = writeln!(o);
+    let verdict = match a.outcome {
+        Outcome::Success => p.green("SUCCESS"),
+        Outcome::Failure => p.red(&format!(
+            "FAILED at {}",
+            a.failed_stage.map_or("?", |s| s.name())
+        )),
+        Outcome::Incomplete => p.yellow("INCOMPLETE (the capture ends before a verdict)"),
+    };
     let _ = writeln!(
         o,
-        "  {:<4} {:<22} {:<22} {:>8} {:>9} {:>9} {:<20} {:<20} {}",
-        "conn", "client", "server", "dur(s)", "pkts c/s", "bytes c/s", "handshake", "end", "notes"
+        "Attempt {}: {} → {}   {}   ({} connection(s), {:.2} s, from frame {})",
+        a.id,
+        a.client,
+        a.server,
+        verdict,
+        a.connection_ids.len() + a.udp_flow_ids.len(),
+        a.duration_s,
+        a.start.number
+    );
+    if !a.stages.is_empty() {
+        let ladder: Vec<String> = a
+            .stages
+            .iter()
+            .map(|m| {
+                let mark = if m.ok { p.green("✓") } else { p.red("✗") };
+                format!("{} {}", mark, m.stage.name())
+            })
+            .collect();
+        let _ = writeln!(o, "  stages: {}", ladder.join("  "));
+    }
+    if let Some(rc) = &a.root_cause {
+        let _ = writeln!(o, "  {} {}", p.bold("cause:"), rc.title);
+        if !rc.explanation.is_empty() {
+            let _ = writeln!(o, "  {}", p.dim(&wrap(&rc.explanation, 100, "  ")));
+        }
+        let _ = writeln!(
+            o,
+            "  {} {}{}",
+            p.bold("evidence:"),
+            rc.evidence
+                .iter()
+                .map(|e| format!("frame {} ({})", e.frame, e.detail))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if rc.inferred {
+                "  [inferred from the encrypted traffic's shape]"
+            } else {
+                ""
+            }
+        );
+        if !rc.mstsc_codes.is_empty() {
+            let _ = writeln!(o, "  {} {}", p.bold("mstsc shows:"), rc.mstsc_codes.join(", "));
+        }
+        if !rc.remediation.is_empty() {
+            let _ = writeln!(o, "  {}", p.bold("fix:"));
+            for (i, step) in rc.remediation.iter().enumerate() {
+                let _ = writeln!(o, "    {}. {}", i + 1, wrap(step, 96, "       "));
+            }
+        }
+    }
+    let others: Vec<&Finding> = a
+        .findings
+        .iter()
+        .filter(|f| a.root_cause.as_ref().is_none_or(|rc| rc.id != f.id || rc.connection != f.connection))
+        .filter(|f| verbose || f.severity >= Severity::Warning)
+        .collect();
+    for f in others {
+        let sev = match f.severity {
+            Severity::Error => p.red("error"),
+            Severity::Warning => p.yellow("warning"),
+            Severity::Info => p.dim("info"),
+        };
+        let frames: Vec<String> = f.evidence.iter().take(4).map(|e| e.frame.to_string()).collect();
+        let _ = writeln!(
+            o,
+            "  {sev} [{}] {}{}",
+            f.id,
+            f.title,
+            if frames.is_empty() {
+                String::new()
+            } else {
+                format!(" (frames {})", frames.join(", "))
+            }
+        );
+    }
+    if verbose {
+        for cid in &a.connection_ids {
+            if let Some(c) = r.connections.iter().find(|c| c.id == *cid) {
+                let _ = writeln!(o, "  connection {} {} → {}:", c.id, c.client, c.server);
+                for l in &c.facts.ladder {
+                    let arrow = match l.dir {
+                        crate::flow::Dir::ClientToServer => "→",
+                        crate::flow::Dir::ServerToClient => "←",
+                    };
+                    let _ = writeln!(o, "    {:>6}  {arrow} {}", l.frame.number, l.label);
+                }
+                let _ = writeln!(o, "    {:>6}    TCP: handshake {}, {}", c.last.number, c.handshake_text(), c.end_text());
+            }
+        }
+    }
+}
+
+fn render_connections(o: &mut String, r: &FileReport) {
+    let _ = writeln!(o);
+    let _ = writeln!(
+        o,
+        "  {:<4} {:<22} {:<22} {:>8} {:>9} {:>11} {:<20} {:<20} notes",
+        "conn", "client", "server", "dur(s)", "pkts c/s", "bytes c/s", "handshake", "end"
     );
     for c in &r.connections {
         let mut notes = Vec::new();
@@ -66,7 +211,7 @@ pub fn render(r: &FileReport, _verbose: bool) -> String {
         }
         let _ = writeln!(
             o,
-            "  {:<4} {:<22} {:<22} {:>8.3} {:>9} {:>9} {:<20} {:<20} {}",
+            "  {:<4} {:<22} {:<22} {:>8.3} {:>9} {:>11} {:<20} {:<20} {}",
             c.id,
             c.client.to_string(),
             c.server.to_string(),
@@ -78,18 +223,22 @@ pub fn render(r: &FileReport, _verbose: bool) -> String {
             notes.join(", ")
         );
     }
-    for u in r.udp_flows.iter().filter(|u| u.kind == crate::flow::UdpKind::RdpUdp) {
-        let _ = writeln!(
-            o,
-            "  {:<4} {:<22} {:<22} {:>8.3} {:>9} {:>9} {:<20}",
-            u.id,
-            u.client.to_string(),
-            u.server.to_string(),
-            u.last.ts.since(u.first.ts),
-            format!("{}/{}", u.packets[0], u.packets[1]),
-            format!("{}/{}", u.bytes[0], u.bytes[1]),
-            "udp"
-        );
+}
+
+fn wrap(s: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for w in s.split_whitespace() {
+        if line > 0 && line + w.len() + 1 > width {
+            out.push('\n');
+            out.push_str(indent);
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(w);
+        line += w.len();
     }
-    o
+    out
 }

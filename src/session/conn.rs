@@ -34,6 +34,7 @@ pub struct Session {
     tls13: bool,
     /// Decrypted inner streams (issue: decryption).
     pub(crate) inner: [StreamBuf; 2],
+    preamble_skipped: [usize; 2],
 }
 
 fn ladder(f: &mut SessionFacts, frame: FrameRef, dir: Dir, label: impl Into<String>) {
@@ -91,6 +92,8 @@ pub(crate) fn cert_info(der: &[u8], frame: FrameRef, index: usize, source: &'sta
 
 impl Session {
     fn note_malformed(&mut self, frame: FrameRef, dir: Dir, what: String) {
+        // The PDU boundary can no longer be trusted in this direction.
+        self.wire[dir.idx()].desync = true;
         if self.facts.protocol_error.is_none() {
             self.facts.protocol_error = Some((frame, dir, what.clone()));
             ladder(&mut self.facts, frame, dir, format!("malformed: {what}"));
@@ -122,8 +125,47 @@ impl Session {
         self.wire[d].gap(offset, len);
     }
 
+    /// Before the X.224 exchange, skip bytes that are not RDP (a SOCKS or
+    /// proxy preamble) up to the first TPKT or TLS record.
+    fn skip_preamble(&mut self, dir: Dir) -> bool {
+        let d = dir.idx();
+        let started = match dir {
+            Dir::ClientToServer => self.facts.negotiation.request_frame.is_some(),
+            Dir::ServerToClient => self.facts.negotiation.confirm_frame.is_some(),
+        };
+        if started || self.tls_mode[d] || self.preamble_skipped[d] > 4096 {
+            return true;
+        }
+        let buf = self.wire[d].data();
+        let looks_start = |w: &[u8]| match dir {
+            Dir::ClientToServer => crate::flow::looks_like_connection_request(w) || (w.len() >= 3 && w[0] == 0x16 && w[1] == 3),
+            Dir::ServerToClient => w.len() >= 6 && w[0] == 3 && w[1] == 0 && w[5] & 0xF0 == 0xD0,
+        };
+        if buf.is_empty() || looks_start(buf) {
+            return true;
+        }
+        // A TPKT that is not yet complete enough to judge: wait.
+        if buf.len() < 11 && buf[0] == 3 {
+            return false;
+        }
+        let pos = (1..buf.len()).find(|&i| looks_start(&buf[i..]));
+        let n = pos.unwrap_or(buf.len().saturating_sub(10));
+        if n > 0 {
+            let f = self.wire[d].frame_at(0);
+            if self.preamble_skipped[d] == 0 {
+                ladder(&mut self.facts, f, dir, "bytes before the RDP exchange (proxy or non-RDP preamble) skipped");
+            }
+            self.preamble_skipped[d] += n;
+            self.wire[d].consume(n);
+        }
+        pos.is_some() || self.preamble_skipped[d] > 4096
+    }
+
     fn parse_wire(&mut self, dir: Dir) {
         let d = dir.idx();
+        if !self.skip_preamble(dir) {
+            return;
+        }
         loop {
             let buf = self.wire[d].data();
             let Some(&first) = buf.first() else { break };
@@ -586,7 +628,7 @@ impl Session {
                 );
                 ladder(&mut self.facts, frame, dir, format!("TLS encrypted alert ({len} bytes)"));
             }
-            tls::RecordClass::ApplicationData { len } | tls::RecordClass::EncryptedHandshake { len } => {
+            tls::RecordClass::ApplicationData { len } => {
                 let t = &mut self.facts.tls;
                 t.app_records[d] += 1;
                 t.app_bytes[d] += len as u64;

@@ -77,6 +77,32 @@ impl ConnectionRecord {
     }
 }
 
+/// RDP-UDP handshake facts of a UDP flow.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RdpUdpFacts {
+    pub syn_frames: Vec<u64>,
+    pub synack_frame: Option<FrameRef>,
+    pub version: Option<String>,
+    pub upstream_mtu: Option<u16>,
+    pub downstream_mtu: Option<u16>,
+    pub data_packets: u64,
+    #[serde(skip)]
+    v3: [bool; 2],
+}
+
+/// One DNS question and its answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct DnsLookup {
+    pub query: FrameRef,
+    pub name: String,
+    pub qtype: String,
+    pub response: Option<FrameRef>,
+    pub rcode: Option<String>,
+    pub answers: Vec<String>,
+    #[serde(skip)]
+    id: u16,
+}
+
 /// One finished UDP flow.
 #[derive(Debug, Clone, Serialize)]
 pub struct UdpRecord {
@@ -88,6 +114,8 @@ pub struct UdpRecord {
     pub last: FrameRef,
     pub packets: [u64; 2],
     pub bytes: [u64; 2],
+    pub rdpudp: Option<RdpUdpFacts>,
+    pub dns: Vec<DnsLookup>,
 }
 
 /// Receives the flow engine's output and keeps the session states.
@@ -96,6 +124,7 @@ pub struct SessionStore {
     #[allow(dead_code)]
     cfg: SessionConfig,
     live: HashMap<u32, Session>,
+    live_udp: HashMap<u32, (Option<RdpUdpFacts>, Vec<DnsLookup>)>,
     pub connections: Vec<ConnectionRecord>,
     pub udp: Vec<UdpRecord>,
     keylog: Vec<u8>,
@@ -139,9 +168,74 @@ impl FlowSink for SessionStore {
         }
     }
 
-    fn udp(&mut self, _flow: &UdpFlow, _dir: Dir, _frame: FrameRef, _payload: &[u8]) {}
+    fn udp(&mut self, flow: &UdpFlow, dir: Dir, frame: FrameRef, payload: &[u8]) {
+        use rdpdiag_parsers::{dns, rdpeudp};
+        let entry = self.live_udp.entry(flow.id).or_default();
+        match flow.kind {
+            UdpKind::RdpUdp => {
+                let u = entry.0.get_or_insert_with(RdpUdpFacts::default);
+                let v2 = u.v3[0] && u.v3[1];
+                match rdpeudp::classify_datagram(payload, v2) {
+                    rdpeudp::DatagramKind::Syn | rdpeudp::DatagramKind::SynAck => {
+                        if let Ok((_, syn)) = rdpeudp::parse_syn(payload) {
+                            let is_ack = syn.header.flags.0 & 0x0004 != 0;
+                            let v = syn.synex.map(|x| x.udp_version);
+                            if let Some(v) = v {
+                                u.v3[dir.idx()] = v == rdpeudp::UdpVersion::V3;
+                            }
+                            if is_ack {
+                                u.synack_frame.get_or_insert(frame);
+                                u.version = Some(v.map_or("RDPUDP_PROTOCOL_VERSION_1".to_string(), |v| v.to_string()));
+                                u.downstream_mtu = Some(syn.downstream_mtu);
+                            } else {
+                                if u.syn_frames.len() < 32 {
+                                    u.syn_frames.push(frame.number);
+                                }
+                                u.upstream_mtu = Some(syn.upstream_mtu);
+                            }
+                        }
+                    }
+                    rdpeudp::DatagramKind::Unknown => {}
+                    _ => u.data_packets += 1,
+                }
+            }
+            UdpKind::Dns => {
+                let Ok((_, m)) = dns::parse_message(payload) else {
+                    return;
+                };
+                let lookups = &mut entry.1;
+                if !m.header.is_response() {
+                    for q in m.questions.iter().take(4) {
+                        if lookups.len() < 256 {
+                            lookups.push(DnsLookup {
+                                query: frame,
+                                name: q.name.clone(),
+                                qtype: q.qtype.to_string(),
+                                response: None,
+                                rcode: None,
+                                answers: Vec::new(),
+                                id: m.header.id,
+                            });
+                        }
+                    }
+                } else {
+                    let qname = m.questions.first().map(|q| q.name.clone()).unwrap_or_default();
+                    if let Some(l) = lookups
+                        .iter_mut()
+                        .rev()
+                        .find(|l| l.id == m.header.id && l.response.is_none() && l.name.eq_ignore_ascii_case(&qname))
+                    {
+                        l.response = Some(frame);
+                        l.rcode = Some(m.header.rcode().to_string());
+                        l.answers = m.addresses().iter().map(|a| a.to_string()).collect();
+                    }
+                }
+            }
+        }
+    }
 
     fn udp_closed(&mut self, f: UdpFlow) {
+        let (rdpudp, dns) = self.live_udp.remove(&f.id).unwrap_or_default();
         self.udp.push(UdpRecord {
             id: f.id,
             kind: f.kind,
@@ -151,6 +245,8 @@ impl FlowSink for SessionStore {
             last: f.last,
             packets: f.packets,
             bytes: f.bytes,
+            rdpudp,
+            dns,
         });
     }
 }

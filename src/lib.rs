@@ -10,4 +10,5 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod decrypt;
 pub mod flow;

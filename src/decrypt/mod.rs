@@ -167,7 +167,8 @@ pub struct TlsDecryptor {
     version: Option<u16>,
     suite: Option<u16>,
     etm: bool,
-    ems: bool,
+    /// A TLS 1.3 HelloRetryRequest was seen.
+    hello_retry: bool,
     dirs: [DirCrypto; 2],
     /// TLS ≤ 1.2: the keys of the direction whose ChangeCipherSpec is still to come.
     tls12_pending: [Option<Box<tls12::DirState>>; 2],
@@ -194,7 +195,7 @@ impl TlsDecryptor {
             version: None,
             suite: None,
             etm: false,
-            ems: false,
+            hello_retry: false,
             dirs: [DirCrypto::Clear, DirCrypto::Clear],
             tls12_pending: [None, None],
             tls12_derived: false,
@@ -292,7 +293,10 @@ impl TlsDecryptor {
                 RecordOutcome::Clear
             }
             CT_CHANGE_CIPHER_SPEC => {
-                if !self.is_tls13() {
+                // TLS 1.3 middlebox-compatibility CCS (also after a HelloRetryRequest,
+                // before the real ServerHello) changes nothing.
+                let compat_ccs = self.is_tls13() || (self.hello_retry && self.version.is_none());
+                if !compat_ccs {
                     self.tls12_change_cipher_spec(dir);
                 }
                 RecordOutcome::Clear
@@ -319,13 +323,13 @@ impl TlsDecryptor {
             return;
         };
         if sh.hello_retry_request {
+            self.hello_retry = true;
             return; // the real ServerHello follows the second ClientHello
         }
         self.server_random = Some(sh.random);
         self.version = Some(sh.version);
         self.suite = Some(sh.cipher_suite);
         self.etm = sh.encrypt_then_mac;
-        self.ems = sh.extended_master_secret;
         let suite = cipher::suite(sh.cipher_suite);
         let st = &mut self.status;
         st.version = Some(sh.version);

@@ -312,7 +312,7 @@ fn in_order_frames(mut s: Vec<(u8, usize)>) -> Vec<(u8, usize)> {
 
 /// Splits a stream into TLS records, skipping TPKT-framed clear RDP (X.224 negotiation
 /// before TLS, an unencrypted disconnect after a failure).
-fn split_records(dir: Dir, s: &[(u8, usize)]) -> Vec<Record> {
+pub fn split_records(dir: Dir, s: &[(u8, usize)]) -> Vec<Record> {
     let mut out = Vec::new();
     let mut pos = 0;
     while pos + 5 <= s.len() {
@@ -345,7 +345,7 @@ fn split_records(dir: Dir, s: &[(u8, usize)]) -> Vec<Record> {
 }
 
 /// Merges two directions' records by frame, keeping each direction's order.
-fn merge(a: Vec<Record>, b: Vec<Record>) -> Vec<Record> {
+pub fn merge(a: Vec<Record>, b: Vec<Record>) -> Vec<Record> {
     let mut out = Vec::with_capacity(a.len() + b.len());
     let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
     loop {
@@ -453,4 +453,23 @@ pub fn tshark_decrypted(pcap: &Path, keys: &Path) -> Option<Vec<(usize, Vec<u8>)
         }
     }
     Some(res)
+}
+
+/// A connection from chunks read off two sockets, in the order they were read
+/// (`frame` = chunk index + 1).
+pub fn conn_from_chunks(chunks: &[(Dir, Vec<u8>)]) -> Conn {
+    let mut streams: [Vec<(u8, usize)>; 2] = [Vec::new(), Vec::new()];
+    for (i, (dir, data)) in chunks.iter().enumerate() {
+        streams[dir.idx()].extend(data.iter().map(|&b| (b, i + 1)));
+    }
+    let any = (IpAddr::from([127, 0, 0, 1]), 0);
+    Conn {
+        client: any,
+        server: any,
+        records: merge(
+            split_records(Dir::ClientToServer, &streams[0]),
+            split_records(Dir::ServerToClient, &streams[1]),
+        ),
+        gap: false,
+    }
 }

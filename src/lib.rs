@@ -9,13 +9,14 @@
 //! ```
 //! [`engine`] ties the first four together for every front end; [`codes`]
 //! holds the code tables (mstsc, ERRINFO, NTSTATUS, …) that `explain` and the
-//! rules share.
+//! rules share; [`decrypt`] reads TLS with key logs.
 #![forbid(unsafe_code)]
 
 pub mod attempt;
 pub mod capture;
 pub mod cli;
 pub mod codes;
+pub mod decrypt;
 pub mod engine;
 pub mod flow;
 pub mod net;

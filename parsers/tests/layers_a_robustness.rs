@@ -5,7 +5,7 @@
 //! * every entry point, on every prefix and on deterministic random byte
 //!   flips of every fixture, returns without panicking.
 
-#[allow(dead_code)]
+#[allow(dead_code, clippy::useless_concat)]
 mod frames {
     include!("fixtures/a/real_frames.rs");
 }
@@ -158,15 +158,39 @@ const DOMAIN: &[(&str, &str)] = &[
 /// Send Data frames and the RDP parser for their payload.
 const SEND_DATA: &[(&str, &str, P)] = &[
     ("PE_F32_SECURITY_EXCHANGE", PE_F32_SECURITY_EXCHANGE, secx),
-    ("LAB_SEC_F38_SECURITY_EXCHANGE", LAB_SEC_F38_SECURITY_EXCHANGE, secx),
-    ("PE_F33_CLIENT_INFO_ENCRYPTED", PE_F33_CLIENT_INFO_ENCRYPTED, secured),
+    (
+        "LAB_SEC_F38_SECURITY_EXCHANGE",
+        LAB_SEC_F38_SECURITY_EXCHANGE,
+        secx,
+    ),
+    (
+        "PE_F33_CLIENT_INFO_ENCRYPTED",
+        PE_F33_CLIENT_INFO_ENCRYPTED,
+        secured,
+    ),
     ("TLS12_F38_CLIENT_INFO", TLS12_F38_CLIENT_INFO, client_info),
     ("R3_F26_LICENSE_ERROR", R3_F26_LICENSE_ERROR, license),
-    ("TLS12_F39_LICENSE_REQUEST", TLS12_F39_LICENSE_REQUEST, license),
+    (
+        "TLS12_F39_LICENSE_REQUEST",
+        TLS12_F39_LICENSE_REQUEST,
+        license,
+    ),
     ("TLS12_F42_LICENSE_ERROR", TLS12_F42_LICENSE_ERROR, license),
-    ("TLS12_F44_DEMAND_ACTIVE", TLS12_F44_DEMAND_ACTIVE, share_control),
-    ("TLS12_F46_CONFIRM_ACTIVE", TLS12_F46_CONFIRM_ACTIVE, share_control),
-    ("TLS12_F47_SYNCHRONIZE", TLS12_F47_SYNCHRONIZE, share_control),
+    (
+        "TLS12_F44_DEMAND_ACTIVE",
+        TLS12_F44_DEMAND_ACTIVE,
+        share_control,
+    ),
+    (
+        "TLS12_F46_CONFIRM_ACTIVE",
+        TLS12_F46_CONFIRM_ACTIVE,
+        share_control,
+    ),
+    (
+        "TLS12_F47_SYNCHRONIZE",
+        TLS12_F47_SYNCHRONIZE,
+        share_control,
+    ),
 ];
 
 const FAST_PATH: &[(&str, &str)] = &[
@@ -198,7 +222,11 @@ fn prefixes_are_ok_or_incomplete() {
     for (n, h) in CONNECTS {
         let f = hex(h);
         let ud = connect_user_data(&f);
-        let p: P = if n.contains("INITIAL") { gcc_req } else { gcc_rsp };
+        let p: P = if n.contains("INITIAL") {
+            gcc_req
+        } else {
+            gcc_rsp
+        };
         prefixes_ok(n, ud, p);
     }
     for (n, h, p) in SEND_DATA {
@@ -270,7 +298,14 @@ fn all_parsers(b: &[u8]) {
 
 fn every_fixture() -> Vec<Vec<u8>> {
     let mut v: Vec<Vec<u8>> = Vec::new();
-    for (_, h) in CRS.iter().chain(CCS).chain(CONNECTS).chain(DOMAIN).chain(FAST_PATH).chain(FUZZED) {
+    for (_, h) in CRS
+        .iter()
+        .chain(CCS)
+        .chain(CONNECTS)
+        .chain(DOMAIN)
+        .chain(FAST_PATH)
+        .chain(FUZZED)
+    {
         v.push(hex(h));
     }
     for (_, h, _) in SEND_DATA {
@@ -284,8 +319,12 @@ fn every_fixture() -> Vec<Vec<u8>> {
             match mcs::parse_mcs_pdu(dt.user_data) {
                 Ok((_, McsPdu::ConnectInitial(c))) => inner.push(c.user_data.to_vec()),
                 Ok((_, McsPdu::ConnectResponse(c))) => inner.push(c.user_data.to_vec()),
-                Ok((_, McsPdu::Domain(DomainPdu::SendDataRequest(s)))) => inner.push(s.user_data.to_vec()),
-                Ok((_, McsPdu::Domain(DomainPdu::SendDataIndication(s)))) => inner.push(s.user_data.to_vec()),
+                Ok((_, McsPdu::Domain(DomainPdu::SendDataRequest(s)))) => {
+                    inner.push(s.user_data.to_vec())
+                }
+                Ok((_, McsPdu::Domain(DomainPdu::SendDataIndication(s)))) => {
+                    inner.push(s.user_data.to_vec())
+                }
                 _ => {}
             }
         }

@@ -74,7 +74,7 @@ pub(crate) mod der {
             }
             let bytes = input
                 .get(pos..pos + n)
-                .ok_or(ParseError::incomplete(pos + n - input.len()))?;
+                .ok_or_else(|| ParseError::incomplete(pos + n - input.len()))?;
             pos += n;
             bytes.iter().fold(0usize, |a, &b| (a << 8) | usize::from(b))
         };

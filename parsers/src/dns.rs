@@ -185,9 +185,9 @@ fn read_name(msg: &[u8], pos: usize) -> Result<(String, usize), ParseError> {
                     return Ok((labels.join("."), after));
                 }
                 let l = usize::from(len);
-                let lab = msg.get(cur + 1..cur + 1 + l).ok_or(ParseError::incomplete(
-                    cur + 1 + l - msg.len().min(cur + 1 + l),
-                ))?;
+                let lab = msg.get(cur + 1..cur + 1 + l).ok_or_else(|| {
+                    ParseError::incomplete(cur + 1 + l - msg.len().min(cur + 1 + l))
+                })?;
                 total += l + 1;
                 if total > MAX_NAME {
                     return Err(ParseError::invalid(WHAT, "name", "longer than 255 bytes"));
@@ -220,7 +220,7 @@ fn read_name(msg: &[u8], pos: usize) -> Result<(String, usize), ParseError> {
 fn question(msg: &[u8], pos: usize) -> Result<(Question, usize), ParseError> {
     let (name, p) = read_name(msg, pos)?;
     msg.get(p..p + 4)
-        .ok_or(ParseError::incomplete(p + 4 - msg.len().min(p + 4)))?;
+        .ok_or_else(|| ParseError::incomplete(p + 4 - msg.len().min(p + 4)))?;
     Ok((
         Question {
             name,
@@ -235,15 +235,15 @@ fn record(msg: &[u8], pos: usize) -> Result<(Record, usize), ParseError> {
     let (name, p) = read_name(msg, pos)?;
     let fixed = msg
         .get(p..p + 10)
-        .ok_or(ParseError::incomplete(p + 10 - msg.len().min(p + 10)))?;
+        .ok_or_else(|| ParseError::incomplete(p + 10 - msg.len().min(p + 10)))?;
     let rtype = RrType(be16(fixed, 0));
     let class = be16(fixed, 2);
     let ttl = (u32::from(be16(fixed, 4)) << 16) | u32::from(be16(fixed, 6));
     let rdlen = usize::from(be16(fixed, 8));
     let start = p + 10;
-    let rd = msg.get(start..start + rdlen).ok_or(ParseError::incomplete(
-        start + rdlen - msg.len().min(start + rdlen),
-    ))?;
+    let rd = msg
+        .get(start..start + rdlen)
+        .ok_or_else(|| ParseError::incomplete(start + rdlen - msg.len().min(start + rdlen)))?;
     let bad = |_| ParseError::invalid(WHAT, "rdata", "name overruns rdata");
     let data = match rtype {
         RrType::A => match <[u8; 4]>::try_from(rd) {

@@ -565,7 +565,8 @@ mod tests {
         for r in 0u8..5 {
             let b0 = (8 << 2) | (r >> 1);
             let b1 = (r & 1) << 7;
-            let pdu = parse_domain_pdu(&[b0, b1]).map(|(_, p)| p);
+            let bytes = [b0, b1];
+            let pdu = parse_domain_pdu(&bytes).map(|(_, p)| p);
             assert_eq!(
                 pdu,
                 Ok(DomainPdu::DisconnectProviderUltimatum {

@@ -271,7 +271,7 @@ fn field<'a>(
         .checked_add(len)
         .ok_or(ParseError::invalid(what, name, "offset overflows"))?;
     msg.get(off..end)
-        .ok_or(ParseError::incomplete(end - msg.len()))
+        .ok_or_else(|| ParseError::incomplete(end - msg.len()))
 }
 
 fn version_at(msg: &[u8], at: usize) -> Option<NtlmVersion> {

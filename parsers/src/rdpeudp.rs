@@ -3,12 +3,12 @@
 //! (protocol-facts A5; Zeek `rdpeudp-protocol.pac`/`rdpeudp-analyzer.pac`,
 //! Wireshark `packet-rdpudp.c`).
 //!
-//! - SYN: `RDPUDP_FEC_HEADER{snSourceAck=-1, uReceiveWindowSize, uFlags}`
-//!   + `RDPUDP_SYNDATA_PAYLOAD{snInitialSequenceNumber, uUpStreamMtu,
-//!   uDownStreamMtu}` + optional `RDPUDP_CORRELATION_ID_PAYLOAD` (flag
-//!   0x0800, 16-byte id + 16 reserved) + optional `RDPUDP_SYNDATAEX_PAYLOAD`
-//!   (flag 0x1000: uSynExFlags, uUdpVer, cookieHash[32] when uUdpVer=0x0101),
-//!   zero-padded to the MTU.
+//! - SYN: `RDPUDP_FEC_HEADER{snSourceAck=-1, uReceiveWindowSize, uFlags}`,
+//!   then `RDPUDP_SYNDATA_PAYLOAD{snInitialSequenceNumber, uUpStreamMtu,
+//!   uDownStreamMtu}`, an optional `RDPUDP_CORRELATION_ID_PAYLOAD` (flag
+//!   0x0800, 16-byte id + 16 reserved) and an optional
+//!   `RDPUDP_SYNDATAEX_PAYLOAD` (flag 0x1000: uSynExFlags, uUdpVer,
+//!   cookieHash\[32\] when uUdpVer=0x0101), zero-padded to the MTU.
 //! - Once both SYN and SYN+ACK carry uUdpVer 0x0101 (RDPUDP_PROTOCOL_VERSION_3)
 //!   the flow switches to MS-RDPEUDP2, whose packets swap byte 0 with byte 7
 //!   on the wire; after the swap, byte 0 is a prefix (packet type in bits

@@ -96,7 +96,7 @@ fn der_total_len(b: &[u8]) -> Result<usize, ParseError> {
                 }
                 let bytes = rest
                     .get(..n)
-                    .ok_or(ParseError::incomplete(n - rest.len().min(n)))?;
+                    .ok_or_else(|| ParseError::incomplete(n - rest.len().min(n)))?;
                 let len = bytes.iter().fold(0usize, |a, &x| (a << 8) | usize::from(x));
                 Ok(2 + n + len)
             }

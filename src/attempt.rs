@@ -184,8 +184,10 @@ pub fn diagnose(conns: &[ConnectionRecord], udp: &[UdpRecord], cfg: &DiagConfig)
             if used_udp[i] || u.rdpudp.is_none() {
                 continue;
             }
-            let same_hosts = ip_of(&u.client) == g[0].client.ip() && ip_of(&u.server) == g[0].server.ip();
-            let near = u.first.ts >= g[0].first.ts && u.first.ts.since(a.end.ts) <= cfg.group_window_s;
+            let same_hosts =
+                ip_of(&u.client) == g[0].client.ip() && ip_of(&u.server) == g[0].server.ip();
+            let near =
+                u.first.ts >= g[0].first.ts && u.first.ts.since(a.end.ts) <= cfg.group_window_s;
             if same_hosts && near {
                 used_udp[i] = true;
                 a.udp_flow_ids.push(u.id);
@@ -196,7 +198,8 @@ pub fn diagnose(conns: &[ConnectionRecord], udp: &[UdpRecord], cfg: &DiagConfig)
         for u in udp.iter().filter(|u| !u.dns.is_empty()) {
             for l in &u.dns {
                 let answers_server = l.answers.iter().any(|x| *x == g[0].server.ip().to_string());
-                let before = l.query.ts <= g[0].first.ts && g[0].first.ts.since(l.query.ts) <= cfg.group_window_s;
+                let before = l.query.ts <= g[0].first.ts
+                    && g[0].first.ts.since(l.query.ts) <= cfg.group_window_s;
                 if answers_server && before {
                     a.dns.push(l.clone());
                 }
@@ -214,7 +217,10 @@ pub fn diagnose(conns: &[ConnectionRecord], udp: &[UdpRecord], cfg: &DiagConfig)
             rules::udp_findings(u, false, &mut findings);
             let failed = findings.iter().any(|f| f.severity == Severity::Error);
             let success = u.rdpudp.as_ref().is_some_and(|r| r.synack_frame.is_some());
-            let root = findings.iter().find(|f| f.severity == Severity::Error).cloned();
+            let root = findings
+                .iter()
+                .find(|f| f.severity == Severity::Error)
+                .cloned();
             attempts.push(Attempt {
                 id: 0,
                 client: u.client.to_string(),
@@ -277,14 +283,25 @@ pub fn diagnose(conns: &[ConnectionRecord], udp: &[UdpRecord], cfg: &DiagConfig)
             }
         }
         // Merge repeated failing lookups of the same name (A and AAAA) into one attempt.
-        attempts.dedup_by(|b, a| a.server == b.server && a.failed_stage == Some(Stage::Dns) && b.failed_stage == Some(Stage::Dns));
+        attempts.dedup_by(|b, a| {
+            a.server == b.server
+                && a.failed_stage == Some(Stage::Dns)
+                && b.failed_stage == Some(Stage::Dns)
+        });
     }
     attempts.sort_by_key(|a| a.start);
     for (i, a) in attempts.iter_mut().enumerate() {
         a.id = i as u32 + 1;
         rules::apply_disabled(&mut a.findings, &cfg.disabled);
-        if a.root_cause.as_ref().is_some_and(|r| cfg.disabled.contains(&r.id)) {
-            a.root_cause = a.findings.iter().find(|f| f.severity == Severity::Error).cloned();
+        if a.root_cause
+            .as_ref()
+            .is_some_and(|r| cfg.disabled.contains(&r.id))
+        {
+            a.root_cause = a
+                .findings
+                .iter()
+                .find(|f| f.severity == Severity::Error)
+                .cloned();
         }
     }
     attempts
@@ -299,7 +316,10 @@ fn judge_group(g: &[&ConnectionRecord], cfg: &DiagConfig) -> Attempt {
         all_findings.push((c.id, f));
     }
     let any_success = verdicts.iter().any(|v| v.outcome == Outcome::Success);
-    let last_failed = verdicts.iter().rev().find(|v| v.outcome == Outcome::Failure);
+    let last_failed = verdicts
+        .iter()
+        .rev()
+        .find(|v| v.outcome == Outcome::Failure);
     let outcome = if any_success {
         Outcome::Success
     } else if last_failed.is_some() {
@@ -329,15 +349,26 @@ fn judge_group(g: &[&ConnectionRecord], cfg: &DiagConfig) -> Attempt {
         }
     }
     let failed_stage = if outcome == Outcome::Failure {
-        root.as_ref().map(|r| r.stage).or_else(|| last_failed.and_then(|v| v.failed_stage))
+        root.as_ref()
+            .map(|r| r.stage)
+            .or_else(|| last_failed.and_then(|v| v.failed_stage))
     } else {
         None
     };
-    let decrypted = g.iter().any(|c| c.facts.decryption.as_ref().is_some_and(|d| d.records_decrypted > 0));
+    let decrypted = g.iter().any(|c| {
+        c.facts
+            .decryption
+            .as_ref()
+            .is_some_and(|d| d.records_decrypted > 0)
+    });
     let tls = g.iter().any(|c| c.facts.tls.server_hello.is_some());
     let basis = if decrypted {
         "decrypted"
-    } else if tls && root.as_ref().is_some_and(|r| r.stage >= Stage::Tls && r.inferred) {
+    } else if tls
+        && root
+            .as_ref()
+            .is_some_and(|r| r.stage >= Stage::Tls && r.inferred)
+    {
         "inferred"
     } else {
         "clear"

@@ -60,7 +60,10 @@ pub struct AnalyzeArgs {
 }
 
 /// Analyze one input into a report.
-pub fn analyze_file(path: &str, cfg: &AnalysisConfig) -> Result<FileReport, crate::capture::InputError> {
+pub fn analyze_file(
+    path: &str,
+    cfg: &AnalysisConfig,
+) -> Result<FileReport, crate::capture::InputError> {
     let mut engine = Engine::new(cfg.engine.clone());
     let capture = engine.read_path(path)?;
     let stats = engine.finish();
@@ -157,10 +160,12 @@ fn run_analyze(a: &AnalyzeArgs) -> i32 {
     if input_error {
         return 2;
     }
-    let threshold = crate::rules::Severity::from_name(&a.fail_on).unwrap_or(crate::rules::Severity::Error);
+    let threshold =
+        crate::rules::Severity::from_name(&a.fail_on).unwrap_or(crate::rules::Severity::Error);
     let failing = reports.iter().flat_map(|r| r.attempts.iter()).any(|at| {
         at.findings.iter().any(|f| f.severity >= threshold)
-            || (threshold == crate::rules::Severity::Error && at.outcome == crate::attempt::Outcome::Failure)
+            || (threshold == crate::rules::Severity::Error
+                && at.outcome == crate::attempt::Outcome::Failure)
     });
     i32::from(failing)
 }

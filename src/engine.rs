@@ -4,7 +4,7 @@
 use crate::capture::{self, Frame, FrameSink, InputError, ReadSummary, Warning};
 use crate::flow::{FlowConfig, FlowStats, FlowTable};
 use crate::net;
-use crate::session::{SessionStore, SessionConfig};
+use crate::session::{SessionConfig, SessionStore};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -71,7 +71,8 @@ impl FrameSink for Engine {
     }
     fn comment(&mut self, frame: Option<u64>, text: &str) {
         if self.comments.len() < 100 {
-            self.comments.push((frame, text.chars().take(500).collect()));
+            self.comments
+                .push((frame, text.chars().take(500).collect()));
         }
     }
     fn warning(&mut self, w: Warning) {
@@ -82,6 +83,8 @@ impl FrameSink for Engine {
         }
     }
     fn stop(&self) -> bool {
-        self.stop.as_ref().is_some_and(|f| f.load(Ordering::Relaxed))
+        self.stop
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::Relaxed))
     }
 }

@@ -51,7 +51,9 @@ impl ParseError {
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ParseError::Incomplete { needed } => write!(f, "incomplete: {needed} more byte(s) needed"),
+            ParseError::Incomplete { needed } => {
+                write!(f, "incomplete: {needed} more byte(s) needed")
+            }
             ParseError::Invalid {
                 what,
                 field,
@@ -81,7 +83,9 @@ pub fn from_nom<E>(err: nom::Err<E>, what: &'static str, field: &'static str) ->
     match err {
         nom::Err::Incomplete(nom::Needed::Size(n)) => ParseError::incomplete(n.get()),
         nom::Err::Incomplete(nom::Needed::Unknown) => ParseError::incomplete(1),
-        nom::Err::Error(_) | nom::Err::Failure(_) => ParseError::invalid(what, field, "does not parse"),
+        nom::Err::Error(_) | nom::Err::Failure(_) => {
+            ParseError::invalid(what, field, "does not parse")
+        }
     }
 }
 

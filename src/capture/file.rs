@@ -436,8 +436,12 @@ fn describe_pcap_error(e: &PcapError<&[u8]>) -> String {
 
 fn parse_opb<'a>(body: &'a [u8], ifaces: &[Iface], number: u64) -> Option<Frame<'a>> {
     // interface_id u16, drops u16, ts_high u32, ts_low u32, caplen u32, len u32, data
-    let u16le = |o: usize| -> Option<u16> { Some(u16::from_le_bytes(body.get(o..o + 2)?.try_into().ok()?)) };
-    let u32le = |o: usize| -> Option<u32> { Some(u32::from_le_bytes(body.get(o..o + 4)?.try_into().ok()?)) };
+    let u16le = |o: usize| -> Option<u16> {
+        Some(u16::from_le_bytes(body.get(o..o + 2)?.try_into().ok()?))
+    };
+    let u32le = |o: usize| -> Option<u32> {
+        Some(u32::from_le_bytes(body.get(o..o + 4)?.try_into().ok()?))
+    };
     let if_id = u16le(0)? as u32;
     let iface = *ifaces.get(if_id as usize)?;
     let ts = ts_from_units(u32le(4)?, u32le(8)?, &iface);

@@ -396,14 +396,16 @@ impl FlowTable {
         let sig = Sig {
             seq: t.seq,
             ack: t.ack,
-            flags: (t.syn as u8) | (t.ack_flag as u8) << 1 | (t.fin as u8) << 2 | (t.rst as u8) << 3,
+            flags: (t.syn as u8)
+                | (t.ack_flag as u8) << 1
+                | (t.fin as u8) << 2
+                | (t.rst as u8) << 3,
             window: t.window,
             len: t.payload_len,
             ip_id: pkt.ip_id,
         };
         let is_dup = conn.recent[d].iter().any(|(s, ts)| {
-            *s == sig
-                && (matches!(s.ip_id, Some(id) if id != 0) || pkt.ts.since(*ts).abs() < 0.002)
+            *s == sig && (matches!(s.ip_id, Some(id) if id != 0) || pkt.ts.since(*ts).abs() < 0.002)
         });
         if is_dup {
             conn.health.duplicate_frames += 1;
@@ -572,8 +574,12 @@ impl FlowTable {
                         conn.health
                             .note_retransmission(dir, frame.number, t.payload_len);
                         if t.payload_len >= 1000 && t.payload_len * 10 >= max_seg * 9 {
-                            conn.health
-                                .note_big_retransmit(dir, offset, t.payload_len, frame.number);
+                            conn.health.note_big_retransmit(
+                                dir,
+                                offset,
+                                t.payload_len,
+                                frame.number,
+                            );
                         }
                     }
                     SegmentClass::FillsHole => conn.health.dir_mut(dir).out_of_order += 1,
@@ -656,7 +662,9 @@ impl FlowTable {
             }
         } else {
             let port = conn.server.port();
-            if self.stats.other_tcp_ports.len() < 256 || self.stats.other_tcp_ports.contains_key(&port) {
+            if self.stats.other_tcp_ports.len() < 256
+                || self.stats.other_tcp_ports.contains_key(&port)
+            {
                 *self.stats.other_tcp_ports.entry(port).or_default() += 1;
             }
         }

@@ -319,7 +319,11 @@ mod tests {
         let mut frames = Vec::new();
         let mut gaps = 0;
         let mut sink = |d: Delivery<'_>| match d {
-            Delivery::Data { offset, data, frame } => {
+            Delivery::Data {
+                offset,
+                data,
+                frame,
+            } => {
                 assert_eq!(offset as usize, bytes.len());
                 bytes.extend_from_slice(data);
                 frames.extend(std::iter::repeat_n(frame.number, data.len()));
@@ -338,12 +342,27 @@ mod tests {
         let mut r = Reassembler::default();
         r.set_syn(999);
         let mut out = |_d: Delivery<'_>| {};
-        assert_eq!(r.push(1000, b"abcd", fr(1), &mut out), SegmentClass::InOrder);
-        assert_eq!(r.push(1000, b"abcd", fr(2), &mut out), SegmentClass::Retransmission);
+        assert_eq!(
+            r.push(1000, b"abcd", fr(1), &mut out),
+            SegmentClass::InOrder
+        );
+        assert_eq!(
+            r.push(1000, b"abcd", fr(2), &mut out),
+            SegmentClass::Retransmission
+        );
         assert_eq!(r.push(1008, b"ijkl", fr(3), &mut out), SegmentClass::Ahead);
-        assert_eq!(r.push(1004, b"efgh", fr(4), &mut out), SegmentClass::FillsHole);
-        assert_eq!(r.push(1002, b"cdefgh", fr(5), &mut out), SegmentClass::Retransmission);
-        assert_eq!(r.push(1010, b"klmn", fr(6), &mut out), SegmentClass::PartialOverlap);
+        assert_eq!(
+            r.push(1004, b"efgh", fr(4), &mut out),
+            SegmentClass::FillsHole
+        );
+        assert_eq!(
+            r.push(1002, b"cdefgh", fr(5), &mut out),
+            SegmentClass::Retransmission
+        );
+        assert_eq!(
+            r.push(1010, b"klmn", fr(6), &mut out),
+            SegmentClass::PartialOverlap
+        );
         assert_eq!(r.next_offset(), 14);
     }
 

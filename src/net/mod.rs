@@ -168,8 +168,9 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Result<Packet<'a>, Skip> {
                 v4.is_payload_fragmented(),
                 announced_len(
                     v4.payload(),
-                    (h.total_len() as usize)
-                        .saturating_sub(h.slice().len() + v4.extensions().auth.map_or(0, |a| a.slice().len())),
+                    (h.total_len() as usize).saturating_sub(
+                        h.slice().len() + v4.extensions().auth.map_or(0, |a| a.slice().len()),
+                    ),
                 ),
             )
         }

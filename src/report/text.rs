@@ -135,7 +135,12 @@ fn render_attempt(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt, verbos
             }
         );
         if !rc.mstsc_codes.is_empty() {
-            let _ = writeln!(o, "  {} {}", p.bold("mstsc shows:"), rc.mstsc_codes.join(", "));
+            let _ = writeln!(
+                o,
+                "  {} {}",
+                p.bold("mstsc shows:"),
+                rc.mstsc_codes.join(", ")
+            );
         }
         if !rc.remediation.is_empty() {
             let _ = writeln!(o, "  {}", p.bold("fix:"));
@@ -147,7 +152,11 @@ fn render_attempt(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt, verbos
     let others: Vec<&Finding> = a
         .findings
         .iter()
-        .filter(|f| a.root_cause.as_ref().is_none_or(|rc| rc.id != f.id || rc.connection != f.connection))
+        .filter(|f| {
+            a.root_cause
+                .as_ref()
+                .is_none_or(|rc| rc.id != f.id || rc.connection != f.connection)
+        })
         .filter(|f| verbose || f.severity >= Severity::Warning)
         .collect();
     for f in others {
@@ -156,7 +165,12 @@ fn render_attempt(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt, verbos
             Severity::Warning => p.yellow("warning"),
             Severity::Info => p.dim("info"),
         };
-        let frames: Vec<String> = f.evidence.iter().take(4).map(|e| e.frame.to_string()).collect();
+        let frames: Vec<String> = f
+            .evidence
+            .iter()
+            .take(4)
+            .map(|e| e.frame.to_string())
+            .collect();
         let _ = writeln!(
             o,
             "  {sev} [{}] {}{}",
@@ -180,7 +194,13 @@ fn render_attempt(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt, verbos
                     };
                     let _ = writeln!(o, "    {:>6}  {arrow} {}", l.frame.number, l.label);
                 }
-                let _ = writeln!(o, "    {:>6}    TCP: handshake {}, {}", c.last.number, c.handshake_text(), c.end_text());
+                let _ = writeln!(
+                    o,
+                    "    {:>6}    TCP: handshake {}, {}",
+                    c.last.number,
+                    c.handshake_text(),
+                    c.end_text()
+                );
             }
         }
     }

@@ -75,7 +75,12 @@ fn ev(f: FrameRef, detail: impl Into<String>) -> Evidence {
 }
 
 /// Build a finding from the registry entry `id`.
-fn make(id: &str, title: Option<String>, explanation: Option<String>, evidence: Vec<Evidence>) -> Finding {
+fn make(
+    id: &str,
+    title: Option<String>,
+    explanation: Option<String>,
+    evidence: Vec<Evidence>,
+) -> Finding {
     let r = rule(id);
     Finding {
         id: id.to_string(),
@@ -84,8 +89,12 @@ fn make(id: &str, title: Option<String>, explanation: Option<String>, evidence: 
         title: title.unwrap_or_else(|| r.map_or(id, |r| r.title).to_string()),
         explanation: explanation.unwrap_or_else(|| r.map_or("", |r| r.explanation).to_string()),
         evidence,
-        remediation: r.map_or(Vec::new(), |r| r.remediation.iter().map(|s| s.to_string()).collect()),
-        mstsc_codes: r.map_or(Vec::new(), |r| r.mstsc_codes.iter().map(|s| s.to_string()).collect()),
+        remediation: r.map_or(Vec::new(), |r| {
+            r.remediation.iter().map(|s| s.to_string()).collect()
+        }),
+        mstsc_codes: r.map_or(Vec::new(), |r| {
+            r.mstsc_codes.iter().map(|s| s.to_string()).collect()
+        }),
         decisive: r.is_some_and(|r| r.severity == Severity::Error),
         inferred: false,
         connection: None,
@@ -110,7 +119,6 @@ struct Shape {
     /// Client application records after the handshake that carry data (not Finished, not an alert).
     client_data_records: u32,
     server_data_bytes: u64,
-    server_data_records: u32,
     established: bool,
     established_frame: Option<FrameRef>,
     decrypted: bool,
@@ -121,7 +129,10 @@ struct Shape {
 
 fn shape(c: &ConnectionRecord) -> Shape {
     let t = &c.facts.tls;
-    let tls13 = t.server_hello.as_ref().is_some_and(|s| s.version_raw == 0x0304);
+    let tls13 = t
+        .server_hello
+        .as_ref()
+        .is_some_and(|s| s.version_raw == 0x0304);
     let ci = Dir::ClientToServer.idx();
     let si = Dir::ServerToClient.idx();
     let handshake_done = if t.server_hello.is_none() {
@@ -171,22 +182,37 @@ fn shape(c: &ConnectionRecord) -> Shape {
     let r = &c.facts.rdp;
     let sel = c.facts.negotiation.selected_protocol.unwrap_or(0);
     let hybrid = sel & 0x0A != 0;
-    let decrypted = c.facts.decryption.as_ref().is_some_and(|d| d.records_decrypted > 0);
+    let decrypted = c
+        .facts
+        .decryption
+        .as_ref()
+        .is_some_and(|d| d.records_decrypted > 0);
     let seen_output = r.first_fast_path[si].is_some();
     let volume = c.bytes[si] > 8192 && c.packets[0] >= 5 && c.packets[1] >= 5;
-    let tls_volume = server_data_bytes > 8192 && server_data_records >= 8 && client_data_records >= 4;
-    let negotiated = c.facts.negotiation.selected_protocol.is_some() || c.facts.negotiation.request_frame.is_none();
+    let tls_volume =
+        server_data_bytes > 8192 && server_data_records >= 8 && client_data_records >= 4;
+    let negotiated = c.facts.negotiation.selected_protocol.is_some()
+        || c.facts.negotiation.request_frame.is_none();
     let mcs_ok = c.facts.mcs.result.as_ref().is_some_and(|r| r.value == 0);
-    let server_dropped_early = c.tcp.closed_by == Some(Dir::ServerToClient) && !seen_output && c.bytes[si] < 8192;
-    let established = c.facts.protocol_error.as_ref().is_none_or(|e| e.1 == Dir::ClientToServer && negotiated)
+    let server_dropped_early =
+        c.tcp.closed_by == Some(Dir::ServerToClient) && !seen_output && c.bytes[si] < 8192;
+    let established = c
+        .facts
+        .protocol_error
+        .as_ref()
+        .is_none_or(|e| e.1 == Dir::ClientToServer && negotiated)
         && negotiated
         && if t.server_hello.is_some() {
-            seen_output || (!decrypted && tls_volume) || (decrypted && r.demand_active.is_some() && volume)
+            seen_output
+                || (!decrypted && tls_volume)
+                || (decrypted && r.demand_active.is_some() && volume)
         } else {
             seen_output
                 || (mcs_ok && !server_dropped_early)
                 || (c.facts.mcs.connect_response.is_some() && volume)
-                || (c.facts.negotiation.request_frame.is_none() && c.facts.tls.client_hello.is_none() && volume)
+                || (c.facts.negotiation.request_frame.is_none()
+                    && c.facts.tls.client_hello.is_none()
+                    && volume)
         };
     let established_frame = r.first_fast_path[si].or(r.demand_active).or(handshake_done);
     Shape {
@@ -194,7 +220,6 @@ fn shape(c: &ConnectionRecord) -> Shape {
         handshake_done,
         client_data_records,
         server_data_bytes,
-        server_data_records,
         established,
         established_frame,
         decrypted,
@@ -207,7 +232,11 @@ fn shape(c: &ConnectionRecord) -> Shape {
 fn close_of(c: &ConnectionRecord, d: Dir) -> Option<(FrameRef, &'static str)> {
     let h = c.tcp.dir(d);
     match (h.fin, h.rst) {
-        (Some(f), Some(r)) => Some(if f.frame <= r.frame { (f.frame, "FIN") } else { (r.frame, "RST") }),
+        (Some(f), Some(r)) => Some(if f.frame <= r.frame {
+            (f.frame, "FIN")
+        } else {
+            (r.frame, "RST")
+        }),
         (Some(f), None) => Some((f.frame, "FIN")),
         (None, Some(r)) => Some((r.frame, "RST")),
         (None, None) => None,
@@ -280,7 +309,12 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
     stages.push(StageMark {
         stage: Stage::Tcp,
         ok: tcp_good,
-        frame: c.tcp.synack_frames.first().map(|_| c.first).or(Some(c.first)),
+        frame: c
+            .tcp
+            .synack_frames
+            .first()
+            .map(|_| c.first)
+            .or(Some(c.first)),
     });
     for d in [Dir::ClientToServer, Dir::ServerToClient] {
         if let Some(rst) = c.tcp.dir(d).rst {
@@ -355,7 +389,9 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
     if zw >= 3 {
         out.push(make(
             "tcp.zero_window",
-            Some(format!("a receiver advertised a zero window {zw} times (it could not keep up)")),
+            Some(format!(
+                "a receiver advertised a zero window {zw} times (it could not keep up)"
+            )),
             None,
             c.tcp
                 .client
@@ -375,7 +411,9 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
         if s.established && idle >= cfg.stall_s && c.tcp.closed_by.is_some() {
             out.push(make(
                 "tcp.stall",
-                Some(format!("the connection was silent for {idle:.0} s (frames {a} → {b}) before it ended")),
+                Some(format!(
+                    "the connection was silent for {idle:.0} s (frames {a} → {b}) before it ended"
+                )),
                 None,
                 vec![Evidence {
                     frame: b,
@@ -411,7 +449,9 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
             if *d == Dir::ServerToClient && what.contains("Confirm") {
                 let mut f = make(
                     "negotiation.malformed",
-                    Some(format!("malformed X.224 Connection Confirm from the server: {what}")),
+                    Some(format!(
+                        "malformed X.224 Connection Confirm from the server: {what}"
+                    )),
                     None,
                     vec![ev(*fr, what.clone())],
                 );
@@ -443,12 +483,16 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
         out.push(f);
     }
     if let (Some(req), None) = (n.request_frame, n.confirm_frame) {
-        if let Some((sf, kind)) = server_close.filter(|_| first_closer == Some(Dir::ServerToClient)) {
+        if let Some((sf, kind)) = server_close.filter(|_| first_closer == Some(Dir::ServerToClient))
+        {
             out.push(make(
                 "negotiation.server_closed_after_request",
                 None,
                 None,
-                vec![ev(req, "X.224 Connection Request"), ev(sf, format!("{kind} from the server"))],
+                vec![
+                    ev(req, "X.224 Connection Request"),
+                    ev(sf, format!("{kind} from the server")),
+                ],
             ));
         }
     }
@@ -456,7 +500,9 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
         if let Some(req) = n.requested_protocols.filter(|_| n.neg_req) {
             let offered = sel == 0 || (sel & req) == sel;
             let nothing_after = t.client_hello.is_none() && m.connect_initial.is_none();
-            if let Some((cf, kind)) = client_close.filter(|_| nothing_after && first_closer == Some(Dir::ClientToServer)) {
+            if let Some((cf, kind)) =
+                client_close.filter(|_| nothing_after && first_closer == Some(Dir::ClientToServer))
+            {
                 let why = if !offered {
                     format!(
                         "the server selected {} which the client did not offer (it asked for {})",
@@ -472,9 +518,14 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
                 };
                 out.push(make(
                     "negotiation.client_closed_after_confirm",
-                    Some(format!("the client hung up right after the Connection Confirm: {why}")),
+                    Some(format!(
+                        "the client hung up right after the Connection Confirm: {why}"
+                    )),
                     None,
-                    vec![ev(cc, format!("selected {}", proto_names(sel))), ev(cf, format!("{kind} from the client"))],
+                    vec![
+                        ev(cc, format!("selected {}", proto_names(sel))),
+                        ev(cf, format!("{kind} from the client")),
+                    ],
                 ));
             }
             if sel == 0 && req & 0x0B != 0 && n.failure.is_none() {
@@ -495,14 +546,18 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
             "negotiation.legacy_client",
             None,
             None,
-            n.request_frame.map(|f| vec![ev(f, "X.224 CR without RDP_NEG_REQ")]).unwrap_or_default(),
+            n.request_frame
+                .map(|f| vec![ev(f, "X.224 CR without RDP_NEG_REQ")])
+                .unwrap_or_default(),
         ));
     } else if n.legacy_confirm {
         out.push(make(
             "negotiation.legacy_server",
             None,
             None,
-            n.confirm_frame.map(|f| vec![ev(f, "Connection Confirm without negotiation data")]).unwrap_or_default(),
+            n.confirm_frame
+                .map(|f| vec![ev(f, "Connection Confirm without negotiation data")])
+                .unwrap_or_default(),
         ));
     }
     if is_rdp_stream {
@@ -515,12 +570,14 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
 
     // --------------------------------------------------------------- tls
     if let Some(ch) = &t.client_hello {
-        let alert = t
-            .alerts
-            .iter()
-            .find(|a| !a.encrypted && a.level == Some(2) && s.handshake_done.is_none_or(|hd| a.frame <= hd));
+        let alert = t.alerts.iter().find(|a| {
+            !a.encrypted && a.level == Some(2) && s.handshake_done.is_none_or(|hd| a.frame <= hd)
+        });
         if let Some(a) = alert {
-            let desc = a.description.clone().unwrap_or_else(|| crate::session::facts::Named::new(0, "?"));
+            let desc = a
+                .description
+                .clone()
+                .unwrap_or_else(|| crate::session::facts::Named::new(0, "?"));
             let info = codes::Table::TlsAlert.lookup(desc.value);
             let offered = if ch.supported_versions.is_empty() {
                 ch.max_version.clone()
@@ -547,15 +604,27 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
             }
             out.push(f);
         } else if t.server_hello.is_none() {
-            let dpu = m.disconnect_ultimatum.as_ref().filter(|d| d.1 == Dir::ServerToClient);
-            if let Some((sf, kind)) = server_close.filter(|_| first_closer == Some(Dir::ServerToClient)) {
+            let dpu = m
+                .disconnect_ultimatum
+                .as_ref()
+                .filter(|d| d.1 == Dir::ServerToClient);
+            if let Some((sf, kind)) =
+                server_close.filter(|_| first_closer == Some(Dir::ServerToClient))
+            {
                 let mut e = vec![ev(ch.frame, "ClientHello")];
                 if let Some((df, _, reason)) = &dpu {
-                    e.push(ev(*df, format!("plaintext MCS Disconnect Provider Ultimatum ({})", reason.name)));
+                    e.push(ev(
+                        *df,
+                        format!(
+                            "plaintext MCS Disconnect Provider Ultimatum ({})",
+                            reason.name
+                        ),
+                    ));
                 }
                 e.push(ev(sf, format!("{kind} from the server")));
                 out.push(make("tls.server_closed_after_client_hello", None, None, e));
-            } else if c.tcp.client.retransmissions > 0 || first_closer == Some(Dir::ClientToServer) {
+            } else if c.tcp.client.retransmissions > 0 || first_closer == Some(Dir::ClientToServer)
+            {
                 let mut e = vec![ev(ch.frame, "ClientHello")];
                 if let Some((cf, kind)) = client_close {
                     e.push(ev(cf, format!("{kind} from the client (gave up)")));
@@ -572,16 +641,26 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
             }
         } else if let Some(hd) = s.handshake_done {
             let client_quit = first_closer == Some(Dir::ClientToServer)
-                || t.alerts.iter().any(|a| a.dir == Dir::ClientToServer && a.frame >= hd);
-            let no_app = s.client_data_records == 0 && m.connect_initial.is_none() && c.facts.nla.ts_requests[0] == 0;
-            if client_quit && no_app && (client_close.is_some() || t.alerts.iter().any(|a| a.dir == Dir::ClientToServer)) {
+                || t.alerts
+                    .iter()
+                    .any(|a| a.dir == Dir::ClientToServer && a.frame >= hd);
+            let no_app = s.client_data_records == 0
+                && m.connect_initial.is_none()
+                && c.facts.nla.ts_requests[0] == 0;
+            if client_quit
+                && no_app
+                && (client_close.is_some() || t.alerts.iter().any(|a| a.dir == Dir::ClientToServer))
+            {
                 cert_rejected(c, &s, hd, &mut out);
             }
         }
         stages.push(StageMark {
             stage: Stage::Tls,
             ok: s.handshake_done.is_some(),
-            frame: s.handshake_done.or(t.server_hello.as_ref().map(|h| h.frame)).or(Some(ch.frame)),
+            frame: s
+                .handshake_done
+                .or(t.server_hello.as_ref().map(|h| h.frame))
+                .or(Some(ch.frame)),
         });
     }
     cert_findings(c, cfg, &mut out);
@@ -593,7 +672,10 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
             let info = codes::Table::NtStatus.lookup(code.value);
             let mut f = make(
                 "nla.credssp_error",
-                Some(format!("CredSSP authentication failed: {} ({:#010x})", code.name, code.value)),
+                Some(format!(
+                    "CredSSP authentication failed: {} ({:#010x})",
+                    code.name, code.value
+                )),
                 info.map(|i| i.meaning.to_string()),
                 vec![ev(*fr, format!("TSRequest errorCode {}", code.name))],
             );
@@ -603,27 +685,50 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
             out.push(f);
         }
         let server_quit = first_closer == Some(Dir::ServerToClient)
-            || t.alerts.iter().any(|a| a.dir == Dir::ServerToClient && s.handshake_done.is_some_and(|hd| a.frame > hd));
-        if !s.established && server_quit && s.client_data_records >= 1 && nla.error_code.is_none() && m.connect_initial.is_none() {
+            || t.alerts.iter().any(|a| {
+                a.dir == Dir::ServerToClient && s.handshake_done.is_some_and(|hd| a.frame > hd)
+            });
+        if !s.established
+            && server_quit
+            && s.client_data_records >= 1
+            && nla.error_code.is_none()
+            && m.connect_initial.is_none()
+        {
             let eua_tiny = s.hybrid_ex
-                && s.last_server_record.is_some_and(|(_, len)| len <= if s.tls13 { 22 } else { 29 })
+                && s.last_server_record
+                    .is_some_and(|(_, len)| len <= if s.tls13 { 22 } else { 29 })
                 && s.client_data_records >= 3;
             if let Some((fr, code)) = &r.early_user_auth.as_ref().filter(|e| e.1.value == 5) {
-                out.push(make("nla.early_user_auth_denied", None, None, vec![ev(*fr, code.name.clone())]));
+                out.push(make(
+                    "nla.early_user_auth_denied",
+                    None,
+                    None,
+                    vec![ev(*fr, code.name.clone())],
+                ));
             } else if eua_tiny {
                 let (fr, len) = s.last_server_record.unwrap_or_default();
                 let mut f = make(
                     "nla.early_user_auth_denied",
                     None,
                     None,
-                    vec![ev(fr, format!("{len}-byte record: a 4-byte Early User Authorization Result"))],
+                    vec![ev(
+                        fr,
+                        format!("{len}-byte record: a 4-byte Early User Authorization Result"),
+                    )],
                 );
                 f.inferred = true;
                 out.push(f);
             } else {
                 let mut e = Vec::new();
                 if let Some(a) = t.alerts.iter().find(|a| a.dir == Dir::ServerToClient) {
-                    e.push(ev(a.frame, if a.encrypted { "encrypted TLS alert from the server".to_string() } else { "TLS alert from the server".to_string() }));
+                    e.push(ev(
+                        a.frame,
+                        if a.encrypted {
+                            "encrypted TLS alert from the server".to_string()
+                        } else {
+                            "TLS alert from the server".to_string()
+                        },
+                    ));
                 }
                 if let Some((sf, kind)) = server_close {
                     e.push(ev(sf, format!("{kind} from the server")));
@@ -643,22 +748,35 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
         }
         if let Some(mech) = &nla.mechanism {
             if mech.eq_ignore_ascii_case("ntlm") {
-                out.push(make("nla.ntlm_used", None, None, nla.ntlm_negotiate.map(|f| vec![ev(f, "NTLM NEGOTIATE")]).unwrap_or_default()));
+                out.push(make(
+                    "nla.ntlm_used",
+                    None,
+                    None,
+                    nla.ntlm_negotiate
+                        .map(|f| vec![ev(f, "NTLM NEGOTIATE")])
+                        .unwrap_or_default(),
+                ));
             }
         }
         if let Some(skew) = nla.clock_skew_s {
             if skew.abs() > 300.0 {
                 out.push(make(
                     "nla.clock_skew",
-                    Some(format!("the server clock differs from the capture clock by {skew:.0} s")),
+                    Some(format!(
+                        "the server clock differs from the capture clock by {skew:.0} s"
+                    )),
                     None,
-                    nla.ntlm_challenge.map(|f| vec![ev(f, "NTLM CHALLENGE timestamp")]).unwrap_or_default(),
+                    nla.ntlm_challenge
+                        .map(|f| vec![ev(f, "NTLM CHALLENGE timestamp")])
+                        .unwrap_or_default(),
                 ));
             }
         }
         stages.push(StageMark {
             stage: Stage::Nla,
-            ok: s.established || m.connect_initial.is_some() || (s.client_data_records >= 4 && !server_quit),
+            ok: s.established
+                || m.connect_initial.is_some()
+                || (s.client_data_records >= 4 && !server_quit),
             frame: nla.server_pub_key_auth.or(s.handshake_done),
         });
     }
@@ -668,9 +786,14 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
         if res.value != 0 {
             out.push(make(
                 "mcs.connect_failed",
-                Some(format!("MCS Connect Response result {} ({})", res.name, res.value)),
+                Some(format!(
+                    "MCS Connect Response result {} ({})",
+                    res.name, res.value
+                )),
                 None,
-                m.connect_response.map(|f| vec![ev(f, res.name.clone())]).unwrap_or_default(),
+                m.connect_response
+                    .map(|f| vec![ev(f, res.name.clone())])
+                    .unwrap_or_default(),
             ));
         }
     }
@@ -696,7 +819,9 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
             out.push(make(
                 "licensing.error",
                 Some(format!("licensing failed: {} ({})", code.name, code.value)),
-                codes::Table::License.lookup(code.value).map(|i| i.meaning.to_string()),
+                codes::Table::License
+                    .lookup(code.value)
+                    .map(|i| i.meaning.to_string()),
                 vec![ev(l.frame, code.name.clone())],
             ));
         }
@@ -704,7 +829,10 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
     if !r.license.is_empty() {
         stages.push(StageMark {
             stage: Stage::Licensing,
-            ok: r.license.iter().all(|l| l.error_code.is_none() || l.success),
+            ok: r
+                .license
+                .iter()
+                .all(|l| l.error_code.is_none() || l.success),
             frame: r.license.last().map(|l| l.frame),
         });
     }
@@ -715,8 +843,15 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
         let info = codes::Table::ErrInfo.lookup(code.value);
         let benign = info.is_some_and(|i| i.outcome != codes::Outcome::Failure);
         let mut f = make(
-            if benign { "session.error_info_normal_end" } else { "activation.server_error_info" },
-            Some(format!("the server sent Set Error Info {} ({:#x})", code.name, code.value)),
+            if benign {
+                "session.error_info_normal_end"
+            } else {
+                "activation.server_error_info"
+            },
+            Some(format!(
+                "the server sent Set Error Info {} ({:#x})",
+                code.name, code.value
+            )),
             info.map(|i| i.meaning.to_string()),
             vec![ev(*fr, code.name.clone())],
         );
@@ -741,8 +876,14 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
     }
 
     // ----------------------------------------------------------- session
-    let past_sequence = s.client_data_records >= 8 || r.confirm_active.is_some() || (t.client_hello.is_none() && m.connect_response.is_some());
-    if !s.established && past_sequence && first_closer == Some(Dir::ServerToClient) && !out.iter().any(|f| f.decisive) {
+    let past_sequence = s.client_data_records >= 8
+        || r.confirm_active.is_some()
+        || (t.client_hello.is_none() && m.connect_response.is_some());
+    if !s.established
+        && past_sequence
+        && first_closer == Some(Dir::ServerToClient)
+        && !out.iter().any(|f| f.decisive)
+    {
         let (sf, kind) = server_close.unwrap_or((c.last, "close"));
         let mut f = make(
             "session.dropped_after_connect",
@@ -795,10 +936,14 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
             stages.push(StageMark {
                 stage: st,
                 ok: false,
-                frame: out.iter().find(|f| f.decisive).and_then(|f| f.evidence.last()).map(|e| FrameRef {
-                    number: e.frame,
-                    ts: c.last.ts,
-                }),
+                frame: out
+                    .iter()
+                    .find(|f| f.decisive)
+                    .and_then(|f| f.evidence.last())
+                    .map(|e| FrameRef {
+                        number: e.frame,
+                        ts: c.last.ts,
+                    }),
             });
         }
     }
@@ -807,7 +952,11 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
         ConnVerdict {
             connection: c.id,
             outcome,
-            failed_stage: if outcome == Outcome::Failure { failed } else { None },
+            failed_stage: if outcome == Outcome::Failure {
+                failed
+            } else {
+                None
+            },
             stages,
         },
         out,
@@ -827,9 +976,15 @@ fn cert_rejected(c: &ConnectionRecord, s: &Shape, hd: FrameRef, out: &mut Vec<Fi
     let t = &c.facts.tls;
     let mut e = vec![ev(hd, "TLS handshake complete")];
     if let Some((cf, kind)) = close_of(c, Dir::ClientToServer) {
-        e.push(ev(cf, format!("{kind} from the client before any RDP data")));
+        e.push(ev(
+            cf,
+            format!("{kind} from the client before any RDP data"),
+        ));
     }
-    let leaf = t.certificates.iter().find(|x| x.index == 0 && x.source != "rdp_standard_security");
+    let leaf = t
+        .certificates
+        .iter()
+        .find(|x| x.index == 0 && x.source != "rdp_standard_security");
     let (id, title) = match leaf {
         Some(l) if l.validity_at_capture == "expired" => (
             "tls.client_rejected_certificate",
@@ -840,11 +995,17 @@ fn cert_rejected(c: &ConnectionRecord, s: &Shape, hd: FrameRef, out: &mut Vec<Fi
         ),
         Some(l) if l.validity_at_capture == "not_yet_valid" => (
             "tls.client_rejected_certificate",
-            format!("the client rejected the server certificate: not valid before {}", l.not_before),
+            format!(
+                "the client rejected the server certificate: not valid before {}",
+                l.not_before
+            ),
         ),
         Some(l) if l.self_signed => (
             "tls.client_rejected_certificate",
-            format!("the client rejected the server certificate: self-signed ({}), not trusted", l.subject),
+            format!(
+                "the client rejected the server certificate: self-signed ({}), not trusted",
+                l.subject
+            ),
         ),
         _ => (
             "tls.client_rejected_certificate",
@@ -858,7 +1019,13 @@ fn cert_rejected(c: &ConnectionRecord, s: &Shape, hd: FrameRef, out: &mut Vec<Fi
     let mut f = make(id, Some(title), None, e);
     f.inferred = !s.decrypted;
     if let Some(l) = leaf {
-        f.evidence.push(ev(l.frame, format!("certificate {} valid {} .. {}", l.subject, l.not_before, l.not_after)));
+        f.evidence.push(ev(
+            l.frame,
+            format!(
+                "certificate {} valid {} .. {}",
+                l.subject, l.not_before, l.not_after
+            ),
+        ));
     }
     out.push(f);
 }
@@ -868,7 +1035,10 @@ fn cert_findings(c: &ConnectionRecord, cfg: &DiagConfig, out: &mut Vec<Finding>)
     let sni = t.client_hello.as_ref().and_then(|ch| ch.sni.clone());
     for cert in t.certificates.iter() {
         let leaf = cert.index == 0;
-        let e = vec![ev(cert.frame, format!("certificate #{} {}", cert.index, cert.subject))];
+        let e = vec![ev(
+            cert.frame,
+            format!("certificate #{} {}", cert.index, cert.subject),
+        )];
         match cert.validity_at_capture {
             "expired" => out.push(make(
                 "certificate.expired",
@@ -908,30 +1078,58 @@ fn cert_findings(c: &ConnectionRecord, cfg: &DiagConfig, out: &mut Vec<Finding>)
             continue;
         }
         if cert.self_signed {
-            out.push(make("certificate.self_signed", Some(format!("self-signed certificate {}", cert.subject)), None, e.clone()));
+            out.push(make(
+                "certificate.self_signed",
+                Some(format!("self-signed certificate {}", cert.subject)),
+                None,
+                e.clone(),
+            ));
         }
         if cert.key_type == "Rsa" && cert.key_bits > 0 && cert.key_bits < 2048 {
-            out.push(make("certificate.weak_key", Some(format!("certificate {} has a {}-bit RSA key", cert.subject, cert.key_bits)), None, e.clone()));
+            out.push(make(
+                "certificate.weak_key",
+                Some(format!(
+                    "certificate {} has a {}-bit RSA key",
+                    cert.subject, cert.key_bits
+                )),
+                None,
+                e.clone(),
+            ));
         }
         if cert.weak_signature {
             out.push(make(
                 "certificate.weak_signature",
-                Some(format!("certificate {} is signed with {}", cert.subject, cert.signature_algorithm)),
+                Some(format!(
+                    "certificate {} is signed with {}",
+                    cert.subject, cert.signature_algorithm
+                )),
                 None,
                 e.clone(),
             ));
         }
         if cert.eku_server_auth == Some(false) {
-            out.push(make("certificate.no_server_auth_eku", None, None, e.clone()));
+            out.push(make(
+                "certificate.no_server_auth_eku",
+                None,
+                None,
+                e.clone(),
+            ));
         }
         if let Some(name) = &sni {
             let ip = name.parse::<std::net::IpAddr>().ok();
-            let matches = cert.san_dns.iter().chain(cert.common_names.iter()).any(|n| name_match(n, name))
+            let matches = cert
+                .san_dns
+                .iter()
+                .chain(cert.common_names.iter())
+                .any(|n| name_match(n, name))
                 || ip.is_some_and(|ip| cert.san_ip.iter().any(|x| *x == ip.to_string()));
             if !matches {
                 out.push(make(
                     "certificate.name_mismatch",
-                    Some(format!("the client asked for {name} but the certificate names {}", cert.subject)),
+                    Some(format!(
+                        "the client asked for {name} but the certificate names {}",
+                        cert.subject
+                    )),
                     None,
                     e.clone(),
                 ));
@@ -965,7 +1163,11 @@ pub fn udp_findings(u: &UdpRecord, tcp_present: bool, out: &mut Vec<Finding>) {
     if !r.syn_frames.is_empty() && r.synack_frame.is_none() {
         let mut f = make(
             "udp.syn_unanswered",
-            Some(format!("RDP-UDP SYN sent {} time(s) to {}, never answered", r.syn_frames.len(), u.server)),
+            Some(format!(
+                "RDP-UDP SYN sent {} time(s) to {}, never answered",
+                r.syn_frames.len(),
+                u.server
+            )),
             None,
             r.syn_frames
                 .iter()
@@ -993,11 +1195,18 @@ pub fn dns_failure(l: &DnsLookup) -> Option<Finding> {
             "dns.nxdomain",
             Some(format!("the name {} does not exist (NXDOMAIN)", l.name)),
             None,
-            vec![ev(l.query, format!("query {} {}", l.qtype, l.name)), ev(l.response.unwrap_or(l.query), "NXDOMAIN")],
+            vec![
+                ev(l.query, format!("query {} {}", l.qtype, l.name)),
+                ev(l.response.unwrap_or(l.query), "NXDOMAIN"),
+            ],
         )),
         Some("SERVFAIL") | Some("REFUSED") => Some(make(
             "dns.server_failure",
-            Some(format!("the DNS server could not resolve {} ({})", l.name, l.rcode.clone().unwrap_or_default())),
+            Some(format!(
+                "the DNS server could not resolve {} ({})",
+                l.name,
+                l.rcode.clone().unwrap_or_default()
+            )),
             None,
             vec![ev(l.query, format!("query {}", l.name))],
         )),

@@ -32,8 +32,6 @@ pub struct Session {
     handshake: [tls::HandshakeBuffer; 2],
     /// TLS 1.3 negotiated.
     tls13: bool,
-    /// Decrypted inner streams (issue: decryption).
-    pub(crate) inner: [StreamBuf; 2],
     preamble_skipped: [usize; 2],
 }
 
@@ -59,7 +57,12 @@ pub(crate) fn unix_rfc3339(secs: i64) -> String {
 }
 
 /// Summarize a DER certificate, judging its validity at `frame`'s time.
-pub(crate) fn cert_info(der: &[u8], frame: FrameRef, index: usize, source: &'static str) -> Option<CertInfo> {
+pub(crate) fn cert_info(
+    der: &[u8],
+    frame: FrameRef,
+    index: usize,
+    source: &'static str,
+) -> Option<CertInfo> {
     let (_, c) = x509::parse_certificate(der).ok()?;
     let at = frame.ts.secs();
     Some(CertInfo {
@@ -138,8 +141,14 @@ impl Session {
         }
         let buf = self.wire[d].data();
         let looks_start = |w: &[u8]| match dir {
-            Dir::ClientToServer => crate::flow::looks_like_connection_request(w) || (w.len() >= 3 && w[0] == 0x16 && w[1] == 3),
-            Dir::ServerToClient => w.len() >= 6 && w[0] == 3 && w[1] == 0 && w[5] & 0xF0 == 0xD0,
+            Dir::ClientToServer => {
+                crate::flow::looks_like_connection_request(w)
+                    || (w.len() >= 3 && w[0] == 0x16 && w[1] == 3)
+            }
+            Dir::ServerToClient => {
+                (w.len() >= 6 && w[0] == 3 && w[1] == 0 && w[5] & 0xF0 == 0xD0)
+                    || (w.len() >= 3 && (0x14..=0x17).contains(&w[0]) && w[1] == 3)
+            }
         };
         if buf.is_empty() || looks_start(buf) {
             return true;
@@ -153,7 +162,12 @@ impl Session {
         if n > 0 {
             let f = self.wire[d].frame_at(0);
             if self.preamble_skipped[d] == 0 {
-                ladder(&mut self.facts, f, dir, "bytes before the RDP exchange (proxy or non-RDP preamble) skipped");
+                ladder(
+                    &mut self.facts,
+                    f,
+                    dir,
+                    "bytes before the RDP exchange (proxy or non-RDP preamble) skipped",
+                );
             }
             self.preamble_skipped[d] += n;
             self.wire[d].consume(n);
@@ -194,7 +208,11 @@ impl Session {
                     Ok((_, h)) => {
                         let n = h.length as usize;
                         if n < h.header_len {
-                            Err(ParseError::invalid("fast-path header", "length", "shorter than the header"))
+                            Err(ParseError::invalid(
+                                "fast-path header",
+                                "length",
+                                "shorter than the header",
+                            ))
                         } else if buf.len() < n {
                             Err(ParseError::incomplete(n - buf.len()))
                         } else {
@@ -203,7 +221,11 @@ impl Session {
                     }
                     Err(e) => Err(e),
                 },
-                _ => Err(ParseError::invalid("RDP stream", "first byte", "is neither TPKT, TLS nor fast-path")),
+                _ => Err(ParseError::invalid(
+                    "RDP stream",
+                    "first byte",
+                    "is neither TPKT, TLS nor fast-path",
+                )),
             };
             match res {
                 Ok(n) => {
@@ -258,9 +280,12 @@ impl Session {
                         if let Some(r) = cr.neg_req {
                             n.request_flags = r.flags.names();
                         }
-                        n.correlation_id = cr
-                            .correlation
-                            .map(|c| c.correlation_id.iter().map(|b| format!("{b:02x}")).collect());
+                        n.correlation_id = cr.correlation.map(|c| {
+                            c.correlation_id
+                                .iter()
+                                .map(|b| format!("{b:02x}"))
+                                .collect()
+                        });
                         let label = match cr.neg_req {
                             Some(_) => format!("X.224 Connection Request ({})", p),
                             None => "X.224 Connection Request (legacy, no RDP_NEG_REQ)".to_string(),
@@ -286,7 +311,10 @@ impl Session {
                                 n.selected_protocol = Some(r.selected_protocol.0);
                                 n.selected_names = r.selected_protocol.names();
                                 n.response_flags = r.flags.names();
-                                format!("X.224 Connection Confirm: selected {}", r.selected_protocol)
+                                format!(
+                                    "X.224 Connection Confirm: selected {}",
+                                    r.selected_protocol
+                                )
                             }
                             Some(nego::NegResponse::Failure(fl)) => {
                                 n.failure = Some(named(fl.code.0, fl.code));
@@ -295,7 +323,9 @@ impl Session {
                         };
                         ladder(f, frame, dir, label);
                     }
-                    Err(e) => self.note_malformed(frame, dir, format!("X.224 Connection Confirm: {e}")),
+                    Err(e) => {
+                        self.note_malformed(frame, dir, format!("X.224 Connection Confirm: {e}"))
+                    }
                 }
             }
             Ok((_, x224::Tpdu::Data(dt))) => {
@@ -318,7 +348,10 @@ impl Session {
         let pdu = match mcs::parse_mcs_pdu(data) {
             Ok((_, p)) => p,
             Err(e) => {
-                self.facts.mcs.malformed.get_or_insert_with(|| e.to_string());
+                self.facts
+                    .mcs
+                    .malformed
+                    .get_or_insert_with(|| e.to_string());
                 self.note_malformed(frame, dir, format!("MCS: {e}"));
                 return;
             }
@@ -337,9 +370,9 @@ impl Session {
                             m.keyboard_layout = Some(core.keyboard_layout);
                             if let Some(e) = core.early_capability_flags {
                                 m.early_capability_flags = e.names();
-                                m.supports_error_info = Some(
-                                    e.contains(gcc::ClientEarlyCapabilityFlags::SUPPORT_ERRINFO_PDU),
-                                );
+                                m.supports_error_info = Some(e.contains(
+                                    gcc::ClientEarlyCapabilityFlags::SUPPORT_ERRINFO_PDU,
+                                ));
                             }
                             m.client_server_selected_protocol =
                                 core.server_selected_protocol.map(|p| p.0);
@@ -356,7 +389,12 @@ impl Session {
                     }
                 }
                 let name = self.facts.mcs.client_name.clone().unwrap_or_default();
-                ladder(&mut self.facts, frame, dir, format!("MCS Connect Initial (client {name})"));
+                ladder(
+                    &mut self.facts,
+                    frame,
+                    dir,
+                    format!("MCS Connect Initial (client {name})"),
+                );
             }
             mcs::McsPdu::ConnectResponse(cr) => {
                 let m = &mut self.facts.mcs;
@@ -398,18 +436,40 @@ impl Session {
                         push_bounded(&mut self.facts.tls.certificates, ci);
                     }
                 }
-                let res = self.facts.mcs.result.as_ref().map(|r| r.name.clone()).unwrap_or_default();
-                ladder(&mut self.facts, frame, dir, format!("MCS Connect Response ({res})"));
+                let res = self
+                    .facts
+                    .mcs
+                    .result
+                    .as_ref()
+                    .map(|r| r.name.clone())
+                    .unwrap_or_default();
+                ladder(
+                    &mut self.facts,
+                    frame,
+                    dir,
+                    format!("MCS Connect Response ({res})"),
+                );
             }
             mcs::McsPdu::Domain(dp) => match dp {
                 mcs::DomainPdu::DisconnectProviderUltimatum { reason } => {
                     self.facts.mcs.disconnect_ultimatum =
                         Some((frame, dir, named(reason.0 as u32, reason)));
-                    ladder(&mut self.facts, frame, dir, format!("MCS Disconnect Provider Ultimatum ({reason})"));
+                    ladder(
+                        &mut self.facts,
+                        frame,
+                        dir,
+                        format!("MCS Disconnect Provider Ultimatum ({reason})"),
+                    );
                 }
                 mcs::DomainPdu::AttachUserConfirm { result, .. } => {
-                    self.facts.mcs.attach_user_confirm = Some((frame, named(result.0 as u32, result)));
-                    ladder(&mut self.facts, frame, dir, format!("MCS Attach User Confirm ({result})"));
+                    self.facts.mcs.attach_user_confirm =
+                        Some((frame, named(result.0 as u32, result)));
+                    ladder(
+                        &mut self.facts,
+                        frame,
+                        dir,
+                        format!("MCS Attach User Confirm ({result})"),
+                    );
                 }
                 mcs::DomainPdu::ChannelJoinConfirm { result, .. } => {
                     self.facts.mcs.channel_joins += 1;
@@ -427,7 +487,8 @@ impl Session {
 
     /// An RDP PDU inside MCS Send Data.
     fn on_rdp(&mut self, dir: Dir, data: &[u8], frame: FrameRef, decrypted: bool) {
-        let standard_security = self.facts.negotiation.selected_protocol.unwrap_or(0) == 0 && !decrypted;
+        let standard_security =
+            self.facts.negotiation.selected_protocol.unwrap_or(0) == 0 && !decrypted;
         // Share Control header: totalLength == len (or 0x8000 flow PDU) and version bits 0x10.
         let looks_share_control = data.len() >= 6 && {
             let total = u16::from_le_bytes([data[0], data[1]]) as usize;
@@ -464,7 +525,9 @@ impl Session {
                         _ => (None, None, false),
                     };
                     let label = match (&error_code, success) {
-                        (Some(_), true) => "License Error Alert: STATUS_VALID_CLIENT (licensing done)".to_string(),
+                        (Some(_), true) => {
+                            "License Error Alert: STATUS_VALID_CLIENT (licensing done)".to_string()
+                        }
                         (Some(c), false) => format!("License Error Alert: {}", c.name),
                         _ => format!("licensing: {}", lp.preamble.msg_type),
                     };
@@ -524,7 +587,12 @@ impl Session {
                 _ => match h.pdu_type2 {
                     rdp::PduType2::FONTMAP => {
                         r.font_map.get_or_insert(frame);
-                        ladder(&mut self.facts, frame, dir, "Font Map (activation complete)");
+                        ladder(
+                            &mut self.facts,
+                            frame,
+                            dir,
+                            "Font Map (activation complete)",
+                        );
                     }
                     rdp::PduType2::SAVE_SESSION_INFO => {
                         r.save_session_info.get_or_insert(frame);
@@ -544,7 +612,13 @@ impl Session {
         }
     }
 
-    pub(crate) fn on_fast_path(&mut self, dir: Dir, _pdu: &[u8], frame: FrameRef, _decrypted: bool) {
+    pub(crate) fn on_fast_path(
+        &mut self,
+        dir: Dir,
+        _pdu: &[u8],
+        frame: FrameRef,
+        _decrypted: bool,
+    ) {
         let d = dir.idx();
         self.facts.rdp.fast_path_pdus[d] += 1;
         if self.facts.rdp.first_fast_path[d].is_none() {
@@ -560,7 +634,10 @@ impl Session {
         let Ok((_, rec)) = tls::parse_record(pdu) else {
             return;
         };
-        let class = tls::classify_record(&rec, self.ccs[d] || (self.tls13 && dir == Dir::ServerToClient));
+        let class = tls::classify_record(
+            &rec,
+            self.ccs[d] || (self.tls13 && dir == Dir::ServerToClient),
+        );
         let (kind, len) = match class {
             tls::RecordClass::Handshake => ("handshake", rec.fragment.len()),
             tls::RecordClass::EncryptedHandshake { len } => ("encrypted_handshake", len),
@@ -584,19 +661,20 @@ impl Session {
             t.records_dropped += 1;
         }
         match class {
-            tls::RecordClass::Handshake => {
-                match self.handshake[d].push(rec.fragment) {
-                    Ok(msgs) => {
-                        for m in msgs {
-                            self.on_handshake_message(dir, &m.raw, first, frame, false);
-                        }
-                    }
-                    Err(e) => {
-                        self.facts.tls.malformed.get_or_insert_with(|| e.to_string());
-                        self.note_malformed(frame, dir, format!("TLS handshake: {e}"));
+            tls::RecordClass::Handshake => match self.handshake[d].push(rec.fragment) {
+                Ok(msgs) => {
+                    for m in msgs {
+                        self.on_handshake_message(dir, &m.raw, first, frame, false);
                     }
                 }
-            }
+                Err(e) => {
+                    self.facts
+                        .tls
+                        .malformed
+                        .get_or_insert_with(|| e.to_string());
+                    self.note_malformed(frame, dir, format!("TLS handshake: {e}"));
+                }
+            },
             tls::RecordClass::ChangeCipherSpec => {
                 self.ccs[d] = true;
                 self.facts.tls.ccs[d].get_or_insert(frame);
@@ -613,7 +691,12 @@ impl Session {
                     },
                 );
                 let lvl = if a.is_fatal() { "fatal" } else { "warning" };
-                ladder(&mut self.facts, frame, dir, format!("TLS alert ({lvl}) {}", a.description));
+                ladder(
+                    &mut self.facts,
+                    frame,
+                    dir,
+                    format!("TLS alert ({lvl}) {}", a.description),
+                );
             }
             tls::RecordClass::EncryptedAlert { len } => {
                 push_bounded(
@@ -626,7 +709,12 @@ impl Session {
                         encrypted: true,
                     },
                 );
-                ladder(&mut self.facts, frame, dir, format!("TLS encrypted alert ({len} bytes)"));
+                ladder(
+                    &mut self.facts,
+                    frame,
+                    dir,
+                    format!("TLS encrypted alert ({len} bytes)"),
+                );
             }
             tls::RecordClass::ApplicationData { len } => {
                 let t = &mut self.facts.tls;
@@ -640,11 +728,21 @@ impl Session {
         }
     }
 
-    pub(crate) fn on_handshake_message(&mut self, dir: Dir, raw: &[u8], _first: FrameRef, frame: FrameRef, decrypted: bool) {
+    pub(crate) fn on_handshake_message(
+        &mut self,
+        dir: Dir,
+        raw: &[u8],
+        _first: FrameRef,
+        frame: FrameRef,
+        decrypted: bool,
+    ) {
         let msg = match tls::parse_handshake(raw) {
             Ok((_, m)) => m,
             Err(e) => {
-                self.facts.tls.malformed.get_or_insert_with(|| e.to_string());
+                self.facts
+                    .tls
+                    .malformed
+                    .get_or_insert_with(|| e.to_string());
                 return;
             }
         };
@@ -653,21 +751,34 @@ impl Session {
                 let names = ch
                     .cipher_suite_names()
                     .into_iter()
-                    .map(|(id, n)| n.map(str::to_string).unwrap_or_else(|| format!("{id:#06x}")))
+                    .map(|(id, n)| {
+                        n.map(str::to_string)
+                            .unwrap_or_else(|| format!("{id:#06x}"))
+                    })
                     .collect();
                 let max = ch.max_version();
                 self.facts.tls.client_hello = Some(ClientHelloFacts {
                     frame,
                     version: vname(ch.legacy_version),
                     max_version: vname(max),
-                    supported_versions: ch.supported_versions.iter().filter(|v| !tls::is_grease(**v)).map(|v| vname(*v)).collect(),
+                    supported_versions: ch
+                        .supported_versions
+                        .iter()
+                        .filter(|v| !tls::is_grease(**v))
+                        .map(|v| vname(*v))
+                        .collect(),
                     cipher_suites: ch.cipher_suites.len(),
                     cipher_suite_names: names,
                     sni: ch.sni.clone(),
                     alpn: ch.alpn.clone(),
                     random: ch.random,
                 });
-                ladder(&mut self.facts, frame, dir, format!("TLS ClientHello (up to {})", vname(max)));
+                ladder(
+                    &mut self.facts,
+                    frame,
+                    dir,
+                    format!("TLS ClientHello (up to {})", vname(max)),
+                );
             }
             tls::Handshake::ServerHello(sh) => {
                 let v = sh.version();
@@ -705,7 +816,12 @@ impl Session {
                     .find(|c| c.index == 0)
                     .map(|c| c.subject.clone())
                     .unwrap_or_default();
-                ladder(&mut self.facts, frame, dir, format!("TLS Certificate ({subj})"));
+                ladder(
+                    &mut self.facts,
+                    frame,
+                    dir,
+                    format!("TLS Certificate ({subj})"),
+                );
             }
             tls::Handshake::ServerKeyExchange { .. } => self.facts.tls.server_key_exchange = true,
             tls::Handshake::CertificateRequest { .. } => self.facts.tls.certificate_request = true,

@@ -155,7 +155,11 @@ impl FlowSink for SessionStore {
     fn tcp_data(&mut self, conn: &TcpConn, dir: Dir, delivery: Delivery<'_>) {
         let s = self.live.entry(conn.id).or_default();
         match delivery {
-            Delivery::Data { offset, data, frame } => s.data(dir, offset, data, frame),
+            Delivery::Data {
+                offset,
+                data,
+                frame,
+            } => s.data(dir, offset, data, frame),
             Delivery::Gap { offset, len, frame } => s.gap(dir, offset, len, frame),
         }
     }
@@ -185,7 +189,10 @@ impl FlowSink for SessionStore {
                             }
                             if is_ack {
                                 u.synack_frame.get_or_insert(frame);
-                                u.version = Some(v.map_or("RDPUDP_PROTOCOL_VERSION_1".to_string(), |v| v.to_string()));
+                                u.version =
+                                    Some(v.map_or("RDPUDP_PROTOCOL_VERSION_1".to_string(), |v| {
+                                        v.to_string()
+                                    }));
                                 u.downstream_mtu = Some(syn.downstream_mtu);
                             } else {
                                 if u.syn_frames.len() < 32 {
@@ -219,12 +226,16 @@ impl FlowSink for SessionStore {
                         }
                     }
                 } else {
-                    let qname = m.questions.first().map(|q| q.name.clone()).unwrap_or_default();
-                    if let Some(l) = lookups
-                        .iter_mut()
-                        .rev()
-                        .find(|l| l.id == m.header.id && l.response.is_none() && l.name.eq_ignore_ascii_case(&qname))
-                    {
+                    let qname = m
+                        .questions
+                        .first()
+                        .map(|q| q.name.clone())
+                        .unwrap_or_default();
+                    if let Some(l) = lookups.iter_mut().rev().find(|l| {
+                        l.id == m.header.id
+                            && l.response.is_none()
+                            && l.name.eq_ignore_ascii_case(&qname)
+                    }) {
                         l.response = Some(frame);
                         l.rcode = Some(m.header.rcode().to_string());
                         l.answers = m.addresses().iter().map(|a| a.to_string()).collect();

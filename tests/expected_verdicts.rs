@@ -1,0 +1,467 @@
+//! The verdicts `../shared/captures/EXPECTED.md` states, asserted on the real
+//! captures (skipped cleanly when the shared captures are absent), and the
+//! bundled `captures/` samples against their sidecars.
+
+use rdpdiag::attempt::Outcome;
+use rdpdiag::cli::{analysis_config, analyze_file};
+use std::path::PathBuf;
+
+fn shared() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("RDPDIAG_SHARED") {
+        return Some(PathBuf::from(p).join("captures"));
+    }
+    let mut d = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    loop {
+        let c = d.join("shared").join("captures");
+        if c.is_dir() {
+            return Some(c);
+        }
+        if !d.pop() {
+            return None;
+        }
+    }
+}
+
+/// (capture, extra port, expected outcome of the decisive attempt, failed stage, rule id of the root cause)
+type Case = (
+    &'static str,
+    Option<u16>,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+const CASES: &[Case] = &[
+    (
+        "public/zeek/rdp-invalid-length.pcap",
+        None,
+        "failure",
+        Some("negotiation"),
+        Some("negotiation.malformed"),
+    ),
+    (
+        "public/zeek/rdp-no-cookie-mstshash.pcap",
+        None,
+        "failure",
+        Some("tls"),
+        Some("tls.client_rejected_certificate"),
+    ),
+    (
+        "public/zeek/rdp-proprietary-encryption.pcap",
+        None,
+        "success",
+        None,
+        None,
+    ),
+    ("public/zeek/rdp-to-ssl.pcap", None, "success", None, None),
+    (
+        "public/zeek/rdp-unknown-keyboard.pcap",
+        None,
+        "incomplete",
+        None,
+        None,
+    ),
+    ("public/zeek/rdp-x509.pcap", None, "success", None, None),
+    (
+        "public/zeek/rdpeudp-handshake-fail.pcap",
+        None,
+        "failure",
+        Some("udp"),
+        Some("udp.syn_unanswered"),
+    ),
+    (
+        "public/zeek/rdpeudp-handshake-success.pcap",
+        None,
+        "success",
+        None,
+        None,
+    ),
+    (
+        "public/zeek/rdpeudp2-handshake-success.pcap",
+        None,
+        "success",
+        None,
+        None,
+    ),
+    (
+        "public/zeek/tls/tls-1.2-handshake-failure.pcap",
+        Some(443),
+        "failure",
+        Some("tls"),
+        Some("tls.fatal_alert"),
+    ),
+    (
+        "public/suricata-verify/tests/rdp-protocol/RDP-003.pcap",
+        None,
+        "success",
+        None,
+        None,
+    ),
+    ("public/nDPI/rdp.pcap", None, "incomplete", None, None),
+    (
+        "public/nDPI/rdp_over_tls.pcap",
+        None,
+        "failure",
+        Some("nla"),
+        Some("nla.credentials_rejected"),
+    ),
+    (
+        "public/nDPI/synscan.pcap",
+        None,
+        "failure",
+        Some("tcp"),
+        Some("tcp.syn_unanswered"),
+    ),
+    (
+        "public/nDPI/tcp_scan.pcapng",
+        None,
+        "failure",
+        Some("tcp"),
+        Some("tcp.rst_to_syn"),
+    ),
+    (
+        "public/nDPI/tls_alert.pcap",
+        Some(443),
+        "failure",
+        Some("tls"),
+        Some("tls.fatal_alert"),
+    ),
+    (
+        "public/arkime/arkime_synthetic.pcap",
+        None,
+        "incomplete",
+        None,
+        None,
+    ),
+    (
+        "public/arkime/socks5-rdp.pcap",
+        Some(42356),
+        "incomplete",
+        None,
+        None,
+    ),
+    ("lab/tls_ok.pcap", None, "success", None, None),
+    ("lab/rdp_sec_ok.pcap", None, "success", None, None),
+    ("lab/nla_ok.pcap", None, "success", None, None),
+    ("lab/nla_ok.dsb.pcapng", None, "success", None, None),
+    ("lab/slow_link_ok.pcap", None, "success", None, None),
+    ("lab/cert_valid_strict.pcap", None, "success", None, None),
+    (
+        "lab/port_closed.pcap",
+        None,
+        "failure",
+        Some("tcp"),
+        Some("tcp.rst_to_syn"),
+    ),
+    (
+        "lab/syn_dropped.pcap",
+        None,
+        "failure",
+        Some("tcp"),
+        Some("tcp.syn_unanswered"),
+    ),
+    (
+        "lab/hybrid_required_by_server.pcap",
+        None,
+        "failure",
+        Some("negotiation"),
+        Some("negotiation.failure"),
+    ),
+    (
+        "lab/ssl_required_by_server.pcap",
+        None,
+        "failure",
+        Some("negotiation"),
+        Some("negotiation.failure"),
+    ),
+    (
+        "lab/nla_client_vs_xrdp.pcap",
+        None,
+        "failure",
+        Some("negotiation"),
+        Some("negotiation.client_closed_after_confirm"),
+    ),
+    (
+        "lab/tls_version_mismatch.pcap",
+        None,
+        "failure",
+        Some("tls"),
+        Some("tls.fatal_alert"),
+    ),
+    (
+        "lab/tls_cipher_mismatch.pcap",
+        None,
+        "failure",
+        Some("tls"),
+        Some("tls.fatal_alert"),
+    ),
+    (
+        "lab/cert_expired_strict.pcap",
+        None,
+        "failure",
+        Some("tls"),
+        Some("tls.client_rejected_certificate"),
+    ),
+    (
+        "lab/cert_selfsigned_strict.pcap",
+        None,
+        "failure",
+        Some("tls"),
+        Some("tls.client_rejected_certificate"),
+    ),
+    ("lab/lossy_link.pcap", None, "failure", Some("tls"), None),
+    ("lab/mtu_blackhole.pcap", None, "failure", Some("tls"), None),
+    (
+        "lab/mtu_blackhole.server.pcap",
+        None,
+        "failure",
+        None,
+        Some("tcp.mtu_blackhole"),
+    ),
+    (
+        "lab/nla_wrong_password.pcap",
+        None,
+        "failure",
+        Some("nla"),
+        Some("nla.credentials_rejected"),
+    ),
+    (
+        "lab/logon_failure_after_connect_tls.pcap",
+        None,
+        "failure",
+        Some("session"),
+        Some("session.dropped_after_connect"),
+    ),
+    ("lab/tls_ok_any_sll2.pcap", None, "success", None, None),
+    ("lab/tls12_cbc_ok.pcap", None, "success", None, None),
+    ("lab/nla_ok_tls12.pcap", None, "success", None, None),
+    (
+        "lab/dns_nxdomain.pcap",
+        None,
+        "failure",
+        Some("dns"),
+        Some("dns.nxdomain"),
+    ),
+    (
+        "lab/server_key_unusable.pcap",
+        None,
+        "failure",
+        Some("tls"),
+        Some("tls.server_closed_after_client_hello"),
+    ),
+];
+
+#[test]
+fn expected_md_verdicts() {
+    let Some(base) = shared() else {
+        eprintln!("shared captures not found; skipping");
+        return;
+    };
+    let mut failures = Vec::new();
+    for (file, port, outcome, stage, rule) in CASES {
+        let path = base.join(file);
+        if !path.exists() {
+            eprintln!("{file} absent; skipped");
+            continue;
+        }
+        let cfg = analysis_config(&port.map(|p| vec![p]).unwrap_or_default());
+        let r = match analyze_file(&path.to_string_lossy(), &cfg) {
+            Ok(r) => r,
+            Err(e) => {
+                failures.push(format!("{file}: input error {e}"));
+                continue;
+            }
+        };
+        // The decisive attempt: the first failure if one is expected, else any.
+        let want_failure = *outcome == "failure";
+        let a = if want_failure {
+            r.attempts.iter().find(|a| a.outcome == Outcome::Failure)
+        } else {
+            r.attempts.first()
+        };
+        let Some(a) = a else {
+            failures.push(format!("{file}: no attempt"));
+            continue;
+        };
+        if a.outcome.name() != *outcome {
+            failures.push(format!("{file}: outcome {} != {outcome}", a.outcome.name()));
+        }
+        if let Some(st) = stage {
+            if a.failed_stage.map(|s| s.name()) != Some(*st) {
+                failures.push(format!("{file}: stage {:?} != {st}", a.failed_stage));
+            }
+        }
+        if let Some(id) = rule {
+            if a.root_cause.as_ref().map(|r| r.id.as_str()) != Some(*id) {
+                failures.push(format!(
+                    "{file}: root cause {:?} != {id}",
+                    a.root_cause.as_ref().map(|r| &r.id)
+                ));
+            }
+        }
+        // A successful session never carries a failure verdict.
+        if !want_failure {
+            for at in &r.attempts {
+                if *outcome == "success" && at.outcome == Outcome::Failure && !file.contains("rdp2")
+                {
+                    failures.push(format!("{file}: attempt {} has a failure verdict", at.id));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "verdicts differ:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn certificates_judged_at_capture_time() {
+    let Some(base) = shared() else { return };
+    let checks: &[(&str, u16, &str, bool)] = &[
+        // (capture, port, rule id, must it be present?)
+        (
+            "public/zeek/rdp-to-ssl.pcap",
+            3389,
+            "certificate.expired",
+            false,
+        ),
+        (
+            "public/suricata-verify/tests/tls/tls-cert-issuer/tls.pcap",
+            443,
+            "certificate.expired",
+            false,
+        ),
+        (
+            "public/nDPI/rdp_over_tls.pcap",
+            3389,
+            "certificate.expired",
+            false,
+        ),
+        (
+            "public/zeek/tls/tls-expired-cert.pcap",
+            443,
+            "certificate.expired",
+            true,
+        ),
+        (
+            "public/zeek/tls/tls-expired-cert.pcap",
+            443,
+            "certificate.expiring_soon",
+            true,
+        ),
+        (
+            "public/nDPI/selfsigned.pcap",
+            3001,
+            "certificate.expired",
+            true,
+        ),
+        (
+            "public/nDPI/selfsigned.pcap",
+            3001,
+            "certificate.self_signed",
+            true,
+        ),
+        (
+            "public/nDPI/tls-rdn-extract.pcap",
+            443,
+            "certificate.not_yet_valid",
+            true,
+        ),
+        (
+            "public/nDPI/tls-rdn-extract.pcap",
+            443,
+            "certificate.expired",
+            false,
+        ),
+        (
+            "public/nDPI/tls-rdn-extract.pcap",
+            443,
+            "capture.clock_suspect",
+            true,
+        ),
+        (
+            "public/zeek/rdp-x509.pcap",
+            3389,
+            "certificate.weak_key",
+            true,
+        ),
+        (
+            "public/zeek/rdp-x509.pcap",
+            3389,
+            "certificate.weak_signature",
+            true,
+        ),
+        (
+            "public/zeek/rdp-to-ssl.pcap",
+            3389,
+            "certificate.name_mismatch",
+            true,
+        ),
+    ];
+    let mut bad = Vec::new();
+    for (file, port, id, present) in checks {
+        let path = base.join(file);
+        if !path.exists() {
+            continue;
+        }
+        let r =
+            analyze_file(&path.to_string_lossy(), &analysis_config(&[*port])).expect("analyzes");
+        let found = r
+            .attempts
+            .iter()
+            .flat_map(|a| a.findings.iter())
+            .any(|f| f.id == *id);
+        if found != *present {
+            bad.push(format!("{file}: {id} present={found}, want {present}"));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+#[test]
+fn duplicated_frames_are_not_retransmissions() {
+    let Some(base) = shared() else { return };
+    let path = base.join("public/zeek/rdp-no-cookie-mstshash.pcap");
+    if !path.exists() {
+        return;
+    }
+    let r = analyze_file(&path.to_string_lossy(), &analysis_config(&[])).expect("analyzes");
+    let c = &r.connections[0];
+    assert_eq!(
+        c.tcp.duplicate_frames, 10,
+        "every frame is in the file twice"
+    );
+    assert_eq!(c.tcp.retransmissions(), 0);
+    assert!(r
+        .attempts
+        .iter()
+        .flat_map(|a| &a.findings)
+        .all(|f| f.id != "tcp.retransmission_storm"));
+}
+
+#[test]
+fn every_shared_capture_analyzes_without_panic() {
+    let Some(base) = shared() else { return };
+    let mut stack = vec![base];
+    let mut n = 0;
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "pcap" || x == "pcapng") {
+                let r = analyze_file(&p.to_string_lossy(), &analysis_config(&[]));
+                let r = r.expect("real captures are readable");
+                serde_json::to_string(&rdpdiag::report::Document::new(std::slice::from_ref(&r)))
+                    .expect("serializes");
+                n += 1;
+            }
+        }
+    }
+    eprintln!("{n} captures analyzed");
+}

@@ -29,6 +29,20 @@ pub enum Command {
     /// Analyze capture files and say why each RDP connection attempt failed or succeeded.
     #[command(after_help = ANALYZE_EXAMPLES)]
     Analyze(AnalyzeArgs),
+    /// Explain an mstsc disconnect code (and extended code), ERRINFO, NTSTATUS,
+    /// FreeRDP error, negotiation failure or TLS alert.
+    #[command(
+        after_help = "Examples:\n  rdpdiag explain 0x904 0x7\n  rdpdiag explain 516\n  rdpdiag explain STATUS_LOGON_FAILURE\n  rdpdiag explain handshake_failure"
+    )]
+    Explain {
+        /// The code: hex (0x904), decimal (2308) or a name (ERRINFO_SERVER_DENIED_CONNECTION).
+        code: String,
+        /// The extended disconnect reason, when mstsc showed one.
+        extended: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,5 +196,27 @@ pub fn main() -> i32 {
     };
     match &cli.command {
         Command::Analyze(a) => run_analyze(a),
+        Command::Explain {
+            code,
+            extended,
+            format,
+        } => {
+            let e = crate::codes::explain(code, extended.as_deref());
+            match format {
+                Format::Json => match serde_json::to_string_pretty(&e) {
+                    Ok(s) => {
+                        let _ = writeln!(std::io::stdout(), "{s}");
+                    }
+                    Err(err) => {
+                        eprintln!("rdpdiag: internal error serializing JSON: {err}");
+                        return 2;
+                    }
+                },
+                Format::Text => {
+                    let _ = write!(std::io::stdout(), "{e}");
+                }
+            }
+            0
+        }
     }
 }

@@ -465,3 +465,43 @@ fn every_shared_capture_analyzes_without_panic() {
     }
     eprintln!("{n} captures analyzed");
 }
+
+#[test]
+fn cli_exit_codes_and_explain() {
+    let bin = env!("CARGO_BIN_EXE_rdpdiag");
+    let run = |args: &[&str]| {
+        std::process::Command::new(bin)
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    let root = env!("CARGO_MANIFEST_DIR");
+    // A bundled failure capture exits 1; a bundled success exits 0; a missing file exits 2.
+    let fail = run(&["analyze", &format!("{root}/captures/port_closed.pcap")]);
+    assert_eq!(fail.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&fail.stdout).contains("FAILED at tcp"));
+    let ok = run(&["analyze", &format!("{root}/captures/tls_ok.pcap")]);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    let missing = run(&["analyze", "/nonexistent.pcap"]);
+    assert_eq!(missing.status.code(), Some(2));
+    let notcap = run(&["analyze", &format!("{root}/README.md")]);
+    assert_eq!(notcap.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&notcap.stderr).contains("not a pcap"));
+    let json = run(&[
+        "analyze",
+        "--format",
+        "json",
+        &format!("{root}/captures/hybrid_required_by_server.pcap"),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("valid JSON");
+    assert_eq!(v["schema"], "rdpdiag/1");
+    assert_eq!(v["files"][0]["attempts"][0]["failed_stage"], "negotiation");
+    let ex = run(&["explain", "0x904", "0x7"]);
+    assert_eq!(ex.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&ex.stdout).contains("ServerDeniedConnection"));
+}

@@ -2,7 +2,7 @@
 //! try, grouped so that a refused first connection followed by a successful
 //! fallback is judged as a whole; the stage timeline; the verdict.
 
-use crate::flow::{Dir, FrameRef, Handshake};
+use crate::flow::{FrameRef, Handshake};
 use crate::rules::{self, Finding, Severity};
 use crate::session::{ConnectionRecord, DnsLookup, UdpRecord};
 use serde::Serialize;
@@ -184,13 +184,13 @@ pub fn diagnose(conns: &[ConnectionRecord], udp: &[UdpRecord], cfg: &DiagConfig)
             if used_udp[i] || u.rdpudp.is_none() {
                 continue;
             }
-            let same_hosts =
-                ip_of(&u.client) == g[0].client.ip() && ip_of(&u.server) == g[0].server.ip();
-            let near =
-                u.first.ts >= g[0].first.ts && u.first.ts.since(a.end.ts) <= cfg.group_window_s;
+            let same_hosts = ip_of(&u.flow.client) == g[0].client.ip()
+                && ip_of(&u.flow.server) == g[0].server.ip();
+            let near = u.flow.first.ts >= g[0].first.ts
+                && u.flow.first.ts.since(a.end.ts) <= cfg.group_window_s;
             if same_hosts && near {
                 used_udp[i] = true;
-                a.udp_flow_ids.push(u.id);
+                a.udp_flow_ids.push(u.flow.id);
                 rules::udp_findings(u, true, &mut a.findings);
             }
         }
@@ -223,11 +223,11 @@ pub fn diagnose(conns: &[ConnectionRecord], udp: &[UdpRecord], cfg: &DiagConfig)
                 .cloned();
             attempts.push(Attempt {
                 id: 0,
-                client: u.client.to_string(),
-                server: u.server.to_string(),
-                start: u.first,
-                end: u.last,
-                duration_s: u.last.ts.since(u.first.ts),
+                client: u.flow.client.to_string(),
+                server: u.flow.server.to_string(),
+                start: u.flow.first,
+                end: u.flow.last,
+                duration_s: u.flow.last.ts.since(u.flow.first.ts),
                 outcome: if failed {
                     Outcome::Failure
                 } else if success {
@@ -242,11 +242,11 @@ pub fn diagnose(conns: &[ConnectionRecord], udp: &[UdpRecord], cfg: &DiagConfig)
                 stages: vec![StageMark {
                     stage: Stage::Udp,
                     ok: success,
-                    frame: Some(u.first),
+                    frame: Some(u.flow.first),
                 }],
                 verdicts: Vec::new(),
                 connection_ids: Vec::new(),
-                udp_flow_ids: vec![u.id],
+                udp_flow_ids: vec![u.flow.id],
                 dns: Vec::new(),
             });
         }
@@ -259,7 +259,7 @@ pub fn diagnose(conns: &[ConnectionRecord], udp: &[UdpRecord], cfg: &DiagConfig)
                 if let Some(f) = rules::dns_failure(l) {
                     attempts.push(Attempt {
                         id: 0,
-                        client: u.client.ip().to_string(),
+                        client: u.flow.client.ip().to_string(),
                         server: l.name.clone(),
                         start: l.query,
                         end: l.response.unwrap_or(l.query),
@@ -276,7 +276,7 @@ pub fn diagnose(conns: &[ConnectionRecord], udp: &[UdpRecord], cfg: &DiagConfig)
                         }],
                         verdicts: Vec::new(),
                         connection_ids: Vec::new(),
-                        udp_flow_ids: vec![u.id],
+                        udp_flow_ids: vec![u.flow.id],
                         dns: vec![l.clone()],
                     });
                 }
@@ -401,11 +401,6 @@ fn judge_group(g: &[&ConnectionRecord], cfg: &DiagConfig) -> Attempt {
         udp_flow_ids: Vec::new(),
         dns: Vec::new(),
     }
-}
-
-/// Whether the client closed the connection first.
-pub fn closed_by(c: &ConnectionRecord) -> Option<Dir> {
-    c.tcp.closed_by
 }
 
 /// Whether the three-way handshake completed (or the capture starts mid-stream with data).

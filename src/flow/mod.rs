@@ -325,12 +325,7 @@ impl FlowTable {
         // A new SYN on a finished 4-tuple starts a new connection.
         if pure_syn {
             let reuse = self.tcp.get(&k).is_some_and(|c| {
-                let old_isn_differs = c
-                    .health
-                    .first_syn
-                    .is_none_or(|_| c.stream(Dir::ClientToServer).started() && c.client == src)
-                    && (c.closed || c.health.handshake == Handshake::RstToSyn);
-                c.client != src || old_isn_differs
+                c.client != src || c.closed || c.health.handshake == Handshake::RstToSyn
             });
             if reuse {
                 if let Some(old) = self.tcp.remove(&k) {
@@ -586,12 +581,6 @@ impl FlowTable {
                     _ => {}
                 }
             }
-        } else if conn.rdp.is_some() && !t.syn {
-            // Even without payload, a FIN/ACK-only segment from the server may be the
-            // first one seen mid-stream; nothing to reassemble.
-        }
-        if self.stats.other_tcp_ports.len() < 64 {
-            // Counted at close time instead (see finish_tcp).
         }
     }
 

@@ -1166,7 +1166,7 @@ pub fn udp_findings(u: &UdpRecord, tcp_present: bool, out: &mut Vec<Finding>) {
             Some(format!(
                 "RDP-UDP SYN sent {} time(s) to {}, never answered",
                 r.syn_frames.len(),
-                u.server
+                u.flow.server
             )),
             None,
             r.syn_frames

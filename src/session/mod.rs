@@ -103,17 +103,11 @@ pub struct DnsLookup {
     id: u16,
 }
 
-/// One finished UDP flow.
+/// One finished UDP flow with what was parsed from it.
 #[derive(Debug, Clone, Serialize)]
 pub struct UdpRecord {
-    pub id: u32,
-    pub kind: UdpKind,
-    pub client: SocketAddr,
-    pub server: SocketAddr,
-    pub first: FrameRef,
-    pub last: FrameRef,
-    pub packets: [u64; 2],
-    pub bytes: [u64; 2],
+    #[serde(flatten)]
+    pub flow: UdpFlow,
     pub rdpudp: Option<RdpUdpFacts>,
     pub dns: Vec<DnsLookup>,
 }
@@ -147,7 +141,7 @@ impl SessionStore {
     /// End of input.
     pub fn finish(&mut self) {
         self.connections.sort_by_key(|c| (c.first.number, c.id));
-        self.udp.sort_by_key(|u| (u.first.number, u.id));
+        self.udp.sort_by_key(|u| (u.flow.first.number, u.flow.id));
     }
 }
 
@@ -248,14 +242,7 @@ impl FlowSink for SessionStore {
     fn udp_closed(&mut self, f: UdpFlow) {
         let (rdpudp, dns) = self.live_udp.remove(&f.id).unwrap_or_default();
         self.udp.push(UdpRecord {
-            id: f.id,
-            kind: f.kind,
-            client: f.client,
-            server: f.server,
-            first: f.first,
-            last: f.last,
-            packets: f.packets,
-            bytes: f.bytes,
+            flow: f,
             rdpudp,
             dns,
         });

@@ -87,6 +87,15 @@ pub fn open_path(path: &str) -> Result<(Box<dyn BufRead + Send>, bool), InputErr
             }
         }
     };
+    open_reader(raw, path)
+}
+
+/// Wrap any byte source (a file, stdin, bytes in memory), transparently
+/// gunzipping, and return a buffered reader plus whether it was compressed.
+pub fn open_reader(
+    raw: Box<dyn Read + Send>,
+    path: &str,
+) -> Result<(Box<dyn BufRead + Send>, bool), InputError> {
     let mut buf = BufReader::with_capacity(256 * 1024, raw);
     let head = buf.fill_buf().map_err(|source| InputError::Read {
         path: path.to_string(),

@@ -575,3 +575,59 @@ fn ipv4_fragments_are_counted_and_reported() {
     );
     assert_eq!(r.capture.frames as usize, recs.len() + 1);
 }
+
+#[test]
+fn ipv6_extension_headers_are_walked() {
+    // public/zeek/rdpeudp-handshake-success.pcap: RDP-UDP over IPv6 (::1).
+    // Each IPv6 packet gets a Destination Options header (8 bytes, PadN)
+    // between the fixed header and UDP; the flows must come out the same.
+    let mut d = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let cap = loop {
+        let c = d.join("shared/captures/public/zeek/rdpeudp-handshake-success.pcap");
+        if c.is_file() {
+            break c;
+        }
+        if !d.pop() {
+            eprintln!("SKIP: ../shared/captures not found");
+            return;
+        }
+    };
+    let raw = std::fs::read(&cap).expect("read");
+    let le = |o: usize| u32::from_le_bytes([raw[o], raw[o + 1], raw[o + 2], raw[o + 3]]);
+    assert_eq!(le(20), 1, "Ethernet");
+    let mut recs = Vec::new();
+    let mut off = 24;
+    while off + 16 <= raw.len() {
+        let incl = le(off + 8) as usize;
+        recs.push((
+            le(off),
+            le(off + 4) * 1000,
+            raw[off + 16..off + 16 + incl].to_vec(),
+        ));
+        off += 16 + incl;
+    }
+    let with_ext = rewrap(&recs, |f| {
+        let (et, ip) = ip_of(f);
+        if et != 0x86dd {
+            return f.to_vec();
+        }
+        let mut h = ip[..40].to_vec();
+        let next = h[6];
+        h[6] = 60; // Destination Options
+        let plen = u16::from_be_bytes([h[4], h[5]]) + 8;
+        h[4..6].copy_from_slice(&plen.to_be_bytes());
+        let ext = [next, 0, 1, 4, 0, 0, 0, 0]; // PadN over the 6 option bytes
+        [&f[..14], &h[..], &ext[..], &ip[40..]].concat()
+    });
+    let changed = with_ext
+        .iter()
+        .zip(&recs)
+        .filter(|(a, b)| a.2 != b.2)
+        .count();
+    assert!(changed >= 4, "IPv6 frames rewritten: {changed}");
+    let name = cap.to_str().expect("utf-8");
+    let want = analyze_file(name, &analysis_config(&[])).expect("analyze");
+    assert!(!want.udp_flows.is_empty());
+    let got = analyze_bytes("v6ext.pcap", write_pcap(1, &with_ext, false, false));
+    assert_eq!(fingerprint(&got), fingerprint(&want));
+}

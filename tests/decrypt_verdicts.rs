@@ -1,0 +1,397 @@
+//! With the client's TLS key log, the lab captures' verdicts name the cause
+//! seen inside TLS (../shared/captures/EXPECTED.md, lab section, and each
+//! capture's `.truth.txt`). Wrong keys give `decrypt.keys_mismatch` and the
+//! same verdict as no keys. Decrypted CredSSP/NTLM/GCC fields are
+//! cross-checked against tshark when it is installed.
+//!
+//! Everything skips cleanly when ../shared/captures is absent.
+
+use rdpdiag::attempt::{Attempt, Outcome};
+use rdpdiag::cli::{analysis_config, analyze_file, load_keylog, AnalysisConfig};
+use rdpdiag::report::FileReport;
+use std::path::{Path, PathBuf};
+
+fn lab() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("RDPDIAG_SHARED") {
+        return Some(PathBuf::from(p).join("captures").join("lab"));
+    }
+    let mut d = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    loop {
+        let c = d.join("shared").join("captures").join("lab");
+        if c.is_dir() {
+            return Some(c);
+        }
+        if !d.pop() {
+            return None;
+        }
+    }
+}
+
+fn cfg_with(keys: Option<&Path>) -> AnalysisConfig {
+    let mut cfg = analysis_config(&[]);
+    if let Some(k) = keys {
+        let (k, bad) = load_keylog(&k.to_string_lossy()).expect("key log readable");
+        assert_eq!(bad, 0, "every key log line parses");
+        cfg.keylog = Some(k);
+    }
+    cfg
+}
+
+/// Analyze `lab/<capture>` with `lab/<keys>.keys.txt` (None: no --keylog).
+fn run(lab: &Path, capture: &str, keys: Option<&str>) -> Option<FileReport> {
+    let path = lab.join(capture);
+    if !path.exists() {
+        eprintln!("{capture} absent; skipped");
+        return None;
+    }
+    let keys = keys.map(|k| lab.join(format!("{k}.keys.txt")));
+    Some(analyze_file(&path.to_string_lossy(), &cfg_with(keys.as_deref())).expect("analyzes"))
+}
+
+fn decisive(r: &FileReport) -> &Attempt {
+    r.attempts
+        .iter()
+        .find(|a| a.outcome == Outcome::Failure)
+        .or(r.attempts.first())
+        .expect("an attempt")
+}
+
+fn has(r: &FileReport, id: &str) -> bool {
+    r.attempts
+        .iter()
+        .flat_map(|a| a.findings.iter())
+        .any(|f| f.id == id)
+}
+
+/// Successful sessions decrypt completely, carry no failure, and the RDP
+/// layers are seen decrypted.
+#[test]
+fn successful_sessions_decrypt_completely() {
+    let Some(lab) = lab() else { return };
+    for (capture, keys, nla) in [
+        ("tls_ok.pcap", Some("tls_ok"), false),
+        ("tls12_cbc_ok.pcap", Some("tls12_cbc_ok"), false),
+        ("nla_ok.pcap", Some("nla_ok"), true),
+        ("nla_ok_tls12.pcap", Some("nla_ok_tls12"), true),
+        // Keys embedded in the pcapng: no option needed.
+        ("nla_ok.dsb.pcapng", None, true),
+    ] {
+        let Some(r) = run(&lab, capture, keys) else {
+            continue;
+        };
+        let a = decisive(&r);
+        assert_eq!(a.outcome, Outcome::Success, "{capture}");
+        assert_eq!(a.evidence_basis, "decrypted", "{capture}");
+        assert!(
+            r.attempts.iter().all(|a| a.outcome != Outcome::Failure),
+            "{capture}"
+        );
+        assert!(!has(&r, "decrypt.keys_mismatch"), "{capture}");
+        let c = &r.connections[0];
+        let d = c.facts.decryption.as_ref().expect("decryption facts");
+        assert_eq!(d.status, "decrypted", "{capture}");
+        assert_eq!(d.records_failed, 0, "{capture}");
+        assert!(d.records_decrypted > 20, "{capture}: {d:?}");
+        // MCS / GCC, licensing and activation, seen decrypted.
+        assert_eq!(c.facts.mcs.client_name.as_deref(), Some("vm"), "{capture}");
+        assert_eq!(c.facts.mcs.client_build, Some(18363), "{capture}");
+        assert_eq!(
+            c.facts.mcs.result.as_ref().map(|r| r.value),
+            Some(0),
+            "{capture}"
+        );
+        assert!(c.facts.rdp.client_info.is_some(), "{capture}");
+        assert!(c.facts.rdp.license.iter().any(|l| l.success), "{capture}");
+        assert!(c.facts.rdp.demand_active.is_some(), "{capture}");
+        assert!(c.facts.rdp.confirm_active.is_some(), "{capture}");
+        assert!(c.facts.rdp.first_fast_path[1].is_some(), "{capture}");
+        assert!(
+            c.facts.rdp.malformed.is_empty(),
+            "{capture}: {:?}",
+            c.facts.rdp.malformed
+        );
+        let n = &c.facts.nla;
+        if nla {
+            assert_eq!(n.mechanism.as_deref(), Some("NTLM"), "{capture}");
+            assert_eq!((n.client_version, n.server_version), (Some(6), Some(6)));
+            assert_eq!(n.server_netbios_computer.as_deref(), Some("VM"));
+            assert_eq!(n.server_dns_computer.as_deref(), Some("vm"));
+            assert_eq!(n.user.as_deref(), Some("labuser"));
+            assert!(n.server_pub_key_auth.is_some() && n.client_auth_info.is_some());
+            assert!(n.error_code.is_none());
+            // Server and capture ran on the same host: no skew.
+            assert!(n.clock_skew_s.is_some_and(|s| s.abs() < 5.0), "{n:?}");
+            let ntlm = a.findings.iter().find(|f| f.id == "nla.ntlm_used");
+            assert!(ntlm.is_some_and(|f| f.basis == "decrypted" && f.title.contains("10.203.0.1")));
+        } else {
+            assert_eq!(n.ts_requests, [0, 0], "{capture}");
+        }
+    }
+}
+
+/// TLS 1.3 hides the certificate; with the key log it is judged like a TLS
+/// 1.2 one and names the cause.
+#[test]
+fn tls13_certificate_causes_seen_decrypted() {
+    let Some(lab) = lab() else { return };
+    for (name, word, rule) in [
+        ("cert_expired_strict", "expired", "certificate.expired"),
+        (
+            "cert_selfsigned_strict",
+            "self-signed",
+            "certificate.self_signed",
+        ),
+    ] {
+        let capture = format!("{name}.pcap");
+        let Some(plain) = run(&lab, &capture, None) else {
+            continue;
+        };
+        let Some(r) = run(&lab, &capture, Some(name)) else {
+            continue;
+        };
+        // Without keys: the shape only.
+        let a0 = decisive(&plain);
+        let rc0 = a0.root_cause.as_ref().expect("root cause");
+        assert_eq!(rc0.id, "tls.client_rejected_certificate");
+        assert!(rc0.inferred && rc0.basis == "inferred");
+        assert!(!has(&plain, rule));
+        // With keys: the certificate, decrypted.
+        let a = decisive(&r);
+        assert_eq!(a.outcome, Outcome::Failure);
+        assert_eq!(a.failed_stage.map(|s| s.name()), Some("tls"));
+        let rc = a.root_cause.as_ref().expect("root cause");
+        assert_eq!(rc.id, "tls.client_rejected_certificate");
+        assert!(rc.title.contains(word), "{name}: {}", rc.title);
+        assert!(!rc.inferred && rc.basis == "decrypted", "{name}");
+        assert!(has(&r, rule), "{name}: {rule}");
+        let certs = &r.connections[0].facts.tls.certificates;
+        assert!(
+            certs
+                .iter()
+                .any(|c| c.index == 0 && c.source == "tls13_decrypted"),
+            "{name}"
+        );
+    }
+}
+
+/// The wrong password: NTLM AUTHENTICATE, then the server closes without
+/// pubKeyAuth. FreeRDP's server sends no TSRequest errorCode (truth.txt:
+/// "FreeRDP 2.11 server sends NO TSRequest.errorCode"; tshark shows no
+/// credssp.errorCode), so the verdict must not invent an NTSTATUS.
+#[test]
+fn nla_wrong_password_seen_decrypted() {
+    let Some(lab) = lab() else { return };
+    let Some(r) = run(&lab, "nla_wrong_password.pcap", Some("nla_wrong_password")) else {
+        return;
+    };
+    let a = decisive(&r);
+    assert_eq!(a.outcome, Outcome::Failure);
+    assert_eq!(a.failed_stage.map(|s| s.name()), Some("nla"));
+    let rc = a.root_cause.as_ref().expect("root cause");
+    assert_eq!(rc.id, "nla.credentials_rejected");
+    assert!(!rc.inferred && rc.basis == "decrypted");
+    assert!(
+        rc.title.contains("labuser") && rc.title.contains("NTLM AUTHENTICATE"),
+        "{}",
+        rc.title
+    );
+    assert_eq!(r.connections.len(), 2, "the client retried once");
+    for c in &r.connections {
+        let n = &c.facts.nla;
+        assert!(n.ntlm_authenticate.is_some());
+        assert!(n.server_pub_key_auth.is_none());
+        assert!(n.error_code.is_none());
+        // The server's close_notify, decrypted.
+        assert!(c
+            .facts
+            .tls
+            .alerts
+            .iter()
+            .any(|x| x.dir == rdpdiag::flow::Dir::ServerToClient
+                && !x.encrypted
+                && x.description.as_ref().is_some_and(|d| d.value == 0)));
+    }
+}
+
+/// Another capture's key log: a clear finding, and the verdict of no keys.
+#[test]
+fn wrong_keys_give_a_finding_and_the_keyless_verdict() {
+    let Some(lab) = lab() else { return };
+    for (capture, wrong) in [
+        ("nla_wrong_password.pcap", "tls_ok"),
+        ("cert_expired_strict.pcap", "cert_selfsigned_strict"),
+        ("nla_ok.pcap", "nla_ok_tls12"),
+        ("tls12_cbc_ok.pcap", "nla_ok_tls12"),
+    ] {
+        let Some(plain) = run(&lab, capture, None) else {
+            continue;
+        };
+        let Some(r) = run(&lab, capture, Some(wrong)) else {
+            continue;
+        };
+        assert!(has(&r, "decrypt.keys_mismatch"), "{capture}");
+        assert!(!has(&plain, "decrypt.keys_mismatch"), "{capture}");
+        let (a, a0) = (decisive(&r), decisive(&plain));
+        assert_eq!(a.outcome, a0.outcome, "{capture}");
+        assert_eq!(a.failed_stage, a0.failed_stage, "{capture}");
+        assert_eq!(
+            a.root_cause.as_ref().map(|x| (&x.id, x.inferred)),
+            a0.root_cause.as_ref().map(|x| (&x.id, x.inferred)),
+            "{capture}"
+        );
+        for c in &r.connections {
+            assert_eq!(c.facts.nla.ts_requests, [0, 0], "nothing parsed");
+            assert!(c.facts.mcs.client_name.is_none() || capture.contains("rdp_sec"));
+        }
+    }
+}
+
+/// Secrets never appear in the output.
+#[test]
+fn secrets_are_never_printed() {
+    let Some(lab) = lab() else { return };
+    let Some(r) = run(&lab, "nla_ok.pcap", Some("nla_ok")) else {
+        return;
+    };
+    let json =
+        serde_json::to_string(&rdpdiag::report::Document::new(std::slice::from_ref(&r))).unwrap();
+    let keys = std::fs::read_to_string(lab.join("nla_ok.keys.txt")).unwrap();
+    for line in keys.lines() {
+        if let Some(secret) = line.split_whitespace().nth(2) {
+            assert!(!json
+                .to_ascii_lowercase()
+                .contains(&secret.to_ascii_lowercase()));
+        }
+    }
+}
+
+/// The bundled sidecars that name a `keylog` reach their verdict with it.
+#[test]
+fn sidecars_with_keylog() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    let mut n = 0;
+    for e in rd.flatten() {
+        let p = e.path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let Some(stem) = name.strip_suffix(".expect.toml") else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&p).unwrap();
+        // Minimal reading of the sidecar: the top-level keylog and the first attempt.
+        let field = |key: &str| {
+            text.lines().find_map(|l| {
+                let (k, v) = l.split_once('=')?;
+                (k.trim() == key).then(|| v.trim().trim_matches('"').to_string())
+            })
+        };
+        let Some(keylog) = field("keylog") else {
+            continue;
+        };
+        let capture = ["pcap", "pcapng"]
+            .iter()
+            .map(|x| dir.join(format!("{stem}.{x}")))
+            .find(|c| c.exists())
+            .expect("capture next to its sidecar");
+        let r = analyze_file(
+            &capture.to_string_lossy(),
+            &cfg_with(Some(&dir.join(&keylog))),
+        )
+        .expect("analyzes");
+        let a = decisive(&r);
+        if let Some(o) = field("outcome") {
+            assert_eq!(a.outcome.name(), o, "{name}");
+        }
+        if let Some(st) = field("stage") {
+            assert_eq!(
+                a.failed_stage.map(|s| s.name()),
+                Some(st.as_str()),
+                "{name}"
+            );
+        }
+        assert_eq!(a.evidence_basis, "decrypted", "{name}");
+        assert!(!has(&r, "decrypt.keys_mismatch"), "{name}");
+        n += 1;
+    }
+    assert!(n >= 4, "sidecars with keylog: {n}");
+}
+
+/// tshark decrypts the same captures with the same key logs; the decrypted
+/// CredSSP / NTLM / GCC fields must agree.
+#[test]
+fn tshark_agrees_on_decrypted_fields() {
+    let Some(lab) = lab() else { return };
+    if std::process::Command::new("tshark")
+        .arg("-v")
+        .output()
+        .is_err()
+    {
+        eprintln!("tshark not installed; skipping the cross-check");
+        return;
+    }
+    let fields = [
+        "credssp.version",
+        "ntlmssp.challenge.target_info.nb_computer_name",
+        "ntlmssp.challenge.target_info.dns_computer_name",
+        "ntlmssp.auth.username",
+        "ntlmssp.auth.hostname",
+        "rdp.client.name",
+        "rdp.client.build",
+    ];
+    for name in [
+        "nla_ok",
+        "nla_ok_tls12",
+        "tls12_cbc_ok",
+        "nla_wrong_password",
+    ] {
+        let cap = lab.join(format!("{name}.pcap"));
+        let keys = lab.join(format!("{name}.keys.txt"));
+        if !cap.exists() || !keys.exists() {
+            continue;
+        }
+        let mut cmd = std::process::Command::new("tshark");
+        cmd.arg("-r")
+            .arg(&cap)
+            .arg("-o")
+            .arg(format!("tls.keylog_file:{}", keys.display()))
+            .args([
+                "-d",
+                "tcp.port==3389,tls",
+                "-T",
+                "fields",
+                "-E",
+                "separator=|",
+            ]);
+        for f in fields {
+            cmd.args(["-e", f]);
+        }
+        let out = cmd.output().expect("tshark runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        // Collect the first non-empty value of each field.
+        let mut seen: Vec<Option<String>> = vec![None; fields.len()];
+        for line in text.lines() {
+            for (i, v) in line.split('|').enumerate() {
+                if i < seen.len() && seen[i].is_none() && !v.is_empty() {
+                    seen[i] = Some(v.split(',').next().unwrap_or(v).to_string());
+                }
+            }
+        }
+        let r = run(&lab, &format!("{name}.pcap"), Some(name)).expect("present");
+        let c = &r.connections[0];
+        let n = &c.facts.nla;
+        let ours = [
+            n.client_version.map(|v| v.to_string()),
+            n.server_netbios_computer.clone(),
+            n.server_dns_computer.clone(),
+            n.user.clone(),
+            n.workstation.clone(),
+            c.facts.mcs.client_name.clone(),
+            c.facts.mcs.client_build.map(|b| b.to_string()),
+        ];
+        for (i, f) in fields.iter().enumerate() {
+            assert_eq!(ours[i], seen[i], "{name}: {f}");
+        }
+    }
+}

@@ -513,7 +513,15 @@ fn cli_exit_codes_and_explain() {
 fn expected_md_verdicts_with_keylog() {
     let Some(base) = shared() else { return };
     // (capture, key log, outcome, failed stage, root-cause rule, word in its title)
-    let cases: &[(&str, &str, &str, Option<&str>, Option<&str>, &str)] = &[
+    type KeyCase = (
+        &'static str,
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        Option<&'static str>,
+        &'static str,
+    );
+    let cases: &[KeyCase] = &[
         (
             "lab/tls12_cbc_ok.pcap",
             "lab/tls12_cbc_ok.keys.txt",

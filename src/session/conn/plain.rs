@@ -106,6 +106,56 @@ fn der_len(b: &[u8]) -> Result<Option<usize>, &'static str> {
     Ok(Some(2 + n + v))
 }
 
+/// Decrypted data that starts like an HTTP request or response head.
+fn looks_http(b: &[u8]) -> bool {
+    const STARTS: [&[u8]; 7] = [
+        b"HTTP/",
+        b"GET ",
+        b"POST ",
+        b"RDG_OUT_DATA ",
+        b"RDG_IN_DATA ",
+        b"RPC_IN_DATA ",
+        b"RPC_OUT_DATA ",
+    ];
+    // Matching the first four bytes (or all of a shorter buffer) is enough:
+    // the first RDP PDU of a direction is a TPKT (0x03) or a TSRequest (0x30).
+    let n = b.len().min(4);
+    n > 0 && STARTS.iter().any(|s| s.starts_with(&b[..n]))
+}
+
+/// A ladder line for an HTTP head; `None` while the head is incomplete.
+fn http_label(b: &[u8]) -> Option<String> {
+    use rdpdiag_parsers::{rdg, ParseError};
+    if b.starts_with(b"HTTP/") {
+        return match rdg::parse_http_response(b) {
+            Ok((_, r)) => Some(format!(
+                "decrypted HTTP {} {}{}",
+                r.status,
+                r.reason,
+                if r.www_authenticate.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (WWW-Authenticate: {})", r.www_authenticate.join(", "))
+                }
+            )),
+            Err(ParseError::Incomplete { .. }) if b.len() < rdg::MAX_HEAD => None,
+            Err(_) => Some("decrypted HTTP response (unreadable head)".into()),
+        };
+    }
+    match rdg::parse_http_request(b) {
+        Ok((_, r)) => Some(format!(
+            "decrypted HTTP {} {}{}",
+            r.method,
+            r.path,
+            r.authorization_scheme
+                .map(|s| format!(" (Authorization: {s})"))
+                .unwrap_or_default()
+        )),
+        Err(ParseError::Incomplete { .. }) if b.len() < rdg::MAX_HEAD => None,
+        Err(_) => Some("decrypted HTTP request (unreadable head)".into()),
+    }
+}
+
 enum Pdu {
     TsRequest,
     Eua,
@@ -290,6 +340,22 @@ impl Session {
             }
             let buf = p.buf[d].data();
             let Some(&b0) = buf.first() else { return };
+            if !p.rdp_phase[d] && p.credssp[d] == 0 && looks_http(buf) {
+                // RD Gateway (or other HTTPS) on a port given with --port: show
+                // the HTTP head, then leave the stream (its tunnel framing is
+                // not decoded here).
+                let f = p.buf[d].frame_at(0);
+                if buf.len() < 4 {
+                    return;
+                }
+                let Some(label) = http_label(buf) else {
+                    return; // head incomplete
+                };
+                p.buf[d].clear();
+                p.buf[d].desync = true;
+                ladder(&mut self.facts, f, dir, label);
+                return;
+            }
             let kind = if dir == Dir::ServerToClient
                 && hybrid_ex
                 && p.credssp[d] > 0
@@ -478,5 +544,40 @@ impl Session {
             dir,
             format!("CredSSP TSRequest v{}: {}", ts.version, parts.join(", ")),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Hand-made bytes: edge cases of the framing helpers that the lab
+    // captures (which only hold well-formed PDUs) cannot show.
+    #[test]
+    fn der_lengths() {
+        assert_eq!(der_len(&[0x30]), Ok(None));
+        assert_eq!(der_len(&[0x30, 0x05]), Ok(Some(7)));
+        assert_eq!(der_len(&[0x30, 0x82, 0x01]), Ok(None));
+        assert_eq!(der_len(&[0x30, 0x82, 0x01, 0x00]), Ok(Some(260)));
+        assert!(der_len(&[0x30, 0x80]).is_err());
+        assert!(der_len(&[0x30, 0x89, 0, 0, 0, 0, 0, 0, 0, 0, 0]).is_err());
+    }
+
+    #[test]
+    fn http_heads_are_recognised_not_parsed_as_rdp() {
+        assert!(looks_http(
+            b"RDG_OUT_DATA /remoteDesktopGateway/ HTTP/1.1\r\n"
+        ));
+        assert!(looks_http(b"HTT"));
+        assert!(!looks_http(&[0x03, 0x00, 0x01, 0x2c]));
+        assert!(!looks_http(&[0x30, 0x82, 0x01, 0x00]));
+        assert_eq!(http_label(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Negotiate\r\nWWW-Authenticate: NTLM\r\n"), None);
+        let l = http_label(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Negotiate\r\nWWW-Authenticate: NTLM\r\n\r\n")
+            .unwrap_or_default();
+        assert!(l.contains("401") && l.contains("Negotiate, NTLM"), "{l}");
+        let l = http_label(b"RDG_OUT_DATA /remoteDesktopGateway/ HTTP/1.1\r\nHost: gw\r\nAuthorization: Negotiate c2VjcmV0\r\n\r\n")
+            .unwrap_or_default();
+        assert!(l.contains("RDG_OUT_DATA") && l.contains("Negotiate"), "{l}");
+        assert!(!l.contains("c2VjcmV0"), "credentials never shown");
     }
 }

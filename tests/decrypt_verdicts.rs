@@ -395,3 +395,57 @@ fn tshark_agrees_on_decrypted_fields() {
         }
     }
 }
+
+/// The command line: `--keylog`, `SSLKEYLOGFILE` as its default, and an
+/// unreadable `--keylog` as a usage error.
+#[test]
+fn cli_keylog_option_and_env() {
+    let Some(lab) = lab() else { return };
+    let cap = lab.join("cert_expired_strict.pcap");
+    let keys = lab.join("cert_expired_strict.keys.txt");
+    if !cap.exists() || !keys.exists() {
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_rdpdiag");
+    let run = |args: &[&str], env: Option<&Path>| {
+        let mut c = std::process::Command::new(bin);
+        c.args(args).env_remove("SSLKEYLOGFILE");
+        if let Some(e) = env {
+            c.env("SSLKEYLOGFILE", e);
+        }
+        let o = c.output().expect("runs");
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    let cap_s = cap.to_string_lossy();
+    let keys_s = keys.to_string_lossy();
+    let (code, out) = run(
+        &["analyze", "--color", "never", "--keylog", &keys_s, &cap_s],
+        None,
+    );
+    assert_eq!(code, Some(1));
+    assert!(
+        out.contains("expired on") && out.contains("[seen decrypted"),
+        "{out}"
+    );
+    let (_, out) = run(&["analyze", "--color", "never", &cap_s], Some(&keys));
+    assert!(
+        out.contains("[seen decrypted"),
+        "SSLKEYLOGFILE is the default: {out}"
+    );
+    let (_, out) = run(&["analyze", "--color", "never", &cap_s], None);
+    assert!(out.contains("[inferred"), "{out}");
+    let (code, _) = run(
+        &["analyze", "--keylog", "/nonexistent/keys.txt", &cap_s],
+        None,
+    );
+    assert_eq!(code, Some(2));
+    // A missing inherited SSLKEYLOGFILE is not an error.
+    let (code, _) = run(
+        &["analyze", &cap_s],
+        Some(Path::new("/nonexistent/keys.txt")),
+    );
+    assert_eq!(code, Some(1));
+}

@@ -90,6 +90,7 @@ fn successful_sessions_decrypt_completely() {
         let c = &r.connections[0];
         let d = c.facts.decryption.as_ref().expect("decryption facts");
         assert_eq!(d.status, "decrypted", "{capture}");
+        assert!(d.keys_found, "{capture}");
         assert_eq!(d.records_failed, 0, "{capture}");
         assert!(d.records_decrypted > 20, "{capture}: {d:?}");
         // MCS / GCC, licensing and activation, seen decrypted.
@@ -240,6 +241,9 @@ fn wrong_keys_give_a_finding_and_the_keyless_verdict() {
             "{capture}"
         );
         for c in &r.connections {
+            let d = c.facts.decryption.as_ref().expect("decryption facts");
+            assert!(!d.keys_found && d.status == "no_keys", "{capture}: {d:?}");
+            assert_eq!(d.records_decrypted, 0, "{capture}");
             assert_eq!(c.facts.nla.ts_requests, [0, 0], "nothing parsed");
             assert!(c.facts.mcs.client_name.is_none() || capture.contains("rdp_sec"));
         }
@@ -448,4 +452,54 @@ fn cli_keylog_option_and_env() {
         Some(Path::new("/nonexistent/keys.txt")),
     );
     assert_eq!(code, Some(1));
+}
+
+/// A key log that names the session but whose secrets are wrong (the lab key
+/// log with every secret's last hex digit changed): records fail to
+/// authenticate, the finding says so, and the verdict stays the keyless one.
+#[test]
+fn damaged_secrets_are_reported_not_parsed() {
+    let Some(lab) = lab() else { return };
+    for name in ["nla_ok", "tls12_cbc_ok"] {
+        let (cap, keys) = (
+            lab.join(format!("{name}.pcap")),
+            lab.join(format!("{name}.keys.txt")),
+        );
+        if !cap.exists() || !keys.exists() {
+            continue;
+        }
+        let text = std::fs::read_to_string(&keys).unwrap();
+        let damaged: String = text
+            .lines()
+            .map(|l| {
+                let mut l = l.trim_end().to_string();
+                if let Some(c) = l.pop() {
+                    l.push(if c == '0' { '1' } else { '0' });
+                }
+                l + "\n"
+            })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("damaged.keys.txt");
+        std::fs::write(&bad, damaged).unwrap();
+        let cap_s = cap.to_string_lossy();
+        let r = analyze_file(&cap_s, &cfg_with(Some(&bad))).expect("analyzes");
+        let plain = analyze_file(&cap_s, &cfg_with(None)).expect("analyzes");
+        let c = &r.connections[0];
+        let d = c.facts.decryption.as_ref().expect("decryption facts");
+        assert!(d.keys_found, "{name}");
+        assert_eq!(d.status, "wrong_keys", "{name}: {d:?}");
+        assert_eq!(d.records_decrypted, 0);
+        assert!(d.records_failed >= 1);
+        assert!(c.facts.mcs.client_name.is_none(), "nothing parsed");
+        let f = r
+            .attempts
+            .iter()
+            .flat_map(|a| a.findings.iter())
+            .find(|f| f.id == "decrypt.keys_mismatch")
+            .expect("mismatch finding");
+        assert!(f.title.contains("do not decrypt"), "{}", f.title);
+        assert_eq!(decisive(&r).outcome, decisive(&plain).outcome);
+        assert_eq!(decisive(&r).outcome, Outcome::Success);
+    }
 }

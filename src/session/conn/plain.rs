@@ -77,6 +77,7 @@ impl Plain {
         };
         Some(DecryptFacts {
             status: status.to_string(),
+            keys_found: st.keys_found,
             version: st.version_name.map(str::to_string),
             cipher_suite: st
                 .suite_name
@@ -466,7 +467,9 @@ impl Session {
         for tok in &ts.nego_tokens {
             match spnego::unwrap_mech_token(tok) {
                 spnego::MechToken::Ntlm(b) => {
-                    nla.mechanism.get_or_insert_with(|| "NTLM".into());
+                    // The last mechanism wins: Kerberos that fails and falls back
+                    // to NTLM is an NTLM logon.
+                    nla.mechanism = Some("NTLM".into());
                     match ntlm::parse_ntlm(b) {
                         Ok((_, ntlm::NtlmMessage::Negotiate(_))) => {
                             nla.ntlm_negotiate.get_or_insert(frame);

@@ -503,3 +503,82 @@ fn damaged_secrets_are_reported_not_parsed() {
         assert_eq!(decisive(&r).outcome, Outcome::Success);
     }
 }
+
+fn editcap(args: &[&std::ffi::OsStr]) -> bool {
+    match std::process::Command::new("editcap").args(args).output() {
+        Ok(o) if o.status.success() => true,
+        Ok(o) => panic!("editcap failed: {}", String::from_utf8_lossy(&o.stderr)),
+        Err(_) => {
+            eprintln!("editcap not installed; skipping");
+            false
+        }
+    }
+}
+
+/// A pcapng made with `editcap --inject-secrets tls,KEYS`: the embedded
+/// keys are used with no option.
+#[test]
+fn injected_secrets_need_no_option() {
+    let Some(lab) = lab() else { return };
+    let (cap, keys) = (
+        lab.join("cert_expired_strict.pcap"),
+        lab.join("cert_expired_strict.keys.txt"),
+    );
+    if !cap.exists() || !keys.exists() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("with-keys.pcapng");
+    let secrets = format!("tls,{}", keys.display());
+    if !editcap(&[
+        "--inject-secrets".as_ref(),
+        secrets.as_ref(),
+        cap.as_os_str(),
+        out.as_os_str(),
+    ]) {
+        return;
+    }
+    let r = analyze_file(&out.to_string_lossy(), &cfg_with(None)).expect("analyzes");
+    let rc = decisive(&r).root_cause.clone().expect("root cause");
+    assert_eq!(rc.id, "tls.client_rejected_certificate");
+    assert!(
+        rc.title.contains("expired") && rc.basis == "decrypted",
+        "{rc:?}"
+    );
+}
+
+/// The same NLA session with the capture clock moved an hour ahead
+/// (`editcap -t 3600`): the server clock read from the decrypted NTLM
+/// CHALLENGE is an hour behind, and the session still succeeds.
+#[test]
+fn clock_skew_from_the_ntlm_challenge() {
+    let Some(lab) = lab() else { return };
+    let (cap, keys) = (lab.join("nla_ok.pcap"), lab.join("nla_ok.keys.txt"));
+    if !cap.exists() || !keys.exists() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("shifted.pcap");
+    if !editcap(&[
+        "-t".as_ref(),
+        "3600".as_ref(),
+        cap.as_os_str(),
+        out.as_os_str(),
+    ]) {
+        return;
+    }
+    let r = analyze_file(&out.to_string_lossy(), &cfg_with(Some(&keys))).expect("analyzes");
+    let skew = r.connections[0].facts.nla.clock_skew_s.expect("skew");
+    assert!((skew + 3600.0).abs() < 2.0, "{skew}");
+    let f = r
+        .attempts
+        .iter()
+        .flat_map(|a| a.findings.iter())
+        .find(|f| f.id == "nla.clock_skew")
+        .expect("clock skew finding");
+    assert!(
+        f.title.contains("behind") && f.basis == "decrypted",
+        "{f:?}"
+    );
+    assert_eq!(decisive(&r).outcome, Outcome::Success);
+}

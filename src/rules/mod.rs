@@ -876,7 +876,10 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
                 out.push(make(
                     "nla.clock_skew",
                     Some(format!(
-                        "the server clock differs from the capture clock by {skew:.0} s"
+                        "the server's clock ({}) is {:.0} s {} the capturing machine's (seen decrypted in the NTLM CHALLENGE)",
+                        nla.server_time.as_deref().unwrap_or("?"),
+                        skew.abs(),
+                        if skew < 0.0 { "behind" } else { "ahead of" }
                     )),
                     None,
                     nla.ntlm_challenge

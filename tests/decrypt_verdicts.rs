@@ -101,6 +101,12 @@ fn successful_sessions_decrypt_completely() {
             Some(0),
             "{capture}"
         );
+        // The negotiation echoed in GCC matches the clear X.224 exchange.
+        assert_eq!(
+            c.facts.mcs.client_server_selected_protocol, c.facts.negotiation.selected_protocol,
+            "{capture}"
+        );
+        assert!(!has(&r, "mcs.negotiation_echo_mismatch"), "{capture}");
         assert!(c.facts.rdp.client_info.is_some(), "{capture}");
         assert!(c.facts.rdp.license.iter().any(|l| l.success), "{capture}");
         assert!(c.facts.rdp.demand_active.is_some(), "{capture}");

@@ -923,6 +923,50 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
             ));
         }
     }
+    // Both sides echo the negotiation inside GCC so a tampered X.224 exchange
+    // is detected (MS-RDPBCGR 5.4.2.1 / 5.4.2.2 downgrade protection).
+    let echo_client = m
+        .client_server_selected_protocol
+        .zip(n.selected_protocol)
+        .filter(|(echo, sel)| echo != sel);
+    let echo_server = m
+        .server_client_requested_protocols
+        .zip(n.requested_protocols)
+        .filter(|(echo, req)| echo != req);
+    if echo_client.is_some() || echo_server.is_some() {
+        let mut e = Vec::new();
+        let mut what = Vec::new();
+        if let (Some((echo, sel)), Some(f)) = (echo_client, m.connect_initial) {
+            what.push(format!(
+                "the client's GCC says the server selected {} but the X.224 confirm selected {}",
+                proto_names(echo),
+                proto_names(sel)
+            ));
+            e.push(ev(
+                f,
+                "MCS Connect Initial (CS_CORE serverSelectedProtocol)",
+            ));
+        }
+        if let (Some((echo, req)), Some(f)) = (echo_server, m.connect_response) {
+            what.push(format!(
+                "the server's GCC says the client requested {} but the X.224 request asked for {}",
+                proto_names(echo),
+                proto_names(req)
+            ));
+            e.push(ev(
+                f,
+                "MCS Connect Response (SC_CORE clientRequestedProtocols)",
+            ));
+        }
+        if !what.is_empty() {
+            out.push(make(
+                "mcs.negotiation_echo_mismatch",
+                Some(what.join("; ")),
+                None,
+                e,
+            ));
+        }
+    }
     if m.connect_initial.is_some() || m.connect_response.is_some() {
         stages.push(StageMark {
             stage: Stage::Mcs,
@@ -1151,6 +1195,18 @@ fn fill_times(f: &mut Finding, c: &ConnectionRecord) {
 fn cert_rejected(c: &ConnectionRecord, s: &Shape, hd: FrameRef, out: &mut Vec<Finding>) {
     let t = &c.facts.tls;
     let mut e = vec![ev(hd, "TLS handshake complete")];
+    // With keys, the client's alert names its reason (bad_certificate,
+    // certificate_expired, unknown_ca...).
+    if let Some(a) = t.alerts.iter().find(|a| {
+        a.dir == Dir::ClientToServer && !a.encrypted && a.frame >= hd && a.level == Some(2)
+    }) {
+        if let Some(d) = &a.description {
+            e.push(ev(
+                a.frame,
+                format!("fatal alert {} from the client", d.name),
+            ));
+        }
+    }
     if let Some((cf, kind)) = close_of(c, Dir::ClientToServer) {
         e.push(ev(
             cf,

@@ -425,6 +425,15 @@ pub static RULES: &[RuleDef] = &[
         mstsc_codes: &["0x904", "0x406"],
     },
     RuleDef {
+        id: "mcs.negotiation_echo_mismatch",
+        stage: Stage::Mcs,
+        severity: Severity::Warning,
+        title: "The security negotiation echoed in MCS differs from the X.224 exchange",
+        explanation: "Client and server repeat the negotiated protocols inside the encrypted GCC data (serverSelectedProtocol, clientRequestedProtocols) so that a device rewriting the clear X.224 negotiation is caught. A difference means something on the path changed the negotiation (a proxy, an RDP-aware firewall, a downgrade attack); Windows servers then drop the connection.",
+        remediation: &["Find the proxy, load balancer or firewall between client and server that rewrites RDP negotiation and bypass it or fix its RDP settings; capture on both sides to see where the X.224 request changes."],
+        mstsc_codes: &["0x904"],
+    },
+    RuleDef {
         id: "mcs.disconnect_ultimatum",
         stage: Stage::Mcs,
         severity: Severity::Error,

@@ -350,14 +350,17 @@ fn tshark_agrees_on_decrypted_fields() {
         "rdp.client.name",
         "rdp.client.build",
     ];
-    for name in [
-        "nla_ok",
-        "nla_ok_tls12",
-        "tls12_cbc_ok",
-        "nla_wrong_password",
+    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
+    for (dir, name) in [
+        (&lab, "nla_ok"),
+        (&lab, "nla_ok_tls12"),
+        (&lab, "tls12_cbc_ok"),
+        (&lab, "nla_wrong_password"),
+        (&bundled, "nla_unknown_user"),
+        (&bundled, "nla_ok_impacket"),
     ] {
-        let cap = lab.join(format!("{name}.pcap"));
-        let keys = lab.join(format!("{name}.keys.txt"));
+        let cap = dir.join(format!("{name}.pcap"));
+        let keys = dir.join(format!("{name}.keys.txt"));
         if !cap.exists() || !keys.exists() {
             continue;
         }
@@ -384,11 +387,13 @@ fn tshark_agrees_on_decrypted_fields() {
         for line in text.lines() {
             for (i, v) in line.split('|').enumerate() {
                 if i < seen.len() && seen[i].is_none() && !v.is_empty() {
-                    seen[i] = Some(v.split(',').next().unwrap_or(v).to_string());
+                    let v = v.split(',').next().unwrap_or(v);
+                    // tshark prints an empty NTLM string as NULL.
+                    seen[i] = Some(if v == "NULL" { "" } else { v }.to_string());
                 }
             }
         }
-        let r = run(&lab, &format!("{name}.pcap"), Some(name)).expect("present");
+        let r = analyze_file(&cap.to_string_lossy(), &cfg_with(Some(&keys))).expect("analyzes");
         let c = &r.connections[0];
         let n = &c.facts.nla;
         let ours = [
@@ -587,4 +592,64 @@ fn clock_skew_from_the_ntlm_challenge() {
         "{f:?}"
     );
     assert_eq!(decisive(&r).outcome, Outcome::Success);
+}
+
+fn bundled(name: &str, keys: bool) -> FileReport {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
+    let k = dir.join(format!("{name}.keys.txt"));
+    analyze_file(
+        &dir.join(format!("{name}.pcap")).to_string_lossy(),
+        &cfg_with(keys.then_some(k.as_path())),
+    )
+    .expect("analyzes")
+}
+
+/// Bundled lab captures (captures/, made by ../shared/lab/make_captures.sh).
+#[test]
+fn bundled_keyed_captures() {
+    // A valid certificate for another name, TLS 1.3, strict client.
+    let r = bundled("cert_name_mismatch_strict", true);
+    let rc = decisive(&r).root_cause.clone().expect("root cause");
+    assert_eq!(rc.id, "tls.client_rejected_certificate");
+    assert!(
+        rc.title.contains("wrong-host.lab") && rc.title.contains("10.203.0.1"),
+        "{}",
+        rc.title
+    );
+    assert_eq!(rc.basis, "decrypted");
+    let r0 = bundled("cert_name_mismatch_strict", false);
+    let rc0 = decisive(&r0).root_cause.clone().expect("root cause");
+    assert_eq!(
+        (rc0.id.as_str(), rc0.basis),
+        ("tls.client_rejected_certificate", "inferred")
+    );
+
+    // An unknown user: rejected after NTLM AUTHENTICATE, the user named.
+    let r = bundled("nla_unknown_user", true);
+    let a = decisive(&r);
+    let rc = a.root_cause.clone().expect("root cause");
+    assert_eq!(rc.id, "nla.credentials_rejected");
+    assert!(
+        rc.title.contains("nosuchuser") && rc.basis == "decrypted",
+        "{}",
+        rc.title
+    );
+
+    // impacket's credential check: CredSSP v2, the server's pubKeyAuth
+    // proves the credentials were accepted; the client closes before MCS.
+    // Neither with nor without keys may that be a failure (the server's
+    // close_notify answers the client's FIN).
+    for keys in [true, false] {
+        let r = bundled("nla_ok_impacket", keys);
+        let a = decisive(&r);
+        assert_eq!(a.outcome, Outcome::Incomplete, "keys {keys}");
+        assert!(!has(&r, "nla.credentials_rejected"), "keys {keys}");
+    }
+    let r = bundled("nla_ok_impacket", true);
+    let n = &r.connections[0].facts.nla;
+    assert_eq!((n.client_version, n.server_version), (Some(2), Some(6)));
+    assert!(n.server_pub_key_auth.is_some() && n.client_auth_info.is_some());
+    assert!(has(&r, "nla.credssp_old_version"));
+    let a = decisive(&r);
+    assert!(a.stages.iter().any(|m| m.stage.name() == "nla" && m.ok));
 }

@@ -756,12 +756,21 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
                     .unwrap_or_default(),
             ));
         }
+        // An alert the server sends after the client already closed is an
+        // answer (close_notify), not the server quitting.
+        let client_closed_at = client_close.map(|(f, _)| f.number);
         let server_quit = first_closer == Some(Dir::ServerToClient)
             || t.alerts.iter().any(|a| {
-                a.dir == Dir::ServerToClient && s.handshake_done.is_some_and(|hd| a.frame > hd)
+                a.dir == Dir::ServerToClient
+                    && s.handshake_done.is_some_and(|hd| a.frame > hd)
+                    && client_closed_at.is_none_or(|cf| a.frame.number < cf)
             });
+        // Seen decrypted: the server proved its key with pubKeyAuth after the
+        // client's authentication, so the credentials were accepted.
+        let nla_accepted = s.decrypted && nla.server_pub_key_auth.is_some();
         if !s.established
             && server_quit
+            && !nla_accepted
             && s.client_data_records >= 1
             && nla.error_code.is_none()
             && m.connect_initial.is_none()
@@ -892,6 +901,7 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
             stage: Stage::Nla,
             ok: s.established
                 || m.connect_initial.is_some()
+                || nla_accepted
                 || (s.client_data_records >= 4 && !server_quit),
             frame: nla.server_pub_key_auth.or(s.handshake_done),
         });
@@ -1217,6 +1227,7 @@ fn cert_rejected(c: &ConnectionRecord, s: &Shape, hd: FrameRef, out: &mut Vec<Fi
         .certificates
         .iter()
         .find(|x| x.index == 0 && x.source != "rdp_standard_security");
+    let sni = t.client_hello.as_ref().and_then(|ch| ch.sni.clone());
     let (id, title) = match leaf {
         Some(l) if l.validity_at_capture == "expired" => (
             "tls.client_rejected_certificate",
@@ -1237,6 +1248,23 @@ fn cert_rejected(c: &ConnectionRecord, s: &Shape, hd: FrameRef, out: &mut Vec<Fi
             format!(
                 "the client rejected the server certificate: self-signed ({}), not trusted",
                 l.subject
+            ),
+        ),
+        Some(l) if sni.as_deref().is_some_and(|n| !cert_names(l, n)) => (
+            "tls.client_rejected_certificate",
+            format!(
+                "the client rejected the server certificate: it names {}, not {}, the name the client dialled",
+                l.common_names
+                    .iter()
+                    .chain(l.san_dns.iter())
+                    .fold(Vec::<&str>::new(), |mut v, n| {
+                        if !v.contains(&n.as_str()) {
+                            v.push(n);
+                        }
+                        v
+                    })
+                    .join(", "),
+                sni.as_deref().unwrap_or("?")
             ),
         ),
         _ => (
@@ -1348,14 +1376,7 @@ fn cert_findings(c: &ConnectionRecord, cfg: &DiagConfig, out: &mut Vec<Finding>)
             ));
         }
         if let Some(name) = &sni {
-            let ip = name.parse::<std::net::IpAddr>().ok();
-            let matches = cert
-                .san_dns
-                .iter()
-                .chain(cert.common_names.iter())
-                .any(|n| name_match(n, name))
-                || ip.is_some_and(|ip| cert.san_ip.iter().any(|x| *x == ip.to_string()));
-            if !matches {
+            if !cert_names(cert, name) {
                 out.push(make(
                     "certificate.name_mismatch",
                     Some(format!(
@@ -1377,6 +1398,16 @@ fn cert_findings(c: &ConnectionRecord, cfg: &DiagConfig, out: &mut Vec<Finding>)
             vec![ev(c.first, "first packet")],
         ));
     }
+}
+
+/// Does the certificate name `name` (a DNS name or an IP address)?
+fn cert_names(cert: &crate::session::facts::CertInfo, name: &str) -> bool {
+    let ip = name.parse::<std::net::IpAddr>().ok();
+    cert.san_dns
+        .iter()
+        .chain(cert.common_names.iter())
+        .any(|n| name_match(n, name))
+        || ip.is_some_and(|ip| cert.san_ip.iter().any(|x| *x == ip.to_string()))
 }
 
 fn name_match(pattern: &str, host: &str) -> bool {

@@ -624,6 +624,21 @@ fn bundled_keyed_captures() {
         ("tls.client_rejected_certificate", "inferred")
     );
 
+    // An expired certificate the client ignored: success, and only the key
+    // log reveals the expiry (TLS 1.3).
+    let r = bundled("cert_expired_ignored", true);
+    assert_eq!(decisive(&r).outcome, Outcome::Success);
+    let f = r
+        .attempts
+        .iter()
+        .flat_map(|a| a.findings.iter())
+        .find(|f| f.id == "certificate.expired")
+        .expect("expired certificate finding");
+    assert!(f.basis == "decrypted" && !f.decisive, "{f:?}");
+    let r0 = bundled("cert_expired_ignored", false);
+    assert_eq!(decisive(&r0).outcome, Outcome::Success);
+    assert!(!has(&r0, "certificate.expired"));
+
     // An unknown user: rejected after NTLM AUTHENTICATE, the user named.
     let r = bundled("nla_unknown_user", true);
     let a = decisive(&r);

@@ -7,6 +7,76 @@ use std::io::Write;
 
 const ABOUT: &str = "Tells exactly why a Remote Desktop (RDP) connection failed, from packets.";
 
+/// `--version`: the version and the optional features built in.
+pub const VERSION: &str = match (cfg!(feature = "live"), cfg!(feature = "probe")) {
+    (true, true) => concat!(env!("CARGO_PKG_VERSION"), " (features: live, probe)"),
+    (true, false) => concat!(
+        env!("CARGO_PKG_VERSION"),
+        " (features: live; not built: probe)"
+    ),
+    (false, true) => concat!(
+        env!("CARGO_PKG_VERSION"),
+        " (features: probe; not built: live)"
+    ),
+    (false, false) => concat!(
+        env!("CARGO_PKG_VERSION"),
+        " (features: none; not built: live, probe)"
+    ),
+};
+
+const MAIN_EXAMPLES: &str = "\
+Examples:
+  rdpdiag analyze client.pcapng                 why did the RDP connections in this capture fail?
+  rdpdiag analyze --keylog keys.txt c.pcapng    also read inside TLS with an SSLKEYLOGFILE key log
+  rdpdiag tui client.pcapng                     browse attempts, findings and packets interactively
+  rdpdiag live -i eth0                          watch RDP connections live (feature `live`)
+  rdpdiag probe rdp.example.com                 connect to a server and report what it offers
+  rdpdiag explain 0x904 0x7                     what the mstsc error code means
+  rdpdiag test captures/ --junit report.xml     regression-test a folder of captures with sidecars
+  rdpdiag rules                                 the rule catalogue (ids, stages, severities)
+
+Configuration: --config FILE, else the default file (`rdpdiag config` shows where).
+Exit codes: 0 nothing at or above --fail-on, 1 there is, 2 usage or input error.";
+
+const TEST_EXAMPLES: &str = "\
+Examples:
+  rdpdiag test captures/                        every capture NAME.pcap[ng] with NAME.expect.toml beside it
+  rdpdiag test captures/ --junit rdpdiag.xml    also write JUnit XML for CI
+  rdpdiag test --bless captures/new.pcapng      write new.expect.toml from today's verdict (review it!)
+
+Sidecar format (captures/README.md):
+  keylog = \"x.keys.txt\"   # optional; port = 3390 or [3390, 443] optional
+  [[attempt]]               # one per expected attempt, in capture order
+  outcome = \"failure\"     # success | failure | incomplete
+  stage = \"tls\"           # optional: the failed stage
+  rule = \"tls.fatal_alert\" # optional: the root cause's rule id (see `rdpdiag rules`)
+
+Exit codes: 0 every verdict matches, 1 a verdict differs, 2 input error (missing or bad sidecar or capture).";
+
+const RULES_EXAMPLES: &str = "\
+Examples:
+  rdpdiag rules                                 id, stage, severity and title of every rule
+  rdpdiag rules --format json                   the same with explanations, fixes and mstsc codes
+  rdpdiag rules --format markdown > docs/rules.md   regenerate the rule catalogue";
+
+const CONFIG_EXAMPLES: &str = "\
+Examples:
+  rdpdiag config                                which file is read, and the settings in effect
+  rdpdiag config --example > config.toml        a commented file with every key and its default
+  rdpdiag --config ./strict.toml analyze c.pcapng";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  rdpdiag completions bash > /etc/bash_completion.d/rdpdiag
+  rdpdiag completions zsh > \"${fpath[1]}/_rdpdiag\"
+  rdpdiag completions fish > ~/.config/fish/completions/rdpdiag.fish
+  rdpdiag completions powershell >> $PROFILE";
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  rdpdiag man > rdpdiag.1 && man ./rdpdiag.1
+  rdpdiag man > /usr/local/share/man/man1/rdpdiag.1";
+
 const ANALYZE_EXAMPLES: &str = "\
 Examples:
   rdpdiag analyze client.pcapng                 analyze a Wireshark/pktmon/tcpdump capture
@@ -18,10 +88,24 @@ Examples:
 Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 usage or input error.";
 
 #[derive(Parser, Debug)]
-#[command(name = "rdpdiag", version, about = ABOUT, long_about = None)]
+#[command(name = "rdpdiag", version = VERSION, about = ABOUT, long_about = None, after_help = MAIN_EXAMPLES)]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(clap::Args, Debug, Default)]
+pub struct GlobalArgs {
+    /// Read settings (ports, thresholds, rule severities, disabled rules) from FILE
+    /// instead of the default location.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+    /// Ignore every configuration file: built-in defaults only.
+    #[arg(long, global = true, conflicts_with = "config")]
+    pub no_config: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -43,6 +127,40 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Run a folder of captures against their .expect.toml sidecars (regression test).
+    #[command(after_help = TEST_EXAMPLES)]
+    Test(crate::regress::TestArgs),
+    /// List the diagnosis rules: id, stage, severity, title.
+    #[command(after_help = RULES_EXAMPLES)]
+    Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
+    /// Show the configuration in effect and where it is read from.
+    #[command(after_help = CONFIG_EXAMPLES)]
+    Config {
+        /// Print a commented example file with every key and its default.
+        #[arg(long)]
+        example: bool,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) generated from this help.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RulesFormat {
+    Text,
+    Json,
+    Markdown,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +189,10 @@ pub struct AnalyzeArgs {
     /// Colour: auto (when stdout is a terminal), always or never.
     #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
+    /// Replace user, host and domain names, IP addresses and certificate subjects
+    /// with stable placeholders (USER-1, HOST-1, IP-1 ...), to paste the report into a ticket.
+    #[arg(long)]
+    pub redact: bool,
 }
 
 /// Analyze one input into a report.
@@ -132,15 +254,18 @@ pub fn analysis_config(ports: &[u16]) -> AnalysisConfig {
     cfg
 }
 
-fn run_analyze(a: &AnalyzeArgs) -> i32 {
-    let cfg = analysis_config(&a.ports);
+fn run_analyze(a: &AnalyzeArgs, g: &GlobalArgs) -> i32 {
+    let cfg = match load_config(g) {
+        Ok(c) => c.file.analysis_config(&a.ports),
+        Err(code) => return code,
+    };
     let mut reports = Vec::new();
     let mut input_error = false;
     for f in &a.files {
         match analyze_file(f, &cfg) {
             Ok(r) => reports.push(r),
             Err(e) => {
-                eprintln!("rdpdiag: {e}");
+                eprintln!("rdpdiag: error: {e}");
                 input_error = true;
             }
         }
@@ -152,9 +277,24 @@ fn run_analyze(a: &AnalyzeArgs) -> i32 {
         _ => std::io::IsTerminal::is_terminal(&stdout) && std::env::var_os("NO_COLOR").is_none(),
     };
     let mut out = stdout.lock();
+    let redactor = a
+        .redact
+        .then(|| crate::redact::Redactor::from_reports(&reports));
     match a.format {
         Format::Json => {
             let doc = report::Document::new(&reports);
+            let doc = match serde_json::to_value(&doc) {
+                Ok(mut v) => {
+                    if let Some(r) = &redactor {
+                        r.json(&mut v);
+                    }
+                    v
+                }
+                Err(e) => {
+                    eprintln!("rdpdiag: internal error serializing JSON: {e}");
+                    return 2;
+                }
+            };
             match serde_json::to_string_pretty(&doc) {
                 Ok(s) => {
                     let _ = writeln!(out, "{s}");
@@ -167,7 +307,12 @@ fn run_analyze(a: &AnalyzeArgs) -> i32 {
         }
         Format::Text => {
             for r in &reports {
-                let _ = write!(out, "{}", report::text::render(r, a.verbose, color));
+                let text = report::text::render(r, a.verbose, color);
+                let text = match &redactor {
+                    Some(red) => red.text(&text),
+                    None => text,
+                };
+                let _ = write!(out, "{text}");
             }
         }
     }
@@ -184,6 +329,110 @@ fn run_analyze(a: &AnalyzeArgs) -> i32 {
     i32::from(failing)
 }
 
+/// Load the configuration file; on error print it and return exit code 2.
+fn load_config(g: &GlobalArgs) -> Result<crate::config::Loaded, i32> {
+    crate::config::load(g.config.as_deref(), g.no_config).map_err(|e| {
+        eprintln!("rdpdiag: error: {e}");
+        2
+    })
+}
+
+fn print_or_fail(s: std::io::Result<()>) -> i32 {
+    match s {
+        Ok(()) => 0,
+        // A closed pipe (`| head`) is not an error worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            eprintln!("rdpdiag: error: cannot write the output: {e}.");
+            2
+        }
+    }
+}
+
+fn run_rules(format: RulesFormat) -> i32 {
+    use crate::rules::catalog;
+    let text = match format {
+        RulesFormat::Text => catalog::text(),
+        RulesFormat::Markdown => catalog::markdown(),
+        RulesFormat::Json => match serde_json::to_string_pretty(&catalog::json_doc()) {
+            Ok(s) => s + "\n",
+            Err(e) => {
+                eprintln!("rdpdiag: internal error serializing JSON: {e}");
+                return 2;
+            }
+        },
+    };
+    print_or_fail(std::io::stdout().write_all(text.as_bytes()))
+}
+
+fn run_config(g: &GlobalArgs, example: bool) -> i32 {
+    if example {
+        return print_or_fail(std::io::stdout().write_all(crate::config::example().as_bytes()));
+    }
+    let loaded = match load_config(g) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let mut o = String::new();
+    match (&loaded.path, crate::config::default_path()) {
+        (Some(p), _) => o.push_str(&format!("# read from {}\n", p.display())),
+        (None, Some(d)) if !g.no_config => o.push_str(&format!(
+            "# no configuration file: built-in defaults (the default location is {})\n",
+            d.display()
+        )),
+        _ => o.push_str("# no configuration file: built-in defaults\n"),
+    }
+    let cfg = loaded.file.analysis_config(&[]);
+    let d = &cfg.diag;
+    o.push_str(&format!(
+        "ports = {:?}\n\n[thresholds]\nretrans_storm_count = {}\nretrans_storm_ratio = {}\nexpiring_soon_days = {}\nstall_seconds = {:.1}\nattempt_window_seconds = {:.1}\n\n[rules]\ndisabled = {:?}\n\n[rules.severity]\n",
+        cfg.engine.flow.rdp_ports,
+        d.retrans_storm_count,
+        d.retrans_storm_ratio,
+        d.expiring_soon_days,
+        d.stall_s,
+        d.group_window_s,
+        d.disabled,
+    ));
+    for (id, sev) in &d.severity {
+        o.push_str(&format!("\"{id}\" = \"{}\"\n", sev.name()));
+    }
+    print_or_fail(std::io::stdout().write_all(o.as_bytes()))
+}
+
+/// The clap command tree (for completions, the man page and tests).
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
+fn run_completions(shell: clap_complete::Shell) -> i32 {
+    let mut cmd = command();
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "rdpdiag", &mut buf);
+    print_or_fail(std::io::stdout().write_all(&buf))
+}
+
+fn run_man() -> i32 {
+    let mut buf = Vec::new();
+    let cmd = command();
+    if let Err(e) = clap_mangen::Man::new(cmd.clone()).render(&mut buf) {
+        eprintln!("rdpdiag: internal error rendering the man page: {e}");
+        return 2;
+    }
+    // One section per subcommand, so `man rdpdiag` shows every option and example.
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        let name = sub.get_name().to_string();
+        let sub = sub.clone().bin_name(format!("rdpdiag {name}"));
+        let _ = buf.write_all(format!(".SH \"RDPDIAG {}\"\n", name.to_uppercase()).as_bytes());
+        let man = clap_mangen::Man::new(sub);
+        let _ = man.render_description_section(&mut buf);
+        let _ = man.render_synopsis_section(&mut buf);
+        let _ = man.render_options_section(&mut buf);
+        let _ = man.render_extra_section(&mut buf);
+    }
+    print_or_fail(std::io::stdout().write_all(&buf))
+}
+
 /// Entry point; returns the process exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -195,13 +444,21 @@ pub fn main() -> i32 {
         }
     };
     match &cli.command {
-        Command::Analyze(a) => run_analyze(a),
+        Command::Analyze(a) => run_analyze(a, &cli.global),
+        Command::Test(t) => match load_config(&cli.global) {
+            Ok(c) => crate::regress::main(t, &c.file.analysis_config(&[])),
+            Err(code) => code,
+        },
+        Command::Rules { format } => run_rules(*format),
+        Command::Config { example } => run_config(&cli.global, *example),
+        Command::Completions { shell } => run_completions(*shell),
+        Command::Man => run_man(),
         Command::Explain {
             code,
             extended,
             format,
         } => {
-            let e = crate::codes::explain(code, extended.as_deref());
+            let e = crate::rules::explain_with_rules(code, extended.as_deref());
             match format {
                 Format::Json => match serde_json::to_string_pretty(&e) {
                     Ok(s) => {

@@ -207,14 +207,17 @@ pub fn analyze_file(
     if engine.warnings_dropped > 0 {
         warnings.push(crate::capture::Warning {
             frame: None,
-            message: format!("{} more warnings not shown", engine.warnings_dropped),
+            message: format!(
+                "{} more warnings were not shown (only the first ones are listed); the analysis used every frame",
+                engine.warnings_dropped
+            ),
         });
     }
     if stats.ip_fragments > 0 {
         warnings.push(crate::capture::Warning {
             frame: None,
             message: format!(
-                "{} IP fragment(s) were counted but not reassembled",
+                "{} IP fragment(s) were counted but not reassembled, so findings that depend on them may be missing; check the MTU of the path (VPN, tunnels) if RDP packets are fragmented",
                 stats.ip_fragments
             ),
         });
@@ -283,19 +286,16 @@ fn run_analyze(a: &AnalyzeArgs, g: &GlobalArgs) -> i32 {
     match a.format {
         Format::Json => {
             let doc = report::Document::new(&reports);
-            let doc = match serde_json::to_value(&doc) {
-                Ok(mut v) => {
-                    if let Some(r) = &redactor {
-                        r.json(&mut v);
-                    }
-                    v
-                }
-                Err(e) => {
-                    eprintln!("rdpdiag: internal error serializing JSON: {e}");
-                    return 2;
-                }
+            // Redaction works on JSON values (whose keys come out sorted);
+            // without it the struct is written directly, in field order.
+            let json = match &redactor {
+                Some(r) => serde_json::to_value(&doc).and_then(|mut v| {
+                    r.json(&mut v);
+                    serde_json::to_string_pretty(&v)
+                }),
+                None => serde_json::to_string_pretty(&doc),
             };
-            match serde_json::to_string_pretty(&doc) {
+            match json {
                 Ok(s) => {
                     let _ = writeln!(out, "{s}");
                 }

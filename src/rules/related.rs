@@ -5,45 +5,39 @@
 use super::registry::RULES;
 use crate::codes::{self, Explanation, Role, Table};
 
-/// Hex numbers in a registry `mstsc_codes` entry, with whether each is an
-/// extended reason (`"0x904 / extended 0x7"` → [(0x904, false), (0x7, true)]).
-fn entry_codes(entry: &str) -> Vec<(u32, bool)> {
+/// The codes of a registry `mstsc_codes` entry as (low, high, extended)
+/// ranges: `"0x904 / extended 0x7"` → [(0x904, 0x904, false), (0x7, 0x7, true)],
+/// `"extended 0x100-0x10A"` → [(0x100, 0x10A, true)].
+fn entry_codes(entry: &str) -> Vec<(u32, u32, bool)> {
+    let hex = |t: &str| {
+        t.strip_prefix("0x")
+            .or_else(|| t.strip_prefix("0X"))
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+    };
     let mut out = Vec::new();
     let mut extended = false;
     for tok in entry.split(|c: char| c.is_whitespace() || c == '/' || c == ',') {
         if tok.eq_ignore_ascii_case("extended") {
             extended = true;
-            continue;
-        }
-        // Ranges such as 0x100-0x10A: take both ends.
-        for part in tok.split('-') {
-            if let Some(h) = part.strip_prefix("0x").or_else(|| part.strip_prefix("0X")) {
-                if let Ok(v) = u32::from_str_radix(h, 16) {
-                    out.push((v, extended));
-                }
+        } else if let Some((a, b)) = tok.split_once('-') {
+            if let (Some(a), Some(b)) = (hex(a), hex(b)) {
+                out.push((a, b, extended));
             }
+        } else if let Some(v) = hex(tok) {
+            out.push((v, v, extended));
         }
     }
     out
 }
 
 /// Does one of the rule's mstsc codes name `code` as a disconnect reason
-/// (`extended == false`) or as an extended reason?
+/// (`extended == false`) or as an extended reason? A bare small code listed
+/// after the disconnect reason (`["0x904", "0x4"]`) is read as extended.
 fn rule_has_code(codes: &[&str], code: u32, extended: bool) -> bool {
-    codes.iter().any(|e| {
-        let parts = entry_codes(e);
-        let range = parts.len() == 2 && parts[0].1 && parts[1].1 && e.contains('-');
-        if range && extended {
-            return parts[0].0 <= code && code <= parts[1].0;
-        }
-        parts.iter().enumerate().any(|(i, (v, ext))| {
-            *v == code
-                && if extended {
-                    // "extended X", or a bare small code listed after the disconnect reason.
-                    *ext || (i > 0 && *v < 0x100)
-                } else {
-                    !*ext && (i == 0 || *v >= 0x100)
-                }
+    codes.iter().enumerate().any(|(i, e)| {
+        entry_codes(e).iter().any(|&(lo, hi, ext)| {
+            let ext = ext || (i > 0 && hi < 0x100);
+            ext == extended && lo <= code && code <= hi
         })
     })
 }
@@ -263,7 +257,7 @@ mod tests {
     fn entry_parsing() {
         assert_eq!(
             entry_codes("0x904 / extended 0x7"),
-            vec![(0x904, false), (0x7, true)]
+            vec![(0x904, 0x904, false), (0x7, 0x7, true)]
         );
         assert!(rule_has_code(
             &["0x808", "0x904 / extended 0x100-0x10A"],
@@ -271,5 +265,7 @@ mod tests {
             true
         ));
         assert!(!rule_has_code(&["0x904"], 0x7, true));
+        assert!(rule_has_code(&["0x904", "0x4"], 0x4, true));
+        assert!(!rule_has_code(&["0x904", "0x4"], 0x4, false));
     }
 }

@@ -56,6 +56,7 @@ Exit codes: 0 every verdict matches, 1 a verdict differs, 2 input error (missing
 const RULES_EXAMPLES: &str = "\
 Examples:
   rdpdiag rules                                 id, stage, severity and title of every rule
+                                                (with the configuration file's overrides marked)
   rdpdiag rules --format json                   the same with explanations, fixes and mstsc codes
   rdpdiag rules --format markdown > docs/rules.md   regenerate the rule catalogue";
 
@@ -84,6 +85,7 @@ Examples:
   tcpdump -w - port 3389 | rdpdiag analyze -    read from stdin
   rdpdiag analyze --port 3390 odd-port.pcap     RDP on a non-standard port
   rdpdiag analyze --format json cap.pcapng      stable JSON for scripts (schema in docs/json.md)
+  rdpdiag analyze --redact cap.pcapng           names and addresses replaced, to paste into a ticket
 
 Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 usage or input error.";
 
@@ -349,10 +351,13 @@ fn print_or_fail(s: std::io::Result<()>) -> i32 {
     }
 }
 
-fn run_rules(format: RulesFormat) -> i32 {
+fn run_rules(format: RulesFormat, g: &GlobalArgs) -> i32 {
     use crate::rules::catalog;
     let text = match format {
-        RulesFormat::Text => catalog::text(),
+        RulesFormat::Text => match load_config(g) {
+            Ok(c) => catalog::text_with(&c.file.analysis_config(&[]).diag),
+            Err(code) => return code,
+        },
         RulesFormat::Markdown => catalog::markdown(),
         RulesFormat::Json => match serde_json::to_string_pretty(&catalog::json_doc()) {
             Ok(s) => s + "\n",
@@ -449,7 +454,7 @@ pub fn main() -> i32 {
             Ok(c) => crate::regress::main(t, &c.file.analysis_config(&[])),
             Err(code) => code,
         },
-        Command::Rules { format } => run_rules(*format),
+        Command::Rules { format } => run_rules(*format, &cli.global),
         Command::Config { example } => run_config(&cli.global, *example),
         Command::Completions { shell } => run_completions(*shell),
         Command::Man => run_man(),

@@ -155,11 +155,30 @@ fn config_file_changes_the_analysis() {
         &["--no-config", "analyze", "captures/tls12_cbc_ok.pcap"],
     );
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let o = run_in(home.path(), &["rules"]);
+    assert!(out(&o).contains("info>error"), "{}", out(&o));
     let o = run_in(home.path(), &["config"]);
     assert!(
         out(&o).contains("config.toml")
             && out(&o).contains("\"certificate.self_signed\" = \"error\""),
         "{}",
+        out(&o)
+    );
+
+    // Thresholds change findings: captures/tls_ok.pcap (a successful session)
+    // has 3 real retransmissions, below the default storm threshold.
+    let storm = |o: &Output| out(o).contains("tcp.retransmission_storm");
+    assert!(!storm(&run(&["analyze", "-v", "captures/tls_ok.pcap"])));
+    std::fs::write(
+        &cfg,
+        "[thresholds]\nretrans_storm_count = 1\nretrans_storm_ratio = 0.0\n",
+    )
+    .expect("write");
+    let o = run(&["--config", &c, "analyze", "-v", "captures/tls_ok.pcap"]);
+    assert!(storm(&o), "{}", out(&o));
+    assert!(
+        out(&o).contains("SUCCESS"),
+        "a storm is a warning, not a failure: {}",
         out(&o)
     );
 
@@ -412,4 +431,46 @@ fn input_errors_say_what_where_and_what_to_do() {
         e.contains("no-such.pcap") && e.contains("Check the path"),
         "{e}"
     );
+}
+
+/// Collects the key log a pcapng carries in Decryption Secrets Blocks.
+struct Secrets(Vec<u8>);
+
+impl rdpdiag::capture::FrameSink for Secrets {
+    fn frame(&mut self, _f: &rdpdiag::capture::Frame<'_>) {}
+    fn tls_secrets(&mut self, k: &[u8]) {
+        self.0.extend_from_slice(k);
+        self.0.push(b'\n');
+    }
+    fn warning(&mut self, _w: rdpdiag::capture::Warning) {}
+}
+
+#[test]
+fn key_material_is_never_printed() {
+    // captures/nla_ok.dsb.pcapng embeds the client's TLS key log (a DSB).
+    let path = "captures/nla_ok.dsb.pcapng";
+    let full = root().join(path);
+    let (reader, gz) = rdpdiag::capture::open_path(&full.to_string_lossy()).expect("opens");
+    let mut sink = Secrets(Vec::new());
+    rdpdiag::capture::read_capture(reader, path, gz, &mut sink).expect("reads");
+    let keylog = String::from_utf8_lossy(&sink.0).into_owned();
+    // NSS key log lines: LABEL <client_random hex> <secret hex>.
+    let secrets: Vec<String> = keylog
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() == 3).then(|| f[2].to_ascii_lowercase())
+        })
+        .collect();
+    assert!(!secrets.is_empty(), "the DSB holds secrets");
+    for args in [
+        vec!["analyze", "-v", path],
+        vec!["analyze", "--format", "json", path],
+        vec!["analyze", "--redact", "--format", "json", path],
+    ] {
+        let o = out(&run(&args)).to_ascii_lowercase();
+        for s in &secrets {
+            assert!(!o.contains(s.as_str()), "{args:?} prints key material");
+        }
+    }
 }

@@ -47,17 +47,40 @@ pub fn json_doc() -> RulesDoc {
 
 /// A table for the terminal: id, stage, severity, title.
 pub fn text() -> String {
+    text_with(&crate::attempt::DiagConfig::default())
+}
+
+/// The table with the configuration's overrides: a changed severity shows as
+/// `warning>error`, a disabled rule as `off`.
+pub fn text_with(cfg: &crate::attempt::DiagConfig) -> String {
     let w = RULES.iter().map(|r| r.id.len()).max().unwrap_or(10);
     let mut o = String::new();
-    let _ = writeln!(o, "{:<w$}  {:<11}  {:<8}  title", "id", "stage", "severity");
+    let _ = writeln!(
+        o,
+        "{:<w$}  {:<11}  {:<13}  title",
+        "id", "stage", "severity"
+    );
     for r in RULES {
+        let sev = if cfg.disabled.iter().any(|d| d == r.id) {
+            format!("{} off", r.severity.name())
+        } else if let Some((_, s)) = cfg.severity.iter().find(|(id, _)| id == r.id) {
+            format!("{}>{}", r.severity.name(), s.name())
+        } else {
+            r.severity.name().to_string()
+        };
         let _ = writeln!(
             o,
-            "{:<w$}  {:<11}  {:<8}  {}",
+            "{:<w$}  {:<11}  {:<13}  {}",
             r.id,
             r.stage.name(),
-            r.severity.name(),
+            sev,
             r.title
+        );
+    }
+    if !cfg.disabled.is_empty() || !cfg.severity.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n`off` and `default>new` come from the configuration file (`rdpdiag config`)."
         );
     }
     let _ = writeln!(

@@ -417,23 +417,55 @@ fn run_completions(shell: clap_complete::Shell) -> i32 {
     print_or_fail(std::io::stdout().write_all(&buf))
 }
 
+/// `after_help` text as a roff section that keeps its lines (no refilling).
+fn roff_verbatim(title: &str, text: &str) -> String {
+    let mut o = format!(".SH \"{title}\"\n.nf\n");
+    for line in text.lines() {
+        let l = line.replace('\\', "\\e").replace('-', "\\-");
+        if l.starts_with('.') || l.starts_with('\'') {
+            o.push_str("\\&");
+        }
+        o.push_str(&l);
+        o.push('\n');
+    }
+    o.push_str(".fi\n");
+    o
+}
+
 fn run_man() -> i32 {
-    let mut buf = Vec::new();
+    let mut buf: Vec<u8> = Vec::new();
     let cmd = command();
-    if let Err(e) = clap_mangen::Man::new(cmd.clone()).render(&mut buf) {
+    let man = clap_mangen::Man::new(cmd.clone());
+    let mut parts = || -> std::io::Result<()> {
+        man.render_title(&mut buf)?;
+        man.render_name_section(&mut buf)?;
+        man.render_synopsis_section(&mut buf)?;
+        man.render_description_section(&mut buf)?;
+        man.render_options_section(&mut buf)?;
+        man.render_subcommands_section(&mut buf)?;
+        if let Some(h) = cmd.get_after_help() {
+            buf.extend_from_slice(roff_verbatim("EXAMPLES", &h.to_string()).as_bytes());
+        }
+        // One section per subcommand, so `man rdpdiag` shows every option and example.
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let name = sub.get_name().to_string();
+            let sub = sub.clone().bin_name(format!("rdpdiag {name}"));
+            buf.extend_from_slice(format!(".SH \"RDPDIAG {}\"\n", name.to_uppercase()).as_bytes());
+            let m = clap_mangen::Man::new(sub.clone());
+            m.render_description_section(&mut buf)?;
+            m.render_synopsis_section(&mut buf)?;
+            m.render_options_section(&mut buf)?;
+            if let Some(h) = sub.get_after_help() {
+                let title = format!("RDPDIAG {} EXAMPLES", name.to_uppercase());
+                buf.extend_from_slice(roff_verbatim(&title, &h.to_string()).as_bytes());
+            }
+        }
+        man.render_version_section(&mut buf)?;
+        Ok(())
+    };
+    if let Err(e) = parts() {
         eprintln!("rdpdiag: internal error rendering the man page: {e}");
         return 2;
-    }
-    // One section per subcommand, so `man rdpdiag` shows every option and example.
-    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
-        let name = sub.get_name().to_string();
-        let sub = sub.clone().bin_name(format!("rdpdiag {name}"));
-        let _ = buf.write_all(format!(".SH \"RDPDIAG {}\"\n", name.to_uppercase()).as_bytes());
-        let man = clap_mangen::Man::new(sub);
-        let _ = man.render_description_section(&mut buf);
-        let _ = man.render_synopsis_section(&mut buf);
-        let _ = man.render_options_section(&mut buf);
-        let _ = man.render_extra_section(&mut buf);
     }
     print_or_fail(std::io::stdout().write_all(&buf))
 }

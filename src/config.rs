@@ -3,7 +3,7 @@
 //!
 //! Looked up at `--config FILE`, else at the per-OS default location
 //! ([`default_path`]); a missing default file means "all defaults". The
-//! format is documented in `docs/config.md` and by `rdpdiag config --example`.
+//! format is documented in `docs/getting-started.md` and by `rdpdiag config --example`.
 
 use crate::attempt::DiagConfig;
 use crate::cli::AnalysisConfig;

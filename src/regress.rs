@@ -240,13 +240,14 @@ pub fn discover(paths: &[PathBuf], bless: bool) -> Discovery {
             ));
         }
     }
-    let mut used_sidecars = Vec::new();
+    let present: std::collections::HashSet<&PathBuf> = files.iter().collect();
+    let mut used_sidecars = std::collections::HashSet::new();
     for f in &files {
         let Some(sc) = sidecar_path(f) else { continue };
-        let exists = files.contains(&sc);
+        let exists = present.contains(&sc);
         if exists || (bless && looks_like_capture(f)) {
             if exists {
-                used_sidecars.push(sc.clone());
+                used_sidecars.insert(sc.clone());
             }
             d.cases.push(Case {
                 capture: f.clone(),
@@ -257,6 +258,10 @@ pub fn discover(paths: &[PathBuf], bless: bool) -> Discovery {
     }
     for f in &files {
         if f.to_string_lossy().ends_with(".expect.toml") && !used_sidecars.contains(f) {
+            // A sidecar whose capture was passed explicitly is used too.
+            if d.cases.iter().any(|c| c.sidecar == *f) {
+                continue;
+            }
             d.errors.push(format!(
                 "{} has no capture beside it (a sidecar NAME.expect.toml belongs to a capture NAME.EXT). \
                  Restore the capture or delete the sidecar.",
@@ -264,6 +269,9 @@ pub fn discover(paths: &[PathBuf], bless: bool) -> Discovery {
             ));
         }
     }
+    // A capture named twice (a file and its folder) runs once.
+    let mut seen = std::collections::HashSet::new();
+    d.cases.retain(|c| seen.insert(c.capture.clone()));
     d
 }
 

@@ -507,7 +507,13 @@ pub fn main() -> i32 {
                     }
                 },
                 Format::Text => {
-                    let _ = write!(std::io::stdout(), "{e}");
+                    // The rules are listed here with their titles (the code
+                    // tables' own rendering knows only their ids).
+                    let mut plain = e.clone();
+                    plain.related_rules.clear();
+                    let mut text = plain.to_string();
+                    text.push_str(&crate::rules::catalog::related_text(&e.related_rules));
+                    let _ = write!(std::io::stdout(), "{text}");
                 }
             }
             0

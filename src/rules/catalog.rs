@@ -92,6 +92,22 @@ pub fn text_with(cfg: &crate::attempt::DiagConfig) -> String {
     o
 }
 
+/// The rules related to an explained code, one per line with stage and title.
+pub fn related_text(ids: &[String]) -> String {
+    let rules: Vec<&RuleDef> = ids.iter().filter_map(|id| super::rule(id)).collect();
+    if rules.is_empty() {
+        return String::new();
+    }
+    let w = rules.iter().map(|r| r.id.len()).max().unwrap_or(10);
+    let mut o = String::from(
+        "\nRelated analyzer rules (`rdpdiag analyze` names one of these as the root cause; `rdpdiag rules` lists all):\n",
+    );
+    for r in rules {
+        let _ = writeln!(o, "   {:<w$}  {:<11}  {}", r.id, r.stage.name(), r.title);
+    }
+    o
+}
+
 fn cell(s: &str) -> String {
     s.replace('|', "\\|")
 }

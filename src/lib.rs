@@ -16,6 +16,7 @@ pub mod attempt;
 pub mod capture;
 pub mod cli;
 pub mod codes;
+pub mod commands;
 pub mod config;
 pub mod decrypt;
 pub mod engine;

@@ -366,4 +366,27 @@ mod tests {
             "{t}"
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_removes_tokens(
+            tokens in proptest::collection::vec("[a-zA-Z0-9éß.\\-]{2,8}", 1..5),
+            text in "\\PC{0,80}",
+        ) {
+            let mut r = Redactor::default();
+            for t in &tokens {
+                r.add(Kind::Host, t);
+            }
+            r.seal();
+            let mixed = format!("{text} {} {text}", tokens.join(" "));
+            let out = r.text(&mixed);
+            // Whole-word occurrences of a token are gone (a token may still
+            // appear inside a longer word, which is not that name).
+            for w in out.split(' ') {
+                for t in &tokens {
+                    proptest::prop_assert!(!w.eq_ignore_ascii_case(t), "{w} left in {out}");
+                }
+            }
+        }
+    }
 }

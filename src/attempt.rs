@@ -136,6 +136,10 @@ pub struct DiagConfig {
     pub stall_s: f64,
     /// Rule ids turned off.
     pub disabled: Vec<String>,
+    /// Severity overrides (rule id, severity) from the configuration file.
+    /// They change how a finding is reported and what `--fail-on` sees, not
+    /// whether a connection failed.
+    pub severity: Vec<(String, Severity)>,
 }
 
 impl Default for DiagConfig {
@@ -147,6 +151,7 @@ impl Default for DiagConfig {
             retrans_storm_ratio: 0.1,
             stall_s: 30.0,
             disabled: Vec::new(),
+            severity: Vec::new(),
         }
     }
 }
@@ -302,6 +307,10 @@ pub fn diagnose(conns: &[ConnectionRecord], udp: &[UdpRecord], cfg: &DiagConfig)
                 .iter()
                 .find(|f| f.severity == Severity::Error)
                 .cloned();
+        }
+        rules::apply_severity(&mut a.findings, &cfg.severity);
+        if let Some(rc) = a.root_cause.as_mut() {
+            rules::apply_severity(std::slice::from_mut(rc), &cfg.severity);
         }
     }
     attempts

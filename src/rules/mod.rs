@@ -2,9 +2,12 @@
 //! a severity, an explanation, the Windows-side fix and the mstsc codes it
 //! most likely produced. Rules read facts only, never bytes.
 
+pub mod catalog;
 mod registry;
+mod related;
 
 pub use registry::{rule, RuleDef, RULES};
+pub use related::{explain_with_rules, related_rules};
 
 use crate::attempt::{tcp_ok, ConnVerdict, DiagConfig, Outcome, Stage, StageMark};
 use crate::codes;
@@ -105,6 +108,15 @@ fn make(
 pub fn apply_disabled(findings: &mut Vec<Finding>, disabled: &[String]) {
     if !disabled.is_empty() {
         findings.retain(|f| !disabled.iter().any(|d| d == &f.id));
+    }
+}
+
+/// Apply severity overrides (rule id, severity) from the configuration.
+pub fn apply_severity(findings: &mut [Finding], overrides: &[(String, Severity)]) {
+    for f in findings {
+        if let Some((_, s)) = overrides.iter().find(|(id, _)| *id == f.id) {
+            f.severity = *s;
+        }
     }
 }
 

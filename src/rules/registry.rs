@@ -1,5 +1,5 @@
 //! The rule catalogue. `docs/rules.md` is generated from this table
-//! (`rdpdiag rules --markdown`) and a test keeps it in sync.
+//! (`rdpdiag rules --format markdown`) and a test keeps it in sync.
 
 use super::Severity;
 use crate::attempt::Stage;

@@ -43,6 +43,10 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Ask a server what it accepts: reachability, security layers, TLS,
+    /// certificate, NLA information and RDP-UDP (never sends credentials).
+    #[cfg(feature = "probe")]
+    Probe(crate::probe::ProbeArgs),
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,6 +200,8 @@ pub fn main() -> i32 {
     };
     match &cli.command {
         Command::Analyze(a) => run_analyze(a),
+        #[cfg(feature = "probe")]
+        Command::Probe(a) => crate::probe::run(a),
         Command::Explain {
             code,
             extended,

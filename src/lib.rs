@@ -20,6 +20,8 @@ pub mod decrypt;
 pub mod engine;
 pub mod flow;
 pub mod net;
+#[cfg(feature = "probe")]
+pub mod probe;
 pub mod report;
 pub mod rules;
 pub mod session;

@@ -73,7 +73,7 @@ pub struct DnsResult {
 #[derive(Debug, Clone, Serialize)]
 pub struct TcpResult {
     pub address: String,
-    /// connected, refused, timed_out or error
+    /// connected, refused, timed_out or unreachable (no route, or another error)
     pub outcome: &'static str,
     pub seconds: f64,
     pub detail: Option<String>,
@@ -85,7 +85,7 @@ pub struct NegRow {
     pub requested: String,
     pub requested_value: u32,
     /// selected, failure, legacy (Connection Confirm without negotiation
-    /// data), no_answer, error
+    /// data), rejected (another TPDU, e.g. a disconnect), no_answer, error
     pub result: &'static str,
     pub selected: Option<String>,
     pub selected_value: Option<u32>,
@@ -121,7 +121,7 @@ pub struct TlsReport {
 /// The RDP-UDP SYN.
 #[derive(Debug, Clone, Serialize)]
 pub struct UdpReport {
-    /// syn_ack, no_answer, other, error
+    /// syn_ack, no_answer, port_unreachable, other, error
     pub result: &'static str,
     pub detail: String,
 }
@@ -222,6 +222,8 @@ enum NegOutcome {
     Failure(u32),
     Legacy,
     NoAnswer(String),
+    /// Something other than a Connection Confirm (e.g. a disconnect).
+    Rejected(String),
     Error(String),
 }
 
@@ -269,7 +271,18 @@ fn negotiate(s: &mut RecStream, protocols: u32) -> NegOutcome {
             Some(NegResponse::Failure(f)) => NegOutcome::Failure(f.code.0),
             None => NegOutcome::Legacy,
         },
-        Err(e) => NegOutcome::Error(format!("malformed Connection Confirm: {e}")),
+        Err(e) => match rdpdiag_parsers::x224::parse_x224_frame(&frame) {
+            Ok((_, rdpdiag_parsers::x224::Tpdu::Data(d))) if d.user_data.first() == Some(&0x21) => {
+                NegOutcome::Rejected(
+                    "the server answered with an MCS Disconnect Provider Ultimatum instead of a Connection Confirm".into(),
+                )
+            }
+            Ok((_, t)) => NegOutcome::Rejected(format!(
+                "the server answered with an X.224 {:?} TPDU instead of a Connection Confirm",
+                t.code()
+            )),
+            Err(_) => NegOutcome::Error(format!("malformed Connection Confirm: {e}")),
+        },
     }
 }
 
@@ -304,7 +317,7 @@ impl Prober {
                 Err("the server selected Standard RDP Security".into())
             }
             NegOutcome::Failure(c) => Err(format!("RDP_NEG_FAILURE {}", FailureCode(c))),
-            NegOutcome::NoAnswer(d) | NegOutcome::Error(d) => Err(d),
+            NegOutcome::NoAnswer(d) | NegOutcome::Rejected(d) | NegOutcome::Error(d) => Err(d),
         }
     }
 }
@@ -376,6 +389,7 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
     let mut first: Option<(SocketAddr, RecStream)> = None;
     let mut refused = Vec::new();
     let mut silent = Vec::new();
+    let mut unreachable = Vec::new();
     for a in &addrs {
         let (outcome, secs, detail) = match record::connect(&rec, *a, timeout) {
             Connect::Ok(s, secs) => {
@@ -404,7 +418,10 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
                     Some("no SYN-ACK and no RST: dropped on the way".to_string()),
                 )
             }
-            Connect::Failed(e, _) => ("error", 0.0, Some(e)),
+            Connect::Failed(e, f) => {
+                unreachable.push((*a, f, e.clone()));
+                ("unreachable", 0.0, Some(e))
+            }
         };
         rep.tcp.push(TcpResult {
             address: a.to_string(),
@@ -433,12 +450,12 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
                 evidence(f.number, &f.ts.rfc3339(), "SYN, no answer"),
             ));
         }
-        if refused.is_empty() && silent.is_empty() {
+        if let Some((a, f, e)) = unreachable.first() {
             rep.findings.push(rules::finding(
                 "tcp.syn_unanswered",
-                Some(format!("could not connect to {}", rep.target)),
-                rep.tcp.first().and_then(|t| t.detail.clone()),
-                Vec::new(),
+                Some(format!("could not connect to {a}: {e}")),
+                Some("This machine has no route to the server (or a router answered that it has none): check the address, VPN and routing before the firewall.".into()),
+                evidence(f.number, &f.ts.rfc3339(), "SYN, not delivered"),
             ));
         }
         return (rep, rec);
@@ -452,7 +469,21 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
     };
     // ---------------------------------------------------------------- X.224 matrix
     let mut first_stream = Some(first_stream);
+    let mut silent_server = false;
     for &set in &SETS {
+        if silent_server {
+            rep.negotiation.push(NegRow {
+                requested: proto_name(set),
+                requested_value: set,
+                result: "no_answer",
+                selected: None,
+                selected_value: None,
+                failure_code: None,
+                detail: Some("skipped: the server did not answer an earlier request".into()),
+                frame: 0,
+            });
+            continue;
+        }
         let mut s = match first_stream.take() {
             Some(s) => s,
             None => match p.connect() {
@@ -490,7 +521,7 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
                 row.result = "selected";
                 row.selected = Some(proto_name(sel));
                 row.selected_value = Some(sel);
-                if sel != 0 && sel & set == 0 || sel == 0 && set != 0 && false {
+                if sel != 0 && sel & set == 0 {
                     row.detail = Some("the server selected a protocol that was not offered".into());
                 } else if sel == 0 && set != 0 {
                     row.detail = Some("Standard RDP Security although TLS was offered".into());
@@ -507,7 +538,13 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
                 row.detail = Some("Connection Confirm without negotiation data".into());
             }
             NegOutcome::NoAnswer(d) => {
+                // Waiting out the timeout once is enough.
+                silent_server = d.contains("timeout");
                 row.result = "no_answer";
+                row.detail = Some(d);
+            }
+            NegOutcome::Rejected(d) => {
+                row.result = "rejected";
                 row.detail = Some(d);
             }
             NegOutcome::Error(d) => row.detail = Some(d),
@@ -545,17 +582,27 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
                 None,
                 evidence(d.frame, &ts, "X.224 Connection Request"),
             )),
-            "selected" | "legacy" if d.selected_value == Some(0) => rep
-                .findings
-                .push(rules::finding(
-                "negotiation.downgraded_to_standard_security",
+            "no_answer" | "rejected" => rep.findings.push(rules::finding(
+                "negotiation.server_closed_after_request",
                 Some(format!(
-                    "the server answers a default mstsc request ({}) with Standard RDP Security",
-                    d.requested
+                    "a default mstsc request ({}) gets no Connection Confirm: {}",
+                    d.requested,
+                    d.detail.as_deref().unwrap_or("?")
                 )),
                 None,
                 evidence(d.frame, &ts, "X.224 Connection Request"),
             )),
+            "selected" | "legacy" if d.selected_value == Some(0) => {
+                rep.findings.push(rules::finding(
+                    "negotiation.downgraded_to_standard_security",
+                    Some(format!(
+                    "the server answers a default mstsc request ({}) with Standard RDP Security",
+                    d.requested
+                )),
+                    None,
+                    evidence(d.frame, &ts, "X.224 Connection Request"),
+                ))
+            }
             _ => {}
         }
     }
@@ -817,6 +864,28 @@ fn tls_findings(t: &TlsReport, host: &str, out: &mut Vec<Finding>) {
             Vec::new(),
         ));
     }
+    let v = |label: &str| {
+        t.versions
+            .iter()
+            .find(|v| v.version == label)
+            .and_then(|v| v.accepted)
+    };
+    if v("TLS 1.2") == Some(false) && v("TLS 1.2 (legacy suites)") == Some(true) {
+        let detail = t
+            .versions
+            .iter()
+            .find(|v| v.version == "TLS 1.2 (legacy suites)")
+            .map(|v| v.detail.clone())
+            .unwrap_or_default();
+        out.push(rules::finding(
+            "tls.modern_suites_refused",
+            Some(format!(
+                "TLS 1.2 works only with legacy cipher suites ({detail})"
+            )),
+            None,
+            Vec::new(),
+        ));
+    }
     let cfg = crate::attempt::DiagConfig::default();
     let mut certs = Vec::new();
     rules::certificate_findings(&t.certificates, Some(host), &cfg, &mut certs);
@@ -870,6 +939,10 @@ fn probe_udp(rec: &Recorder, addr: SocketAddr, timeout: Duration) -> UdpReport {
                 result: "other",
                 detail: format!("an answer that is not an RDP-UDP SYN+ACK ({} bytes)", data.len()),
             },
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => UdpReport {
+            result: "port_unreachable",
+            detail: "ICMP port unreachable: nothing listens on this UDP port".into(),
         },
         Err(e) => UdpReport {
             result: "error",

@@ -437,13 +437,16 @@ pub fn udp_datagram(rec: &Recorder, src: SocketAddr, dst: SocketAddr, payload: &
     rec.push(out)
 }
 
+/// A datagram received and its frame.
+pub type Answer = (Vec<u8>, FrameRef);
+
 /// Send `payload` to `server` over UDP and wait for one answer.
 pub fn udp_exchange(
     rec: &Recorder,
     server: SocketAddr,
     payload: &[u8],
     timeout: std::time::Duration,
-) -> std::io::Result<(FrameRef, Option<(Vec<u8>, FrameRef)>)> {
+) -> std::io::Result<(FrameRef, Option<Answer>)> {
     let bind: SocketAddr = match server {
         SocketAddr::V4(_) => "0.0.0.0:0".parse().map_err(std::io::Error::other)?,
         SocketAddr::V6(_) => "[::]:0".parse().map_err(std::io::Error::other)?,
@@ -464,9 +467,7 @@ pub fn udp_exchange(
         Err(e)
             if matches!(
                 e.kind(),
-                std::io::ErrorKind::WouldBlock
-                    | std::io::ErrorKind::TimedOut
-                    | std::io::ErrorKind::ConnectionRefused
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
             ) =>
         {
             Ok((sent, None))

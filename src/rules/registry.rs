@@ -243,6 +243,15 @@ pub static RULES: &[RuleDef] = &[
         mstsc_codes: &[],
     },
     RuleDef {
+        id: "tls.modern_suites_refused",
+        stage: Stage::Tls,
+        severity: Severity::Warning,
+        title: "TLS 1.2 works only with legacy cipher suites",
+        explanation: "An active probe offering only AEAD suites with forward secrecy (ECDHE with AES-GCM or ChaCha20) got a handshake failure, while a ClientHello with older suites (CBC, RSA key exchange) succeeded. Clients restricted to modern suites (hardened policies, current FreeRDP or OpenSSL security levels) cannot connect.",
+        remediation: &["Enable ECDHE-AES-GCM suites on the server: gpedit.msc > Computer Configuration > Administrative Templates > Network > SSL Configuration Settings > SSL Cipher Suite Order (or `Enable-TlsCipherSuite TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384`), then reboot."],
+        mstsc_codes: &[],
+    },
+    RuleDef {
         id: "tls.no_server_hello",
         stage: Stage::Tls,
         severity: Severity::Error,

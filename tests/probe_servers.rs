@@ -484,7 +484,9 @@ fn shadow_nla_challenge() {
             .expect("freerdp-shadow-cli"),
     );
     wait_until("freerdp-shadow-cli to listen", 15, || listening(port));
-    let (code, doc) = probe(&[&format!("127.0.0.1:{port}"), "--no-udp"]);
+    let pcap = dir.join("nla.pcapng");
+    let pcap_s = pcap.to_str().unwrap_or("");
+    let (code, doc) = probe(&[&format!("127.0.0.1:{port}"), "--no-udp", "--write", pcap_s]);
     let p = &doc["probe"];
     assert_eq!(row(&doc, 1)["failure_code"], "HYBRID_REQUIRED_BY_SERVER");
     assert_eq!(row(&doc, 3)["selected"], "PROTOCOL_HYBRID");
@@ -508,6 +510,33 @@ fn shadow_nla_challenge() {
         "{ids:?}"
     );
     assert_eq!(code, 0);
+    // The TLS secrets in the written pcapng are right: Wireshark decrypts
+    // the CredSSP exchange with nothing but the file.
+    if which("tshark") {
+        let out = Command::new("tshark")
+            .args([
+                "-n",
+                "-r",
+                pcap_s,
+                "-d",
+                &format!("tcp.port=={port},tls"),
+                "-Y",
+                "ntlmssp",
+            ])
+            .output()
+            .expect("tshark");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("NTLMSSP_NEGOTIATE") && text.contains("NTLMSSP_CHALLENGE"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("NTLMSSP_AUTH"),
+            "no credentials are ever sent: {text}"
+        );
+    } else {
+        eprintln!("tshark not installed: decryption of the written capture not checked");
+    }
 }
 
 #[test]

@@ -428,6 +428,8 @@ fn xrdp_restricted_cipher_list() {
             .is_some_and(|d| d.contains("TLS_RSA_WITH_AES_128_CBC_SHA")),
         "{legacy}"
     );
+    // The chain still comes out, in clear after that ServerHello.
+    assert_eq!(t["certificates"][0]["subject"], "CN=rdp-srv", "{t}");
     let ids = finding_ids(&doc);
     assert!(
         ids.iter().any(|i| i == "tls.modern_suites_refused"),

@@ -335,7 +335,11 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
     let rec = Recorder::default();
     let started = record::now().rfc3339();
     let mut rep = ProbeReport {
-        target: format!("{host}:{port}"),
+        target: if host.contains(':') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        },
         host: host.to_string(),
         port,
         started: started.clone(),
@@ -796,14 +800,24 @@ fn probe_tls(p: &Prober, req: u32) -> (TlsReport, Option<nla::NlaInfo>, Option<S
     }
     raw.push((0x0302, "TLS 1.1"));
     raw.push((0x0301, "TLS 1.0"));
+    let mut raw_chain: Vec<Vec<u8>> = Vec::new();
     for (v, label) in raw {
         let (accepted, detail) = match p.channel(req) {
             Ok((mut s, _)) => {
                 let a = tls::raw_hello(&mut s, v, &p.host);
                 s.close();
                 match a {
-                    tls::RawAnswer::ServerHello { version, suite } if version == v => (
-                        Some(true),
+                    tls::RawAnswer::ServerHello {
+                        version,
+                        suite,
+                        chain,
+                    } if version == v => (
+                        {
+                            if raw_chain.is_empty() {
+                                raw_chain = chain;
+                            }
+                            Some(true)
+                        },
                         format!(
                             "ServerHello {}: {}",
                             tls::version_label(version),
@@ -834,6 +848,21 @@ fn probe_tls(p: &Prober, req: u32) -> (TlsReport, Option<nla::NlaInfo>, Option<S
             method: "client_hello",
             detail,
         });
+    }
+    if t.certificates.is_empty() && !raw_chain.is_empty() {
+        // rustls could not finish a handshake; the chain came in clear after
+        // a hand-built ClientHello's ServerHello.
+        let fr = FrameRef {
+            number: p.rec.frames(),
+            ts: record::now(),
+        };
+        t.certificates = raw_chain
+            .iter()
+            .enumerate()
+            .filter_map(|(i, der)| {
+                crate::session::conn::cert_info(der, fr, i, "probe_client_hello")
+            })
+            .collect();
     }
     (t, nla_info, nla_err)
 }

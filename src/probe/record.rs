@@ -43,6 +43,12 @@ struct Inner {
 #[derive(Clone, Default)]
 pub struct Recorder(Arc<Mutex<Inner>>);
 
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Recorder")
+    }
+}
+
 impl Recorder {
     fn push(&self, pkt: Vec<u8>) -> FrameRef {
         let ts = now();

@@ -51,12 +51,6 @@ impl ServerCertVerifier for AcceptAny {
 #[derive(Debug)]
 struct KeyLogToRecorder(Recorder);
 
-impl std::fmt::Debug for Recorder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Recorder")
-    }
-}
-
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
@@ -278,10 +272,12 @@ pub fn client_hello(version: u16, host: &str) -> Vec<u8> {
 
 /// What the server answered to a hand-built ClientHello.
 pub enum RawAnswer {
-    /// ServerHello with this version and suite.
+    /// ServerHello with this version and suite, and the certificate chain
+    /// when the server sent it in clear (TLS <= 1.2).
     ServerHello {
         version: u16,
         suite: u16,
+        chain: Vec<Vec<u8>>,
     },
     Alert(String),
     Closed,
@@ -289,59 +285,112 @@ pub enum RawAnswer {
     Garbage(String),
 }
 
-/// Send a hand-built ClientHello for `version` and read the first answer.
+/// Bytes of handshake messages read at most (a certificate chain fits).
+const MAX_HANDSHAKE: usize = 1 << 17;
+
+/// Send a hand-built ClientHello for `version`; read the ServerHello (or
+/// alert) and, for TLS <= 1.2, the Certificate message that follows it.
 pub fn raw_hello(s: &mut RecStream, version: u16, host: &str) -> RawAnswer {
     if let Err(e) = s.write_all(&client_hello(version, host)) {
         return RawAnswer::Garbage(e.to_string());
     }
     let mut buf: Vec<u8> = Vec::new();
+    let mut hs: Vec<u8> = Vec::new();
+    let mut hello: Option<(u16, u16)> = None;
     let mut chunk = [0u8; 4096];
+    let done = |hello: Option<(u16, u16)>, chain: Vec<Vec<u8>>| match hello {
+        Some((version, suite)) => RawAnswer::ServerHello {
+            version,
+            suite,
+            chain,
+        },
+        None => RawAnswer::Closed,
+    };
     loop {
-        match ptls::parse_record(&buf) {
-            Ok((_, rec)) => {
-                return match rec.content_type.0 {
-                    21 => match ptls::parse_alert(rec.fragment) {
+        // Every complete record in `buf`.
+        loop {
+            let (used, ct, frag) = match ptls::parse_record(&buf) {
+                Ok((rest, rec)) => (
+                    buf.len() - rest.len(),
+                    rec.content_type.0,
+                    rec.fragment.to_vec(),
+                ),
+                Err(e) if e.is_incomplete() => break,
+                Err(e) if hello.is_none() => return RawAnswer::Garbage(format!("not TLS: {e}")),
+                Err(_) => return done(hello, Vec::new()),
+            };
+            buf.drain(..used);
+            match ct {
+                21 if hello.is_none() => {
+                    return match ptls::parse_alert(&frag) {
                         Ok((_, a)) => RawAnswer::Alert(super::alert_name(a.description.0)),
                         Err(e) => RawAnswer::Garbage(e.to_string()),
-                    },
-                    22 => match ptls::parse_handshake_message(rec.fragment) {
-                        Ok((_, m)) if m.msg_type.0 == 2 => {
-                            match ptls::decode_server_hello(m.body) {
-                                Ok(sh) => RawAnswer::ServerHello {
-                                    version: sh.selected_version.unwrap_or(sh.legacy_version),
-                                    suite: sh.cipher_suite,
-                                },
-                                Err(e) => RawAnswer::Garbage(e.to_string()),
+                    }
+                }
+                22 => hs.extend_from_slice(&frag),
+                _ if hello.is_none() => {
+                    return RawAnswer::Garbage(format!("unexpected TLS record type {ct}"))
+                }
+                _ => return done(hello, Vec::new()),
+            }
+            // Every complete handshake message in `hs`.
+            loop {
+                let (used, kind, body) = match ptls::parse_handshake_message(&hs) {
+                    Ok((rest, m)) => (hs.len() - rest.len(), m.msg_type.0, m.body.to_vec()),
+                    Err(e) if e.is_incomplete() => break,
+                    Err(e) if hello.is_none() => return RawAnswer::Garbage(e.to_string()),
+                    Err(_) => return done(hello, Vec::new()),
+                };
+                hs.drain(..used);
+                match kind {
+                    2 if hello.is_none() => match ptls::decode_server_hello(&body) {
+                        Ok(sh) => {
+                            let v = sh.selected_version.unwrap_or(sh.legacy_version);
+                            hello = Some((v, sh.cipher_suite));
+                            if v >= 0x0304 {
+                                // TLS 1.3 encrypts the rest.
+                                return done(hello, Vec::new());
                             }
                         }
-                        Ok(_) => RawAnswer::Garbage(
-                            "first handshake message is not a ServerHello".into(),
-                        ),
-                        Err(e) => RawAnswer::Garbage(e.to_string()),
+                        Err(e) => return RawAnswer::Garbage(e.to_string()),
                     },
-                    t => RawAnswer::Garbage(format!("unexpected TLS record type {t}")),
-                };
+                    _ if hello.is_none() => {
+                        return RawAnswer::Garbage(
+                            "first handshake message is not a ServerHello".into(),
+                        )
+                    }
+                    11 => {
+                        let chain = ptls::decode_certificate(&body)
+                            .map(|c| c.iter().map(|d| d.to_vec()).collect())
+                            .unwrap_or_default();
+                        return done(hello, chain);
+                    }
+                    14 => return done(hello, Vec::new()),
+                    _ => {}
+                }
             }
-            Err(e) if e.is_incomplete() => {}
-            Err(e) => return RawAnswer::Garbage(format!("not TLS: {e}")),
         }
         match s.read(&mut chunk) {
-            Ok(0) => return RawAnswer::Closed,
+            Ok(0) => return done(hello, Vec::new()),
             Ok(n) => {
                 buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
-                if buf.len() > 1 << 16 {
-                    return RawAnswer::Garbage("answer too long".into());
+                if buf.len() + hs.len() > MAX_HANDSHAKE {
+                    return match hello {
+                        Some(_) => done(hello, Vec::new()),
+                        None => RawAnswer::Garbage("answer too long".into()),
+                    };
                 }
             }
             Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
+                if hello.is_none()
+                    && matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
             {
                 return RawAnswer::TimedOut
             }
-            Err(_) => return RawAnswer::Closed,
+            Err(_) => return done(hello, Vec::new()),
         }
     }
 }

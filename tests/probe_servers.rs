@@ -558,6 +558,7 @@ struct Netns(String);
 impl Drop for Netns {
     fn drop(&mut self) {
         let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+        let _ = std::fs::remove_dir_all(format!("/etc/netns/{}", self.0));
     }
 }
 
@@ -589,6 +590,55 @@ fn silent_address_times_out() {
     assert_eq!(doc["probe"]["tcp"][0]["outcome"], "timed_out");
     assert_eq!(finding_ids(&doc), ["tcp.syn_unanswered"]);
     assert_eq!(code, 1);
+
+    // A name with two addresses (`ip netns exec` mounts /etc/netns/NS/hosts
+    // over /etc/hosts): each is tried, the silent one and the closed one.
+    let etc = format!("/etc/netns/{}", ns.0);
+    std::fs::create_dir_all(&etc).expect("netns etc");
+    std::fs::write(
+        format!("{etc}/hosts"),
+        "10.251.0.2 rdp-multi.test\n127.0.0.1 rdp-multi.test\n",
+    )
+    .expect("hosts");
+    let (code, doc) = probe_in(Some(&ns.0), &["rdp-multi.test", "--timeout", "1"]);
+    let mut outcomes: Vec<(String, String)> = doc["probe"]["tcp"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|t| {
+                    (
+                        t["address"].as_str().unwrap_or("").to_string(),
+                        t["outcome"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    outcomes.sort();
+    assert_eq!(
+        outcomes,
+        [
+            ("10.251.0.2:3389".to_string(), "timed_out".to_string()),
+            ("127.0.0.1:3389".to_string(), "refused".to_string())
+        ]
+    );
+    let mut ids = finding_ids(&doc);
+    ids.sort();
+    assert_eq!(ids, ["tcp.rst_to_syn", "tcp.syn_unanswered"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn bad_target_is_a_usage_error() {
+    for t in ["host:notaport", "[::1", ""] {
+        let st = Command::new(BIN)
+            .args(["probe", t])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run rdpdiag");
+        assert_eq!(st.code(), Some(2), "{t:?}");
+    }
 }
 
 #[test]

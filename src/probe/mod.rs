@@ -32,6 +32,7 @@ Examples:
   rdpdiag probe host --write probe.pcapng       keep the probe's own traffic (with TLS keys)
 
 The probe never sends credentials: NLA stops after the server's NTLM CHALLENGE.
+Evidence frame numbers refer to the capture --write saves.
 Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 usage or I/O error.";
 
 /// Arguments of `rdpdiag probe`.

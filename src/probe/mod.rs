@@ -222,7 +222,8 @@ enum NegOutcome {
     Selected(u32),
     Failure(u32),
     Legacy,
-    NoAnswer(String),
+    /// No Connection Confirm; true when the wait timed out.
+    NoAnswer(String, bool),
     /// Something other than a Connection Confirm (e.g. a disconnect).
     Rejected(String),
     Error(String),
@@ -234,12 +235,14 @@ fn read_tpkt(s: &mut RecStream) -> Result<Vec<u8>, NegOutcome> {
         return Err(match e.kind() {
             std::io::ErrorKind::UnexpectedEof => NegOutcome::NoAnswer(
                 "the server closed the connection without a Connection Confirm".into(),
+                false,
             ),
             std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
-                NegOutcome::NoAnswer("no Connection Confirm before the timeout".into())
+                NegOutcome::NoAnswer("no Connection Confirm before the timeout".into(), true)
             }
             std::io::ErrorKind::ConnectionReset => NegOutcome::NoAnswer(
                 "the server reset the connection instead of a Connection Confirm".into(),
+                false,
             ),
             _ => NegOutcome::Error(e.to_string()),
         });
@@ -318,7 +321,7 @@ impl Prober {
                 Err("the server selected Standard RDP Security".into())
             }
             NegOutcome::Failure(c) => Err(format!("RDP_NEG_FAILURE {}", FailureCode(c))),
-            NegOutcome::NoAnswer(d) | NegOutcome::Rejected(d) | NegOutcome::Error(d) => Err(d),
+            NegOutcome::NoAnswer(d, _) | NegOutcome::Rejected(d) | NegOutcome::Error(d) => Err(d),
         }
     }
 }
@@ -529,7 +532,10 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
                 if sel != 0 && sel & set == 0 {
                     row.detail = Some("the server selected a protocol that was not offered".into());
                 } else if sel == 0 && set != 0 {
-                    row.detail = Some("Standard RDP Security although TLS was offered".into());
+                    row.detail = Some(format!(
+                        "Standard RDP Security although {} was offered",
+                        proto_name(set)
+                    ));
                 }
             }
             NegOutcome::Failure(c) => {
@@ -542,9 +548,9 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
                 row.selected_value = Some(0);
                 row.detail = Some("Connection Confirm without negotiation data".into());
             }
-            NegOutcome::NoAnswer(d) => {
+            NegOutcome::NoAnswer(d, timed_out) => {
                 // Waiting out the timeout once is enough.
-                silent_server = d.contains("timeout");
+                silent_server = timed_out;
                 row.result = "no_answer";
                 row.detail = Some(d);
             }

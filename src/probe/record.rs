@@ -481,3 +481,67 @@ pub fn udp_exchange(
         Err(e) => Err(e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::{Frame, FrameSink, Warning};
+
+    #[derive(Default)]
+    struct Sink {
+        frames: Vec<(u64, u32, usize)>,
+        secrets: Vec<u8>,
+        warnings: Vec<Warning>,
+    }
+
+    impl FrameSink for Sink {
+        fn frame(&mut self, f: &Frame<'_>) {
+            self.frames.push((f.number, f.link.0.into(), f.data.len()));
+        }
+        fn tls_secrets(&mut self, keylog: &[u8]) {
+            self.secrets.extend_from_slice(keylog);
+        }
+        fn warning(&mut self, w: Warning) {
+            self.warnings.push(w);
+        }
+    }
+
+    /// The pcapng we write is read back by our own capture layer, with the
+    /// key log as a Decryption Secrets Block our key-log parser accepts.
+    #[test]
+    fn pcapng_round_trip_with_dsb() {
+        let rec = Recorder::default();
+        let c: SocketAddr = "10.0.0.2:50000".parse().expect("addr");
+        let s: SocketAddr = "10.0.0.1:3389".parse().expect("addr");
+        let mut t = TcpRec {
+            rec: rec.clone(),
+            client: c,
+            server: s,
+            seq: [1000, 5000],
+            closed: false,
+        };
+        t.seg(
+            true,
+            Flags {
+                syn: true,
+                ..Flags::default()
+            },
+            &[],
+        );
+        t.data(true, &[3, 0, 0, 11, 6, 0xe0, 0, 0, 0, 0, 0]);
+        t.data(false, &vec![0x42u8; 3000]); // three segments
+        t.close();
+        let line = format!("CLIENT_RANDOM {} {}", "ab".repeat(32), "cd".repeat(48));
+        rec.key_log(&line);
+        let bytes = rec.pcapng();
+        let mut sink = Sink::default();
+        let input: Box<dyn std::io::BufRead + Send> = Box::new(std::io::Cursor::new(bytes));
+        crate::capture::read_capture(input, "mem", false, &mut sink).expect("reads");
+        assert!(sink.warnings.is_empty(), "{:?}", sink.warnings);
+        assert_eq!(sink.frames.len(), 1 + 1 + 3 + 3);
+        assert!(sink.frames.iter().all(|f| f.1 == 101));
+        let (log, warnings) = crate::decrypt::KeyLog::parse_bytes(&sink.secrets);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(log.len(), 1);
+    }
+}

@@ -496,7 +496,7 @@ mod tests {
 
     impl FrameSink for Sink {
         fn frame(&mut self, f: &Frame<'_>) {
-            self.frames.push((f.number, f.link.0.into(), f.data.len()));
+            self.frames.push((f.number, f.link.0, f.data.len()));
         }
         fn tls_secrets(&mut self, keylog: &[u8]) {
             self.secrets.extend_from_slice(keylog);

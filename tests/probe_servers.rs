@@ -441,19 +441,12 @@ fn xrdp_restricted_cipher_list() {
     );
 }
 
-#[test]
-fn shadow_nla_challenge() {
-    if !ready(
-        "shadow_nla_challenge",
-        &["freerdp-shadow-cli", "Xvfb", "winpr-hash"],
-    ) {
-        return;
-    }
-    let port = 47316;
-    let dir = tmpdir("nla");
+/// freerdp-shadow-cli on an Xvfb display of its own (searched from
+/// `display_from`), with a SAM file for labuser, like the lab.
+fn start_shadow(name: &str, port: u16, display_from: u32, args: &[&str]) -> (Procs, PathBuf) {
+    let dir = tmpdir(name);
     let mut procs = Procs(Vec::new(), dir.clone());
-    // A free X display for the shadow server to shadow.
-    let disp = (117..200)
+    let disp = (display_from..display_from + 20)
         .find(|n| {
             !Path::new(&format!("/tmp/.X{n}-lock")).exists()
                 && !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
@@ -479,7 +472,7 @@ fn shadow_nla_challenge() {
     procs.0.push(
         Command::new("freerdp-shadow-cli")
             .arg(format!("/port:{port}"))
-            .arg("/sec:nla")
+            .args(args)
             .arg(format!("/sam-file:{}", dir.join("sam.txt").display()))
             .env("DISPLAY", format!(":{disp}"))
             .env("HOME", &dir)
@@ -490,6 +483,44 @@ fn shadow_nla_challenge() {
             .expect("freerdp-shadow-cli"),
     );
     wait_until("freerdp-shadow-cli to listen", 15, || listening(port));
+    (procs, dir)
+}
+
+#[test]
+fn shadow_standard_security_only() {
+    if !ready(
+        "shadow_standard_security_only",
+        &["freerdp-shadow-cli", "Xvfb", "winpr-hash"],
+    ) {
+        return;
+    }
+    let port = 47318;
+    let (_procs, _) = start_shadow("shadowrdp", port, 140, &["/sec:rdp"]);
+    let (code, doc) = probe(&[&format!("127.0.0.1:{port}"), "--no-udp"]);
+    assert_eq!(row(&doc, 0)["selected"], "PROTOCOL_RDP");
+    assert_eq!(row(&doc, 0xB)["failure_code"], "SSL_NOT_ALLOWED_BY_SERVER");
+    assert_eq!(doc["probe"]["nla_required"], false);
+    let ids = finding_ids(&doc);
+    // mstsc falls back to Standard RDP Security: a warning, not a failure.
+    assert!(
+        ids.iter()
+            .any(|i| i == "negotiation.downgraded_to_standard_security"),
+        "{ids:?}"
+    );
+    assert!(!ids.iter().any(|i| i == "negotiation.failure"), "{ids:?}");
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn shadow_nla_challenge() {
+    if !ready(
+        "shadow_nla_challenge",
+        &["freerdp-shadow-cli", "Xvfb", "winpr-hash"],
+    ) {
+        return;
+    }
+    let port = 47316;
+    let (procs, dir) = start_shadow("nla", port, 117, &["/sec:nla"]);
     let pcap = dir.join("nla.pcapng");
     let pcap_s = pcap.to_str().unwrap_or("");
     let (code, doc) = probe(&[&format!("127.0.0.1:{port}"), "--no-udp", "--write", pcap_s]);

@@ -570,19 +570,43 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
     };
     let default = row(MSTSC_DEFAULT);
     rep.mstsc_default = default.as_ref().map(describe_row);
-    rep.nla_required = row(0x1).and_then(|r| match (r.result, r.selected_value) {
-        ("failure", _) => match r.failure_code.as_deref() {
-            Some("HYBRID_REQUIRED_BY_SERVER") | Some("SSL_WITH_USER_AUTH_REQUIRED_BY_SERVER") => {
-                Some(true)
-            }
-            _ => None,
-        },
-        ("selected", Some(_)) | ("legacy", _) => Some(false),
-        _ => None,
-    });
+    // A request without CredSSP that the server accepts proves NLA is not
+    // required; HYBRID_REQUIRED (or SSL_WITH_USER_AUTH_REQUIRED) to a TLS
+    // request proves it is.
+    let no_nla_proof = [0x1, 0x0]
+        .into_iter()
+        .find_map(|v| row(v).filter(|r| matches!(r.result, "selected" | "legacy")));
+    rep.nla_required = if no_nla_proof.is_some() {
+        Some(false)
+    } else if row(0x1).is_some_and(|r| {
+        matches!(
+            r.failure_code.as_deref(),
+            Some("HYBRID_REQUIRED_BY_SERVER" | "SSL_WITH_USER_AUTH_REQUIRED_BY_SERVER")
+        )
+    }) {
+        Some(true)
+    } else {
+        None
+    };
     if let Some(d) = &default {
         let ts = record::now().rfc3339();
+        let rdp_ok = row(0x0).is_some_and(|r| matches!(r.result, "selected" | "legacy"));
         match d.result {
+            // mstsc reconnects with Standard RDP Security after this code
+            // (the fallback seen in zeek/rdp-proprietary-encryption.pcap).
+            "failure"
+                if rdp_ok && d.failure_code.as_deref() == Some("SSL_NOT_ALLOWED_BY_SERVER") =>
+            {
+                rep.findings.push(rules::finding(
+                    "negotiation.downgraded_to_standard_security",
+                    Some(format!(
+                        "the server allows only Standard RDP Security: a default mstsc request ({}) gets RDP_NEG_FAILURE SSL_NOT_ALLOWED_BY_SERVER and mstsc falls back to it",
+                        d.requested
+                    )),
+                    None,
+                    evidence(d.frame, &ts, "X.224 Connection Request"),
+                ))
+            }
             "failure" => rep.findings.push(rules::finding(
                 "negotiation.failure",
                 Some(format!(
@@ -603,30 +627,37 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
                 None,
                 evidence(d.frame, &ts, "X.224 Connection Request"),
             )),
-            "selected" | "legacy" if d.selected_value == Some(0) => {
-                rep.findings.push(rules::finding(
-                    "negotiation.downgraded_to_standard_security",
-                    Some(format!(
+            "legacy" => rep.findings.push(rules::finding(
+                "negotiation.legacy_server",
+                None,
+                None,
+                evidence(d.frame, &ts, "X.224 Connection Request"),
+            )),
+            "selected" if d.selected_value == Some(0) => rep.findings.push(rules::finding(
+                "negotiation.downgraded_to_standard_security",
+                Some(format!(
                     "the server answers a default mstsc request ({}) with Standard RDP Security",
                     d.requested
                 )),
-                    None,
-                    evidence(d.frame, &ts, "X.224 Connection Request"),
-                ))
-            }
+                None,
+                evidence(d.frame, &ts, "X.224 Connection Request"),
+            )),
             _ => {}
         }
     }
-    if rep.nla_required == Some(false) {
-        let r = row(0x1);
+    if let Some(r) = &no_nla_proof {
         rep.findings.push(rules::finding(
             "negotiation.nla_not_required",
             None,
             None,
             evidence(
-                r.map_or(0, |r| r.frame),
+                r.frame,
                 &record::now().rfc3339(),
-                "X.224 Connection Request for PROTOCOL_SSL only",
+                format!(
+                    "X.224 Connection Request for {} accepted ({})",
+                    r.requested,
+                    describe_row(r)
+                ),
             ),
         ));
     }

@@ -520,7 +520,7 @@ fn shadow_nla_challenge() {
         return;
     }
     let port = 47316;
-    let (procs, dir) = start_shadow("nla", port, 117, &["/sec:nla"]);
+    let (_procs, dir) = start_shadow("nla", port, 117, &["/sec:nla"]);
     let pcap = dir.join("nla.pcapng");
     let pcap_s = pcap.to_str().unwrap_or("");
     let (code, doc) = probe(&[&format!("127.0.0.1:{port}"), "--no-udp", "--write", pcap_s]);

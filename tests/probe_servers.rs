@@ -254,6 +254,35 @@ fn tls_version(doc: &Value, v: &str) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// `rdpdiag analyze` reads the probe's pcapng without an input error or a
+/// warning and sees at least `min_conns` TCP connections.
+fn assert_analyzes_cleanly(pcap: &Path, port: u16, min_conns: usize) {
+    let out = Command::new(BIN)
+        .args(["analyze", "--format", "json", "--port", &port.to_string()])
+        .arg(pcap)
+        .output()
+        .expect("analyze");
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let a: Value = serde_json::from_slice(&out.stdout).expect("analyze JSON");
+    let f = &a["files"][0];
+    assert_eq!(
+        f["warnings"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        f["warnings"]
+    );
+    let conns = f["connections"].as_array().map(Vec::len).unwrap_or(0);
+    assert!(
+        conns >= min_conns,
+        "expected every probe connection, got {conns}"
+    );
+}
+
 #[test]
 fn xrdp_tls_only() {
     if !ready("xrdp_tls_only", &["xrdp", "openssl"]) {
@@ -290,27 +319,7 @@ fn xrdp_tls_only() {
 
     // The written capture analyzes cleanly: it reads, has no warnings, and
     // holds the probe's connections and its TLS secrets.
-    let out = Command::new(BIN)
-        .args(["analyze", "--format", "json", "--port", &port.to_string()])
-        .arg(&pcap)
-        .output()
-        .expect("analyze");
-    assert_ne!(
-        out.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let a: Value = serde_json::from_slice(&out.stdout).expect("analyze JSON");
-    let f = &a["files"][0];
-    assert_eq!(
-        f["warnings"].as_array().map(Vec::len),
-        Some(0),
-        "{}",
-        f["warnings"]
-    );
-    let conns = f["connections"].as_array().map(Vec::len).unwrap_or(0);
-    assert!(conns >= 10, "expected every probe connection, got {conns}");
+    assert_analyzes_cleanly(&pcap, port, 10);
     let bytes = std::fs::read(&pcap).expect("pcapng");
     assert!(
         bytes.windows(4).any(|w| w
@@ -547,6 +556,7 @@ fn shadow_nla_challenge() {
         "{ids:?}"
     );
     assert_eq!(code, 0);
+    assert_analyzes_cleanly(&pcap, port, 8);
     // The TLS secrets in the written pcapng are right: Wireshark decrypts
     // the CredSSP exchange with nothing but the file.
     if which("tshark") {

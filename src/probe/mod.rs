@@ -906,15 +906,21 @@ fn probe_tls(p: &Prober, req: u32) -> (TlsReport, Option<nla::NlaInfo>, Option<S
 }
 
 fn tls_findings(t: &TlsReport, host: &str, out: &mut Vec<Finding>) {
-    let ts = record::now().rfc3339();
     let any_accepted = t.versions.iter().any(|v| v.accepted == Some(true));
     if !any_accepted {
-        let alert = t.error.clone().unwrap_or_default();
+        let why = t.error.clone().unwrap_or_default();
+        let id = if why.contains("fatal alert") {
+            "tls.fatal_alert"
+        } else if why.contains("closed") {
+            "tls.server_closed_after_client_hello"
+        } else {
+            "tls.no_server_hello"
+        };
         out.push(rules::finding(
-            "tls.fatal_alert",
-            Some(format!("no TLS handshake succeeded: {alert}")),
+            id,
+            Some(format!("no TLS handshake succeeded: {why}")),
             None,
-            evidence(0, &ts, alert.clone()),
+            Vec::new(),
         ));
     }
     let legacy: Vec<&str> = t

@@ -116,6 +116,10 @@ pub enum Command {
     /// Print the man page (roff) generated from this help.
     #[command(after_help = crate::commands::MAN_EXAMPLES)]
     Man,
+    /// Ask a server what it accepts: reachability, security layers, TLS,
+    /// certificate, NLA information and RDP-UDP (never sends credentials).
+    #[cfg(feature = "probe")]
+    Probe(crate::probe::ProbeArgs),
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -316,6 +320,8 @@ pub fn main() -> i32 {
         Command::Config { example } => crate::commands::config(&cli.global, *example),
         Command::Completions { shell } => crate::commands::completions(*shell),
         Command::Man => crate::commands::man(),
+        #[cfg(feature = "probe")]
+        Command::Probe(a) => crate::probe::run(a),
         Command::Explain {
             code,
             extended,

@@ -22,6 +22,8 @@ pub mod decrypt;
 pub mod engine;
 pub mod flow;
 pub mod net;
+#[cfg(feature = "probe")]
+pub mod probe;
 pub mod redact;
 pub mod regress;
 pub mod report;

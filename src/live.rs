@@ -138,6 +138,10 @@ mod imp {
                     .timeout(200)
                     .open()
             })
+            // Non-blocking: on Linux the read timeout does not fire while no
+            // packet arrives, and the loop must still evict closed flows and
+            // publish verdicts between packets.
+            .and_then(|c| c.setnonblock())
             .map_err(|e| format!("cannot capture on {dev}: {e}. {NEEDS}"))?;
         let mut cap = cap;
         let filter = opts.filter.clone().unwrap_or_else(|| default_filter(cfg));
@@ -160,7 +164,10 @@ mod imp {
             match cap.next_packet() {
                 Ok(p) => {
                     number += 1;
+                    // time_t and suseconds_t are not i64 on every platform.
+                    #[allow(clippy::unnecessary_cast)]
                     let secs = p.header.ts.tv_sec as i64;
+                    #[allow(clippy::unnecessary_cast)]
                     let micros = p.header.ts.tv_usec as i64;
                     let ts = Ts::from_parts(secs, micros * 1000);
                     if let Some(w) = writer.as_mut() {
@@ -179,7 +186,9 @@ mod imp {
                     };
                     driver.frame(&frame);
                 }
-                Err(pcap::Error::TimeoutExpired) => {}
+                Err(pcap::Error::TimeoutExpired) => {
+                    std::thread::sleep(std::time::Duration::from_millis(10))
+                }
                 Err(e) => return Err(format!("capture failed: {e}")),
             }
             if last_stats.elapsed() >= std::time::Duration::from_millis(200) {

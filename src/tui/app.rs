@@ -39,11 +39,7 @@ pub fn handle_key(ui: &mut UiState, snap: &Snapshot, key: KeyEvent) -> Action {
             KeyCode::Backspace => {
                 ui.filter.pop();
             }
-            KeyCode::Char(c) => {
-                if ui.filter.len() < 64 {
-                    ui.filter.push(c);
-                }
-            }
+            KeyCode::Char(c) if ui.filter.len() < 64 => ui.filter.push(c),
             _ => {}
         }
         ui.selected = 0;

@@ -466,11 +466,12 @@ pub fn ladder_lines(v: &AttemptView, width: usize) -> Vec<Line<'static>> {
     let lane = width.saturating_sub(17).max(10);
     out.push(Line::from(Span::styled(
         format!(
-            "{:>6} {:>8}  {}{}",
+            "{:>6} {:>8}  {}{:>w$}",
             "frame",
             "+s",
             trunc(&format!("client {client}"), lane / 2),
-            format!("{:>w$}", format!("server {server}"), w = lane - lane / 2)
+            format!("server {server}"),
+            w = lane - lane / 2
         ),
         Style::default().add_modifier(Modifier::BOLD),
     )));

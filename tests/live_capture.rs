@@ -160,3 +160,23 @@ fn live_on_loopback_shows_the_verdict_of_a_real_negotiation() {
         Some(rdpdiag::attempt::Stage::Negotiation)
     );
 }
+
+#[test]
+fn live_without_privileges_says_what_is_needed() {
+    if !is_root() || Command::new("setpriv").arg("--help").output().is_err() {
+        eprintln!("SKIPPED: needs root and setpriv to drop privileges");
+        return;
+    }
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN])
+        .args(["live", "-i", "lo", "--no-tui"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    if err.contains("Permission denied") && !err.contains("capture") {
+        eprintln!("SKIPPED: the test binary is not executable by nobody: {err}");
+        return;
+    }
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("CAP_NET_RAW"), "{err}");
+}

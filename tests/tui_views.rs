@@ -108,3 +108,57 @@ fn wide_and_tiny_terminals() {
     let tiny = screen(&s, &UiState::default(), 30, 8);
     assert!(tiny.contains("too small"));
 }
+
+mod keys {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use rdpdiag::tui::app::{handle_key, Action};
+
+    fn k(c: KeyCode) -> KeyEvent {
+        KeyEvent::new(c, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn keys_move_switch_filter_and_quit() {
+        // captures/nla_wrong_password.pcap: one attempt of two connections.
+        let s = replay("nla_wrong_password.pcap");
+        let mut u = UiState::default();
+        assert_eq!(handle_key(&mut u, &s, k(KeyCode::Char('j'))), Action::None);
+        assert_eq!(u.selected, 0, "one attempt: the selection stays on it");
+        handle_key(&mut u, &s, k(KeyCode::Enter));
+        assert_eq!(u.focus, Focus::Detail);
+        handle_key(&mut u, &s, k(KeyCode::Tab));
+        assert_eq!(u.tab, Tab::Ladder);
+        handle_key(&mut u, &s, k(KeyCode::Tab));
+        assert_eq!(u.tab, Tab::Packets);
+        handle_key(&mut u, &s, k(KeyCode::Down));
+        handle_key(&mut u, &s, k(KeyCode::Down));
+        assert_eq!(u.packet, 2);
+        // Replay keeps no bytes: Enter asks for frame 3's bytes from the file.
+        assert_eq!(
+            handle_key(&mut u, &s, k(KeyCode::Enter)),
+            Action::LoadBytes(3)
+        );
+        handle_key(&mut u, &s, k(KeyCode::Esc));
+        assert_eq!(u.focus, Focus::Attempts);
+        handle_key(&mut u, &s, k(KeyCode::Char('/')));
+        for c in "nla".chars() {
+            handle_key(&mut u, &s, k(KeyCode::Char(c)));
+        }
+        assert_eq!(u.filter, "nla");
+        assert_eq!(handle_key(&mut u, &s, k(KeyCode::Char('q'))), Action::None);
+        assert_eq!(u.filter, "nlaq", "q is text while the filter is edited");
+        handle_key(&mut u, &s, k(KeyCode::Esc));
+        assert!(u.filter.is_empty() && !u.editing_filter);
+        assert_eq!(
+            handle_key(&mut u, &s, k(KeyCode::Char('p'))),
+            Action::TogglePause
+        );
+        assert_eq!(handle_key(&mut u, &s, k(KeyCode::Char('s'))), Action::Save);
+        handle_key(&mut u, &s, k(KeyCode::Char('?')));
+        assert!(u.help);
+        handle_key(&mut u, &s, k(KeyCode::Esc));
+        assert!(!u.help);
+        assert_eq!(handle_key(&mut u, &s, k(KeyCode::Char('q'))), Action::Quit);
+    }
+}

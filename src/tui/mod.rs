@@ -211,6 +211,13 @@ fn stdout_lines() -> LineOut {
 
 /// `rdpdiag tui FILE`.
 pub fn run_replay(path: &str, speed: Option<f64>, cfg: &AnalysisConfig) -> i32 {
+    if path == "-" {
+        // The packet pane re-reads frames from the file; stdin can't be re-read.
+        eprintln!(
+            "rdpdiag: `tui` needs a capture file, not stdin: save it first, or use `analyze -`"
+        );
+        return 2;
+    }
     if let Err(e) = crate::capture::open_path(path) {
         eprintln!("rdpdiag: {e}");
         return 2;

@@ -92,6 +92,16 @@ fn tui_in_tmux_shows_the_failed_stage_and_the_fix_then_quits() {
     t.cmd(&["send-keys", "-t", "t", "Tab"]);
     let s = t.wait_for(&["X.224 Connection Confirm"], 10);
     assert!(s.contains("X.224 Connection Confirm"), "ladder:\n{s}");
+    // Resize: the layout follows.
+    t.cmd(&["resize-window", "-t", "t", "-x", "120", "-y", "30"]);
+    std::thread::sleep(Duration::from_millis(500));
+    let s = t.wait_for(&["FAILED negotiation"], 10);
+    assert_eq!(s.lines().count(), 30, "120x30 screen:\n{s}");
+    assert!(
+        s.lines()
+            .any(|l| l.chars().count() == 120 && l.ends_with('┐')),
+        "full-width frame:\n{s}"
+    );
     // Help, then quit.
     t.cmd(&["send-keys", "-t", "t", "?"]);
     let s = t.wait_for(&["Keys"], 10);

@@ -189,6 +189,11 @@ fn event_loop(
                 }
                 Action::Save => ui.message = Some(save(&snap)),
                 Action::LoadBytes(n) => {
+                    if file.is_none() {
+                        ui.message = Some(format!(
+                            "frame {n}: bytes not kept (live byte budget used up; use --write)"
+                        ));
+                    }
                     if let Some(path) = file.clone() {
                         let tx = tx.clone();
                         ui.message = Some(format!("loading frame {n}…"));

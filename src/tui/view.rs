@@ -249,7 +249,7 @@ fn render_list(f: &mut Frame<'_>, area: Rect, snap: &Snapshot, ui: &UiState, vis
     // Only the visible window is built, whatever the number of attempts.
     let start = if sel >= rows { sel + 1 - rows } else { 0 };
     let w = inner.width as usize;
-    let fixed = 4 + 2 + 1 + 8 + 1 + 14 + 9;
+    let fixed = 4 + 2 + 1 + 8 + 1 + 18 + 9;
     let ep_w = w.saturating_sub(fixed).max(8);
     let mut lines = Vec::with_capacity(rows);
     for (row, idx) in vis.iter().enumerate().skip(start).take(rows) {
@@ -276,7 +276,7 @@ fn render_list(f: &mut Frame<'_>, area: Rect, snap: &Snapshot, ui: &UiState, vis
         spans.extend(stage_bar(v));
         spans.push(Span::raw(" "));
         spans.push(Span::styled(
-            trunc(&verdict_text(v), 14),
+            trunc(&verdict_text(v), 18),
             Style::default().fg(color).add_modifier(Modifier::BOLD),
         ));
         spans.push(Span::raw(format!("{:>8.2}s", a.duration_s)));

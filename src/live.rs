@@ -250,6 +250,7 @@ mod imp {
             }) as crate::tui::LineOut
         });
         let mut driver = Driver::new(tracker, shared.clone(), format!("live {dev}"), None, lines);
+        driver.live = true;
         if !interactive {
             eprintln!("rdpdiag: capturing on {dev}; one line per finished attempt (Ctrl-C stops)");
             // Ctrl-C ends the process as usual; `--write` output is flushed

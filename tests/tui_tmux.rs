@@ -130,6 +130,13 @@ fn tui_with_stdout_not_a_terminal_prints_one_line_per_attempt() {
         Some(1),
         "failure → exit code 1 like analyze"
     );
+    // In real time (0.5 s): still one line, printed once the attempt is settled.
+    let out = Command::new(BIN)
+        .args(["tui", "--speed", "1x", &cap("nla_wrong_password.pcap")])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().count(), 1, "{text}");
     let out = Command::new(BIN)
         .args(["tui", "--speed", "bogus", &cap("tls_ok.pcap")])
         .output()

@@ -58,6 +58,8 @@ pub struct Driver {
     last_packets: u64,
     lines: Option<LineOut>,
     pub drops: u64,
+    /// Live capture (print verdicts at once) rather than replay.
+    pub live: bool,
 }
 
 const MIN_TICK: Duration = Duration::from_millis(200);
@@ -83,6 +85,7 @@ impl Driver {
             last_packets: 0,
             lines,
             drops: 0,
+            live: false,
         }
     }
 
@@ -102,8 +105,23 @@ impl Driver {
         snap.source = self.source.clone();
         self.last_packets = pk;
         if let Some(out) = self.lines.as_mut() {
-            for v in self.tracker.newly_finished(&snap) {
-                out(&v.text_line());
+            // Replay prints an attempt once nothing can join it any more;
+            // live prints at once, and again if a reconnect changes it.
+            let settled = if done || self.live {
+                None
+            } else {
+                let window = (self.tracker.diag.group_window_s * 1e9) as i64;
+                Some(Ts(snap
+                    .counters
+                    .last_ts
+                    .map_or(i64::MIN, |t| t.0.saturating_sub(window))))
+            };
+            for (v, updated) in self.tracker.newly_finished(&snap, settled) {
+                if updated {
+                    out(&format!("{} (updated)", v.text_line()));
+                } else {
+                    out(&v.text_line());
+                }
             }
         }
         self.shared.publish(snap);

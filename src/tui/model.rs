@@ -121,9 +121,9 @@ pub struct Tracker {
     bytes_budget: usize,
     pub counters: Counters,
     /// Views of unchanged attempts are reused between snapshots.
-    cache: HashMap<u32, (AttemptKey, Arc<AttemptView>)>,
+    cache: HashMap<Slot, (AttemptKey, Arc<AttemptView>)>,
     /// Attempts already reported as finished (first connection id → key).
-    reported: HashMap<u32, AttemptKey>,
+    reported: HashMap<Slot, AttemptKey>,
 }
 
 impl Tracker {
@@ -240,8 +240,7 @@ impl Tracker {
                 let conns_of: Vec<&ConnectionRecord> =
                     a.connection_ids.iter().filter_map(|id| find(*id)).collect();
                 let key = AttemptKey::of(&a, &conns_of, &self.rings);
-                let slot = a.connection_ids.first().copied().unwrap_or(0)
-                    | a.udp_flow_ids.first().map_or(0, |u| u | 0x8000_0000);
+                let slot = slot_of(&a);
                 let in_progress = a.connection_ids.iter().any(|id| open_ids.contains(id));
                 let reuse = self
                     .cache
@@ -271,27 +270,44 @@ impl Tracker {
     }
 
     /// Attempts that finished (or changed after finishing) since the last
-    /// call: what the text stream prints.
-    pub fn newly_finished(&mut self, snap: &Snapshot) -> Vec<Arc<AttemptView>> {
+    /// call: what the text stream prints, with `true` for a changed one.
+    /// `settled_before`: only attempts that ended before this time, so that
+    /// no later connection can still join them (replay); None prints at once
+    /// (live, where a late reconnect then prints an update).
+    pub fn newly_finished(
+        &mut self,
+        snap: &Snapshot,
+        settled_before: Option<Ts>,
+    ) -> Vec<(Arc<AttemptView>, bool)> {
         let mut out = Vec::new();
         for v in &snap.attempts {
-            if v.in_progress {
+            if v.in_progress || settled_before.is_some_and(|t| v.attempt.end.ts > t) {
                 continue;
             }
-            let slot = v.attempt.connection_ids.first().copied().unwrap_or(0)
-                | v.attempt
-                    .udp_flow_ids
-                    .first()
-                    .map_or(0, |u| u | 0x8000_0000);
-            let key = self.cache.get(&slot).map(|(k, _)| k.clone());
-            let Some(key) = key else { continue };
-            if self.reported.get(&slot) != Some(&key) {
-                self.reported.insert(slot, key);
-                out.push(v.clone());
+            let slot = slot_of(&v.attempt);
+            let Some(key) = self.cache.get(&slot).map(|(k, _)| k.clone()) else {
+                continue;
+            };
+            match self.reported.insert(slot, key.clone()) {
+                None => out.push((v.clone(), false)),
+                Some(old) if old != key => out.push((v.clone(), true)),
+                Some(_) => {}
             }
         }
         out
     }
+}
+
+/// What identifies one attempt across snapshots (its number can change as
+/// attempts are sorted): its first connection and UDP flow, and its start.
+type Slot = (u32, u32, u64);
+
+fn slot_of(a: &Attempt) -> Slot {
+    (
+        a.connection_ids.first().copied().unwrap_or(0),
+        a.udp_flow_ids.first().copied().unwrap_or(0),
+        a.start.number,
+    )
 }
 
 impl FrameSink for Tracker {

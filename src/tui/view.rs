@@ -313,6 +313,31 @@ fn render_detail(f: &mut Frame<'_>, area: Rect, snap: &Snapshot, ui: &UiState) {
     let Some(v) = selected(snap, ui) else {
         return;
     };
+    // Wide terminals show the findings and the ladder side by side.
+    if inner.width >= 118 && ui.tab != Tab::Packets {
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(inner);
+        let (fs, ls) = if ui.tab == Tab::Findings {
+            (ui.scroll, 0)
+        } else {
+            (0, ui.scroll)
+        };
+        f.render_widget(
+            Paragraph::new(findings_lines(v))
+                .wrap(Wrap { trim: false })
+                .scroll((fs, 0)),
+            left,
+        );
+        let ladder = ladder_lines(v, right.width.saturating_sub(1) as usize);
+        f.render_widget(
+            Paragraph::new(ladder)
+                .block(Block::default().borders(Borders::LEFT))
+                .scroll((ls, 0)),
+            right,
+        );
+        return;
+    }
     match ui.tab {
         Tab::Findings => {
             let lines = findings_lines(v);
@@ -466,11 +491,11 @@ pub fn ladder_lines(v: &AttemptView, width: usize) -> Vec<Line<'static>> {
     let lane = width.saturating_sub(17).max(10);
     out.push(Line::from(Span::styled(
         format!(
-            "{:>6} {:>8}  {}{:>w$}",
+            "{:>6} {:>8}  {} {:>w$}",
             "frame",
             "+s",
-            trunc(&format!("client {client}"), lane / 2),
-            format!("server {server}"),
+            trunc(&format!("client {client}"), (lane / 2).saturating_sub(1)),
+            trunc(&format!("server {server}"), lane - lane / 2).trim_end(),
             w = lane - lane / 2
         ),
         Style::default().add_modifier(Modifier::BOLD),

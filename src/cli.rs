@@ -120,6 +120,16 @@ pub enum Command {
     /// certificate, NLA information and RDP-UDP (never sends credentials).
     #[cfg(feature = "probe")]
     Probe(crate::probe::ProbeArgs),
+    /// Replay a capture through the interactive view: attempts, ladder, findings, packets.
+    #[command(
+        after_help = "Examples:\n  rdpdiag tui client.pcapng              as fast as possible\n  rdpdiag tui --speed 1x client.pcapng   in real time\n  rdpdiag tui cap.pcap | cat             one text line per attempt (stdout not a terminal)"
+    )]
+    Tui(TuiArgs),
+    /// Capture live (libpcap) and watch RDP attempts as they happen.
+    #[command(
+        after_help = "Examples:\n  sudo rdpdiag live                      default interface, RDP ports + DNS\n  sudo rdpdiag live -i eth0 --write rdp.pcapng\n  sudo rdpdiag live -i lo --no-tui       one text line per finished attempt\n\nNeeds the `live` build feature (libpcap) and CAP_NET_RAW/root (Npcap on Windows)."
+    )]
+    Live(LiveArgs),
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,6 +137,38 @@ pub enum RulesFormat {
     Text,
     Json,
     Markdown,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct TuiArgs {
+    /// Capture file (pcap, pcapng, optionally .gz).
+    #[arg(value_name = "FILE")]
+    pub file: String,
+    /// Replay speed: `max` (as fast as possible) or a factor like `1x` (real time).
+    #[arg(long, default_value = "max")]
+    pub speed: String,
+    /// Also treat this TCP/UDP port as RDP (repeatable).
+    #[arg(long = "port", value_name = "N")]
+    pub ports: Vec<u16>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct LiveArgs {
+    /// Interface to capture on (default: the first one libpcap finds).
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    pub interface: Option<String>,
+    /// BPF capture filter (default: the RDP TCP/UDP ports plus DNS).
+    #[arg(long, value_name = "BPF")]
+    pub filter: Option<String>,
+    /// Also save the captured packets as pcapng.
+    #[arg(long, value_name = "FILE.pcapng")]
+    pub write: Option<String>,
+    /// Print one text line per finished attempt instead of the interactive view.
+    #[arg(long)]
+    pub no_tui: bool,
+    /// Also treat this TCP/UDP port as RDP (repeatable).
+    #[arg(long = "port", value_name = "N")]
+    pub ports: Vec<u16>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -322,6 +364,34 @@ pub fn main() -> i32 {
         Command::Man => crate::commands::man(),
         #[cfg(feature = "probe")]
         Command::Probe(a) => crate::probe::run(a),
+        Command::Tui(t) => match crate::tui::parse_speed(&t.speed) {
+            Ok(speed) => {
+                let cfg = match crate::commands::load_config(&cli.global) {
+                    Ok(c) => c.file.analysis_config(&t.ports),
+                    Err(code) => return code,
+                };
+                crate::tui::run_replay(&t.file, speed, &cfg)
+            }
+            Err(e) => {
+                eprintln!("rdpdiag: {e}");
+                2
+            }
+        },
+        Command::Live(l) => {
+            let cfg = match crate::commands::load_config(&cli.global) {
+                Ok(c) => c.file.analysis_config(&l.ports),
+                Err(code) => return code,
+            };
+            crate::live::run(
+                &crate::live::LiveOptions {
+                    interface: l.interface.clone(),
+                    filter: l.filter.clone(),
+                    write: l.write.clone(),
+                    no_tui: l.no_tui,
+                },
+                &cfg,
+            )
+        }
         Command::Explain {
             code,
             extended,

@@ -21,6 +21,7 @@ pub mod config;
 pub mod decrypt;
 pub mod engine;
 pub mod flow;
+pub mod live;
 pub mod net;
 #[cfg(feature = "probe")]
 pub mod probe;
@@ -29,3 +30,4 @@ pub mod regress;
 pub mod report;
 pub mod rules;
 pub mod session;
+pub mod tui;

@@ -45,6 +45,7 @@ Examples:
   tcpdump -w - port 3389 | rdpdiag analyze -    read from stdin
   rdpdiag analyze --port 3390 odd-port.pcap     RDP on a non-standard port
   rdpdiag analyze --format json cap.pcapng      stable JSON for scripts (schema in docs/json.md)
+  rdpdiag analyze --keylog keys.txt cap.pcap    decrypt TLS with the client's key log (see docs/capturing.md)
   rdpdiag analyze --redact cap.pcapng           names and addresses replaced, to paste into a ticket
 
 Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 usage or input error.";
@@ -185,6 +186,11 @@ pub struct AnalyzeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// TLS key log (NSS format, as written by SSLKEYLOGFILE or FreeRDP
+    /// /tls:secrets-file) to decrypt the sessions. Default: $SSLKEYLOGFILE.
+    /// Keys embedded in a pcapng (Decryption Secrets Block) are always used.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<String>,
     /// Also treat this TCP/UDP port as RDP (repeatable; 3389 is always included).
     #[arg(long = "port", value_name = "N")]
     pub ports: Vec<u16>,
@@ -208,7 +214,7 @@ pub fn analyze_file(
     path: &str,
     cfg: &AnalysisConfig,
 ) -> Result<FileReport, crate::capture::InputError> {
-    let mut engine = Engine::new(cfg.engine.clone());
+    let mut engine = Engine::new(cfg.engine_config());
     let capture = engine.read_path(path)?;
     let stats = engine.finish();
     let mut warnings = std::mem::take(&mut engine.warnings);
@@ -249,6 +255,30 @@ pub fn analyze_file(
 pub struct AnalysisConfig {
     pub engine: EngineConfig,
     pub diag: crate::attempt::DiagConfig,
+    /// TLS secrets for decryption (see [`load_keylog`]); DSB keys in the
+    /// capture are merged with these.
+    pub keylog: Option<std::sync::Arc<crate::decrypt::KeyLog>>,
+}
+
+impl AnalysisConfig {
+    /// The engine settings with the key log in place (what every front end
+    /// that builds its own `Engine` should use).
+    pub fn engine_config(&self) -> EngineConfig {
+        let mut e = self.engine.clone();
+        if self.keylog.is_some() {
+            e.session.keylog = self.keylog.clone();
+        }
+        e
+    }
+}
+
+/// Read a TLS key log file for [`AnalysisConfig::keylog`]. Malformed lines are
+/// skipped (their count is returned, never their content: they may hold secrets).
+pub fn load_keylog(
+    path: &str,
+) -> Result<(std::sync::Arc<crate::decrypt::KeyLog>, usize), crate::decrypt::KeyLogError> {
+    let (k, warnings) = crate::decrypt::KeyLog::from_file(path)?;
+    Ok((std::sync::Arc::new(k), warnings.len()))
 }
 
 /// The configuration for extra RDP ports.
@@ -266,10 +296,32 @@ pub fn analysis_config(ports: &[u16]) -> AnalysisConfig {
 }
 
 fn run_analyze(a: &AnalyzeArgs, g: &GlobalArgs) -> i32 {
-    let cfg = match crate::commands::load_config(g) {
+    let mut cfg = match crate::commands::load_config(g) {
         Ok(c) => c.file.analysis_config(&a.ports),
         Err(code) => return code,
     };
+    let env_keylog = std::env::var("SSLKEYLOGFILE")
+        .ok()
+        .filter(|s| !s.is_empty());
+    if let Some(path) = a.keylog.as_ref().or(env_keylog.as_ref()) {
+        match load_keylog(path) {
+            Ok((k, bad)) => {
+                if k.is_empty() {
+                    eprintln!("rdpdiag: warning: key log {path} holds no TLS secrets");
+                } else if bad > 0 {
+                    eprintln!("rdpdiag: warning: key log {path}: {bad} unreadable line(s) skipped");
+                }
+                cfg.keylog = Some(k);
+            }
+            // An explicit --keylog that cannot be read is a usage error; an
+            // inherited SSLKEYLOGFILE that does not exist (yet) is not.
+            Err(e) if a.keylog.is_some() => {
+                eprintln!("rdpdiag: {e}");
+                return 2;
+            }
+            Err(_) => {}
+        }
+    }
     let mut reports = Vec::new();
     let mut input_error = false;
     for f in &a.files {

@@ -427,16 +427,14 @@ fn case_config(
                 path.display()
             ));
         }
-        with_keylog(&mut cfg, &path);
+        let (keys, _) = crate::cli::load_keylog(&path.to_string_lossy())
+            .map_err(|e| format!("{}: {e}", sidecar.display()))?;
+        // The sidecar's keys replace any --keylog/SSLKEYLOGFILE keys: they
+        // belong to this capture. DSB keys in the capture are added as usual.
+        cfg.keylog = Some(keys);
     }
     Ok(cfg)
 }
-
-/// TODO(keylog): connect the sidecar's key log to the analysis once
-/// `AnalysisConfig` has a key-log field (branch `dec`, `--keylog`). Until
-/// then the key log is only checked to exist, and captures are judged without
-/// it (pcapng Decryption Secrets Blocks are still read from the file).
-fn with_keylog(_cfg: &mut AnalysisConfig, _keylog: &Path) {}
 
 fn run_case(case: &Case, base: &AnalysisConfig, bless: bool, verdicts: &mut Vec<String>) -> Status {
     let sidecar_text = if case.sidecar_exists {

@@ -505,3 +505,123 @@ fn cli_exit_codes_and_explain() {
     assert_eq!(ex.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&ex.stdout).contains("ServerDeniedConnection"));
 }
+
+/// The EXPECTED.md lab rows that are judged `with --keylog` (and the
+/// certificate rows whose cause the key log reveals), with the client's key
+/// log passed as `--keylog` does.
+#[test]
+fn expected_md_verdicts_with_keylog() {
+    let Some(base) = shared() else { return };
+    // (capture, key log, outcome, failed stage, root-cause rule, word in its title)
+    type KeyCase = (
+        &'static str,
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        Option<&'static str>,
+        &'static str,
+    );
+    let cases: &[KeyCase] = &[
+        (
+            "lab/tls12_cbc_ok.pcap",
+            "lab/tls12_cbc_ok.keys.txt",
+            "success",
+            None,
+            None,
+            "",
+        ),
+        (
+            "lab/nla_ok_tls12.pcap",
+            "lab/nla_ok_tls12.keys.txt",
+            "success",
+            None,
+            None,
+            "",
+        ),
+        (
+            "lab/nla_ok.pcap",
+            "lab/nla_ok.keys.txt",
+            "success",
+            None,
+            None,
+            "",
+        ),
+        (
+            "lab/tls_ok.pcap",
+            "lab/tls_ok.keys.txt",
+            "success",
+            None,
+            None,
+            "",
+        ),
+        (
+            "lab/cert_expired_strict.pcap",
+            "lab/cert_expired_strict.keys.txt",
+            "failure",
+            Some("tls"),
+            Some("tls.client_rejected_certificate"),
+            "expired",
+        ),
+        (
+            "lab/cert_selfsigned_strict.pcap",
+            "lab/cert_selfsigned_strict.keys.txt",
+            "failure",
+            Some("tls"),
+            Some("tls.client_rejected_certificate"),
+            "self-signed",
+        ),
+        (
+            "lab/nla_wrong_password.pcap",
+            "lab/nla_wrong_password.keys.txt",
+            "failure",
+            Some("nla"),
+            Some("nla.credentials_rejected"),
+            "NTLM AUTHENTICATE",
+        ),
+        (
+            "lab/logon_failure_after_connect_tls.pcap",
+            "lab/logon_failure_after_connect_tls.keys.txt",
+            "failure",
+            Some("session"),
+            Some("session.dropped_after_connect"),
+            "",
+        ),
+    ];
+    let mut bad = Vec::new();
+    for (file, keys, outcome, stage, rule, word) in cases {
+        let (path, keys) = (base.join(file), base.join(keys));
+        if !path.exists() || !keys.exists() {
+            continue;
+        }
+        let mut cfg = analysis_config(&[]);
+        cfg.keylog = Some(
+            rdpdiag::cli::load_keylog(&keys.to_string_lossy())
+                .expect("key log")
+                .0,
+        );
+        let r = analyze_file(&path.to_string_lossy(), &cfg).expect("analyzes");
+        let a = r
+            .attempts
+            .iter()
+            .find(|a| a.outcome == Outcome::Failure)
+            .or(r.attempts.first())
+            .expect("an attempt");
+        if a.outcome.name() != *outcome {
+            bad.push(format!("{file}: outcome {}", a.outcome.name()));
+        }
+        if a.failed_stage.map(|s| s.name()) != *stage {
+            bad.push(format!("{file}: stage {:?}", a.failed_stage));
+        }
+        let rc = a.root_cause.as_ref();
+        if rc.map(|r| r.id.as_str()) != *rule {
+            bad.push(format!("{file}: root cause {:?}", rc.map(|r| &r.id)));
+        }
+        if rc.is_some_and(|r| !r.title.contains(word) || r.inferred) {
+            bad.push(format!("{file}: cause not seen decrypted: {:?}", rc));
+        }
+        if a.evidence_basis != "decrypted" {
+            bad.push(format!("{file}: basis {}", a.evidence_basis));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}

@@ -128,10 +128,10 @@ fn render_attempt(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt, verbos
                 .map(|e| format!("frame {} ({})", e.frame, e.detail))
                 .collect::<Vec<_>>()
                 .join(", "),
-            if rc.inferred {
-                "  [inferred from the encrypted traffic's shape]"
-            } else {
-                ""
+            match rc.basis {
+                "inferred" => "  [inferred from the encrypted traffic's shape]",
+                "decrypted" => "  [seen decrypted with the TLS key log]",
+                _ => "",
             }
         );
         if !rc.mstsc_codes.is_empty() {

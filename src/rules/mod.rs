@@ -2,9 +2,12 @@
 //! a severity, an explanation, the Windows-side fix and the mstsc codes it
 //! most likely produced. Rules read facts only, never bytes.
 
+pub mod catalog;
 mod registry;
+mod related;
 
 pub use registry::{rule, RuleDef, RULES};
+pub use related::{explain_with_rules, related_rules};
 
 use crate::attempt::{tcp_ok, ConnVerdict, DiagConfig, Outcome, Stage, StageMark};
 use crate::codes;
@@ -62,6 +65,10 @@ pub struct Finding {
     pub decisive: bool,
     /// Inferred from the shape of encrypted traffic rather than seen.
     pub inferred: bool,
+    /// How the finding's facts were obtained: "decrypted" (seen inside TLS
+    /// with the key log), "clear" (readable on the wire) or "inferred" (from
+    /// the encrypted traffic's shape).
+    pub basis: &'static str,
     /// The connection it concerns.
     pub connection: Option<u32>,
 }
@@ -97,6 +104,7 @@ fn make(
         }),
         decisive: r.is_some_and(|r| r.severity == Severity::Error),
         inferred: false,
+        basis: "clear",
         connection: None,
     }
 }
@@ -105,6 +113,15 @@ fn make(
 pub fn apply_disabled(findings: &mut Vec<Finding>, disabled: &[String]) {
     if !disabled.is_empty() {
         findings.retain(|f| !disabled.iter().any(|d| d == &f.id));
+    }
+}
+
+/// Apply severity overrides (rule id, severity) from the configuration.
+pub fn apply_severity(findings: &mut [Finding], overrides: &[(String, Severity)]) {
+    for f in findings {
+        if let Some((_, s)) = overrides.iter().find(|(id, _)| *id == f.id) {
+            f.severity = *s;
+        }
     }
 }
 
@@ -182,11 +199,13 @@ fn shape(c: &ConnectionRecord) -> Shape {
     let r = &c.facts.rdp;
     let sel = c.facts.negotiation.selected_protocol.unwrap_or(0);
     let hybrid = sel & 0x0A != 0;
+    // Only a fully readable session counts: with a failed record the facts
+    // behind it are missing, and the shape must decide as without keys.
     let decrypted = c
         .facts
         .decryption
         .as_ref()
-        .is_some_and(|d| d.records_decrypted > 0);
+        .is_some_and(|d| d.records_decrypted > 0 && d.records_failed == 0);
     let seen_output = r.first_fast_path[si].is_some();
     let volume = c.bytes[si] > 8192 && c.packets[0] >= 5 && c.packets[1] >= 5;
     let tls_volume =
@@ -665,31 +684,105 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
     }
     cert_findings(c, cfg, &mut out);
 
+    decrypt_findings(c, &mut out);
+
     // --------------------------------------------------------------- nla
     if s.hybrid && s.handshake_done.is_some() {
         let nla = &c.facts.nla;
         if let Some((fr, code)) = &nla.error_code {
             let info = codes::Table::NtStatus.lookup(code.value);
+            // Statuses that mean "these credentials / this account may not log on".
+            let credential = matches!(
+                code.value,
+                0xC000_006A // WRONG_PASSWORD
+                    | 0xC000_006D // LOGON_FAILURE
+                    | 0xC000_0064 // NO_SUCH_USER
+                    | 0xC000_006E // ACCOUNT_RESTRICTION
+                    | 0xC000_006F // INVALID_LOGON_HOURS
+                    | 0xC000_0070 // INVALID_WORKSTATION
+                    | 0xC000_0071 // PASSWORD_EXPIRED
+                    | 0xC000_0072 // ACCOUNT_DISABLED
+                    | 0xC000_0193 // ACCOUNT_EXPIRED
+                    | 0xC000_0224 // PASSWORD_MUST_CHANGE
+                    | 0xC000_0234 // ACCOUNT_LOCKED_OUT
+                    | 0xC000_015B // LOGON_TYPE_NOT_GRANTED
+            );
             let mut f = make(
-                "nla.credssp_error",
+                if credential {
+                    "nla.credentials_rejected"
+                } else {
+                    "nla.credssp_error"
+                },
                 Some(format!(
-                    "CredSSP authentication failed: {} ({:#010x})",
-                    code.name, code.value
+                    "CredSSP authentication failed: the server returned {} ({:#010x}){}",
+                    code.name,
+                    code.value,
+                    nla.user
+                        .as_ref()
+                        .map(|u| format!(" for user {u}"))
+                        .unwrap_or_default()
                 )),
                 info.map(|i| i.meaning.to_string()),
-                vec![ev(*fr, format!("TSRequest errorCode {}", code.name))],
+                vec![ev(
+                    *fr,
+                    format!("TSRequest errorCode {} (decrypted)", code.name),
+                )],
             );
             if let Some(ms) = codes::ntstatus_to_mstsc(code.value) {
                 f.mstsc_codes = vec![format!("{ms:#x}")];
             }
+            if let Some(i) = info {
+                if !i.fix.is_empty() {
+                    f.remediation = i.fix.iter().map(|s| s.to_string()).collect();
+                }
+            }
             out.push(f);
         }
+        if let Some((fr, code)) = &nla.kerberos_error {
+            out.push(make(
+                "nla.kerberos_error",
+                Some(format!(
+                    "Kerberos inside CredSSP returned {} ({})",
+                    code.name, code.value
+                )),
+                None,
+                vec![ev(*fr, format!("KRB-ERROR {} (decrypted)", code.name))],
+            ));
+        }
+        let lowest = [nla.client_version, nla.server_version]
+            .into_iter()
+            .flatten()
+            .min();
+        if let Some(v) = lowest.filter(|v| *v < 5) {
+            out.push(make(
+                "nla.credssp_old_version",
+                Some(format!(
+                    "CredSSP version {v} in use (client {}, server {}): older than the CVE-2018-0886 fix (version 5+)",
+                    nla.client_version.map_or("?".into(), |v| v.to_string()),
+                    nla.server_version.map_or("?".into(), |v| v.to_string()),
+                )),
+                None,
+                nla.ntlm_negotiate
+                    .or(nla.ntlm_challenge)
+                    .map(|f| vec![ev(f, "TSRequest version (decrypted)")])
+                    .unwrap_or_default(),
+            ));
+        }
+        // An alert the server sends after the client already closed is an
+        // answer (close_notify), not the server quitting.
+        let client_closed_at = client_close.map(|(f, _)| f.number);
         let server_quit = first_closer == Some(Dir::ServerToClient)
             || t.alerts.iter().any(|a| {
-                a.dir == Dir::ServerToClient && s.handshake_done.is_some_and(|hd| a.frame > hd)
+                a.dir == Dir::ServerToClient
+                    && s.handshake_done.is_some_and(|hd| a.frame > hd)
+                    && client_closed_at.is_none_or(|cf| a.frame.number < cf)
             });
+        // Seen decrypted: the server proved its key with pubKeyAuth after the
+        // client's authentication, so the credentials were accepted.
+        let nla_accepted = s.decrypted && nla.server_pub_key_auth.is_some();
         if !s.established
             && server_quit
+            && !nla_accepted
             && s.client_data_records >= 1
             && nla.error_code.is_none()
             && m.connect_initial.is_none()
@@ -723,38 +816,79 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
                 if let Some(a) = t.alerts.iter().find(|a| a.dir == Dir::ServerToClient) {
                     e.push(ev(
                         a.frame,
-                        if a.encrypted {
-                            "encrypted TLS alert from the server".to_string()
-                        } else {
-                            "TLS alert from the server".to_string()
+                        match (&a.description, a.encrypted) {
+                            (_, true) => "encrypted TLS alert from the server".to_string(),
+                            (Some(d), false) => format!("TLS alert {} from the server", d.name),
+                            (None, false) => "TLS alert from the server".to_string(),
                         },
                     ));
                 }
                 if let Some((sf, kind)) = server_close {
                     e.push(ev(sf, format!("{kind} from the server")));
                 }
-                let mut f = make(
-                    "nla.credentials_rejected",
-                    Some(format!(
+                let title = if s.decrypted && nla.ts_requests[0] > 0 {
+                    if let Some(af) = nla.ntlm_authenticate {
+                        e.insert(0, ev(af, "NTLM AUTHENTICATE (decrypted)"));
+                    }
+                    format!(
+                        "the server rejected the NLA credentials{}: after the client's {} it closed the connection without pubKeyAuth and without a CredSSP errorCode (seen decrypted; a Windows server would add STATUS_LOGON_FAILURE)",
+                        nla.user
+                            .as_ref()
+                            .map(|u| match nla.domain.as_deref().filter(|d| !d.is_empty()) {
+                                Some(d) => format!(" of {d}\\{u}"),
+                                None => format!(" of user {u}"),
+                            })
+                            .unwrap_or_default(),
+                        if nla.ntlm_authenticate.is_some() {
+                            "NTLM AUTHENTICATE"
+                        } else {
+                            "CredSSP authentication"
+                        }
+                    )
+                } else {
+                    format!(
                         "the server ended the connection after {} CredSSP record(s) from the client: the NLA credentials were rejected",
                         s.client_data_records
-                    )),
-                    None,
-                    e,
-                );
+                    )
+                };
+                let mut f = make("nla.credentials_rejected", Some(title), None, e);
                 f.inferred = !s.decrypted;
                 out.push(f);
             }
         }
         if let Some(mech) = &nla.mechanism {
             if mech.eq_ignore_ascii_case("ntlm") {
+                let sni = t.client_hello.as_ref().and_then(|ch| ch.sni.clone());
+                let by_ip = sni
+                    .as_deref()
+                    .and_then(|n| n.parse::<std::net::IpAddr>().ok());
+                let server = [
+                    nla.server_dns_computer.as_deref(),
+                    nla.server_netbios_computer.as_deref(),
+                ]
+                .into_iter()
+                .flatten()
+                .next()
+                .map(|n| match &nla.server_os_version {
+                    Some(v) => format!("; server {n}, OS {v}"),
+                    None => format!("; server {n}"),
+                })
+                .unwrap_or_default();
+                let mut e: Vec<Evidence> = nla
+                    .ntlm_negotiate
+                    .map(|f| vec![ev(f, "NTLM NEGOTIATE (decrypted)")])
+                    .unwrap_or_default();
+                if let Some(f) = nla.ntlm_challenge {
+                    e.push(ev(f, format!("NTLM CHALLENGE{server}")));
+                }
                 out.push(make(
                     "nla.ntlm_used",
+                    Some(match by_ip {
+                        Some(ip) => format!("NLA used NTLM, not Kerberos: the client dialled the IP address {ip}, for which no Kerberos ticket exists"),
+                        None => "NLA used NTLM, not Kerberos".to_string(),
+                    }),
                     None,
-                    None,
-                    nla.ntlm_negotiate
-                        .map(|f| vec![ev(f, "NTLM NEGOTIATE")])
-                        .unwrap_or_default(),
+                    e,
                 ));
             }
         }
@@ -763,7 +897,10 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
                 out.push(make(
                     "nla.clock_skew",
                     Some(format!(
-                        "the server clock differs from the capture clock by {skew:.0} s"
+                        "the server's clock ({}) is {:.0} s {} the capturing machine's (seen decrypted in the NTLM CHALLENGE)",
+                        nla.server_time.as_deref().unwrap_or("?"),
+                        skew.abs(),
+                        if skew < 0.0 { "behind" } else { "ahead of" }
                     )),
                     None,
                     nla.ntlm_challenge
@@ -776,6 +913,7 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
             stage: Stage::Nla,
             ok: s.established
                 || m.connect_initial.is_some()
+                || nla_accepted
                 || (s.client_data_records >= 4 && !server_quit),
             frame: nla.server_pub_key_auth.or(s.handshake_done),
         });
@@ -804,6 +942,50 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
                 Some(format!("the server sent MCS Disconnect Provider Ultimatum ({}) before the session started", reason.name)),
                 None,
                 vec![ev(*fr, reason.name.clone())],
+            ));
+        }
+    }
+    // Both sides echo the negotiation inside GCC so a tampered X.224 exchange
+    // is detected (MS-RDPBCGR 5.4.2.1 / 5.4.2.2 downgrade protection).
+    let echo_client = m
+        .client_server_selected_protocol
+        .zip(n.selected_protocol)
+        .filter(|(echo, sel)| echo != sel);
+    let echo_server = m
+        .server_client_requested_protocols
+        .zip(n.requested_protocols)
+        .filter(|(echo, req)| echo != req);
+    if echo_client.is_some() || echo_server.is_some() {
+        let mut e = Vec::new();
+        let mut what = Vec::new();
+        if let (Some((echo, sel)), Some(f)) = (echo_client, m.connect_initial) {
+            what.push(format!(
+                "the client's GCC says the server selected {} but the X.224 confirm selected {}",
+                proto_names(echo),
+                proto_names(sel)
+            ));
+            e.push(ev(
+                f,
+                "MCS Connect Initial (CS_CORE serverSelectedProtocol)",
+            ));
+        }
+        if let (Some((echo, req)), Some(f)) = (echo_server, m.connect_response) {
+            what.push(format!(
+                "the server's GCC says the client requested {} but the X.224 request asked for {}",
+                proto_names(echo),
+                proto_names(req)
+            ));
+            e.push(ev(
+                f,
+                "MCS Connect Response (SC_CORE clientRequestedProtocols)",
+            ));
+        }
+        if !what.is_empty() {
+            out.push(make(
+                "mcs.negotiation_echo_mismatch",
+                Some(what.join("; ")),
+                None,
+                e,
             ));
         }
     }
@@ -906,7 +1088,23 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
     }
 
     // --------------------------------------------------------- verdict
+    let cert_decrypted = t.certificates.iter().any(|x| x.source == "tls13_decrypted");
     for f in out.iter_mut() {
+        f.basis = if f.inferred {
+            "inferred"
+        } else if f.id.starts_with("decrypt.") {
+            "clear"
+        } else if f.id.starts_with("certificate.") || f.id.starts_with("tls.") {
+            if cert_decrypted && f.id != "tls.fatal_alert" {
+                "decrypted"
+            } else {
+                "clear"
+            }
+        } else if s.decrypted && f.stage >= Stage::Nla {
+            "decrypted"
+        } else {
+            "clear"
+        };
         f.connection = Some(c.id);
         if f.severity != Severity::Error {
             f.decisive = false;
@@ -963,6 +1161,50 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
     )
 }
 
+/// Keys were given but do not open this connection.
+fn decrypt_findings(c: &ConnectionRecord, out: &mut Vec<Finding>) {
+    let Some(d) = &c.facts.decryption else {
+        return;
+    };
+    let frame = c
+        .facts
+        .tls
+        .client_hello
+        .as_ref()
+        .map(|ch| ch.frame)
+        .unwrap_or(c.first);
+    let suite = d.cipher_suite.clone().unwrap_or_else(|| "?".into());
+    let version = d.version.clone().unwrap_or_else(|| "?".into());
+    let (id, title, evidence) = match d.status.as_str() {
+        "no_keys" => (
+            "decrypt.keys_mismatch",
+            format!("the key log has no secrets for this {version} session (its ClientHello random is not in it): nothing was decrypted"),
+            vec![ev(frame, "ClientHello (its random identifies the session in the key log)")],
+        ),
+        "wrong_keys" => (
+            "decrypt.keys_mismatch",
+            format!("the key log names this session but its secrets do not decrypt it ({version}, {suite}): {} record(s) failed authentication, none decrypted", d.records_failed),
+            d.first_failure
+                .map(|f| vec![ev(f, "first record that failed to decrypt")])
+                .unwrap_or_default(),
+        ),
+        "partial" => (
+            "decrypt.keys_mismatch",
+            format!("decryption stopped part-way ({} record(s) decrypted, {} failed): a record is missing from the capture or the keys changed; the verdict falls back to the encrypted shape", d.records_decrypted, d.records_failed),
+            d.first_failure
+                .map(|f| vec![ev(f, "first record that failed to decrypt")])
+                .unwrap_or_default(),
+        ),
+        "unsupported" => (
+            "decrypt.unsupported",
+            format!("this session uses {version} with {suite}, which rdpdiag cannot decrypt"),
+            vec![ev(frame, "ClientHello")],
+        ),
+        _ => return,
+    };
+    out.push(make(id, Some(title), None, evidence));
+}
+
 fn fill_times(f: &mut Finding, c: &ConnectionRecord) {
     for e in &mut f.evidence {
         if e.time.is_empty() && e.frame == c.first.number {
@@ -975,6 +1217,18 @@ fn fill_times(f: &mut Finding, c: &ConnectionRecord) {
 fn cert_rejected(c: &ConnectionRecord, s: &Shape, hd: FrameRef, out: &mut Vec<Finding>) {
     let t = &c.facts.tls;
     let mut e = vec![ev(hd, "TLS handshake complete")];
+    // With keys, the client's alert names its reason (bad_certificate,
+    // certificate_expired, unknown_ca...).
+    if let Some(a) = t.alerts.iter().find(|a| {
+        a.dir == Dir::ClientToServer && !a.encrypted && a.frame >= hd && a.level == Some(2)
+    }) {
+        if let Some(d) = &a.description {
+            e.push(ev(
+                a.frame,
+                format!("fatal alert {} from the client", d.name),
+            ));
+        }
+    }
     if let Some((cf, kind)) = close_of(c, Dir::ClientToServer) {
         e.push(ev(
             cf,
@@ -985,6 +1239,7 @@ fn cert_rejected(c: &ConnectionRecord, s: &Shape, hd: FrameRef, out: &mut Vec<Fi
         .certificates
         .iter()
         .find(|x| x.index == 0 && x.source != "rdp_standard_security");
+    let sni = t.client_hello.as_ref().and_then(|ch| ch.sni.clone());
     let (id, title) = match leaf {
         Some(l) if l.validity_at_capture == "expired" => (
             "tls.client_rejected_certificate",
@@ -1005,6 +1260,23 @@ fn cert_rejected(c: &ConnectionRecord, s: &Shape, hd: FrameRef, out: &mut Vec<Fi
             format!(
                 "the client rejected the server certificate: self-signed ({}), not trusted",
                 l.subject
+            ),
+        ),
+        Some(l) if sni.as_deref().is_some_and(|n| !cert_names(l, n)) => (
+            "tls.client_rejected_certificate",
+            format!(
+                "the client rejected the server certificate: it names {}, not {}, the name the client dialled",
+                l.common_names
+                    .iter()
+                    .chain(l.san_dns.iter())
+                    .fold(Vec::<&str>::new(), |mut v, n| {
+                        if !v.contains(&n.as_str()) {
+                            v.push(n);
+                        }
+                        v
+                    })
+                    .join(", "),
+                sni.as_deref().unwrap_or("?")
             ),
         ),
         _ => (
@@ -1030,10 +1302,42 @@ fn cert_rejected(c: &ConnectionRecord, s: &Shape, hd: FrameRef, out: &mut Vec<Fi
     out.push(f);
 }
 
+/// Build a finding from the registry entry `id` (for front ends other than
+/// capture analysis, e.g. `probe`), with optional title/explanation overrides.
+pub fn finding(
+    id: &str,
+    title: Option<String>,
+    explanation: Option<String>,
+    evidence: Vec<Evidence>,
+) -> Finding {
+    make(id, title, explanation, evidence)
+}
+
 fn cert_findings(c: &ConnectionRecord, cfg: &DiagConfig, out: &mut Vec<Finding>) {
     let t = &c.facts.tls;
     let sni = t.client_hello.as_ref().and_then(|ch| ch.sni.clone());
-    for cert in t.certificates.iter() {
+    certificate_findings(&t.certificates, sni.as_deref(), cfg, out);
+    // A capture clock that is obviously wrong.
+    if c.first.ts.secs() < 946_684_800 {
+        out.push(make(
+            "capture.clock_suspect",
+            Some(format!("the capture clock reads {}: certificate validity judged at that time is unreliable", c.first.ts.rfc3339())),
+            None,
+            vec![ev(c.first, "first packet")],
+        ));
+    }
+}
+
+/// Judge a certificate chain (validity at each certificate's frame time, and
+/// for the leaf: self-signed, key size, signature, EKU, name vs `name`).
+pub fn certificate_findings(
+    certs: &[crate::session::facts::CertInfo],
+    name: Option<&str>,
+    cfg: &DiagConfig,
+    out: &mut Vec<Finding>,
+) {
+    let sni = name.map(str::to_string);
+    for cert in certs.iter() {
         let leaf = cert.index == 0;
         let e = vec![ev(
             cert.frame,
@@ -1116,14 +1420,7 @@ fn cert_findings(c: &ConnectionRecord, cfg: &DiagConfig, out: &mut Vec<Finding>)
             ));
         }
         if let Some(name) = &sni {
-            let ip = name.parse::<std::net::IpAddr>().ok();
-            let matches = cert
-                .san_dns
-                .iter()
-                .chain(cert.common_names.iter())
-                .any(|n| name_match(n, name))
-                || ip.is_some_and(|ip| cert.san_ip.iter().any(|x| *x == ip.to_string()));
-            if !matches {
+            if !cert_names(cert, name) {
                 out.push(make(
                     "certificate.name_mismatch",
                     Some(format!(
@@ -1136,15 +1433,16 @@ fn cert_findings(c: &ConnectionRecord, cfg: &DiagConfig, out: &mut Vec<Finding>)
             }
         }
     }
-    // A capture clock that is obviously wrong.
-    if c.first.ts.secs() < 946_684_800 {
-        out.push(make(
-            "capture.clock_suspect",
-            Some(format!("the capture clock reads {}: certificate validity judged at that time is unreliable", c.first.ts.rfc3339())),
-            None,
-            vec![ev(c.first, "first packet")],
-        ));
-    }
+}
+
+/// Does the certificate name `name` (a DNS name or an IP address)?
+fn cert_names(cert: &crate::session::facts::CertInfo, name: &str) -> bool {
+    let ip = name.parse::<std::net::IpAddr>().ok();
+    cert.san_dns
+        .iter()
+        .chain(cert.common_names.iter())
+        .any(|n| name_match(n, name))
+        || ip.is_some_and(|ip| cert.san_ip.iter().any(|x| *x == ip.to_string()))
 }
 
 fn name_match(pattern: &str, host: &str) -> bool {

@@ -1,5 +1,5 @@
 //! The rule catalogue. `docs/rules.md` is generated from this table
-//! (`rdpdiag rules --markdown`) and a test keeps it in sync.
+//! (`rdpdiag rules --format markdown`) and a test keeps it in sync.
 
 use super::Severity;
 use crate::attempt::Stage;
@@ -198,6 +198,15 @@ pub static RULES: &[RuleDef] = &[
         remediation: &["Upgrade the server or enable TLS/NLA where possible."],
         mstsc_codes: &[],
     },
+    RuleDef {
+        id: "negotiation.nla_not_required",
+        stage: Stage::Negotiation,
+        severity: Severity::Warning,
+        title: "The server does not require Network Level Authentication",
+        explanation: "An active probe asked for TLS without CredSSP and the server accepted: anyone who reaches the port gets a logon screen (and a session) before authenticating, which exposes the server to pre-authentication attacks and resource exhaustion.",
+        remediation: &[SECURITY_LAYER_GPO, "Or in System Properties > Remote, tick \"Allow connections only from computers running Remote Desktop with Network Level Authentication\"."],
+        mstsc_codes: &[],
+    },
     // -------------------------------------------------------------- tls
     RuleDef {
         id: "tls.fatal_alert",
@@ -223,6 +232,24 @@ pub static RULES: &[RuleDef] = &[
             "Look for Schannel event 36870 in the server's System log.",
         ],
         mstsc_codes: &["0x904 / extended 0x7"],
+    },
+    RuleDef {
+        id: "tls.legacy_version_accepted",
+        stage: Stage::Tls,
+        severity: Severity::Warning,
+        title: "The server accepts TLS 1.0 or 1.1",
+        explanation: "An active probe completed a ServerHello with TLS 1.0 or 1.1. Those versions are deprecated (RFC 8996); current clients refuse them, and accepting them allows downgrades.",
+        remediation: &["Disable TLS 1.0/1.1 in Schannel: HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.0\\Server (and TLS 1.1) Enabled=0, then reboot; make sure TLS 1.2 is enabled."],
+        mstsc_codes: &[],
+    },
+    RuleDef {
+        id: "tls.modern_suites_refused",
+        stage: Stage::Tls,
+        severity: Severity::Warning,
+        title: "TLS 1.2 works only with legacy cipher suites",
+        explanation: "An active probe offering only AEAD suites with forward secrecy (ECDHE with AES-GCM or ChaCha20) got a handshake failure, while a ClientHello with older suites (CBC, RSA key exchange) succeeded. Clients restricted to modern suites (hardened policies, current FreeRDP or OpenSSL security levels) cannot connect.",
+        remediation: &["Enable ECDHE-AES-GCM suites on the server: gpedit.msc > Computer Configuration > Administrative Templates > Network > SSL Configuration Settings > SSL Cipher Suite Order (or `Enable-TlsCipherSuite TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384`), then reboot."],
+        mstsc_codes: &[],
     },
     RuleDef {
         id: "tls.no_server_hello",
@@ -318,7 +345,51 @@ pub static RULES: &[RuleDef] = &[
         remediation: &["Connect by the DNS name in the certificate, or issue a certificate whose SAN contains the name users dial."],
         mstsc_codes: &[],
     },
+    // ---------------------------------------------------------- decrypt
+    RuleDef {
+        id: "decrypt.keys_mismatch",
+        stage: Stage::Tls,
+        severity: Severity::Warning,
+        title: "TLS secrets were given but do not decrypt this connection",
+        explanation: "A key log (--keylog, SSLKEYLOGFILE or a pcapng Decryption Secrets Block) was available, but it holds no secrets for this session's client random, or its secrets fail authentication on the records. rdpdiag then parses nothing inside TLS and judges from the encrypted shape, exactly as without keys.",
+        remediation: &[
+            "Give the key log written by the client of this very capture (the same run: every TLS session has new secrets).",
+            "Make sure the whole TLS handshake is in the capture (start capturing before connecting) and no record is missing.",
+        ],
+        mstsc_codes: &[],
+    },
+    RuleDef {
+        id: "decrypt.unsupported",
+        stage: Stage::Tls,
+        severity: Severity::Info,
+        title: "The session's TLS version or cipher suite cannot be decrypted",
+        explanation: "Keys were available, but the negotiated protocol or cipher suite is not one rdpdiag decrypts (TLS 1.0-1.3 with AES-GCM, ChaCha20-Poly1305 or AES-CBC). The verdict comes from the encrypted shape.",
+        remediation: &["Nothing to fix on the server for this; Wireshark may decrypt other suites with the same key log."],
+        mstsc_codes: &[],
+    },
     // -------------------------------------------------------------- nla
+    RuleDef {
+        id: "nla.kerberos_error",
+        stage: Stage::Nla,
+        severity: Severity::Warning,
+        title: "Kerberos inside CredSSP returned an error",
+        explanation: "The SPNEGO token inside a TSRequest carries a KRB-ERROR: the server could not accept the client's Kerberos ticket (clock skew, wrong SPN or key version, modified ticket). Clients then often fall back to NTLM or fail.",
+        remediation: &[
+            "Synchronize clocks (`w32tm /resync`), check the server's SPNs (`setspn -L server`) and that the computer account password is in sync (`Test-ComputerSecureChannel -Repair`).",
+        ],
+        mstsc_codes: &["0x1807"],
+    },
+    RuleDef {
+        id: "nla.credssp_old_version",
+        stage: Stage::Nla,
+        severity: Severity::Warning,
+        title: "CredSSP version older than the CVE-2018-0886 fix",
+        explanation: "A side speaks CredSSP version 4 or lower, without the client nonce of the Encryption Oracle Remediation (CVE-2018-0886, May 2018 updates). Patched Windows peers with the 'Force Updated Clients' policy refuse it; mstsc then says 'This could be due to CredSSP encryption oracle remediation'.",
+        remediation: &[
+            "Update the unpatched side (Windows Update, or a current FreeRDP). As a temporary exception only: Computer Configuration > Administrative Templates > System > Credentials Delegation > Encryption Oracle Remediation = Mitigated / Vulnerable.",
+        ],
+        mstsc_codes: &[],
+    },
     RuleDef {
         id: "nla.credentials_rejected",
         stage: Stage::Nla,
@@ -379,6 +450,15 @@ pub static RULES: &[RuleDef] = &[
         explanation: "The server rejected the MCS Connect Initial (client settings): a result other than rt-successful.",
         remediation: &["Check the server's RdpCoreTS event log for the reason; verify encryption level policy (FIPS) matches the client."],
         mstsc_codes: &["0x904", "0x406"],
+    },
+    RuleDef {
+        id: "mcs.negotiation_echo_mismatch",
+        stage: Stage::Mcs,
+        severity: Severity::Warning,
+        title: "The security negotiation echoed in MCS differs from the X.224 exchange",
+        explanation: "Client and server repeat the negotiated protocols inside the encrypted GCC data (serverSelectedProtocol, clientRequestedProtocols) so that a device rewriting the clear X.224 negotiation is caught. A difference means something on the path changed the negotiation (a proxy, an RDP-aware firewall, a downgrade attack); Windows servers then drop the connection.",
+        remediation: &["Find the proxy, load balancer or firewall between client and server that rewrites RDP negotiation and bypass it or fix its RDP settings; capture on both sides to see where the X.224 request changes."],
+        mstsc_codes: &["0x904"],
     },
     RuleDef {
         id: "mcs.disconnect_ultimatum",

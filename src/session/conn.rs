@@ -8,6 +8,8 @@ use super::stream::StreamBuf;
 use crate::flow::{Dir, FrameRef};
 use rdpdiag_parsers::{gcc, mcs, nego, rdp, tls, tpkt, x224, x509, ParseError};
 
+mod plain;
+
 /// Every fact and event of one connection.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct SessionFacts {
@@ -33,6 +35,11 @@ pub struct Session {
     /// TLS 1.3 negotiated.
     tls13: bool,
     preamble_skipped: [usize; 2],
+    /// TLS decryption, when a key log is available.
+    plain: Option<Box<plain::Plain>>,
+    /// Static virtual channel ids from the server's network data: their PDUs
+    /// carry channel data, not RDP security/share PDUs.
+    vc_ids: Vec<u16>,
 }
 
 fn ladder(f: &mut SessionFacts, frame: FrameRef, dir: Dir, label: impl Into<String>) {
@@ -57,7 +64,7 @@ pub(crate) fn unix_rfc3339(secs: i64) -> String {
 }
 
 /// Summarize a DER certificate, judging its validity at `frame`'s time.
-pub(crate) fn cert_info(
+pub fn cert_info(
     der: &[u8],
     frame: FrameRef,
     index: usize,
@@ -95,6 +102,15 @@ pub(crate) fn cert_info(
 
 impl Session {
     fn note_malformed(&mut self, frame: FrameRef, dir: Dir, what: String) {
+        if self.plain_active().is_some() {
+            // Inside decrypted data: stop that stream, never the wire (the TLS
+            // records around it are still fine).
+            self.plain_desync(dir);
+            let what = format!("decrypted: {what}");
+            ladder(&mut self.facts, frame, dir, format!("malformed: {what}"));
+            push_bounded(&mut self.facts.rdp.malformed, (frame, dir, what));
+            return;
+        }
         // The PDU boundary can no longer be trusted in this direction.
         self.wire[dir.idx()].desync = true;
         if self.facts.protocol_error.is_none() {
@@ -102,6 +118,14 @@ impl Session {
             ladder(&mut self.facts, frame, dir, format!("malformed: {what}"));
         }
         push_bounded(&mut self.facts.rdp.malformed, (frame, dir, what));
+    }
+
+    /// The facts, with the decryption summary filled in.
+    pub fn into_facts(mut self) -> SessionFacts {
+        if let Some(p) = &self.plain {
+            self.facts.decryption = p.facts();
+        }
+        self.facts
     }
 
     /// Reassembled wire bytes.
@@ -403,6 +427,9 @@ impl Session {
                 let mut certs = Vec::new();
                 match gcc::parse_conference_create_response(cr.user_data) {
                     Ok((_, sd)) => {
+                        if let Some(net) = &sd.network {
+                            self.vc_ids = net.channel_ids.iter().take(64).copied().collect();
+                        }
                         if let Some(core) = &sd.core {
                             m.server_client_requested_protocols =
                                 core.client_requested_protocols.map(|p| p.0);
@@ -478,6 +505,9 @@ impl Session {
                     }
                 }
                 mcs::DomainPdu::SendDataRequest(sd) | mcs::DomainPdu::SendDataIndication(sd) => {
+                    if self.vc_ids.contains(&sd.channel_id) {
+                        return;
+                    }
                     self.on_rdp(dir, sd.user_data, frame, decrypted);
                 }
                 _ => {}
@@ -634,6 +664,7 @@ impl Session {
         let Ok((_, rec)) = tls::parse_record(pdu) else {
             return;
         };
+        let decrypted = self.decrypt_record(dir, &rec, frame);
         let class = tls::classify_record(
             &rec,
             self.ccs[d] || (self.tls13 && dir == Dir::ServerToClient),
@@ -698,6 +729,7 @@ impl Session {
                     format!("TLS alert ({lvl}) {}", a.description),
                 );
             }
+            tls::RecordClass::EncryptedAlert { .. } if decrypted.is_some() => {}
             tls::RecordClass::EncryptedAlert { len } => {
                 push_bounded(
                     &mut self.facts.tls.alerts,
@@ -725,6 +757,9 @@ impl Session {
                 }
             }
             _ => {}
+        }
+        if let Some((ct, plaintext)) = decrypted {
+            self.on_decrypted(dir, ct, &plaintext, first, frame);
         }
     }
 

@@ -247,8 +247,11 @@ pub struct NlaFacts {
 /// How much of the encrypted part could be read.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct DecryptFacts {
-    /// keys_found / no_keys / wrong_keys / unsupported
+    /// decrypted / partial (a record failed after others decrypted) /
+    /// wrong_keys / no_keys / unsupported / no_server_hello / nothing_encrypted
     pub status: String,
+    /// The key log holds secrets for this session's client random.
+    pub keys_found: bool,
     pub version: Option<String>,
     pub cipher_suite: Option<String>,
     pub records_decrypted: u64,

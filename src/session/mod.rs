@@ -14,10 +14,17 @@ use crate::flow::{Handshake, RdpReason, RoleSource};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::decrypt::KeyLog;
 
 /// Settings of the session layer.
 #[derive(Debug, Clone, Default)]
-pub struct SessionConfig {}
+pub struct SessionConfig {
+    /// TLS secrets given by the user (`--keylog`, `SSLKEYLOGFILE`). Keys
+    /// embedded in the capture (pcapng DSB) are added to these.
+    pub keylog: Option<Arc<KeyLog>>,
+}
 
 /// Everything known about one finished TCP connection.
 #[derive(Debug, Clone, Serialize)]
@@ -115,27 +122,66 @@ pub struct UdpRecord {
 /// Receives the flow engine's output and keeps the session states.
 #[derive(Debug, Default)]
 pub struct SessionStore {
-    #[allow(dead_code)]
     cfg: SessionConfig,
     live: HashMap<u32, Session>,
     live_udp: HashMap<u32, (Option<RdpUdpFacts>, Vec<DnsLookup>)>,
     pub connections: Vec<ConnectionRecord>,
     pub udp: Vec<UdpRecord>,
-    keylog: Vec<u8>,
+    /// Secrets from the capture's Decryption Secrets Blocks.
+    dsb: KeyLog,
+    /// The user's keys merged with the DSB keys: what new sessions use.
+    keys: Option<Arc<KeyLog>>,
 }
 
 impl SessionStore {
     pub fn new(cfg: SessionConfig) -> Self {
         SessionStore {
+            keys: cfg.keylog.clone().filter(|k| !k.is_empty()),
             cfg,
             ..Default::default()
         }
     }
 
-    /// TLS secrets found in the capture itself.
+    /// TLS secrets found in the capture itself (a pcapng DSB, NSS key log
+    /// format). They are used for every connection that starts afterwards,
+    /// together with the user's keys. Malformed lines are skipped.
     pub fn add_keylog_bytes(&mut self, b: &[u8]) {
-        self.keylog.extend_from_slice(b);
-        self.keylog.push(b'\n');
+        let (k, _) = KeyLog::parse_bytes(b);
+        if k.is_empty() {
+            return;
+        }
+        self.dsb.merge(&k);
+        let mut all = self.dsb.clone();
+        if let Some(user) = &self.cfg.keylog {
+            all.merge(user);
+        }
+        self.keys = Some(Arc::new(all));
+    }
+
+    /// Records of the RDP connections still open in `flows`, as they stand
+    /// now, for live views. Nothing is flushed or changed: the connections go
+    /// on as if no snapshot had been taken, and become real records only when
+    /// they finish. Out-of-order bytes still waiting in reassembly are not in
+    /// the snapshot's facts.
+    pub fn snapshot_open(&self, flows: &crate::flow::FlowTable) -> Vec<ConnectionRecord> {
+        let mut v: Vec<ConnectionRecord> = flows
+            .tcp_conns()
+            .filter(|c| c.rdp.is_some())
+            .map(|c| {
+                let facts = self
+                    .live
+                    .get(&c.id)
+                    .map(|s| s.facts.clone())
+                    .unwrap_or_default();
+                let mut r = ConnectionRecord::from_conn(c, facts);
+                for d in [Dir::ClientToServer, Dir::ServerToClient] {
+                    r.tcp.dir_mut(d).capture_gap_bytes = c.stream(d).gap_bytes;
+                }
+                r
+            })
+            .collect();
+        v.sort_by_key(|c| (c.first.number, c.id));
+        v
     }
 
     /// End of input.
@@ -147,7 +193,14 @@ impl SessionStore {
 
 impl FlowSink for SessionStore {
     fn tcp_data(&mut self, conn: &TcpConn, dir: Dir, delivery: Delivery<'_>) {
-        let s = self.live.entry(conn.id).or_default();
+        let keys = &self.keys;
+        let s = self.live.entry(conn.id).or_insert_with(|| {
+            let mut s = Session::default();
+            if let Some(k) = keys {
+                s.enable_decryption(k.clone());
+            }
+            s
+        });
         match delivery {
             Delivery::Data {
                 offset,
@@ -162,7 +215,7 @@ impl FlowSink for SessionStore {
         let session = self.live.remove(&conn.id).unwrap_or_default();
         if conn.rdp.is_some() {
             self.connections
-                .push(ConnectionRecord::from_conn(&conn, session.facts));
+                .push(ConnectionRecord::from_conn(&conn, session.into_facts()));
         }
     }
 

@@ -225,7 +225,7 @@ pub fn analyze_reader(
     raw: Box<dyn std::io::Read + Send>,
     cfg: &AnalysisConfig,
 ) -> Result<FileReport, crate::capture::InputError> {
-    let mut engine = Engine::new(cfg.engine.clone());
+    let mut engine = Engine::new(cfg.engine_config());
     let capture = engine.read_from(name, raw)?;
     Ok(report_from(name, engine, capture, cfg))
 }

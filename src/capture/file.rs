@@ -224,6 +224,20 @@ pub fn read_capture(
         if sink.stop() {
             break;
         }
+        if let Some(len) = short_process_information_block(reader.data()) {
+            // pcap-parser 0.17 computes `len - 12` for this block without a
+            // check and panics (debug) or misreads (release); found by the
+            // capture_reader fuzz target.
+            summary.truncated = true;
+            sink.warning(Warning {
+                frame: Some(summary.frames),
+                message: format!(
+                    "the file is damaged after frame {} (a block claims {len} bytes, fewer than its header); everything before it was analyzed",
+                    summary.frames
+                ),
+            });
+            break;
+        }
         match reader.next() {
             Ok((offset, block)) => {
                 match block {
@@ -439,6 +453,17 @@ pub fn read_capture(
         format.to_string()
     };
     Ok(summary)
+}
+
+/// The length of a pcapng Process Information Block at the start of `buf`
+/// when it is shorter than a block header (12 bytes), in either byte order.
+fn short_process_information_block(buf: &[u8]) -> Option<u32> {
+    let head: [u8; 8] = buf.get(..8)?.try_into().ok()?;
+    let le = (u32::from_le_bytes([head[0], head[1], head[2], head[3]]) == 0x8000_0001)
+        .then(|| u32::from_le_bytes([head[4], head[5], head[6], head[7]]));
+    let be = (u32::from_be_bytes([head[0], head[1], head[2], head[3]]) == 0x8000_0001)
+        .then(|| u32::from_be_bytes([head[4], head[5], head[6], head[7]]));
+    le.or(be).filter(|&len| len < 12)
 }
 
 fn describe_pcap_error(e: &PcapError<&[u8]>) -> String {

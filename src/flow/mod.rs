@@ -15,6 +15,7 @@ use crate::net::{Packet, TcpInfo, Transport};
 pub use health::{Handshake, TcpHealth};
 pub use reassembly::{Delivery, Reassembler, SegmentClass};
 use serde::Serialize;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 
@@ -218,14 +219,36 @@ pub struct FlowStats {
     pub other_tcp_ports: BTreeMap<u16, u64>,
 }
 
-type Key = (SocketAddr, SocketAddr);
+/// A flow's two endpoints, lower first, packed so hashing is one write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Key([u8; 38]);
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        h.write(&self.0);
+    }
+}
+
+fn pack(out: &mut [u8], a: SocketAddr) {
+    match a.ip() {
+        std::net::IpAddr::V4(v4) => {
+            out[0] = 4;
+            out[1..5].copy_from_slice(&v4.octets());
+        }
+        std::net::IpAddr::V6(v6) => {
+            out[0] = 6;
+            out[1..17].copy_from_slice(&v6.octets());
+        }
+    }
+    out[17..19].copy_from_slice(&a.port().to_be_bytes());
+}
 
 fn key(a: SocketAddr, b: SocketAddr) -> Key {
-    if a <= b {
-        (a, b)
-    } else {
-        (b, a)
-    }
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    let mut k = [0u8; 38];
+    pack(&mut k[..19], lo);
+    pack(&mut k[19..], hi);
+    Key(k)
 }
 
 /// Looks like a TPKT-wrapped X.224 Connection Request (RFC 1006 + X.224 CR, code 0xE0).
@@ -241,7 +264,8 @@ pub fn looks_like_connection_request(p: &[u8]) -> bool {
 /// The flow table.
 pub struct FlowTable {
     cfg: FlowConfig,
-    tcp: HashMap<Key, TcpConn>,
+    /// Boxed: a connection is ~1 KiB, and the table rehashes as it grows.
+    tcp: HashMap<Key, Box<TcpConn>>,
     udp: HashMap<Key, UdpFlow>,
     next_id: u32,
     last_sweep: Option<Ts>,
@@ -267,7 +291,7 @@ impl FlowTable {
 
     /// Open TCP connections (for live views).
     pub fn tcp_conns(&self) -> impl Iterator<Item = &TcpConn> {
-        self.tcp.values()
+        self.tcp.values().map(|c| &**c)
     }
 
     /// Count a frame that did not decode to a packet.
@@ -329,43 +353,44 @@ impl FlowTable {
             });
             if reuse {
                 if let Some(old) = self.tcp.remove(&k) {
-                    self.finish_tcp(old, frame, sink);
+                    self.finish_tcp(*old, frame, sink);
                 }
             }
         }
 
-        if !self.tcp.contains_key(&k) {
-            let (client, server, roles) = if pure_syn {
-                (src, dst, RoleSource::Syn)
-            } else if t.syn && t.ack_flag {
-                (dst, src, RoleSource::Syn)
-            } else if self.cfg.rdp_ports.contains(&t.dst_port)
-                && !self.cfg.rdp_ports.contains(&t.src_port)
-            {
-                (src, dst, RoleSource::Port)
-            } else if self.cfg.rdp_ports.contains(&t.src_port)
-                && !self.cfg.rdp_ports.contains(&t.dst_port)
-            {
-                (dst, src, RoleSource::Port)
-            } else if looks_like_connection_request(payload) {
-                (src, dst, RoleSource::Tpkt)
-            } else {
-                (src, dst, RoleSource::FirstPacket)
-            };
-            let rdp = self
-                .cfg
-                .rdp_ports
-                .contains(&server.port())
-                .then_some(RdpReason::Port);
-            let id = self.new_id();
-            self.stats.tcp_connections += 1;
-            if rdp.is_some() {
-                self.stats.rdp_connections += 1;
-            }
-            let limit = self.cfg.pending_limit;
-            self.tcp.insert(
-                k,
-                TcpConn {
+        let conn: &mut TcpConn = match self.tcp.entry(k) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(v) => {
+                let (client, server, roles) = if pure_syn {
+                    (src, dst, RoleSource::Syn)
+                } else if t.syn && t.ack_flag {
+                    (dst, src, RoleSource::Syn)
+                } else if self.cfg.rdp_ports.contains(&t.dst_port)
+                    && !self.cfg.rdp_ports.contains(&t.src_port)
+                {
+                    (src, dst, RoleSource::Port)
+                } else if self.cfg.rdp_ports.contains(&t.src_port)
+                    && !self.cfg.rdp_ports.contains(&t.dst_port)
+                {
+                    (dst, src, RoleSource::Port)
+                } else if looks_like_connection_request(payload) {
+                    (src, dst, RoleSource::Tpkt)
+                } else {
+                    (src, dst, RoleSource::FirstPacket)
+                };
+                let rdp = self
+                    .cfg
+                    .rdp_ports
+                    .contains(&server.port())
+                    .then_some(RdpReason::Port);
+                self.next_id += 1;
+                let id = self.next_id;
+                self.stats.tcp_connections += 1;
+                if rdp.is_some() {
+                    self.stats.rdp_connections += 1;
+                }
+                let limit = self.cfg.pending_limit;
+                v.insert(Box::new(TcpConn {
                     id,
                     client,
                     server,
@@ -378,11 +403,8 @@ impl FlowTable {
                     recent: [Vec::new(), Vec::new()],
                     client_payload_segments: 0,
                     closed: false,
-                },
-            );
-        }
-        let Some(conn) = self.tcp.get_mut(&k) else {
-            return;
+                }))
+            }
         };
         let dir = conn.dir_of(src);
         let d = dir.idx();
@@ -680,7 +702,7 @@ impl FlowTable {
         for k in expired {
             if let Some(c) = self.tcp.remove(&k) {
                 let f = c.last;
-                self.finish_tcp(c, f, sink);
+                self.finish_tcp(*c, f, sink);
             }
         }
         let expired: Vec<Key> = self
@@ -698,11 +720,11 @@ impl FlowTable {
 
     /// End of input: finish every flow, in order of first packet.
     pub fn finish(&mut self, sink: &mut dyn FlowSink) {
-        let mut conns: Vec<TcpConn> = self.tcp.drain().map(|(_, c)| c).collect();
+        let mut conns: Vec<Box<TcpConn>> = self.tcp.drain().map(|(_, c)| c).collect();
         conns.sort_by_key(|c| c.id);
         for c in conns {
             let f = c.last;
-            self.finish_tcp(c, f, sink);
+            self.finish_tcp(*c, f, sink);
         }
         let mut flows: Vec<UdpFlow> = self.udp.drain().map(|(_, f)| f).collect();
         flows.sort_by_key(|f| f.id);

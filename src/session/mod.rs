@@ -117,7 +117,8 @@ pub struct UdpRecord {
 pub struct SessionStore {
     #[allow(dead_code)]
     cfg: SessionConfig,
-    live: HashMap<u32, Session>,
+    /// Boxed: a session is ~2.6 KiB, and the map rehashes as it grows.
+    live: HashMap<u32, Box<Session>>,
     live_udp: HashMap<u32, (Option<RdpUdpFacts>, Vec<DnsLookup>)>,
     pub connections: Vec<ConnectionRecord>,
     pub udp: Vec<UdpRecord>,
@@ -140,7 +141,21 @@ impl SessionStore {
 
     /// End of input.
     pub fn finish(&mut self) {
-        self.connections.sort_by_key(|c| (c.first.number, c.id));
+        // Sort a permutation, not the records (~3 KiB each), then move each once.
+        let mut order: Vec<(u64, u32, usize)> = self
+            .connections
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.first.number, c.id, i))
+            .collect();
+        if !order.is_sorted() {
+            order.sort_unstable();
+            let mut slots: Vec<Option<ConnectionRecord>> = std::mem::take(&mut self.connections)
+                .into_iter()
+                .map(Some)
+                .collect();
+            self.connections = order.iter().filter_map(|o| slots[o.2].take()).collect();
+        }
         self.udp.sort_by_key(|u| (u.flow.first.number, u.flow.id));
     }
 }
@@ -159,7 +174,7 @@ impl FlowSink for SessionStore {
     }
 
     fn tcp_closed(&mut self, conn: TcpConn) {
-        let session = self.live.remove(&conn.id).unwrap_or_default();
+        let session = self.live.remove(&conn.id).map(|s| *s).unwrap_or_default();
         if conn.rdp.is_some() {
             self.connections
                 .push(ConnectionRecord::from_conn(&conn, session.facts));

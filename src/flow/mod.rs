@@ -80,6 +80,12 @@ pub struct FlowConfig {
     pub closed_linger_s: f64,
     /// Seconds of silence after which an open connection is evicted.
     pub idle_evict_s: f64,
+    /// [`FlowConfig::closed_linger_s`] for TCP connections that are not RDP:
+    /// they yield no record, only late packets to absorb, so they go sooner
+    /// (a busy link or a port scan closes thousands per second).
+    pub other_linger_s: f64,
+    /// [`FlowConfig::idle_evict_s`] for TCP connections that are not RDP.
+    pub other_idle_evict_s: f64,
 }
 
 impl Default for FlowConfig {
@@ -90,6 +96,8 @@ impl Default for FlowConfig {
             pending_limit: reassembly::DEFAULT_PENDING_LIMIT,
             closed_linger_s: 30.0,
             idle_evict_s: 1800.0,
+            other_linger_s: 2.0,
+            other_idle_evict_s: 300.0,
         }
     }
 }
@@ -261,6 +269,22 @@ pub fn looks_like_connection_request(p: &[u8]) -> bool {
         && (p[4] as usize) + 5 <= u16::from_be_bytes([p[2], p[3]]) as usize
 }
 
+/// Live state of a [`FlowTable`]: see [`FlowTable::usage`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FlowUsage {
+    /// Open TCP connections.
+    pub tcp: usize,
+    /// Open UDP flows.
+    pub udp: usize,
+    /// Bytes held out of order, all connections.
+    pub pending_bytes: usize,
+    /// Segments held out of order, all connections.
+    pub pending_segments: usize,
+}
+
+/// Open TCP connections above which the table sweeps every second.
+const PRESSURE_FLOWS: usize = 16_384;
+
 /// The flow table.
 pub struct FlowTable {
     cfg: FlowConfig,
@@ -292,6 +316,22 @@ impl FlowTable {
     /// Open TCP connections (for live views).
     pub fn tcp_conns(&self) -> impl Iterator<Item = &TcpConn> {
         self.tcp.values().map(|c| &**c)
+    }
+
+    /// What the table holds now (memory accounting for tests and benchmarks).
+    pub fn usage(&self) -> FlowUsage {
+        let mut u = FlowUsage {
+            tcp: self.tcp.len(),
+            udp: self.udp.len(),
+            ..FlowUsage::default()
+        };
+        for c in self.tcp.values() {
+            for s in &c.streams {
+                u.pending_bytes += s.pending_bytes();
+                u.pending_segments += s.pending_segments();
+            }
+        }
+        u
     }
 
     /// Count a frame that did not decode to a packet.
@@ -683,18 +723,34 @@ impl FlowTable {
     }
 
     fn maybe_sweep(&mut self, now: Ts, sink: &mut dyn FlowSink) {
-        let due = self.last_sweep.is_none_or(|l| now.since(l) >= 5.0);
+        // Under pressure (a scan or a very busy link), sweep every second and
+        // drop finished probes sooner, so the table stays near its working set.
+        let pressure = self.tcp.len() > PRESSURE_FLOWS;
+        let period = if pressure { 1.0 } else { 5.0 };
+        let due = self.last_sweep.is_none_or(|l| now.since(l) >= period);
         if !due {
             return;
         }
         self.last_sweep = Some(now);
-        let linger = self.cfg.closed_linger_s;
-        let idle = self.cfg.idle_evict_s;
+        let cfg = &self.cfg;
         let expired: Vec<Key> = self
             .tcp
             .iter()
             .filter(|(_, c)| {
                 let age = now.since(c.last.ts);
+                let probe = c.health.client.payload_bytes == 0
+                    && c.health.server.payload_bytes == 0
+                    && c.health.handshake != Handshake::Completed;
+                let (linger, idle) = if c.rdp.is_some() {
+                    (cfg.closed_linger_s, cfg.idle_evict_s)
+                } else if probe {
+                    // A scan probe or a refused connection: nothing to wait for
+                    // but SYN retransmissions.
+                    let idle = if pressure { cfg.other_linger_s } else { 10.0 };
+                    (cfg.other_linger_s, cfg.other_linger_s.max(idle))
+                } else {
+                    (cfg.other_linger_s, cfg.other_idle_evict_s)
+                };
                 (c.closed && age > linger) || age > idle
             })
             .map(|(k, _)| *k)
@@ -708,7 +764,11 @@ impl FlowTable {
         let expired: Vec<Key> = self
             .udp
             .iter()
-            .filter(|(_, f)| now.since(f.last.ts) > 120.0)
+            .filter(|(_, f)| {
+                // A DNS flow is one lookup and its answer; RDP-UDP idles longer.
+                let idle = if f.kind == UdpKind::Dns { 10.0 } else { 120.0 };
+                now.since(f.last.ts) > idle
+            })
             .map(|(k, _)| *k)
             .collect();
         for k in expired {

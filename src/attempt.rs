@@ -137,6 +137,10 @@ pub struct DiagConfig {
     pub stall_s: f64,
     /// Rule ids turned off.
     pub disabled: Vec<String>,
+    /// Severity overrides (rule id, severity) from the configuration file.
+    /// They change how a finding is reported and what `--fail-on` sees, not
+    /// whether a connection failed.
+    pub severity: Vec<(String, Severity)>,
 }
 
 impl Default for DiagConfig {
@@ -148,6 +152,7 @@ impl Default for DiagConfig {
             retrans_storm_ratio: 0.1,
             stall_s: 30.0,
             disabled: Vec::new(),
+            severity: Vec::new(),
         }
     }
 }
@@ -160,22 +165,26 @@ fn ip_of(s: &std::net::SocketAddr) -> IpAddr {
 pub fn diagnose(conns: &[ConnectionRecord], udp: &[UdpRecord], cfg: &DiagConfig) -> Vec<Attempt> {
     // 1. Group TCP connections: same client IP and server endpoint, starting
     //    within the window after the previous connection's end.
-    //    Indexed by (client IP, server) so a busy capture stays linear.
+    //    Only groups of the same client IP and server can match, so each
+    //    (client IP, server) keeps the list of its groups: linear, not
+    //    quadratic, in the number of connections (the live view re-runs
+    //    this on every refresh).
     let mut groups: Vec<Vec<&ConnectionRecord>> = Vec::new();
-    let mut by_peer: HashMap<(IpAddr, std::net::SocketAddr), Vec<usize>> = HashMap::new();
+    let mut by_key: std::collections::HashMap<(IpAddr, std::net::SocketAddr), Vec<usize>> =
+        std::collections::HashMap::new();
     let mut order: Vec<&ConnectionRecord> = conns.iter().collect();
     order.sort_by_key(|c| (c.first.ts, c.id));
     for c in order {
-        let candidates = by_peer.entry((ip_of(&c.client), c.server)).or_default();
-        let g = candidates.iter().rev().copied().find(|&gi| {
-            groups[gi]
+        let same = by_key.entry((ip_of(&c.client), c.server)).or_default();
+        let g = same.iter().rev().copied().find(|&i| {
+            groups[i]
                 .last()
                 .is_some_and(|p| c.first.ts.since(p.last.ts) <= cfg.group_window_s)
         });
         match g {
-            Some(gi) => groups[gi].push(c),
+            Some(i) => groups[i].push(c),
             None => {
-                candidates.push(groups.len());
+                same.push(groups.len());
                 groups.push(vec![c]);
             }
         }
@@ -332,6 +341,10 @@ pub fn diagnose(conns: &[ConnectionRecord], udp: &[UdpRecord], cfg: &DiagConfig)
                 .iter()
                 .find(|f| f.severity == Severity::Error)
                 .cloned();
+        }
+        rules::apply_severity(&mut a.findings, &cfg.severity);
+        if let Some(rc) = a.root_cause.as_mut() {
+            rules::apply_severity(std::slice::from_mut(rc), &cfg.severity);
         }
     }
     attempts

@@ -7,6 +7,37 @@ use std::io::Write;
 
 const ABOUT: &str = "Tells exactly why a Remote Desktop (RDP) connection failed, from packets.";
 
+/// `--version`: the version and the optional features built in.
+pub const VERSION: &str = match (cfg!(feature = "live"), cfg!(feature = "probe")) {
+    (true, true) => concat!(env!("CARGO_PKG_VERSION"), " (features: live, probe)"),
+    (true, false) => concat!(
+        env!("CARGO_PKG_VERSION"),
+        " (features: live; not built: probe)"
+    ),
+    (false, true) => concat!(
+        env!("CARGO_PKG_VERSION"),
+        " (features: probe; not built: live)"
+    ),
+    (false, false) => concat!(
+        env!("CARGO_PKG_VERSION"),
+        " (features: none; not built: live, probe)"
+    ),
+};
+
+const MAIN_EXAMPLES: &str = "\
+Examples:
+  rdpdiag analyze client.pcapng                 why did the RDP connections in this capture fail?
+  rdpdiag analyze --keylog keys.txt c.pcapng    also read inside TLS with an SSLKEYLOGFILE key log
+  rdpdiag tui client.pcapng                     browse attempts, findings and packets interactively
+  rdpdiag live -i eth0                          watch RDP connections live (feature `live`)
+  rdpdiag probe rdp.example.com                 connect to a server and report what it offers
+  rdpdiag explain 0x904 0x7                     what the mstsc error code means
+  rdpdiag test captures/ --junit report.xml     regression-test a folder of captures with sidecars
+  rdpdiag rules                                 the rule catalogue (ids, stages, severities)
+
+Configuration: --config FILE, else the default file (`rdpdiag config` shows where).
+Exit codes: 0 nothing at or above --fail-on, 1 there is, 2 usage or input error.";
+
 const ANALYZE_EXAMPLES: &str = "\
 Examples:
   rdpdiag analyze client.pcapng                 analyze a Wireshark/pktmon/tcpdump capture
@@ -14,14 +45,29 @@ Examples:
   tcpdump -w - port 3389 | rdpdiag analyze -    read from stdin
   rdpdiag analyze --port 3390 odd-port.pcap     RDP on a non-standard port
   rdpdiag analyze --format json cap.pcapng      stable JSON for scripts (schema in docs/json.md)
+  rdpdiag analyze --redact cap.pcapng           names and addresses replaced, to paste into a ticket
 
 Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 usage or input error.";
 
 #[derive(Parser, Debug)]
-#[command(name = "rdpdiag", version, about = ABOUT, long_about = None)]
+#[command(name = "rdpdiag", version = VERSION, about = ABOUT, long_about = None, after_help = MAIN_EXAMPLES)]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(clap::Args, Debug, Default)]
+pub struct GlobalArgs {
+    /// Read settings (ports, thresholds, rule severities, disabled rules) from FILE
+    /// instead of the default location.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+    /// Ignore every configuration file: built-in defaults only.
+    #[arg(long, global = true, conflicts_with = "config")]
+    pub no_config: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -43,6 +89,86 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Run a folder of captures against their .expect.toml sidecars (regression test).
+    #[command(after_help = crate::commands::TEST_EXAMPLES)]
+    Test(crate::regress::TestArgs),
+    /// List the diagnosis rules: id, stage, severity, title.
+    #[command(after_help = crate::commands::RULES_EXAMPLES)]
+    Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
+    /// Show the configuration in effect and where it is read from.
+    #[command(after_help = crate::commands::CONFIG_EXAMPLES)]
+    Config {
+        /// Print a commented example file with every key and its default.
+        #[arg(long)]
+        example: bool,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = crate::commands::COMPLETIONS_EXAMPLES)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) generated from this help.
+    #[command(after_help = crate::commands::MAN_EXAMPLES)]
+    Man,
+    /// Ask a server what it accepts: reachability, security layers, TLS,
+    /// certificate, NLA information and RDP-UDP (never sends credentials).
+    #[cfg(feature = "probe")]
+    Probe(crate::probe::ProbeArgs),
+    /// Replay a capture through the interactive view: attempts, ladder, findings, packets.
+    #[command(
+        after_help = "Examples:\n  rdpdiag tui client.pcapng              as fast as possible\n  rdpdiag tui --speed 1x client.pcapng   in real time\n  rdpdiag tui cap.pcap | cat             one text line per attempt (stdout not a terminal)"
+    )]
+    Tui(TuiArgs),
+    /// Capture live (libpcap) and watch RDP attempts as they happen.
+    #[command(
+        after_help = "Examples:\n  sudo rdpdiag live                      default interface, RDP ports + DNS\n  sudo rdpdiag live -i eth0 --write rdp.pcapng\n  sudo rdpdiag live -i lo --no-tui       one text line per finished attempt\n\nNeeds the `live` build feature (libpcap) and CAP_NET_RAW/root (Npcap on Windows)."
+    )]
+    Live(LiveArgs),
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RulesFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct TuiArgs {
+    /// Capture file (pcap, pcapng, optionally .gz).
+    #[arg(value_name = "FILE")]
+    pub file: String,
+    /// Replay speed: `max` (as fast as possible) or a factor like `1x` (real time).
+    #[arg(long, default_value = "max")]
+    pub speed: String,
+    /// Also treat this TCP/UDP port as RDP (repeatable).
+    #[arg(long = "port", value_name = "N")]
+    pub ports: Vec<u16>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct LiveArgs {
+    /// Interface to capture on (default: the first one libpcap finds).
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    pub interface: Option<String>,
+    /// BPF capture filter (default: the RDP TCP/UDP ports plus DNS).
+    #[arg(long, value_name = "BPF")]
+    pub filter: Option<String>,
+    /// Also save the captured packets as pcapng.
+    #[arg(long, value_name = "FILE.pcapng")]
+    pub write: Option<String>,
+    /// Print one text line per finished attempt instead of the interactive view.
+    #[arg(long)]
+    pub no_tui: bool,
+    /// Also treat this TCP/UDP port as RDP (repeatable).
+    #[arg(long = "port", value_name = "N")]
+    pub ports: Vec<u16>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +197,10 @@ pub struct AnalyzeArgs {
     /// Colour: auto (when stdout is a terminal), always or never.
     #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
+    /// Replace user, host and domain names, IP addresses and certificate subjects
+    /// with stable placeholders (USER-1, HOST-1, IP-1 ...), to paste the report into a ticket.
+    #[arg(long)]
+    pub redact: bool,
 }
 
 /// Analyze one input into a report.
@@ -94,14 +224,17 @@ pub fn analyze_file_counted(
     if engine.warnings_dropped > 0 {
         warnings.push(crate::capture::Warning {
             frame: None,
-            message: format!("{} more warnings not shown", engine.warnings_dropped),
+            message: format!(
+                "{} more warnings were not shown (only the first ones are listed); the analysis used every frame",
+                engine.warnings_dropped
+            ),
         });
     }
     if stats.ip_fragments > 0 {
         warnings.push(crate::capture::Warning {
             frame: None,
             message: format!(
-                "{} IP fragment(s) were counted but not reassembled",
+                "{} IP fragment(s) were counted but not reassembled, so findings that depend on them may be missing; check the MTU of the path (VPN, tunnels) if RDP packets are fragmented",
                 stats.ip_fragments
             ),
         });
@@ -141,15 +274,18 @@ pub fn analysis_config(ports: &[u16]) -> AnalysisConfig {
     cfg
 }
 
-fn run_analyze(a: &AnalyzeArgs) -> i32 {
-    let cfg = analysis_config(&a.ports);
+fn run_analyze(a: &AnalyzeArgs, g: &GlobalArgs) -> i32 {
+    let cfg = match crate::commands::load_config(g) {
+        Ok(c) => c.file.analysis_config(&a.ports),
+        Err(code) => return code,
+    };
     let mut reports = Vec::new();
     let mut input_error = false;
     for r in crate::batch::analyze_files(&a.files, &cfg) {
         match r {
             Ok(r) => reports.push(r),
             Err(e) => {
-                eprintln!("rdpdiag: {e}");
+                eprintln!("rdpdiag: error: {e}");
                 input_error = true;
             }
         }
@@ -161,10 +297,22 @@ fn run_analyze(a: &AnalyzeArgs) -> i32 {
         _ => std::io::IsTerminal::is_terminal(&stdout) && std::env::var_os("NO_COLOR").is_none(),
     };
     let mut out = stdout.lock();
+    let redactor = a
+        .redact
+        .then(|| crate::redact::Redactor::from_reports(&reports));
     match a.format {
         Format::Json => {
             let doc = report::Document::new(&reports);
-            match serde_json::to_string_pretty(&doc) {
+            // Redaction works on JSON values (whose keys come out sorted);
+            // without it the struct is written directly, in field order.
+            let json = match &redactor {
+                Some(r) => serde_json::to_value(&doc).and_then(|mut v| {
+                    r.json(&mut v);
+                    serde_json::to_string_pretty(&v)
+                }),
+                None => serde_json::to_string_pretty(&doc),
+            };
+            match json {
                 Ok(s) => {
                     let _ = writeln!(out, "{s}");
                 }
@@ -176,7 +324,12 @@ fn run_analyze(a: &AnalyzeArgs) -> i32 {
         }
         Format::Text => {
             for r in &reports {
-                let _ = write!(out, "{}", report::text::render(r, a.verbose, color));
+                let text = report::text::render(r, a.verbose, color);
+                let text = match &redactor {
+                    Some(red) => red.text(&text),
+                    None => text,
+                };
+                let _ = write!(out, "{text}");
             }
         }
     }
@@ -193,6 +346,11 @@ fn run_analyze(a: &AnalyzeArgs) -> i32 {
     i32::from(failing)
 }
 
+/// The clap command tree (for completions, the man page and tests).
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 /// Entry point; returns the process exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -204,13 +362,51 @@ pub fn main() -> i32 {
         }
     };
     match &cli.command {
-        Command::Analyze(a) => run_analyze(a),
+        Command::Analyze(a) => run_analyze(a, &cli.global),
+        Command::Test(t) => match crate::commands::load_config(&cli.global) {
+            Ok(c) => crate::regress::main(t, &c.file.analysis_config(&[])),
+            Err(code) => code,
+        },
+        Command::Rules { format } => crate::commands::rules(*format, &cli.global),
+        Command::Config { example } => crate::commands::config(&cli.global, *example),
+        Command::Completions { shell } => crate::commands::completions(*shell),
+        Command::Man => crate::commands::man(),
+        #[cfg(feature = "probe")]
+        Command::Probe(a) => crate::probe::run(a),
+        Command::Tui(t) => match crate::tui::parse_speed(&t.speed) {
+            Ok(speed) => {
+                let cfg = match crate::commands::load_config(&cli.global) {
+                    Ok(c) => c.file.analysis_config(&t.ports),
+                    Err(code) => return code,
+                };
+                crate::tui::run_replay(&t.file, speed, &cfg)
+            }
+            Err(e) => {
+                eprintln!("rdpdiag: {e}");
+                2
+            }
+        },
+        Command::Live(l) => {
+            let cfg = match crate::commands::load_config(&cli.global) {
+                Ok(c) => c.file.analysis_config(&l.ports),
+                Err(code) => return code,
+            };
+            crate::live::run(
+                &crate::live::LiveOptions {
+                    interface: l.interface.clone(),
+                    filter: l.filter.clone(),
+                    write: l.write.clone(),
+                    no_tui: l.no_tui,
+                },
+                &cfg,
+            )
+        }
         Command::Explain {
             code,
             extended,
             format,
         } => {
-            let e = crate::codes::explain(code, extended.as_deref());
+            let e = crate::rules::explain_with_rules(code, extended.as_deref());
             match format {
                 Format::Json => match serde_json::to_string_pretty(&e) {
                     Ok(s) => {
@@ -222,7 +418,13 @@ pub fn main() -> i32 {
                     }
                 },
                 Format::Text => {
-                    let _ = write!(std::io::stdout(), "{e}");
+                    // The rules are listed here with their titles (the code
+                    // tables' own rendering knows only their ids).
+                    let mut plain = e.clone();
+                    plain.related_rules.clear();
+                    let mut text = plain.to_string();
+                    text.push_str(&crate::rules::catalog::related_text(&e.related_rules));
+                    let _ = write!(std::io::stdout(), "{text}");
                 }
             }
             0

@@ -40,8 +40,14 @@ impl fmt::Display for InputError {
                  Save the capture from Wireshark as pcapng, or convert a pktmon trace with \
                  `pktmon etl2pcap FILE.etl -o FILE.pcapng`."
             ),
-            InputError::Empty { path } => write!(f, "{path} is empty: nothing was captured."),
-            InputError::Read { path, source } => write!(f, "error reading {path}: {source}"),
+            InputError::Empty { path } => write!(
+                f,
+                "{path} is empty: nothing was captured. Capture again, starting before you click Connect (docs/capturing.md)."
+            ),
+            InputError::Read { path, source } => write!(
+                f,
+                "cannot read {path}: {source}. Check that the file is complete and readable, or copy it again."
+            ),
         }
     }
 }
@@ -298,7 +304,7 @@ pub fn read_capture(
                                     sink.warning(Warning {
                                         frame: Some(summary.frames),
                                         message: format!(
-                                            "packet names interface {} which the file never described; skipped",
+                                            "packet names interface {} which the file never described; skipped (the file may be damaged: save it again from the capture tool)",
                                             epb.if_id
                                         ),
                                     });
@@ -393,7 +399,7 @@ pub fn read_capture(
                         sink.warning(Warning {
                             frame: Some(summary.frames),
                             message: format!(
-                                "the file is truncated after frame {} (it ends in the middle of a packet); everything before it was analyzed",
+                                "the file is truncated after frame {} (it ends in the middle of a packet); everything before it was analyzed. Stop the capture cleanly or copy the file again if the failure came later",
                                 summary.frames
                             ),
                         });
@@ -404,7 +410,10 @@ pub fn read_capture(
                     summary.truncated = true;
                     sink.warning(Warning {
                         frame: Some(summary.frames),
-                        message: format!("read error after frame {}: {e:?}", summary.frames),
+                        message: format!(
+                            "read error after frame {} ({e:?}); everything before it was analyzed. Copy the file again or save it anew from the capture tool",
+                            summary.frames
+                        ),
                     });
                     break;
                 }
@@ -414,7 +423,7 @@ pub fn read_capture(
                 sink.warning(Warning {
                     frame: Some(summary.frames),
                     message: format!(
-                        "the file is truncated after frame {}; everything before it was analyzed",
+                        "the file is truncated after frame {}; everything before it was analyzed. Stop the capture cleanly or copy the file again if the failure came later",
                         summary.frames
                     ),
                 });
@@ -435,7 +444,7 @@ pub fn read_capture(
                 sink.warning(Warning {
                     frame: Some(summary.frames),
                     message: format!(
-                        "the file is damaged after frame {} ({}); everything before it was analyzed",
+                        "the file is damaged after frame {} ({}); everything before it was analyzed. Save the capture again (Wireshark: File > Save As pcapng)",
                         summary.frames,
                         describe_pcap_error(&e)
                     ),

@@ -334,6 +334,18 @@ impl FlowTable {
         u
     }
 
+    /// The open TCP connection between two endpoints (either order), if any.
+    pub fn tcp_conn(&self, a: SocketAddr, b: SocketAddr) -> Option<&TcpConn> {
+        self.tcp.get(&key(a, b)).map(|c| &**c)
+    }
+
+    /// Evict closed and idle flows as of `now` (wall clock in live capture,
+    /// where no packet may arrive to trigger the sweep `process` does).
+    pub fn sweep(&mut self, now: Ts, sink: &mut dyn FlowSink) {
+        self.last_sweep = None;
+        self.maybe_sweep(now, sink);
+    }
+
     /// Count a frame that did not decode to a packet.
     pub fn count_skip(&mut self, skip: crate::net::Skip) {
         self.stats.packets += 1;

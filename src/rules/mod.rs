@@ -2,9 +2,12 @@
 //! a severity, an explanation, the Windows-side fix and the mstsc codes it
 //! most likely produced. Rules read facts only, never bytes.
 
+pub mod catalog;
 mod registry;
+mod related;
 
 pub use registry::{rule, RuleDef, RULES};
+pub use related::{explain_with_rules, related_rules};
 
 use crate::attempt::{tcp_ok, ConnVerdict, DiagConfig, Outcome, Stage, StageMark};
 use crate::codes;
@@ -105,6 +108,15 @@ fn make(
 pub fn apply_disabled(findings: &mut Vec<Finding>, disabled: &[String]) {
     if !disabled.is_empty() {
         findings.retain(|f| !disabled.iter().any(|d| d == &f.id));
+    }
+}
+
+/// Apply severity overrides (rule id, severity) from the configuration.
+pub fn apply_severity(findings: &mut [Finding], overrides: &[(String, Severity)]) {
+    for f in findings {
+        if let Some((_, s)) = overrides.iter().find(|(id, _)| *id == f.id) {
+            f.severity = *s;
+        }
     }
 }
 
@@ -1030,10 +1042,42 @@ fn cert_rejected(c: &ConnectionRecord, s: &Shape, hd: FrameRef, out: &mut Vec<Fi
     out.push(f);
 }
 
+/// Build a finding from the registry entry `id` (for front ends other than
+/// capture analysis, e.g. `probe`), with optional title/explanation overrides.
+pub fn finding(
+    id: &str,
+    title: Option<String>,
+    explanation: Option<String>,
+    evidence: Vec<Evidence>,
+) -> Finding {
+    make(id, title, explanation, evidence)
+}
+
 fn cert_findings(c: &ConnectionRecord, cfg: &DiagConfig, out: &mut Vec<Finding>) {
     let t = &c.facts.tls;
     let sni = t.client_hello.as_ref().and_then(|ch| ch.sni.clone());
-    for cert in t.certificates.iter() {
+    certificate_findings(&t.certificates, sni.as_deref(), cfg, out);
+    // A capture clock that is obviously wrong.
+    if c.first.ts.secs() < 946_684_800 {
+        out.push(make(
+            "capture.clock_suspect",
+            Some(format!("the capture clock reads {}: certificate validity judged at that time is unreliable", c.first.ts.rfc3339())),
+            None,
+            vec![ev(c.first, "first packet")],
+        ));
+    }
+}
+
+/// Judge a certificate chain (validity at each certificate's frame time, and
+/// for the leaf: self-signed, key size, signature, EKU, name vs `name`).
+pub fn certificate_findings(
+    certs: &[crate::session::facts::CertInfo],
+    name: Option<&str>,
+    cfg: &DiagConfig,
+    out: &mut Vec<Finding>,
+) {
+    let sni = name.map(str::to_string);
+    for cert in certs.iter() {
         let leaf = cert.index == 0;
         let e = vec![ev(
             cert.frame,
@@ -1135,15 +1179,6 @@ fn cert_findings(c: &ConnectionRecord, cfg: &DiagConfig, out: &mut Vec<Finding>)
                 ));
             }
         }
-    }
-    // A capture clock that is obviously wrong.
-    if c.first.ts.secs() < 946_684_800 {
-        out.push(make(
-            "capture.clock_suspect",
-            Some(format!("the capture clock reads {}: certificate validity judged at that time is unreliable", c.first.ts.rfc3339())),
-            None,
-            vec![ev(c.first, "first packet")],
-        ));
     }
 }
 

@@ -1,5 +1,5 @@
 //! The rule catalogue. `docs/rules.md` is generated from this table
-//! (`rdpdiag rules --markdown`) and a test keeps it in sync.
+//! (`rdpdiag rules --format markdown`) and a test keeps it in sync.
 
 use super::Severity;
 use crate::attempt::Stage;
@@ -198,6 +198,15 @@ pub static RULES: &[RuleDef] = &[
         remediation: &["Upgrade the server or enable TLS/NLA where possible."],
         mstsc_codes: &[],
     },
+    RuleDef {
+        id: "negotiation.nla_not_required",
+        stage: Stage::Negotiation,
+        severity: Severity::Warning,
+        title: "The server does not require Network Level Authentication",
+        explanation: "An active probe asked for TLS without CredSSP and the server accepted: anyone who reaches the port gets a logon screen (and a session) before authenticating, which exposes the server to pre-authentication attacks and resource exhaustion.",
+        remediation: &[SECURITY_LAYER_GPO, "Or in System Properties > Remote, tick \"Allow connections only from computers running Remote Desktop with Network Level Authentication\"."],
+        mstsc_codes: &[],
+    },
     // -------------------------------------------------------------- tls
     RuleDef {
         id: "tls.fatal_alert",
@@ -223,6 +232,24 @@ pub static RULES: &[RuleDef] = &[
             "Look for Schannel event 36870 in the server's System log.",
         ],
         mstsc_codes: &["0x904 / extended 0x7"],
+    },
+    RuleDef {
+        id: "tls.legacy_version_accepted",
+        stage: Stage::Tls,
+        severity: Severity::Warning,
+        title: "The server accepts TLS 1.0 or 1.1",
+        explanation: "An active probe completed a ServerHello with TLS 1.0 or 1.1. Those versions are deprecated (RFC 8996); current clients refuse them, and accepting them allows downgrades.",
+        remediation: &["Disable TLS 1.0/1.1 in Schannel: HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.0\\Server (and TLS 1.1) Enabled=0, then reboot; make sure TLS 1.2 is enabled."],
+        mstsc_codes: &[],
+    },
+    RuleDef {
+        id: "tls.modern_suites_refused",
+        stage: Stage::Tls,
+        severity: Severity::Warning,
+        title: "TLS 1.2 works only with legacy cipher suites",
+        explanation: "An active probe offering only AEAD suites with forward secrecy (ECDHE with AES-GCM or ChaCha20) got a handshake failure, while a ClientHello with older suites (CBC, RSA key exchange) succeeded. Clients restricted to modern suites (hardened policies, current FreeRDP or OpenSSL security levels) cannot connect.",
+        remediation: &["Enable ECDHE-AES-GCM suites on the server: gpedit.msc > Computer Configuration > Administrative Templates > Network > SSL Configuration Settings > SSL Cipher Suite Order (or `Enable-TlsCipherSuite TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384`), then reboot."],
+        mstsc_codes: &[],
     },
     RuleDef {
         id: "tls.no_server_hello",

@@ -57,7 +57,7 @@ pub(crate) fn unix_rfc3339(secs: i64) -> String {
 }
 
 /// Summarize a DER certificate, judging its validity at `frame`'s time.
-pub(crate) fn cert_info(
+pub fn cert_info(
     der: &[u8],
     frame: FrameRef,
     index: usize,

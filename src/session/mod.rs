@@ -146,6 +146,32 @@ impl SessionStore {
         (self.live.len(), self.live_udp.len(), bytes)
     }
 
+    /// Records of the RDP connections still open in `flows`, as they stand
+    /// now, for live views. Nothing is flushed or changed: the connections go
+    /// on as if no snapshot had been taken, and become real records only when
+    /// they finish. Out-of-order bytes still waiting in reassembly are not in
+    /// the snapshot's facts.
+    pub fn snapshot_open(&self, flows: &crate::flow::FlowTable) -> Vec<ConnectionRecord> {
+        let mut v: Vec<ConnectionRecord> = flows
+            .tcp_conns()
+            .filter(|c| c.rdp.is_some())
+            .map(|c| {
+                let facts = self
+                    .live
+                    .get(&c.id)
+                    .map(|s| s.facts.clone())
+                    .unwrap_or_default();
+                let mut r = ConnectionRecord::from_conn(c, facts);
+                for d in [Dir::ClientToServer, Dir::ServerToClient] {
+                    r.tcp.dir_mut(d).capture_gap_bytes = c.stream(d).gap_bytes;
+                }
+                r
+            })
+            .collect();
+        v.sort_by_key(|c| (c.first.number, c.id));
+        v
+    }
+
     /// End of input.
     pub fn finish(&mut self) {
         // Sort a permutation, not the records (~3 KiB each), then apply it

@@ -1,0 +1,324 @@
+//! The configuration file: extra RDP ports, diagnosis thresholds, rule
+//! severities and rules turned off.
+//!
+//! Looked up at `--config FILE`, else at the per-OS default location
+//! ([`default_path`]); a missing default file means "all defaults". The
+//! format is documented in `docs/getting-started.md` and by `rdpdiag config --example`.
+
+use crate::attempt::DiagConfig;
+use crate::cli::AnalysisConfig;
+use crate::rules::{self, Severity};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The file as written by the user. Every key is optional.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Extra TCP/UDP ports to treat as RDP (3389 is always included).
+    pub ports: Vec<u16>,
+    pub thresholds: Thresholds,
+    pub rules: RulesSection,
+}
+
+/// Diagnosis thresholds; an absent key keeps the built-in default.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Thresholds {
+    /// Real retransmissions per connection that make a storm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retrans_storm_count: Option<u32>,
+    /// ... and the share of the connection's packets they must reach (0..1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retrans_storm_ratio: Option<f64>,
+    /// Days before expiry that make a certificate "expiring soon".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiring_soon_days: Option<i64>,
+    /// Seconds of silence in an active session that count as a stall.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stall_seconds: Option<f64>,
+    /// Seconds between connections of one client and server that still count as one attempt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempt_window_seconds: Option<f64>,
+}
+
+/// Rule severities and rules turned off.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RulesSection {
+    /// Rule ids whose findings are dropped.
+    pub disabled: Vec<String>,
+    /// Rule id → info | warning | error.
+    pub severity: BTreeMap<String, String>,
+}
+
+/// A configuration problem: what, where, what to do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "configuration file {}: {}",
+            self.path.display(),
+            self.message
+        )
+    }
+}
+
+/// A loaded configuration and where it came from.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    /// None when no file was read (built-in defaults).
+    pub path: Option<PathBuf>,
+    pub file: ConfigFile,
+}
+
+/// The default location: `%APPDATA%\rdpdiag\config.toml` on Windows,
+/// `$XDG_CONFIG_HOME/rdpdiag/config.toml` (else `~/.config/rdpdiag/config.toml`)
+/// elsewhere.
+pub fn default_path() -> Option<PathBuf> {
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let base = if cfg!(windows) {
+        env("APPDATA")
+    } else {
+        env("XDG_CONFIG_HOME")
+            .filter(|p| p.is_absolute())
+            .or_else(|| env("HOME").map(|h| h.join(".config")))
+    };
+    base.map(|b| b.join("rdpdiag").join("config.toml"))
+}
+
+/// Load `explicit`, else the default file when it exists, else defaults.
+/// `none` skips every file.
+pub fn load(explicit: Option<&Path>, none: bool) -> Result<Loaded, ConfigError> {
+    if none {
+        return Ok(Loaded::default());
+    }
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => match default_path() {
+            Some(p) if p.is_file() => p,
+            _ => return Ok(Loaded::default()),
+        },
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
+        path: path.clone(),
+        message: format!(
+            "cannot read it ({e}). Check the path given to --config, or run without --config to use the defaults."
+        ),
+    })?;
+    let file = parse(&text).map_err(|message| ConfigError {
+        path: path.clone(),
+        message,
+    })?;
+    Ok(Loaded {
+        path: Some(path),
+        file,
+    })
+}
+
+/// Parse and check a configuration text.
+pub fn parse(text: &str) -> Result<ConfigFile, String> {
+    let file: ConfigFile = toml::from_str(text).map_err(|e| {
+        format!(
+            "{}. See `rdpdiag config --example` for every key.",
+            e.to_string().trim_end()
+        )
+    })?;
+    file.check()?;
+    Ok(file)
+}
+
+impl ConfigFile {
+    /// Reject unknown rule ids, severities and out-of-range thresholds.
+    pub fn check(&self) -> Result<(), String> {
+        let unknown = |id: &str, key: &str| -> Result<(), String> {
+            if rules::rule(id).is_none() {
+                return Err(format!(
+                    "[rules] {key}: unknown rule id \"{id}\". Run `rdpdiag rules` for the list of ids."
+                ));
+            }
+            Ok(())
+        };
+        for id in &self.rules.disabled {
+            unknown(id, "disabled")?;
+        }
+        for (id, sev) in &self.rules.severity {
+            unknown(id, "severity")?;
+            if Severity::from_name(sev).is_none() {
+                return Err(format!(
+                    "[rules.severity] \"{id}\" = \"{sev}\": a severity is info, warning or error."
+                ));
+            }
+        }
+        if self.ports.contains(&0) {
+            return Err("ports: 0 is not a port. Use 1..65535.".into());
+        }
+        let t = &self.thresholds;
+        let positive = |v: Option<f64>, key: &str| -> Result<(), String> {
+            match v {
+                Some(x) if !(x.is_finite() && x > 0.0) => Err(format!(
+                    "[thresholds] {key} = {x}: it must be a positive number."
+                )),
+                _ => Ok(()),
+            }
+        };
+        positive(t.stall_seconds, "stall_seconds")?;
+        positive(t.attempt_window_seconds, "attempt_window_seconds")?;
+        if let Some(r) = t.retrans_storm_ratio {
+            if !(0.0..=1.0).contains(&r) || !r.is_finite() {
+                return Err(format!(
+                    "[thresholds] retrans_storm_ratio = {r}: it is a share of packets, between 0 and 1."
+                ));
+            }
+        }
+        if let Some(d) = t.expiring_soon_days {
+            if d < 0 {
+                return Err(format!(
+                    "[thresholds] expiring_soon_days = {d}: it must be 0 or more."
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The analysis settings: these, plus ports given on the command line.
+    pub fn analysis_config(&self, extra_ports: &[u16]) -> AnalysisConfig {
+        let mut ports = self.ports.clone();
+        ports.extend_from_slice(extra_ports);
+        let mut cfg = crate::cli::analysis_config(&ports);
+        self.apply_diag(&mut cfg.diag);
+        cfg
+    }
+
+    /// Thresholds and rule settings into a [`DiagConfig`].
+    pub fn apply_diag(&self, d: &mut DiagConfig) {
+        let t = &self.thresholds;
+        if let Some(v) = t.retrans_storm_count {
+            d.retrans_storm_count = v;
+        }
+        if let Some(v) = t.retrans_storm_ratio {
+            d.retrans_storm_ratio = v;
+        }
+        if let Some(v) = t.expiring_soon_days {
+            d.expiring_soon_days = v;
+        }
+        if let Some(v) = t.stall_seconds {
+            d.stall_s = v;
+        }
+        if let Some(v) = t.attempt_window_seconds {
+            d.group_window_s = v;
+        }
+        for id in &self.rules.disabled {
+            if !d.disabled.contains(id) {
+                d.disabled.push(id.clone());
+            }
+        }
+        for (id, sev) in &self.rules.severity {
+            if let Some(s) = Severity::from_name(sev) {
+                d.severity.retain(|(i, _)| i != id);
+                d.severity.push((id.clone(), s));
+            }
+        }
+    }
+}
+
+/// A commented example holding every key with its default value.
+pub fn example() -> String {
+    let d = DiagConfig::default();
+    format!(
+        "\
+# rdpdiag configuration. Default location: {}
+# Every key is optional; a missing key keeps the default shown here.
+
+# Extra TCP/UDP ports to treat as RDP (3389 is always included).
+ports = []
+
+[thresholds]
+retrans_storm_count = {}        # real retransmissions in one connection that make a storm ...
+retrans_storm_ratio = {}       # ... when they are also at least this share of its packets
+expiring_soon_days = {}         # certificate.expiring_soon fires this many days before notAfter
+stall_seconds = {:.1}            # silence inside an active session that counts as a stall
+attempt_window_seconds = {:.1}   # reconnects within this many seconds belong to the same attempt
+
+[rules]
+# Rule ids (see `rdpdiag rules`) whose findings are not reported.
+disabled = []
+# disabled = [\"certificate.self_signed\", \"nla.ntlm_used\"]
+
+[rules.severity]
+# Rule id = \"info\" | \"warning\" | \"error\". Severities decide --fail-on; they do not
+# change an attempt's outcome (a connection that failed still failed).
+# \"certificate.expiring_soon\" = \"error\"
+",
+        default_path().map_or_else(
+            || "(none on this system)".to_string(),
+            |p| p.display().to_string()
+        ),
+        d.retrans_storm_count,
+        d.retrans_storm_ratio,
+        d.expiring_soon_days,
+        d.stall_s,
+        d.group_window_s,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_parses_to_defaults() {
+        let f = parse(&example()).expect("the example parses");
+        let mut d = DiagConfig::default();
+        f.apply_diag(&mut d);
+        let def = DiagConfig::default();
+        assert_eq!(d.retrans_storm_count, def.retrans_storm_count);
+        assert_eq!(d.expiring_soon_days, def.expiring_soon_days);
+        assert!(d.disabled.is_empty() && d.severity.is_empty());
+    }
+
+    #[test]
+    fn values_apply() {
+        let f = parse(
+            "ports = [3390]\n[thresholds]\nexpiring_soon_days = 7\nstall_seconds = 5\n\
+             [rules]\ndisabled = [\"nla.ntlm_used\"]\n[rules.severity]\n\"certificate.self_signed\" = \"error\"\n",
+        )
+        .expect("valid");
+        let cfg = f.analysis_config(&[4000]);
+        assert!(cfg.engine.flow.rdp_ports.contains(&3390));
+        assert!(cfg.engine.flow.rdp_ports.contains(&4000));
+        assert_eq!(cfg.diag.expiring_soon_days, 7);
+        assert_eq!(cfg.diag.stall_s, 5.0);
+        assert_eq!(cfg.diag.disabled, vec!["nla.ntlm_used".to_string()]);
+        assert_eq!(
+            cfg.diag.severity,
+            vec![("certificate.self_signed".to_string(), Severity::Error)]
+        );
+    }
+
+    #[test]
+    fn errors_name_the_key_and_the_fix() {
+        let e = parse("[rules]\ndisabled = [\"no.such\"]\n").unwrap_err();
+        assert!(e.contains("no.such") && e.contains("rdpdiag rules"), "{e}");
+        let e = parse("[rules.severity]\n\"tcp.stall\" = \"fatal\"\n").unwrap_err();
+        assert!(e.contains("info, warning or error"), "{e}");
+        let e = parse("[thresholds]\nstall_seconds = -1\n").unwrap_err();
+        assert!(e.contains("stall_seconds"), "{e}");
+        let e = parse("colour = 1\n").unwrap_err();
+        assert!(e.contains("colour") && e.contains("--example"), "{e}");
+        let e = parse("[thresholds]\nretrans_storm_ratio = 3\n").unwrap_err();
+        assert!(e.contains("between 0 and 1"), "{e}");
+    }
+}

@@ -1,0 +1,289 @@
+//! `rdpdiag live`: capture with libpcap (cargo feature `live`) and feed the
+//! same engine and views as `rdpdiag tui FILE`. `--write` keeps what was
+//! captured as pcapng.
+
+use crate::cli::AnalysisConfig;
+use std::io::Write;
+
+/// Options of `rdpdiag live`.
+#[derive(Debug, Clone, Default)]
+pub struct LiveOptions {
+    pub interface: Option<String>,
+    pub filter: Option<String>,
+    pub write: Option<String>,
+    pub no_tui: bool,
+}
+
+/// The default capture filter: the RDP TCP/UDP ports plus DNS.
+pub fn default_filter(cfg: &AnalysisConfig) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for p in &cfg.engine.flow.rdp_ports {
+        parts.push(format!("tcp port {p}"));
+    }
+    for p in &cfg.engine.flow.udp_ports {
+        parts.push(format!("udp port {p}"));
+    }
+    parts.push("port 53".into());
+    parts.join(" or ")
+}
+
+/// What a user needs for live capture, said once.
+pub const NEEDS: &str = "live capture needs libpcap and the right to capture: \
+run as root or give the binary CAP_NET_RAW (`sudo setcap cap_net_raw,cap_net_admin=eip $(command -v rdpdiag)`); \
+on Windows install Npcap";
+
+/// A minimal pcapng writer: one section, one interface, enhanced packet
+/// blocks with microsecond timestamps (the pcapng default resolution).
+pub struct PcapngWriter<W: Write> {
+    out: W,
+}
+
+impl<W: Write> PcapngWriter<W> {
+    /// Write the section header and the interface description.
+    pub fn new(mut out: W, linktype: u16, snaplen: u32) -> std::io::Result<Self> {
+        // Section Header Block: byte-order magic, version 1.0, unknown section length.
+        let mut shb = Vec::new();
+        shb.extend_from_slice(&0x1A2B_3C4Du32.to_le_bytes());
+        shb.extend_from_slice(&1u16.to_le_bytes());
+        shb.extend_from_slice(&0u16.to_le_bytes());
+        shb.extend_from_slice(&(-1i64).to_le_bytes());
+        write_block(&mut out, 0x0A0D_0D0A, &shb)?;
+        // Interface Description Block.
+        let mut idb = Vec::new();
+        idb.extend_from_slice(&linktype.to_le_bytes());
+        idb.extend_from_slice(&0u16.to_le_bytes());
+        idb.extend_from_slice(&snaplen.to_le_bytes());
+        write_block(&mut out, 1, &idb)?;
+        Ok(PcapngWriter { out })
+    }
+
+    /// One Enhanced Packet Block.
+    pub fn packet(&mut self, ts_micros: u64, data: &[u8], orig_len: u32) -> std::io::Result<()> {
+        let mut epb = Vec::with_capacity(20 + data.len() + 3);
+        epb.extend_from_slice(&0u32.to_le_bytes());
+        epb.extend_from_slice(&((ts_micros >> 32) as u32).to_le_bytes());
+        epb.extend_from_slice(&(ts_micros as u32).to_le_bytes());
+        epb.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        epb.extend_from_slice(&orig_len.to_le_bytes());
+        epb.extend_from_slice(data);
+        while epb.len() % 4 != 0 {
+            epb.push(0);
+        }
+        write_block(&mut self.out, 6, &epb)
+    }
+
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+fn write_block<W: Write>(out: &mut W, kind: u32, body: &[u8]) -> std::io::Result<()> {
+    let total = (12 + body.len()) as u32;
+    out.write_all(&kind.to_le_bytes())?;
+    out.write_all(&total.to_le_bytes())?;
+    out.write_all(body)?;
+    out.write_all(&total.to_le_bytes())
+}
+
+/// `rdpdiag live`: returns the exit code.
+#[cfg(not(feature = "live"))]
+pub fn run(_opts: &LiveOptions, _cfg: &AnalysisConfig) -> i32 {
+    eprintln!(
+        "rdpdiag: this build has no live capture. Rebuild with `cargo build --release --features live` \
+         (needs libpcap-dev on Debian/Ubuntu, libpcap-devel on Fedora, the Npcap SDK on Windows); \
+         {NEEDS}. Meanwhile, capture with tcpdump/Wireshark and run `rdpdiag tui FILE`."
+    );
+    2
+}
+
+#[cfg(feature = "live")]
+pub use imp::run;
+
+#[cfg(feature = "live")]
+mod imp {
+    use super::{default_filter, LiveOptions, PcapngWriter, NEEDS};
+    use crate::capture::{Frame, FrameSink, LinkType, Ts};
+    use crate::cli::AnalysisConfig;
+    use crate::tui::model::Tracker;
+    use crate::tui::{Driver, Shared};
+    use std::io::Write;
+    use std::sync::atomic::Ordering;
+    use std::sync::Arc;
+
+    const SNAPLEN: i32 = 65535;
+
+    fn now_ts() -> Ts {
+        let d = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Ts::from_parts(d.as_secs() as i64, d.subsec_nanos() as i64)
+    }
+
+    fn open(
+        opts: &LiveOptions,
+        cfg: &AnalysisConfig,
+    ) -> Result<(pcap::Capture<pcap::Active>, String), String> {
+        let dev = match &opts.interface {
+            Some(i) => i.clone(),
+            None => pcap::Device::lookup()
+                .ok()
+                .flatten()
+                .map_or_else(|| "any".to_string(), |d| d.name),
+        };
+        let cap = pcap::Capture::from_device(dev.as_str())
+            .and_then(|c| {
+                c.promisc(false)
+                    .snaplen(SNAPLEN)
+                    .immediate_mode(true)
+                    .timeout(200)
+                    .open()
+            })
+            // Non-blocking: on Linux the read timeout does not fire while no
+            // packet arrives, and the loop must still evict closed flows and
+            // publish verdicts between packets.
+            .and_then(|c| c.setnonblock())
+            .map_err(|e| format!("cannot capture on {dev}: {e}. {NEEDS}"))?;
+        let mut cap = cap;
+        let filter = opts.filter.clone().unwrap_or_else(|| default_filter(cfg));
+        cap.filter(&filter, true)
+            .map_err(|e| format!("bad capture filter `{filter}`: {e}"))?;
+        Ok((cap, dev))
+    }
+
+    /// Capture until `stop` is set, feeding the driver.
+    fn capture_loop(
+        mut cap: pcap::Capture<pcap::Active>,
+        mut writer: Option<PcapngWriter<std::io::BufWriter<std::fs::File>>>,
+        driver: &mut Driver,
+        shared: &Shared,
+    ) -> Result<(), String> {
+        let link = LinkType(cap.get_datalink().0 as u32);
+        let mut number = 0u64;
+        let mut last_stats = std::time::Instant::now();
+        while !shared.stop.load(Ordering::Relaxed) {
+            match cap.next_packet() {
+                Ok(p) => {
+                    number += 1;
+                    // time_t and suseconds_t are not i64 on every platform.
+                    #[allow(clippy::unnecessary_cast)]
+                    let secs = p.header.ts.tv_sec as i64;
+                    #[allow(clippy::unnecessary_cast)]
+                    let micros = p.header.ts.tv_usec as i64;
+                    let ts = Ts::from_parts(secs, micros * 1000);
+                    if let Some(w) = writer.as_mut() {
+                        let us = (secs.max(0) as u64) * 1_000_000 + micros.max(0) as u64;
+                        if let Err(e) = w.packet(us, p.data, p.header.len) {
+                            return Err(format!("writing the capture failed: {e}"));
+                        }
+                    }
+                    let frame = Frame {
+                        number,
+                        ts,
+                        link,
+                        interface: 0,
+                        data: p.data,
+                        orig_len: p.header.len,
+                    };
+                    driver.frame(&frame);
+                }
+                Err(pcap::Error::TimeoutExpired) => {
+                    std::thread::sleep(std::time::Duration::from_millis(10))
+                }
+                Err(e) => return Err(format!("capture failed: {e}")),
+            }
+            if last_stats.elapsed() >= std::time::Duration::from_millis(200) {
+                last_stats = std::time::Instant::now();
+                if let Ok(s) = cap.stats() {
+                    driver.drops = s.dropped as u64 + s.if_dropped as u64;
+                }
+                if let Some(w) = writer.as_mut() {
+                    let _ = w.flush();
+                }
+                driver.idle(now_ts());
+            }
+        }
+        if let Some(w) = writer.as_mut() {
+            let _ = w.flush();
+        }
+        Ok(())
+    }
+
+    /// `rdpdiag live`: returns the exit code.
+    pub fn run(opts: &LiveOptions, cfg: &AnalysisConfig) -> i32 {
+        let (cap, dev) = match open(opts, cfg) {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("rdpdiag: {e}");
+                return 2;
+            }
+        };
+        let writer = match &opts.write {
+            Some(path) => {
+                let f = std::fs::File::create(path).and_then(|f| {
+                    PcapngWriter::new(
+                        std::io::BufWriter::new(f),
+                        cap.get_datalink().0 as u16,
+                        SNAPLEN as u32,
+                    )
+                });
+                match f {
+                    Ok(w) => Some(w),
+                    Err(e) => {
+                        eprintln!("rdpdiag: cannot write {path}: {e}");
+                        return 2;
+                    }
+                }
+            }
+            None => None,
+        };
+        let interactive = !opts.no_tui && std::io::IsTerminal::is_terminal(&std::io::stdout());
+        let shared = Arc::new(Shared::default());
+        // Live: a closed connection is judged after 2 s instead of lingering 30 s.
+        let mut ecfg = cfg.engine.clone();
+        ecfg.flow.closed_linger_s = ecfg.flow.closed_linger_s.min(2.0);
+        let tracker = Tracker::new(ecfg, cfg.diag.clone(), true);
+        let lines: Option<crate::tui::LineOut> = (!interactive).then(|| {
+            Box::new(|l: &str| {
+                let mut o = std::io::stdout().lock();
+                let _ = writeln!(o, "{l}");
+                let _ = o.flush();
+            }) as crate::tui::LineOut
+        });
+        let mut driver = Driver::new(tracker, shared.clone(), format!("live {dev}"), None, lines);
+        driver.live = true;
+        if !interactive {
+            eprintln!("rdpdiag: capturing on {dev}; one line per finished attempt (Ctrl-C stops)");
+            // Ctrl-C ends the process as usual; `--write` output is flushed
+            // every 200 ms, so at most that much is lost.
+            let r = capture_loop(cap, writer, &mut driver, &shared);
+            driver.finish();
+            return match r {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("rdpdiag: {e}");
+                    2
+                }
+            };
+        }
+        let sh = shared.clone();
+        let handle = std::thread::spawn(move || {
+            let r = capture_loop(cap, writer, &mut driver, &sh);
+            driver.finish();
+            r
+        });
+        let r = crate::tui::app::run(shared.clone(), None);
+        shared.stop.store(true, Ordering::Relaxed);
+        let worker = handle.join();
+        if let Err(e) = r {
+            eprintln!("rdpdiag: terminal error: {e}");
+            return 2;
+        }
+        match worker {
+            Ok(Err(e)) => {
+                eprintln!("rdpdiag: {e}");
+                2
+            }
+            _ => 0,
+        }
+    }
+}

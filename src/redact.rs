@@ -1,0 +1,392 @@
+//! `--redact`: replace user names, host and domain names, IP addresses and
+//! certificate subjects with stable placeholders (`USER-1`, `HOST-2`,
+//! `DOMAIN-1`, `IP-3`, `CERT-1`, `NAME-1`, `TOKEN-1`) in every output, so a
+//! report can be pasted into a ticket.
+//!
+//! The sensitive values are collected from the report's facts (X.224 cookie,
+//! routing token, NTLM user/domain/workstation, NTLM server names, GCC client
+//! name, SNI, certificate subjects, issuers and names, DNS names and answers,
+//! every endpoint address), plus anything shaped like an IPv4 address in any
+//! string of the report. Each value gets one placeholder for the whole run,
+//! numbered in order of appearance, so "the same host" stays recognisable.
+//! Matching ignores ASCII case (NetBIOS names are upper case, DNS names lower
+//! case) and respects word boundaries, so `admin` does not eat `administrator`.
+//! Key material is never part of a report, redacted or not.
+
+use crate::report::FileReport;
+use serde_json::Value;
+use std::net::{IpAddr, SocketAddr};
+
+/// Kinds of sensitive values, and their placeholder prefixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    User,
+    Host,
+    Domain,
+    Ip,
+    Cert,
+    Name,
+    Token,
+}
+
+impl Kind {
+    fn prefix(self) -> &'static str {
+        match self {
+            Kind::User => "USER",
+            Kind::Host => "HOST",
+            Kind::Domain => "DOMAIN",
+            Kind::Ip => "IP",
+            Kind::Cert => "CERT",
+            Kind::Name => "NAME",
+            Kind::Token => "TOKEN",
+        }
+    }
+}
+
+/// The value → placeholder table of one run.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    /// (lower-cased value, placeholder), longest value first once sealed.
+    entries: Vec<(String, String)>,
+    counters: [usize; 7],
+}
+
+fn word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '-'
+}
+
+impl Redactor {
+    /// Record a value; returns its placeholder.
+    pub fn add(&mut self, kind: Kind, value: &str) {
+        let v = value.trim().trim_end_matches('\0').trim();
+        if v.chars().count() < 2 {
+            return;
+        }
+        // A user name may come as DOMAIN\user or user@domain.
+        if kind == Kind::User {
+            if let Some((d, u)) = v.split_once('\\') {
+                self.add(Kind::Domain, d);
+                self.add(Kind::User, u);
+            } else if let Some((u, d)) = v.split_once('@') {
+                self.add(Kind::User, u);
+                self.add(Kind::Domain, d);
+            }
+        }
+        let key = v.to_ascii_lowercase();
+        if self.entries.iter().any(|(k, _)| *k == key) {
+            return;
+        }
+        let i = kind as usize;
+        self.counters[i] += 1;
+        self.entries
+            .push((key, format!("{}-{}", kind.prefix(), self.counters[i])));
+    }
+
+    /// A host name, or an address when it parses as one.
+    fn add_host_or_ip(&mut self, s: &str) {
+        let t = s.trim().trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = t.parse::<IpAddr>() {
+            self.add_ip(ip);
+        } else if let Ok(sa) = s.trim().parse::<SocketAddr>() {
+            self.add_ip(sa.ip());
+        } else {
+            // "name:port" for DNS-named attempts.
+            let h = match t.rsplit_once(':') {
+                Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => h,
+                _ => t,
+            };
+            self.add(Kind::Host, h);
+        }
+    }
+
+    fn add_ip(&mut self, ip: IpAddr) {
+        if !ip.is_unspecified() {
+            self.add(Kind::Ip, &ip.to_string());
+        }
+    }
+
+    /// A certificate subject or issuer: the whole string, and each RDN value
+    /// (CN values are host names).
+    fn add_dn(&mut self, dn: &str) {
+        if dn.trim().is_empty() {
+            return;
+        }
+        for part in dn.split([',', '+', '/']) {
+            if let Some((k, v)) = part.split_once('=') {
+                let k = k.trim();
+                let v = v.trim();
+                if k.eq_ignore_ascii_case("CN") {
+                    self.add_host_or_ip(v);
+                } else if !matches!(k.to_ascii_uppercase().as_str(), "C") {
+                    self.add(Kind::Name, v);
+                }
+            }
+        }
+        self.add(Kind::Cert, dn);
+    }
+
+    /// Collect every sensitive value of the reports.
+    pub fn from_reports(reports: &[FileReport]) -> Redactor {
+        let mut r = Redactor::default();
+        for rep in reports {
+            for a in &rep.attempts {
+                r.add_host_or_ip(&a.client);
+                r.add_host_or_ip(&a.server);
+                for l in &a.dns {
+                    r.add_host_or_ip(&l.name);
+                    for x in &l.answers {
+                        r.add_host_or_ip(x);
+                    }
+                }
+            }
+            for c in &rep.connections {
+                r.add_ip(c.client.ip());
+                r.add_ip(c.server.ip());
+                let f = &c.facts;
+                if let Some(u) = &f.negotiation.cookie {
+                    r.add(Kind::User, u);
+                }
+                if let Some(t) = &f.negotiation.routing_token {
+                    r.add(Kind::Token, t);
+                }
+                if let Some(ch) = &f.tls.client_hello {
+                    if let Some(s) = &ch.sni {
+                        r.add_host_or_ip(s);
+                    }
+                }
+                for cert in &f.tls.certificates {
+                    for n in cert.common_names.iter().chain(&cert.san_dns) {
+                        r.add_host_or_ip(n);
+                    }
+                    for n in &cert.san_ip {
+                        r.add_host_or_ip(n);
+                    }
+                    r.add_dn(&cert.subject);
+                    r.add_dn(&cert.issuer);
+                }
+                if let Some(n) = &f.mcs.client_name {
+                    r.add(Kind::Host, n);
+                }
+                let nla = &f.nla;
+                if let Some(u) = &nla.user {
+                    r.add(Kind::User, u);
+                }
+                for d in [
+                    &nla.domain,
+                    &nla.server_netbios_domain,
+                    &nla.server_dns_domain,
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    r.add(Kind::Domain, d);
+                }
+                for h in [
+                    &nla.workstation,
+                    &nla.server_netbios_computer,
+                    &nla.server_dns_computer,
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    r.add(Kind::Host, h);
+                }
+            }
+            for u in &rep.udp_flows {
+                r.add_ip(u.flow.client.ip());
+                r.add_ip(u.flow.server.ip());
+                for l in &u.dns {
+                    r.add_host_or_ip(&l.name);
+                    for x in &l.answers {
+                        r.add_host_or_ip(x);
+                    }
+                }
+            }
+            // Anything else shaped like an IPv4 address (warnings, free text).
+            if let Ok(v) = serde_json::to_value(rep) {
+                let mut found = Vec::new();
+                collect_ipv4(&v, &mut found);
+                for ip in found {
+                    r.add(Kind::Ip, &ip);
+                }
+            }
+        }
+        r.seal();
+        r
+    }
+
+    /// Order the table for matching: longest value first.
+    fn seal(&mut self) {
+        self.entries
+            .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+    }
+
+    /// Number of distinct values that will be replaced.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Replace every recorded value in `s`.
+    pub fn text(&self, s: &str) -> String {
+        if self.entries.is_empty() {
+            return s.to_string();
+        }
+        let lower = s.to_ascii_lowercase();
+        let mut out = String::with_capacity(s.len());
+        let mut i = 0;
+        let mut prev: Option<char> = None;
+        while i < s.len() {
+            let Some(c) = s[i..].chars().next() else {
+                break;
+            };
+            if prev.is_none_or(|p| !word_char(p) || !word_char(c)) {
+                let hit = self.entries.iter().find(|(k, _)| {
+                    lower[i..].starts_with(k.as_str())
+                        && s.is_char_boundary(i + k.len())
+                        && s[i + k.len()..].chars().next().is_none_or(|n| {
+                            !word_char(n) || !k.chars().last().is_some_and(word_char)
+                        })
+                });
+                if let Some((k, ph)) = hit {
+                    out.push_str(ph);
+                    i += k.len();
+                    prev = k.chars().last();
+                    continue;
+                }
+            }
+            out.push(c);
+            prev = Some(c);
+            i += c.len_utf8();
+        }
+        out
+    }
+
+    /// Replace every recorded value in the string values of a JSON document.
+    pub fn json(&self, v: &mut Value) {
+        match v {
+            Value::String(s) => {
+                let r = self.text(s);
+                *s = r;
+            }
+            Value::Array(a) => a.iter_mut().for_each(|x| self.json(x)),
+            Value::Object(o) => o.values_mut().for_each(|x| self.json(x)),
+            _ => {}
+        }
+    }
+}
+
+fn collect_ipv4(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => scan_ipv4(s, out),
+        Value::Array(a) => a.iter().for_each(|x| collect_ipv4(x, out)),
+        Value::Object(o) => o.values().for_each(|x| collect_ipv4(x, out)),
+        _ => {}
+    }
+}
+
+/// Dotted quads that are whole runs of digits and dots (so version strings
+/// like 1.2 or OS builds like 10.0.19041 are not taken).
+fn scan_ipv4(s: &str, out: &mut Vec<String>) {
+    for run in s.split(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        let run = run.trim_matches('.');
+        let parts: Vec<&str> = run.split('.').collect();
+        if parts.len() == 4
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u16>().is_ok_and(|n| n <= 255))
+        {
+            if let Ok(ip) = run.parse::<std::net::Ipv4Addr>() {
+                if !ip.is_unspecified() && !out.contains(&run.to_string()) {
+                    out.push(run.to_string());
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sealed(items: &[(Kind, &str)]) -> Redactor {
+        let mut r = Redactor::default();
+        for (k, v) in items {
+            r.add(*k, v);
+        }
+        r.seal();
+        r
+    }
+
+    #[test]
+    fn stable_placeholders_and_boundaries() {
+        let r = sealed(&[
+            (Kind::User, "admin"),
+            (Kind::Host, "srv01.corp.example"),
+            (Kind::Host, "SRV01"),
+            (Kind::Ip, "10.0.0.1"),
+        ]);
+        let t = r.text("admin logged on to srv01 (SRV01.corp.example) at 10.0.0.1:3389, not administrator on 10.0.0.12");
+        assert_eq!(
+            t,
+            "USER-1 logged on to HOST-2 (HOST-1) at IP-1:3389, not administrator on 10.0.0.12"
+        );
+    }
+
+    #[test]
+    fn domain_user_split() {
+        let r = sealed(&[(Kind::User, "CORP\\alice")]);
+        assert_eq!(r.text("corp\\alice and alice"), "USER-2 and USER-1");
+        let r2 = sealed(&[(Kind::User, "CORP\\alice")]);
+        assert_eq!(r2.text("CORP"), "DOMAIN-1");
+    }
+
+    #[test]
+    fn ipv4_scan_skips_versions() {
+        let mut v = Vec::new();
+        scan_ipv4(
+            "TLS 1.2, build 10.0.19041, peer 192.168.1.20:3389, 1.2.3.4.5",
+            &mut v,
+        );
+        assert_eq!(v, vec!["192.168.1.20".to_string()]);
+    }
+
+    #[test]
+    fn dn_values() {
+        let mut r = Redactor::default();
+        r.add_dn("CN=rdp.corp.example, O=Example Corp, C=US");
+        r.seal();
+        let t = r.text("subject CN=rdp.corp.example, O=Example Corp, C=US; name rdp.corp.example; org Example Corp");
+        assert!(!t.to_lowercase().contains("corp"), "{t}");
+        assert!(
+            t.contains("CERT-1") && t.contains("HOST-1") && t.contains("NAME-1"),
+            "{t}"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_removes_tokens(
+            tokens in proptest::collection::vec("[a-zA-Z0-9éß.\\-]{2,8}", 1..5),
+            text in "\\PC{0,80}",
+        ) {
+            let mut r = Redactor::default();
+            for t in &tokens {
+                r.add(Kind::Host, t);
+            }
+            r.seal();
+            let mixed = format!("{text} {} {text}", tokens.join(" "));
+            let out = r.text(&mixed);
+            // Whole-word occurrences of a token are gone (a token may still
+            // appear inside a longer word, which is not that name).
+            for w in out.split(' ') {
+                for t in &tokens {
+                    proptest::prop_assert!(!w.eq_ignore_ascii_case(t), "{w} left in {out}");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,563 @@
+//! The analysis side of the live and replay views: a [`Tracker`] feeds frames
+//! to the same [`Engine`] as `analyze`, remembers a bounded list of packets
+//! per connection, and turns the engine's state into a [`Snapshot`] that the
+//! UI renders without doing any I/O or analysis of its own.
+
+use crate::attempt::{self, Attempt, DiagConfig, Outcome};
+use crate::capture::{Frame, FrameSink, Ts, Warning};
+use crate::engine::{Engine, EngineConfig};
+use crate::flow::{Dir, FrameRef};
+use crate::net::{self, Transport};
+use crate::session::ConnectionRecord;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Packets kept from the start of each connection (the handshake matters most).
+pub const HEAD_PACKETS: usize = 96;
+/// Packets kept from the end of each connection (how it ended).
+pub const TAIL_PACKETS: usize = 32;
+/// Frame bytes kept per packet in live capture (no file to re-read).
+pub const LIVE_BYTES_PER_PACKET: usize = 2048;
+/// Total frame bytes kept in live capture.
+pub const LIVE_BYTES_BUDGET: usize = 64 << 20;
+
+/// One packet of a connection, as the packet list shows it.
+#[derive(Debug, Clone)]
+pub struct PacketRef {
+    pub frame: FrameRef,
+    pub dir: Dir,
+    pub flags: TcpFlags,
+    pub seq: u32,
+    pub ack: u32,
+    pub window: u16,
+    pub len: u32,
+    pub ttl: u8,
+    /// Frame bytes (live capture only; replay re-reads the file).
+    pub bytes: Option<Arc<[u8]>>,
+}
+
+/// TCP flags of a packet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TcpFlags {
+    pub syn: bool,
+    pub ack: bool,
+    pub fin: bool,
+    pub rst: bool,
+    pub psh: bool,
+}
+
+impl TcpFlags {
+    /// "SYN", "SYN-ACK", "ACK", "PSH-ACK", "RST-ACK", …
+    pub fn text(self) -> String {
+        let mut v = Vec::new();
+        if self.syn {
+            v.push("SYN");
+        }
+        if self.fin {
+            v.push("FIN");
+        }
+        if self.rst {
+            v.push("RST");
+        }
+        if self.psh {
+            v.push("PSH");
+        }
+        if self.ack {
+            v.push("ACK");
+        }
+        v.join("-")
+    }
+}
+
+/// Head and tail of one connection's packets.
+#[derive(Debug, Clone, Default)]
+struct PacketRing {
+    head: Vec<PacketRef>,
+    tail: VecDeque<PacketRef>,
+    omitted: u64,
+    version: u64,
+}
+
+impl PacketRing {
+    fn push(&mut self, p: PacketRef, budget: &mut usize) {
+        self.version += 1;
+        if self.head.len() < HEAD_PACKETS {
+            self.head.push(p);
+            return;
+        }
+        if self.tail.len() >= TAIL_PACKETS {
+            if let Some(old) = self.tail.pop_front() {
+                self.omitted += 1;
+                if let Some(b) = old.bytes {
+                    *budget += b.len();
+                }
+            }
+        }
+        self.tail.push_back(p);
+    }
+}
+
+/// Counters for the status bar.
+#[derive(Debug, Clone, Default)]
+pub struct Counters {
+    pub packets: u64,
+    pub bytes: u64,
+    /// Drops reported by libpcap (live only).
+    pub drops: u64,
+    /// Time of the first and latest frame.
+    pub first_ts: Option<Ts>,
+    pub last_ts: Option<Ts>,
+    /// Packets per second over the last tick (0 when unknown).
+    pub rate: f64,
+}
+
+/// Feeds frames to the engine and keeps what the views need.
+pub struct Tracker {
+    pub engine: Engine,
+    pub diag: DiagConfig,
+    rings: HashMap<u32, PacketRing>,
+    keep_bytes: bool,
+    bytes_budget: usize,
+    pub counters: Counters,
+    /// Views of unchanged attempts are reused between snapshots.
+    cache: HashMap<Slot, (AttemptKey, Arc<AttemptView>)>,
+    /// Attempts already reported as finished (first connection id → key).
+    reported: HashMap<Slot, AttemptKey>,
+}
+
+impl Tracker {
+    /// `keep_bytes`: keep frame bytes (live capture, where no file can be re-read).
+    pub fn new(cfg: EngineConfig, diag: DiagConfig, keep_bytes: bool) -> Self {
+        Tracker {
+            engine: Engine::new(cfg),
+            diag,
+            rings: HashMap::new(),
+            keep_bytes,
+            bytes_budget: LIVE_BYTES_BUDGET,
+            counters: Counters::default(),
+            cache: HashMap::new(),
+            reported: HashMap::new(),
+        }
+    }
+
+    /// End of input: every connection finishes.
+    pub fn finish(&mut self) {
+        self.engine.finish();
+    }
+
+    /// Evict closed and idle flows as of `now` (live capture, between packets).
+    pub fn sweep(&mut self, now: Ts) {
+        let e = &mut self.engine;
+        e.flows.sweep(now, &mut e.sessions);
+    }
+
+    fn remember(&mut self, p: &net::Packet<'_>, data: &[u8]) {
+        let Transport::Tcp(t, _) = p.transport else {
+            return;
+        };
+        let a = SocketAddr::new(p.src, t.src_port);
+        let b = SocketAddr::new(p.dst, t.dst_port);
+        let Some(c) = self.engine.flows.tcp_conn(a, b) else {
+            return;
+        };
+        if c.rdp.is_none() {
+            return;
+        }
+        let dir = if a == c.client {
+            Dir::ClientToServer
+        } else {
+            Dir::ServerToClient
+        };
+        let bytes = if self.keep_bytes {
+            let n = data.len().min(LIVE_BYTES_PER_PACKET);
+            if n <= self.bytes_budget {
+                self.bytes_budget -= n;
+                Some(Arc::from(&data[..n]))
+            } else {
+                None
+            }
+        } else {
+            None
+        };
+        let pr = PacketRef {
+            frame: FrameRef {
+                number: p.frame,
+                ts: p.ts,
+            },
+            dir,
+            flags: TcpFlags {
+                syn: t.syn,
+                ack: t.ack_flag,
+                fin: t.fin,
+                rst: t.rst,
+                psh: t.psh,
+            },
+            seq: t.seq,
+            ack: t.ack,
+            window: t.window,
+            len: t.payload_len,
+            ttl: p.ttl,
+            bytes,
+        };
+        let id = c.id;
+        self.rings
+            .entry(id)
+            .or_default()
+            .push(pr, &mut self.bytes_budget);
+    }
+
+    /// Judge everything seen so far: finished connections and snapshots of
+    /// open ones, through the same `diagnose` as `analyze`.
+    pub fn snapshot(&mut self) -> Snapshot {
+        let open = self.engine.sessions.snapshot_open(&self.engine.flows);
+        let open_ids: HashSet<u32> = open.iter().map(|c| c.id).collect();
+        let finished_len = self.engine.sessions.connections.len();
+        // Judge finished + open records together without copying the finished ones.
+        self.engine.sessions.connections.extend(open);
+        let attempts = attempt::diagnose(
+            &self.engine.sessions.connections,
+            &self.engine.sessions.udp,
+            &self.diag,
+        );
+        let mut views = Vec::with_capacity(attempts.len());
+        let mut cache = HashMap::with_capacity(attempts.len());
+        {
+            let conns = &self.engine.sessions.connections;
+            let by_id: HashMap<u32, &ConnectionRecord> = if attempts.len() > 64 {
+                conns.iter().map(|c| (c.id, c)).collect()
+            } else {
+                HashMap::new()
+            };
+            let find = |id: u32| -> Option<&ConnectionRecord> {
+                if by_id.is_empty() {
+                    conns.iter().find(|c| c.id == id)
+                } else {
+                    by_id.get(&id).copied()
+                }
+            };
+            for a in attempts {
+                let conns_of: Vec<&ConnectionRecord> =
+                    a.connection_ids.iter().filter_map(|id| find(*id)).collect();
+                let key = AttemptKey::of(&a, &conns_of, &self.rings);
+                let slot = slot_of(&a);
+                let in_progress = a.connection_ids.iter().any(|id| open_ids.contains(id));
+                let reuse = self
+                    .cache
+                    .get(&slot)
+                    .filter(|(k, v)| {
+                        *k == key && v.in_progress == in_progress && v.attempt.id == a.id
+                    })
+                    .map(|(_, v)| v.clone());
+                let view = match reuse {
+                    Some(v) => v,
+                    None => Arc::new(AttemptView::build(a, &conns_of, &self.rings, in_progress)),
+                };
+                cache.insert(slot, (key, view.clone()));
+                views.push(view);
+            }
+        }
+        self.engine.sessions.connections.truncate(finished_len);
+        self.cache = cache;
+        Snapshot {
+            attempts: views,
+            counters: self.counters.clone(),
+            warnings: self.engine.warnings.len(),
+            done: false,
+            source: String::new(),
+            paused: false,
+        }
+    }
+
+    /// Attempts that finished (or changed after finishing) since the last
+    /// call: what the text stream prints, with `true` for a changed one.
+    /// `settled_before`: only attempts that ended before this time, so that
+    /// no later connection can still join them (replay); None prints at once
+    /// (live, where a late reconnect then prints an update).
+    pub fn newly_finished(
+        &mut self,
+        snap: &Snapshot,
+        settled_before: Option<Ts>,
+    ) -> Vec<(Arc<AttemptView>, bool)> {
+        let mut out = Vec::new();
+        for v in &snap.attempts {
+            if v.in_progress || settled_before.is_some_and(|t| v.attempt.end.ts > t) {
+                continue;
+            }
+            let slot = slot_of(&v.attempt);
+            let Some(key) = self.cache.get(&slot).map(|(k, _)| k.clone()) else {
+                continue;
+            };
+            match self.reported.insert(slot, key.clone()) {
+                None => out.push((v.clone(), false)),
+                Some(old) if old != key => out.push((v.clone(), true)),
+                Some(_) => {}
+            }
+        }
+        out
+    }
+}
+
+/// What identifies one attempt across snapshots (its number can change as
+/// attempts are sorted): its first connection and UDP flow, and its start.
+type Slot = (u32, u32, u64);
+
+fn slot_of(a: &Attempt) -> Slot {
+    (
+        a.connection_ids.first().copied().unwrap_or(0),
+        a.udp_flow_ids.first().copied().unwrap_or(0),
+        a.start.number,
+    )
+}
+
+impl FrameSink for Tracker {
+    fn frame(&mut self, frame: &Frame<'_>) {
+        let c = &mut self.counters;
+        c.packets += 1;
+        c.bytes += frame.orig_len as u64;
+        c.first_ts.get_or_insert(frame.ts);
+        c.last_ts = Some(frame.ts);
+        match net::decode(frame) {
+            Ok(p) => {
+                let e = &mut self.engine;
+                e.flows.process(&p, &mut e.sessions);
+                self.remember(&p, frame.data);
+            }
+            Err(skip) => self.engine.flows.count_skip(skip),
+        }
+    }
+    fn tls_secrets(&mut self, keylog: &[u8]) {
+        self.engine.tls_secrets(keylog);
+    }
+    fn comment(&mut self, frame: Option<u64>, text: &str) {
+        self.engine.comment(frame, text);
+    }
+    fn warning(&mut self, w: Warning) {
+        self.engine.warning(w);
+    }
+    fn stop(&self) -> bool {
+        self.engine.stop()
+    }
+}
+
+/// What identifies an attempt's state: when it is unchanged, so is its view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptKey {
+    conns: Vec<(u32, u64, u64)>,
+    udp: Vec<u32>,
+    outcome: Outcome,
+    end: u64,
+}
+
+impl AttemptKey {
+    fn of(a: &Attempt, conns: &[&ConnectionRecord], rings: &HashMap<u32, PacketRing>) -> Self {
+        AttemptKey {
+            conns: conns
+                .iter()
+                .map(|c| {
+                    (
+                        c.id,
+                        c.last.number,
+                        rings.get(&c.id).map_or(0, |r| r.version),
+                    )
+                })
+                .collect(),
+            udp: a.udp_flow_ids.clone(),
+            outcome: a.outcome,
+            end: a.end.number,
+        }
+    }
+}
+
+/// One line of the ladder diagram.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LadderLine {
+    pub frame: FrameRef,
+    pub dir: Dir,
+    pub label: String,
+    pub connection: u32,
+}
+
+/// An attempt with everything its detail panes show.
+#[derive(Debug, Clone)]
+pub struct AttemptView {
+    pub attempt: Attempt,
+    /// A connection of it is still open.
+    pub in_progress: bool,
+    pub ladder: Vec<LadderLine>,
+    pub packets: Vec<PacketRef>,
+    /// Packets not kept (between the head and the tail of a long connection).
+    pub packets_omitted: u64,
+    /// Ladder labels by frame number (for the packet detail tree).
+    pub labels: HashMap<u64, Vec<String>>,
+    /// Client and server endpoints per connection id.
+    pub endpoints: Vec<(u32, SocketAddr, SocketAddr)>,
+    /// Every connection has seen a FIN or RST.
+    pub all_closed: bool,
+}
+
+impl AttemptView {
+    fn build(
+        attempt: Attempt,
+        conns: &[&ConnectionRecord],
+        rings: &HashMap<u32, PacketRing>,
+        in_progress: bool,
+    ) -> Self {
+        let mut ladder = Vec::new();
+        for c in conns {
+            let mut push = |frame: FrameRef, dir: Dir, label: String| {
+                ladder.push(LadderLine {
+                    frame,
+                    dir,
+                    label,
+                    connection: c.id,
+                })
+            };
+            // TCP events come from the packet ring (frames with times) when kept.
+            let ring = rings.get(&c.id);
+            let tcp_events = ring
+                .into_iter()
+                .flat_map(|r| r.head.iter().chain(r.tail.iter()))
+                .filter(|p| p.flags.syn || p.flags.rst || p.flags.fin);
+            for p in tcp_events {
+                push(p.frame, p.dir, p.flags.text());
+            }
+            for l in &c.facts.ladder {
+                push(l.frame, l.dir, l.label.clone());
+            }
+        }
+        ladder.sort_by_key(|l| (l.frame.number, l.connection));
+        let mut packets: Vec<PacketRef> = Vec::new();
+        let mut omitted = 0;
+        for c in conns {
+            if let Some(r) = rings.get(&c.id) {
+                packets.extend(r.head.iter().cloned());
+                packets.extend(r.tail.iter().cloned());
+                omitted += r.omitted;
+            }
+        }
+        packets.sort_by_key(|p| p.frame.number);
+        let mut labels: HashMap<u64, Vec<String>> = HashMap::new();
+        for c in conns {
+            for l in &c.facts.ladder {
+                labels
+                    .entry(l.frame.number)
+                    .or_default()
+                    .push(l.label.clone());
+            }
+        }
+        AttemptView {
+            attempt,
+            in_progress,
+            ladder,
+            packets,
+            packets_omitted: omitted,
+            labels,
+            endpoints: conns.iter().map(|c| (c.id, c.client, c.server)).collect(),
+            all_closed: !conns.is_empty()
+                && conns.iter().all(|c| {
+                    c.tcp.closed_by.is_some() || c.tcp.handshake == crate::flow::Handshake::RstToSyn
+                }),
+        }
+    }
+
+    /// What the views show as the verdict. A connection still open is "in
+    /// progress" unless it already succeeded, or failed and was closed: a
+    /// SYN not answered *yet* is no failure.
+    pub fn shown_outcome(&self) -> Shown {
+        match (self.in_progress, self.attempt.outcome) {
+            (_, Outcome::Success) => Shown::Success,
+            (false, Outcome::Failure) => Shown::Failure,
+            (false, Outcome::Incomplete) => Shown::Incomplete,
+            (true, Outcome::Failure) if self.closed() => Shown::Failure,
+            (true, _) => Shown::InProgress,
+        }
+    }
+
+    /// Every connection of the attempt has seen its FIN or RST.
+    fn closed(&self) -> bool {
+        self.all_closed
+    }
+
+    /// One text line for scripts: the verdict, the cause and the first fix step.
+    pub fn text_line(&self) -> String {
+        let a = &self.attempt;
+        let verdict = match a.outcome {
+            Outcome::Success => "SUCCESS".to_string(),
+            Outcome::Failure => format!("FAILED at {}", a.failed_stage.map_or("?", |s| s.name())),
+            Outcome::Incomplete => "INCOMPLETE".to_string(),
+        };
+        let mut s = format!(
+            "attempt {} {} -> {} {} {:.3}s frames {}-{}",
+            a.id, a.client, a.server, verdict, a.duration_s, a.start.number, a.end.number
+        );
+        if let Some(rc) = &a.root_cause {
+            s.push_str(&format!(" | cause: {}", rc.title));
+            if let Some(fix) = rc.remediation.first() {
+                s.push_str(&format!(" | fix: {fix}"));
+            }
+        }
+        s
+    }
+}
+
+/// The verdict as shown while things happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    Success,
+    Failure,
+    Incomplete,
+    InProgress,
+}
+
+/// Everything the UI renders: a pure value, cheap to share.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub attempts: Vec<Arc<AttemptView>>,
+    pub counters: Counters,
+    pub warnings: usize,
+    /// All input was read (replay) or capture stopped.
+    pub done: bool,
+    /// "replay FILE" or "live IFACE".
+    pub source: String,
+    pub paused: bool,
+}
+
+/// Read a whole file through a tracker (tests, and `tui` when stdout is not a terminal).
+pub fn analyze_file(path: &str, cfg: &crate::cli::AnalysisConfig) -> Result<Snapshot, String> {
+    let mut t = Tracker::new(cfg.engine.clone(), cfg.diag.clone(), false);
+    let (reader, gz) = crate::capture::open_path(path).map_err(|e| e.to_string())?;
+    crate::capture::read_capture(reader, path, gz, &mut t).map_err(|e| e.to_string())?;
+    t.finish();
+    let mut s = t.snapshot();
+    s.done = true;
+    s.source = format!("replay {path}");
+    Ok(s)
+}
+
+/// Read the bytes of frame `number` from a capture file (for the hex pane in
+/// replay; called off the render path).
+pub fn read_frame_bytes(path: &str, number: u64) -> Option<Vec<u8>> {
+    struct Grab {
+        want: u64,
+        got: Option<Vec<u8>>,
+    }
+    impl FrameSink for Grab {
+        fn frame(&mut self, f: &Frame<'_>) {
+            if f.number == self.want {
+                self.got = Some(f.data.to_vec());
+            }
+        }
+        fn warning(&mut self, _w: Warning) {}
+        fn stop(&self) -> bool {
+            self.got.is_some()
+        }
+    }
+    let mut g = Grab {
+        want: number,
+        got: None,
+    };
+    let (reader, gz) = crate::capture::open_path(path).ok()?;
+    crate::capture::read_capture(reader, path, gz, &mut g).ok()?;
+    g.got
+}

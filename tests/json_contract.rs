@@ -1,0 +1,262 @@
+//! The JSON contract: real `analyze --format json` outputs on the bundled
+//! lab captures (and the shared public captures, when present) validate
+//! against docs/schema/rdpdiag-1.schema.json. The validator is a small subset
+//! of JSON Schema (type, const, enum, required, properties, items, anyOf,
+//! $ref) — all the schema file uses — so no validator crate is needed.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn schema() -> Value {
+    let text = std::fs::read_to_string(root().join("docs/schema/rdpdiag-1.schema.json"))
+        .expect("docs/schema/rdpdiag-1.schema.json is readable");
+    serde_json::from_str(&text).expect("the schema is JSON")
+}
+
+fn type_ok(t: &str, v: &Value) -> bool {
+    match t {
+        "object" => v.is_object(),
+        "array" => v.is_array(),
+        "string" => v.is_string(),
+        "boolean" => v.is_boolean(),
+        "null" => v.is_null(),
+        "integer" => v.is_i64() || v.is_u64(),
+        "number" => v.is_number(),
+        _ => false,
+    }
+}
+
+/// Validate `v` against `s`; push "path: problem" lines to `errs`.
+fn validate(root: &Value, s: &Value, v: &Value, path: &str, errs: &mut Vec<String>) {
+    if let Some(r) = s.get("$ref").and_then(Value::as_str) {
+        let name = r.trim_start_matches("#/$defs/");
+        match root.get("$defs").and_then(|d| d.get(name)) {
+            Some(def) => validate(root, def, v, path, errs),
+            None => errs.push(format!("{path}: unresolved $ref {r}")),
+        }
+        return;
+    }
+    if let Some(t) = s.get("type") {
+        let ok = match t {
+            Value::String(t) => type_ok(t, v),
+            Value::Array(ts) => ts.iter().filter_map(Value::as_str).any(|t| type_ok(t, v)),
+            _ => true,
+        };
+        if !ok {
+            errs.push(format!("{path}: expected type {t}, got {v}"));
+            return;
+        }
+    }
+    if let Some(c) = s.get("const") {
+        if c != v {
+            errs.push(format!("{path}: expected {c}, got {v}"));
+        }
+    }
+    if let Some(e) = s.get("enum").and_then(Value::as_array) {
+        if !e.contains(v) {
+            errs.push(format!("{path}: {v} is not one of {e:?}"));
+        }
+    }
+    if let Some(any) = s.get("anyOf").and_then(Value::as_array) {
+        let ok = any.iter().any(|alt| {
+            let mut e = Vec::new();
+            validate(root, alt, v, path, &mut e);
+            e.is_empty()
+        });
+        if !ok {
+            errs.push(format!("{path}: matches none of anyOf"));
+        }
+    }
+    if let Some(obj) = v.as_object() {
+        for k in s
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            if !obj.contains_key(k) {
+                errs.push(format!("{path}: missing required key \"{k}\""));
+            }
+        }
+        if let Some(props) = s.get("properties").and_then(Value::as_object) {
+            for (k, ps) in props {
+                if let Some(x) = obj.get(k) {
+                    validate(root, ps, x, &format!("{path}.{k}"), errs);
+                }
+            }
+        }
+    }
+    if let (Some(items), Some(arr)) = (s.get("items"), v.as_array()) {
+        for (i, x) in arr.iter().enumerate() {
+            validate(root, items, x, &format!("{path}[{i}]"), errs);
+        }
+    }
+}
+
+fn analyze_json(path: &Path, extra: &[&str]) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_rdpdiag"))
+        .args(["--no-config", "analyze", "--format", "json"])
+        .args(extra)
+        .arg(path)
+        .output()
+        .expect("rdpdiag runs");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{}: output is not JSON ({e}); stderr: {}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn bundled() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("captures"))
+        .expect("captures/ exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let n = p.to_string_lossy();
+            n.ends_with(".pcap") || n.ends_with(".pcapng")
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn bundled_outputs_validate_against_the_schema() {
+    let s = schema();
+    let caps = bundled();
+    assert!(caps.len() >= 19, "captures/ holds the lab samples");
+    for c in caps {
+        let v = analyze_json(&c, &[]);
+        let mut errs = Vec::new();
+        validate(&s, &s, &v, "$", &mut errs);
+        assert!(errs.is_empty(), "{}:\n{}", c.display(), errs.join("\n"));
+    }
+}
+
+#[test]
+fn shared_public_outputs_validate_against_the_schema() {
+    // ../shared/captures/public (not redistributed): read in place when present.
+    let Some(base) = root()
+        .ancestors()
+        .map(|d| d.join("shared/captures/public"))
+        .find(|d| d.is_dir())
+    else {
+        eprintln!("shared public captures absent; skipped");
+        return;
+    };
+    let s = schema();
+    for (rel, port) in [
+        ("zeek/rdp-x509.pcap", None),
+        ("zeek/rdp-to-ssl.pcap", None),
+        ("zeek/rdpeudp-handshake-fail.pcap", None),
+        ("zeek/tls/tls-expired-cert.pcap", Some("443")),
+        ("nDPI/rdp_over_tls.pcap", None),
+        ("suricata-verify/tests/rdp-protocol/RDP-003.pcap", None),
+    ] {
+        let p = base.join(rel);
+        if !p.exists() {
+            continue;
+        }
+        let extra: Vec<&str> = port.map(|p| vec!["--port", p]).unwrap_or_default();
+        let v = analyze_json(&p, &extra);
+        let mut errs = Vec::new();
+        validate(&s, &s, &v, "$", &mut errs);
+        assert!(errs.is_empty(), "{rel}:\n{}", errs.join("\n"));
+    }
+}
+
+/// The fields the JSON contract promises per attempt (issue 4), checked on
+/// real outputs and required by the schema file, so neither can drop one.
+#[test]
+fn promised_attempt_fields() {
+    let s = schema();
+    let req = |def: &str| -> Vec<String> {
+        s["$defs"][def]["required"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x.as_str().map(String::from))
+            .collect()
+    };
+    let attempt_keys = [
+        "client",
+        "server",
+        "outcome",
+        "failed_stage",
+        "root_cause",
+        "findings",
+        "connections",
+    ];
+    let finding_keys = [
+        "id",
+        "title",
+        "severity",
+        "evidence",
+        "remediation",
+        "mstsc_codes",
+    ];
+    for k in attempt_keys {
+        assert!(
+            req("attempt").iter().any(|r| r == k),
+            "schema attempt lacks {k}"
+        );
+    }
+    for k in finding_keys {
+        assert!(
+            req("finding").iter().any(|r| r == k),
+            "schema finding lacks {k}"
+        );
+    }
+    // captures/port_closed.pcap: one attempt of 2 TCP connections, RST to SYN (frames 2 and 4).
+    let v = analyze_json(&root().join("captures/port_closed.pcap"), &[]);
+    assert_eq!(v["schema"], "rdpdiag/1");
+    let a = &v["files"][0]["attempts"][0];
+    for k in attempt_keys {
+        assert!(a.get(k).is_some(), "attempt lacks {k}: {a}");
+    }
+    assert_eq!(a["outcome"], "failure");
+    assert_eq!(a["failed_stage"], "tcp");
+    let rc = &a["root_cause"];
+    for k in finding_keys {
+        assert!(rc.get(k).is_some(), "root_cause lacks {k}");
+    }
+    assert_eq!(rc["id"], "tcp.rst_to_syn");
+    let ev = &rc["evidence"][0];
+    assert!(ev["frame"].is_u64() && ev["time"].is_string() && ev["detail"].is_string());
+    let conns = a["connections"]
+        .as_array()
+        .expect("connections is an array");
+    assert_eq!(conns.len(), 2);
+    assert_eq!(conns[0]["transport"], "tcp");
+    assert!(conns[0]["tcp"]["syn_frames"].is_array());
+    // A DNS failure's connection is its UDP flow.
+    let v = analyze_json(&root().join("captures/dns_nxdomain.pcap"), &[]);
+    let c = &v["files"][0]["attempts"][0]["connections"][0];
+    assert_eq!(c["transport"], "udp");
+    assert!(c["dns"].as_array().is_some_and(|d| !d.is_empty()));
+}
+
+#[test]
+fn validator_rejects_a_broken_document() {
+    let s = schema();
+    let v = serde_json::json!({"schema": "rdpdiag/1", "tool": {"name": "rdpdiag", "version": "x"},
+        "files": [{"file": "a", "capture": {"format": "pcap", "frames": 1, "bytes": 1, "truncated": false},
+        "warnings": [], "stats": {}, "connections": [], "udp_flows": [],
+        "attempts": [{"outcome": "maybe"}]}]});
+    let mut errs = Vec::new();
+    validate(&s, &s, &v, "$", &mut errs);
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("missing required key \"client\"")),
+        "{errs:?}"
+    );
+    assert!(errs.iter().any(|e| e.contains("maybe")), "{errs:?}");
+}

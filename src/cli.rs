@@ -220,8 +220,17 @@ pub fn analyze_file(
     path: &str,
     cfg: &AnalysisConfig,
 ) -> Result<FileReport, crate::capture::InputError> {
+    analyze_file_counted(path, cfg, None)
+}
+
+/// [`analyze_file`], adding the bytes read to `count` (progress; see `batch`).
+pub fn analyze_file_counted(
+    path: &str,
+    cfg: &AnalysisConfig,
+    count: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+) -> Result<FileReport, crate::capture::InputError> {
     let mut engine = Engine::new(cfg.engine_config());
-    let capture = engine.read_path(path)?;
+    let capture = engine.read_path_counted(path, count)?;
     let stats = engine.finish();
     let mut warnings = std::mem::take(&mut engine.warnings);
     if engine.warnings_dropped > 0 {
@@ -341,8 +350,8 @@ fn run_analyze(a: &AnalyzeArgs, g: &GlobalArgs) -> i32 {
     }
     let mut reports = Vec::new();
     let mut input_error = false;
-    for f in &a.files {
-        match analyze_file(f, &cfg) {
+    for r in crate::batch::analyze_files(&a.files, &cfg) {
+        match r {
             Ok(r) => reports.push(r),
             Err(e) => {
                 eprintln!("rdpdiag: error: {e}");

@@ -128,6 +128,12 @@ impl Session {
         self.facts
     }
 
+    /// Heap bytes held in stream buffers (for memory accounting).
+    pub fn buffered_bytes(&self) -> usize {
+        self.wire.iter().map(|w| w.heap_bytes()).sum::<usize>()
+            + self.handshake.iter().map(|h| h.pending()).sum::<usize>()
+    }
+
     /// Reassembled wire bytes.
     pub fn data(&mut self, dir: Dir, offset: u64, data: &[u8], frame: FrameRef) {
         let d = dir.idx();

@@ -38,7 +38,7 @@ pub struct CloseEvent {
     pub after_own_payload_s: Option<f64>,
     /// Seconds since the last payload byte the peer sent.
     pub after_peer_payload_s: Option<f64>,
-    /// For RST: TTL or IP-ID differ from this side's normal packets (likely injected by a middlebox).
+    /// For RST: its TTL differs from this side's normal packets (likely injected by a middlebox).
     pub suspicious_origin: bool,
     /// TTL of the packet, for evidence.
     pub ttl: u8,
@@ -77,8 +77,9 @@ pub struct DirHealth {
     /// Bytes the capture never saw (gaps skipped by reassembly).
     pub capture_gap_bytes: u64,
     pub big_retransmits: Vec<BigRetransmit>,
+    /// Lowest and highest IP TTL of this side's non-RST packets.
     #[serde(skip)]
-    pub(crate) normal_ttl: Option<u8>,
+    pub(crate) ttl_range: Option<(u8, u8)>,
     #[serde(skip)]
     pub(crate) last_ip_id: Option<u16>,
     #[serde(skip)]

@@ -237,6 +237,23 @@ impl std::hash::Hash for Key {
     }
 }
 
+/// Whether a RST with IP TTL `ttl` did not come from the host that sent a
+/// side's other packets, whose TTLs spanned `range` (lowest, highest). Packets
+/// from one host over one path all arrive with the same TTL (its initial TTL
+/// minus the hop count), so a RST outside that value was sent by a device at
+/// another distance: a firewall or IPS forging it in the host's name. One hop
+/// of difference counts only when the side's TTL never varied; if it did
+/// (a route change, a load balancer), the RST must be at least two hops off.
+fn forged_ttl(range: (u8, u8), ttl: u8) -> bool {
+    let (lo, hi) = range;
+    let off = if ttl < lo {
+        lo - ttl
+    } else {
+        ttl.saturating_sub(hi)
+    };
+    off >= 2 || (off == 1 && lo == hi)
+}
+
 fn pack(out: &mut [u8], a: SocketAddr) {
     match a.ip() {
         std::net::IpAddr::V4(v4) => {
@@ -498,9 +515,10 @@ impl FlowTable {
             let dh = h.dir_mut(dir);
             dh.packets += 1;
             if !t.rst {
-                if dh.normal_ttl.is_none() {
-                    dh.normal_ttl = Some(pkt.ttl);
-                }
+                dh.ttl_range = Some(match dh.ttl_range {
+                    Some((lo, hi)) => (lo.min(pkt.ttl), hi.max(pkt.ttl)),
+                    None => (pkt.ttl, pkt.ttl),
+                });
                 dh.last_ip_id = pkt.ip_id;
             }
         }
@@ -543,12 +561,12 @@ impl FlowTable {
         if t.rst || t.fin {
             let own_last = h.dir(dir).last_payload;
             let peer_last = h.dir(dir.flip()).last_payload;
-            let normal_ttl = h.dir(dir).normal_ttl;
+            let ttl_range = h.dir(dir).ttl_range;
             let ev = health::CloseEvent {
                 frame,
                 after_own_payload_s: own_last.map(|f| pkt.ts.since(f.ts)),
                 after_peer_payload_s: peer_last.map(|f| pkt.ts.since(f.ts)),
-                suspicious_origin: t.rst && normal_ttl.is_some_and(|n| n.abs_diff(pkt.ttl) >= 2),
+                suspicious_origin: t.rst && ttl_range.is_some_and(|r| forged_ttl(r, pkt.ttl)),
                 ttl: pkt.ttl,
             };
             if t.rst {
@@ -803,5 +821,20 @@ impl FlowTable {
         for f in flows {
             sink.udp_closed(f);
         }
+    }
+}
+
+#[cfg(test)]
+mod ttl_tests {
+    use super::forged_ttl;
+
+    #[test]
+    fn forged_ttl_needs_a_steady_side_for_one_hop() {
+        // lab/extra_captures.sh middlebox_rst_*: server packets 63, router RST 64
+        assert!(forged_ttl((63, 63), 64));
+        assert!(!forged_ttl((63, 63), 63));
+        assert!(!forged_ttl((62, 63), 64));
+        assert!(forged_ttl((62, 63), 65));
+        assert!(forged_ttl((118, 118), 64));
     }
 }

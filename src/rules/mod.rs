@@ -627,7 +627,12 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
                 .disconnect_ultimatum
                 .as_ref()
                 .filter(|d| d.1 == Dir::ServerToClient);
-            if let Some((sf, kind)) =
+            // A RST forged on the path is not the server's doing: tcp.middlebox_rst
+            // is the cause then.
+            let forged = c.tcp.server.rst.is_some_and(|r| r.suspicious_origin)
+                && server_close.is_some_and(|(_, kind)| kind == "RST");
+            if forged {
+            } else if let Some((sf, kind)) =
                 server_close.filter(|_| first_closer == Some(Dir::ServerToClient))
             {
                 let mut e = vec![ev(ch.frame, "ClientHello")];

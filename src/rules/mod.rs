@@ -1084,6 +1084,32 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
         f.inferred = !s.decrypted && t.server_hello.is_some();
         out.push(f);
     }
+    // An established session that ends with a RST in the server's name, and
+    // nothing before it to say goodbye: no FIN from either side, no Set Error
+    // Info, no Disconnect Provider Ultimatum. (A RST after a FIN is the normal
+    // teardown of a socket that was already closed.)
+    if s.established
+        && first_closer == Some(Dir::ServerToClient)
+        && c.tcp.close_kind == Some("rst")
+        && c.tcp.client.fin.is_none()
+        && r.set_error_info.iter().all(|(_, code)| code.value == 0)
+        && m.disconnect_ultimatum.is_none()
+    {
+        if let Some(rst) = c.tcp.server.rst {
+            let idle = rst.after_peer_payload_s.map_or(String::new(), |x| {
+                format!(", {x:.1} s after the client's last data")
+            });
+            out.push(make(
+                "session.reset",
+                Some(format!(
+                    "the running session was ended by a TCP RST from the server's side (TTL {}{idle}), without any RDP-level goodbye",
+                    rst.ttl
+                )),
+                None,
+                vec![ev(rst.frame, "RST in the server's name")],
+            ));
+        }
+    }
     if s.established {
         stages.push(StageMark {
             stage: Stage::Session,

@@ -500,6 +500,18 @@ pub static RULES: &[RuleDef] = &[
         mstsc_codes: &[],
     },
     RuleDef {
+        id: "session.reset",
+        stage: Stage::Session,
+        severity: Severity::Error,
+        title: "The running session was cut by a TCP RST",
+        explanation: "The session was up, then a TCP RST in the server's name ended it without any goodbye (no Set Error Info, no Disconnect Provider Ultimatum, no FIN): the server process crashed or was killed, a firewall flushed the connection's state, or a device on the path forged the RST (then tcp.middlebox_rst is reported too). The client shows 'connection lost'.",
+        remediation: &[
+            "Check the server's System and Application logs at that time for a TermService/svchost crash or restart, and the firewalls between client and server for connection-table flushes or idle timeouts.",
+            "If tcp.middlebox_rst is reported too, find the firewall, IPS or proxy that sent the RST.",
+        ],
+        mstsc_codes: &["0x904"],
+    },
+    RuleDef {
         id: "session.dropped_after_connect",
         stage: Stage::Session,
         severity: Severity::Error,

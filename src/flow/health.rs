@@ -100,7 +100,8 @@ pub struct TcpHealth {
     pub duplicate_frames: u32,
     pub client: DirHealth,
     pub server: DirHealth,
-    /// Longest silence between two packets of the connection: (seconds, frame before, frame after).
+    /// Longest silence between two packets of the connection, up to its first
+    /// FIN or RST: (seconds, frame before, frame after).
     pub longest_idle: Option<(f64, u64, u64)>,
     /// Who closed first (FIN or RST), if anyone.
     pub closed_by: Option<Dir>,

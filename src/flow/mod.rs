@@ -503,9 +503,10 @@ impl FlowTable {
         }
         conn.recent[d].push((sig, pkt.ts));
 
-        // Idle gaps.
+        // Idle gaps, up to and including the first FIN or RST: a silence after
+        // one side has closed or aborted is not a stall of a live connection.
         let idle = pkt.ts.since(conn.last.ts);
-        if idle > conn.health.longest_idle.map_or(0.0, |x| x.0) {
+        if conn.health.closed_by.is_none() && idle > conn.health.longest_idle.map_or(0.0, |x| x.0) {
             conn.health.longest_idle = Some((idle, conn.last.number, frame.number));
         }
         conn.last = frame;

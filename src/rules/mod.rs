@@ -318,7 +318,25 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
             out.push(f);
         }
         Handshake::SynAckUnanswered => {
-            let mut f = make("tcp.synack_unanswered", None, None, syn_ev());
+            // The SYN-ACKs are the evidence: the server did answer.
+            let mut e: Vec<Evidence> = syn_ev();
+            e.extend(c.tcp.synack_frames.iter().map(|f| Evidence {
+                frame: *f,
+                time: String::new(),
+                detail: "SYN-ACK, never acknowledged".into(),
+            }));
+            e.sort_by_key(|x| x.frame);
+            e.truncate(8);
+            let mut f = make(
+                "tcp.synack_unanswered",
+                Some(format!(
+                    "the server answered {} SYN(s) with {} SYN-ACK(s), and the client never acknowledged one",
+                    c.tcp.syn_frames.len(),
+                    c.tcp.synack_frames.len()
+                )),
+                None,
+                e,
+            );
             fill_times(&mut f, c);
             out.push(f);
         }
@@ -408,9 +426,17 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
     if zw >= 3 {
         out.push(make(
             "tcp.zero_window",
-            Some(format!(
-                "a receiver advertised a zero window {zw} times (it could not keep up)"
-            )),
+            Some({
+                let who: Vec<String> = [Dir::ClientToServer, Dir::ServerToClient]
+                    .iter()
+                    .filter(|d| c.tcp.dir(**d).zero_window > 0)
+                    .map(|d| format!("the {} {} times", d.sender(), c.tcp.dir(*d).zero_window))
+                    .collect();
+                format!(
+                    "a receiver stopped reading: zero window advertised by {} (its application could not keep up)",
+                    who.join(" and ")
+                )
+            }),
             None,
             c.tcp
                 .client

@@ -42,6 +42,13 @@ pub struct CloseEvent {
     pub suspicious_origin: bool,
     /// TTL of the packet, for evidence.
     pub ttl: u8,
+    /// Packets this side had sent since the peer's last packet, before this one
+    /// (unanswered keep-alives or retransmissions when the peer went silent).
+    #[serde(skip)]
+    pub unanswered_before: u32,
+    /// Seconds since the peer's last packet of any kind.
+    #[serde(skip)]
+    pub peer_silent_s: Option<f64>,
 }
 
 /// A large segment retransmitted and never acknowledged (MTU black-hole evidence).
@@ -77,6 +84,12 @@ pub struct DirHealth {
     /// Bytes the capture never saw (gaps skipped by reassembly).
     pub capture_gap_bytes: u64,
     pub big_retransmits: Vec<BigRetransmit>,
+    /// This side's last packet of any kind.
+    #[serde(skip)]
+    pub(crate) last_seen: Option<FrameRef>,
+    /// Packets this side sent since the peer's last packet.
+    #[serde(skip)]
+    pub(crate) sent_since_peer: u32,
     /// Lowest and highest IP TTL of this side's non-RST packets.
     #[serde(skip)]
     pub(crate) ttl_range: Option<(u8, u8)>,

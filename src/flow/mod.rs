@@ -512,9 +512,14 @@ impl FlowTable {
         conn.last = frame;
 
         let h = &mut conn.health;
+        let peer_last_seen = h.dir(dir.flip()).last_seen;
+        let unanswered_before = h.dir(dir).sent_since_peer;
+        h.dir_mut(dir.flip()).sent_since_peer = 0;
         {
             let dh = h.dir_mut(dir);
             dh.packets += 1;
+            dh.sent_since_peer = dh.sent_since_peer.saturating_add(1);
+            dh.last_seen = Some(frame);
             if !t.rst {
                 dh.ttl_range = Some(match dh.ttl_range {
                     Some((lo, hi)) => (lo.min(pkt.ttl), hi.max(pkt.ttl)),
@@ -569,6 +574,8 @@ impl FlowTable {
                 after_peer_payload_s: peer_last.map(|f| pkt.ts.since(f.ts)),
                 suspicious_origin: t.rst && ttl_range.is_some_and(|r| forged_ttl(r, pkt.ttl)),
                 ttl: pkt.ttl,
+                unanswered_before,
+                peer_silent_s: peer_last_seen.map(|f| pkt.ts.since(f.ts)),
             };
             if t.rst {
                 if dir == Dir::ServerToClient

@@ -1136,6 +1136,33 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
             ));
         }
     }
+    // One side kept sending (keep-alives, retransmissions) and heard nothing
+    // back for seconds, then its TCP stack aborted the connection with a RST.
+    for d in [Dir::ClientToServer, Dir::ServerToClient] {
+        let Some(rst) = c.tcp.dir(d).rst else { continue };
+        let silent = rst.peer_silent_s.unwrap_or(0.0);
+        if s.established
+            && first_closer == Some(d)
+            && c.tcp.close_kind == Some("rst")
+            && rst.unanswered_before >= 2
+            && silent >= 3.0
+        {
+            out.push(make(
+                "session.peer_unreachable",
+                Some(format!(
+                    "the {} heard nothing from the {} for {silent:.0} s: {} packets (keep-alives or retransmissions) went unanswered, then it aborted the connection",
+                    d.sender(),
+                    d.flip().sender(),
+                    rst.unanswered_before
+                )),
+                None,
+                vec![ev(
+                    rst.frame,
+                    format!("RST from the {} after {} unanswered packets", d.sender(), rst.unanswered_before),
+                )],
+            ));
+        }
+    }
     if s.established {
         stages.push(StageMark {
             stage: Stage::Session,

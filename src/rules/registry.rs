@@ -512,6 +512,18 @@ pub static RULES: &[RuleDef] = &[
         mstsc_codes: &["0x904"],
     },
     RuleDef {
+        id: "session.peer_unreachable",
+        stage: Stage::Session,
+        severity: Severity::Error,
+        title: "The other side stopped answering and the connection was aborted",
+        explanation: "The session was up, then one side heard nothing more from the other: its TCP keep-alives or retransmissions went unanswered until its TCP stack gave up and reset the connection. A network outage (Wi-Fi or VPN drop, route change, a firewall that lost the connection's state) or a peer host that froze or lost power. The client shows 'connection lost' and may try to reconnect.",
+        remediation: &[
+            "Check the network path at that time: VPN and Wi-Fi logs, interface errors, firewall/NAT connection-table flushes or failovers.",
+            "If only this server is affected, check whether the server host hung or rebooted (System log: events 41, 6008).",
+        ],
+        mstsc_codes: &["0x904"],
+    },
+    RuleDef {
         id: "session.dropped_after_connect",
         stage: Stage::Session,
         severity: Severity::Error,

@@ -525,6 +525,26 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
                 f.remediation = i.fix.iter().map(|s| s.to_string()).collect();
             }
         }
+        // SSL_REQUIRED_BY_SERVER (1) to a request that offered TLS, or
+        // HYBRID_REQUIRED_BY_SERVER (5) to one that offered CredSSP: the code
+        // contradicts the request (seen from freerdp-shadow-cli 2.11 /sec:ext,
+        // lab/extra_captures.sh nla_ext_refused), so its usual meaning is wrong here.
+        let required = match fail.value {
+            1 => Some((0x1, "TLS")),
+            5 => Some((0x2, "CredSSP")),
+            _ => None,
+        };
+        if let (Some((bit, what)), Some(req)) = (required, n.requested_protocols) {
+            if req & bit != 0 {
+                f.explanation = format!(
+                    "The server says it requires {what}, but the client did offer {what} ({}): the answer contradicts the request, so the failure code does not name the real problem. The server could not select any offered protocol with its security configuration (for example it enables only a protocol it does not implement, or its TLS/CredSSP setup is broken).",
+                    proto_names(req)
+                );
+                f.remediation = vec![
+                    "Check the server's security-layer and NLA settings and its log at the capture time; try the client with one protocol at a time (FreeRDP: /sec:tls, /sec:nla).".to_string(),
+                ];
+            }
+        }
         out.push(f);
     }
     if let (Some(req), None) = (n.request_frame, n.confirm_frame) {
@@ -1139,7 +1159,9 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
     // One side kept sending (keep-alives, retransmissions) and heard nothing
     // back for seconds, then its TCP stack aborted the connection with a RST.
     for d in [Dir::ClientToServer, Dir::ServerToClient] {
-        let Some(rst) = c.tcp.dir(d).rst else { continue };
+        let Some(rst) = c.tcp.dir(d).rst else {
+            continue;
+        };
         let silent = rst.peer_silent_s.unwrap_or(0.0);
         if s.established
             && first_closer == Some(d)

@@ -8,6 +8,7 @@ use super::stream::StreamBuf;
 use crate::flow::{Dir, FrameRef};
 use rdpdiag_parsers::{gcc, mcs, nego, rdp, tls, tpkt, x224, x509, ParseError};
 
+mod gateway;
 mod plain;
 
 /// Every fact and event of one connection.
@@ -19,6 +20,8 @@ pub struct SessionFacts {
     pub mcs: McsFacts,
     pub rdp: RdpFacts,
     pub decryption: Option<DecryptFacts>,
+    /// RD Gateway HTTP / MS-TSGU facts (decrypted HTTPS on a gateway port).
+    pub gateway: Option<GatewayFacts>,
     pub ladder: Vec<LadderEvent>,
     /// The first protocol violation seen (malformed PDU), if any.
     pub protocol_error: Option<(FrameRef, Dir, String)>,

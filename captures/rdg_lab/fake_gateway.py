@@ -12,6 +12,8 @@ MODE:
                TUNNEL_AUTH_RESPONSE S_OK, CHANNEL_RESPONSE E_PROXY_RAP_ACCESSDENIED
   cap_denied   ... TUNNEL_RESPONSE E_PROXY_NAP_ACCESSDENIED (CAP)
   ts_failed    ... CHANNEL_RESPONSE E_PROXY_TS_CONNECTFAILED
+  ok           ... CHANNEL_RESPONSE S_OK, then DATA packets relayed to a real
+               RDP server at $RDG_TARGET (host:port, default 127.0.0.1:33890)
 Usage: fakegw.py MODE CERT KEY HOST PORT   (serves until killed or 10 s idle)
 """
 import base64, os, socket, ssl, struct, sys, threading, time
@@ -168,7 +170,29 @@ def reply(t, body):
         out.sendall(pkt(0x7, struct.pack('<IHH', S_OK, 0, 0)))
     elif t == 0x8:  # CHANNEL_CREATE -> CHANNEL_RESPONSE
         st = code if MODE in ('rap_denied', 'ts_failed') else S_OK
+        if MODE == 'ok':
+            h, p = os.environ.get('RDG_TARGET', '127.0.0.1:33890').rsplit(':', 1)
+            state['target'] = socket.create_connection((h, int(p)))
+            threading.Thread(target=relay_back, daemon=True).start()
         out.sendall(pkt(0x9, struct.pack('<IHH', st, 0, 0)))
+    elif t == 0xA and state.get('target'):  # DATA: cbLen u16 + data -> target
+        n = struct.unpack('<H', body[:2])[0]
+        state['target'].sendall(body[2:2 + n])
+    elif t == 0x10:  # CLOSE_CHANNEL -> CLOSE_CHANNEL_RESPONSE
+        out.sendall(pkt(0x11, struct.pack('<I', S_OK)))
+
+def relay_back():
+    # target -> DATA packets on the OUT channel
+    t = state['target']
+    while True:
+        try:
+            d = t.recv(16000)
+        except OSError:
+            return
+        if not d:
+            return
+        state['last'] = time.time()
+        state['out'].sendall(pkt(0xA, struct.pack('<H', len(d)) + d))
 
 def main():
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

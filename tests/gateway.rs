@@ -220,3 +220,35 @@ fn tshark_agrees_on_http_status_lines() {
         assert_eq!(ours, theirs, "{name}");
     }
 }
+
+/// Through the gateway to a real RDP server (freerdp-shadow-cli behind the
+/// emulated gateway): success, and the tunnelled X.224 exchange is read inside
+/// the DATA packets: the request on the IN channel (frame 43), the confirm on
+/// the OUT channel (frame 45).
+#[test]
+fn successful_tunnel_is_success_and_its_rdp_is_read() {
+    let r = analyze("rdg_ok", true);
+    assert_eq!(r.attempts.len(), 1);
+    let a = &r.attempts[0];
+    assert_eq!(a.outcome, Outcome::Success, "{:?}", a.root_cause);
+    assert!(a.findings.iter().all(|f| !f.decisive));
+    let t = |i: usize| {
+        r.connections[i]
+            .facts
+            .gateway
+            .as_ref()
+            .and_then(|g| g.tunnel.clone())
+            .expect("tunnel facts")
+    };
+    let out = t(0);
+    assert_eq!(out.negotiation.confirm_frame.map(|f| f.number), Some(45));
+    assert_eq!(out.negotiation.selected_names, vec!["PROTOCOL_SSL"]);
+    let inn = t(1);
+    assert_eq!(inn.negotiation.request_frame.map(|f| f.number), Some(43));
+    assert_eq!(inn.negotiation.requested_names, vec!["PROTOCOL_SSL"]);
+    let g = r.connections[0].facts.gateway.as_ref().expect("gateway");
+    assert!(g.data_packets[1] > 0, "server DATA on the OUT channel");
+    // Without keys: never a failure.
+    let r = analyze("rdg_ok", false);
+    assert!(r.attempts.iter().all(|a| a.outcome != Outcome::Failure));
+}

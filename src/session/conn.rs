@@ -125,8 +125,16 @@ impl Session {
 
     /// The facts, with the decryption summary filled in.
     pub fn into_facts(mut self) -> SessionFacts {
-        if let Some(p) = &self.plain {
+        if let Some(p) = &mut self.plain {
             self.facts.decryption = p.facts();
+            if let (Some(t), Some(g)) = (p.gw.tunnel.take(), self.facts.gateway.as_mut()) {
+                let f = t.into_facts();
+                g.tunnel = Some(TunnelFacts {
+                    negotiation: f.negotiation,
+                    certificates: f.tls.certificates,
+                    ladder: f.ladder,
+                });
+            }
         }
         self.facts
     }

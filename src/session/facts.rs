@@ -280,6 +280,18 @@ pub struct GatewayFacts {
     pub packets: Vec<GatewayPacket>,
     /// PKT_TYPE_DATA packets per direction (the tunnelled RDP).
     pub data_packets: [u64; 2],
+    /// The RDP carried in this connection's DATA packets, as far as it is
+    /// readable here. With the HTTP transport each connection carries one
+    /// direction (OUT: server → client, IN: client → server).
+    pub tunnel: Option<TunnelFacts>,
+}
+
+/// What the tunnelled RDP showed (X.224 negotiation, certificates, ladder).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TunnelFacts {
+    pub negotiation: NegotiationFacts,
+    pub certificates: Vec<CertInfo>,
+    pub ladder: Vec<LadderEvent>,
 }
 
 /// One HTTP request head sent to the gateway.

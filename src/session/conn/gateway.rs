@@ -60,7 +60,14 @@ pub(crate) struct Gw {
     pub(crate) dir: [GwDir; 2],
     /// Method of the last request: decides what a 200 opens.
     last_method: Option<rdg::RequestKind>,
+    /// The RDP inside the DATA packets, parsed by a session of its own.
+    pub(crate) tunnel: Option<Box<Session>>,
+    tunnel_off: [u64; 2],
 }
+
+/// DATA packets per direction fed to the tunnelled session: enough for the
+/// connection sequence, bounded for long sessions.
+const MAX_TUNNEL_PACKETS: u64 = 256;
 
 fn kind_name(k: rdg::RequestKind) -> &'static str {
     match k {
@@ -342,13 +349,19 @@ impl Session {
         if t == rdg::PacketType::DATA {
             let g = self.gw_facts();
             g.data_packets[dir.idx()] += 1;
-            if g.data_packets[dir.idx()] == 1 {
+            let count = g.data_packets[dir.idx()];
+            if count == 1 {
                 ladder(
                     &mut self.facts,
                     frame,
                     dir,
                     "RD Gateway first DATA packet (tunnelled RDP) (decrypted)",
                 );
+            }
+            if let rdg::PacketBody::Other(b) = pkt.body {
+                if count <= MAX_TUNNEL_PACKETS {
+                    self.feed_tunnel(dir, b, frame);
+                }
             }
             return;
         }
@@ -382,5 +395,34 @@ impl Session {
             },
         );
         ladder(&mut self.facts, frame, dir, label);
+    }
+
+    /// A DATA packet's payload (cbLen u16 + data, MS-TSGU 2.2.10.8): the
+    /// tunnelled RDP bytes go through the same X.224/TPKT/TLS handlers as a
+    /// direct connection, in a session of their own.
+    fn feed_tunnel(&mut self, dir: Dir, body: &[u8], frame: FrameRef) {
+        let d = dir.idx();
+        let len = match body {
+            [a, b, ..] => u16::from_le_bytes([*a, *b]) as usize,
+            _ => return,
+        };
+        let Some(data) = body.get(2..2 + len) else {
+            return;
+        };
+        let Some(p) = self.plain.as_mut() else { return };
+        let off = p.gw.tunnel_off[d];
+        p.gw.tunnel_off[d] += data.len() as u64;
+        let inner = p.gw.tunnel.get_or_insert_with(Box::default);
+        let before = inner.facts.ladder.len();
+        inner.data(dir, off, data, frame);
+        let new: Vec<LadderEvent> = inner.facts.ladder.get(before..).unwrap_or(&[]).to_vec();
+        for e in new {
+            ladder(
+                &mut self.facts,
+                e.frame,
+                e.dir,
+                format!("tunnelled: {}", e.label),
+            );
+        }
     }
 }

@@ -303,13 +303,12 @@ impl Session {
             p.gw.dir[d].mode = Mode::Head;
             return Step::Consumed((eol + 4).min(buf.len()));
         }
+        if size > MAX_BODY {
+            return Step::Malformed("chunk larger than 256 KiB".into());
+        }
         let total = eol + 2 + size + 2;
         if buf.len() < total {
-            return if total > MAX_BODY {
-                Step::Malformed("chunk larger than 256 KiB".into())
-            } else {
-                Step::Wait
-            };
+            return Step::Wait;
         }
         let frame = p.buf[d].frame_at(total - 1);
         let data = buf.get(eol + 2..eol + 2 + size).unwrap_or(&[]).to_vec();

@@ -3,6 +3,7 @@
 //! most likely produced. Rules read facts only, never bytes.
 
 pub mod catalog;
+mod gateway;
 mod registry;
 mod related;
 
@@ -233,6 +234,9 @@ fn shape(c: &ConnectionRecord) -> Shape {
                     && c.facts.tls.client_hello.is_none()
                     && volume)
         };
+    // Through an RD Gateway, the tunnel opened and carried data: the RDP
+    // inside is not decoded, so the gateway's channel result decides.
+    let established = established || gateway::tunnel_open(c);
     let established_frame = r.first_fast_path[si].or(r.demand_active).or(handshake_done);
     Shape {
         tls13,
@@ -737,6 +741,9 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
 
     decrypt_findings(c, &mut out);
 
+    // ----------------------------------------------------------- gateway
+    gateway::gateway_findings(c, &mut out, &mut stages);
+
     // --------------------------------------------------------------- nla
     if s.hybrid && s.handshake_done.is_some() {
         let nla = &c.facts.nla;
@@ -1114,6 +1121,7 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
         || (t.client_hello.is_none() && m.connect_response.is_some());
     if !s.established
         && past_sequence
+        && !gateway::looks_like_gateway(c)
         && first_closer == Some(Dir::ServerToClient)
         && !out.iter().any(|f| f.decisive)
     {

@@ -237,6 +237,23 @@ impl std::hash::Hash for Key {
     }
 }
 
+/// Whether a RST with IP TTL `ttl` did not come from the host that sent a
+/// side's other packets, whose TTLs spanned `range` (lowest, highest). Packets
+/// from one host over one path all arrive with the same TTL (its initial TTL
+/// minus the hop count), so a RST outside that value was sent by a device at
+/// another distance: a firewall or IPS forging it in the host's name. One hop
+/// of difference counts only when the side's TTL never varied; if it did
+/// (a route change, a load balancer), the RST must be at least two hops off.
+fn forged_ttl(range: (u8, u8), ttl: u8) -> bool {
+    let (lo, hi) = range;
+    let off = if ttl < lo {
+        lo - ttl
+    } else {
+        ttl.saturating_sub(hi)
+    };
+    off >= 2 || (off == 1 && lo == hi)
+}
+
 fn pack(out: &mut [u8], a: SocketAddr) {
     match a.ip() {
         std::net::IpAddr::V4(v4) => {
@@ -486,21 +503,28 @@ impl FlowTable {
         }
         conn.recent[d].push((sig, pkt.ts));
 
-        // Idle gaps.
+        // Idle gaps, up to and including the first FIN or RST: a silence after
+        // one side has closed or aborted is not a stall of a live connection.
         let idle = pkt.ts.since(conn.last.ts);
-        if idle > conn.health.longest_idle.map_or(0.0, |x| x.0) {
+        if conn.health.closed_by.is_none() && idle > conn.health.longest_idle.map_or(0.0, |x| x.0) {
             conn.health.longest_idle = Some((idle, conn.last.number, frame.number));
         }
         conn.last = frame;
 
         let h = &mut conn.health;
+        let peer_last_seen = h.dir(dir.flip()).last_seen;
+        let unanswered_before = h.dir(dir).sent_since_peer;
+        h.dir_mut(dir.flip()).sent_since_peer = 0;
         {
             let dh = h.dir_mut(dir);
             dh.packets += 1;
+            dh.sent_since_peer = dh.sent_since_peer.saturating_add(1);
+            dh.last_seen = Some(frame);
             if !t.rst {
-                if dh.normal_ttl.is_none() {
-                    dh.normal_ttl = Some(pkt.ttl);
-                }
+                dh.ttl_range = Some(match dh.ttl_range {
+                    Some((lo, hi)) => (lo.min(pkt.ttl), hi.max(pkt.ttl)),
+                    None => (pkt.ttl, pkt.ttl),
+                });
                 dh.last_ip_id = pkt.ip_id;
             }
         }
@@ -543,13 +567,15 @@ impl FlowTable {
         if t.rst || t.fin {
             let own_last = h.dir(dir).last_payload;
             let peer_last = h.dir(dir.flip()).last_payload;
-            let normal_ttl = h.dir(dir).normal_ttl;
+            let ttl_range = h.dir(dir).ttl_range;
             let ev = health::CloseEvent {
                 frame,
                 after_own_payload_s: own_last.map(|f| pkt.ts.since(f.ts)),
                 after_peer_payload_s: peer_last.map(|f| pkt.ts.since(f.ts)),
-                suspicious_origin: t.rst && normal_ttl.is_some_and(|n| n.abs_diff(pkt.ttl) >= 2),
+                suspicious_origin: t.rst && ttl_range.is_some_and(|r| forged_ttl(r, pkt.ttl)),
                 ttl: pkt.ttl,
+                unanswered_before,
+                peer_silent_s: peer_last_seen.map(|f| pkt.ts.since(f.ts)),
             };
             if t.rst {
                 if dir == Dir::ServerToClient
@@ -803,5 +829,20 @@ impl FlowTable {
         for f in flows {
             sink.udp_closed(f);
         }
+    }
+}
+
+#[cfg(test)]
+mod ttl_tests {
+    use super::forged_ttl;
+
+    #[test]
+    fn forged_ttl_needs_a_steady_side_for_one_hop() {
+        // lab/extra_captures.sh middlebox_rst_*: server packets 63, router RST 64
+        assert!(forged_ttl((63, 63), 64));
+        assert!(!forged_ttl((63, 63), 63));
+        assert!(!forged_ttl((62, 63), 64));
+        assert!(forged_ttl((62, 63), 65));
+        assert!(forged_ttl((118, 118), 64));
     }
 }

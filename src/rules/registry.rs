@@ -500,6 +500,30 @@ pub static RULES: &[RuleDef] = &[
         mstsc_codes: &[],
     },
     RuleDef {
+        id: "session.reset",
+        stage: Stage::Session,
+        severity: Severity::Error,
+        title: "The running session was cut by a TCP RST",
+        explanation: "The session was up, then a TCP RST in the server's name ended it without any goodbye (no Set Error Info, no Disconnect Provider Ultimatum, no FIN): the server process crashed or was killed, a firewall flushed the connection's state, or a device on the path forged the RST (then tcp.middlebox_rst is reported too). The client shows 'connection lost'.",
+        remediation: &[
+            "Check the server's System and Application logs at that time for a TermService/svchost crash or restart, and the firewalls between client and server for connection-table flushes or idle timeouts.",
+            "If tcp.middlebox_rst is reported too, find the firewall, IPS or proxy that sent the RST.",
+        ],
+        mstsc_codes: &["0x904"],
+    },
+    RuleDef {
+        id: "session.peer_unreachable",
+        stage: Stage::Session,
+        severity: Severity::Error,
+        title: "The other side stopped answering and the connection was aborted",
+        explanation: "The session was up, then one side heard nothing more from the other: its TCP keep-alives or retransmissions went unanswered until its TCP stack gave up and reset the connection. A network outage (Wi-Fi or VPN drop, route change, a firewall that lost the connection's state) or a peer host that froze or lost power. The client shows 'connection lost' and may try to reconnect.",
+        remediation: &[
+            "Check the network path at that time: VPN and Wi-Fi logs, interface errors, firewall/NAT connection-table flushes or failovers.",
+            "If only this server is affected, check whether the server host hung or rebooted (System log: events 41, 6008).",
+        ],
+        mstsc_codes: &["0x904"],
+    },
+    RuleDef {
         id: "session.dropped_after_connect",
         stage: Stage::Session,
         severity: Severity::Error,

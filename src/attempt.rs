@@ -6,6 +6,7 @@ use crate::flow::{FrameRef, Handshake};
 use crate::rules::{self, Finding, Severity};
 use crate::session::{ConnectionRecord, DnsLookup, UdpRecord};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// The stages of an RDP connection, in order.
@@ -190,32 +191,57 @@ pub fn diagnose(conns: &[ConnectionRecord], udp: &[UdpRecord], cfg: &DiagConfig)
     }
     let mut attempts = Vec::new();
     let mut used_udp = vec![false; udp.len()];
+    // RDP-UDP flows by (client IP, server IP), and DNS lookups by the
+    // address they answered, each in capture order.
+    let mut rdpudp_by_hosts: HashMap<(IpAddr, IpAddr), Vec<usize>> = HashMap::new();
+    for (i, u) in udp.iter().enumerate() {
+        if u.rdpudp.is_some() {
+            rdpudp_by_hosts
+                .entry((ip_of(&u.flow.client), ip_of(&u.flow.server)))
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut dns_by_answer: HashMap<&str, Vec<&DnsLookup>> = HashMap::new();
+    for u in udp.iter().filter(|u| !u.dns.is_empty()) {
+        for l in &u.dns {
+            for (k, x) in l.answers.iter().enumerate() {
+                if !l.answers[..k].contains(x) {
+                    dns_by_answer.entry(x.as_str()).or_default().push(l);
+                }
+            }
+        }
+    }
     for g in &groups {
         let mut a = judge_group(g, cfg);
         // Attach RDP-UDP flows between the same hosts around the same time.
-        for (i, u) in udp.iter().enumerate() {
-            if used_udp[i] || u.rdpudp.is_none() {
+        let hosts = (g[0].client.ip(), g[0].server.ip());
+        for &i in rdpudp_by_hosts
+            .get(&hosts)
+            .map_or(&[][..], |v| v.as_slice())
+        {
+            let u = &udp[i];
+            if used_udp[i] {
                 continue;
             }
-            let same_hosts = ip_of(&u.flow.client) == g[0].client.ip()
-                && ip_of(&u.flow.server) == g[0].server.ip();
             let near = u.flow.first.ts >= g[0].first.ts
                 && u.flow.first.ts.since(a.end.ts) <= cfg.group_window_s;
-            if same_hosts && near {
+            if near {
                 used_udp[i] = true;
                 a.udp_flow_ids.push(u.flow.id);
                 rules::udp_findings(u, true, &mut a.findings);
             }
         }
         // Attach the DNS lookup whose answer names the server.
-        for u in udp.iter().filter(|u| !u.dns.is_empty()) {
-            for l in &u.dns {
-                let answers_server = l.answers.iter().any(|x| *x == g[0].server.ip().to_string());
-                let before = l.query.ts <= g[0].first.ts
-                    && g[0].first.ts.since(l.query.ts) <= cfg.group_window_s;
-                if answers_server && before {
-                    a.dns.push(l.clone());
-                }
+        let server_ip = g[0].server.ip().to_string();
+        for l in dns_by_answer
+            .get(server_ip.as_str())
+            .map_or(&[][..], |v| v.as_slice())
+        {
+            let before = l.query.ts <= g[0].first.ts
+                && g[0].first.ts.since(l.query.ts) <= cfg.group_window_s;
+            if before {
+                a.dns.push((*l).clone());
             }
         }
         attempts.push(a);

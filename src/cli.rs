@@ -151,6 +151,9 @@ pub struct TuiArgs {
     /// Also treat this TCP/UDP port as RDP (repeatable).
     #[arg(long = "port", value_name = "N")]
     pub ports: Vec<u16>,
+    /// TLS key log (NSS format) to decrypt with; default: $SSLKEYLOGFILE.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -170,6 +173,9 @@ pub struct LiveArgs {
     /// Also treat this TCP/UDP port as RDP (repeatable).
     #[arg(long = "port", value_name = "N")]
     pub ports: Vec<u16>,
+    /// TLS key log (NSS format) to decrypt with; default: $SSLKEYLOGFILE.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<String>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,8 +220,17 @@ pub fn analyze_file(
     path: &str,
     cfg: &AnalysisConfig,
 ) -> Result<FileReport, crate::capture::InputError> {
+    analyze_file_counted(path, cfg, None)
+}
+
+/// [`analyze_file`], adding the bytes read to `count` (progress; see `batch`).
+pub fn analyze_file_counted(
+    path: &str,
+    cfg: &AnalysisConfig,
+    count: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+) -> Result<FileReport, crate::capture::InputError> {
     let mut engine = Engine::new(cfg.engine_config());
-    let capture = engine.read_path(path)?;
+    let capture = engine.read_path_counted(path, count)?;
     Ok(report_from(path, engine, capture, cfg))
 }
 
@@ -315,15 +330,15 @@ pub fn analysis_config(ports: &[u16]) -> AnalysisConfig {
     cfg
 }
 
-fn run_analyze(a: &AnalyzeArgs, g: &GlobalArgs) -> i32 {
-    let mut cfg = match crate::commands::load_config(g) {
-        Ok(c) => c.file.analysis_config(&a.ports),
-        Err(code) => return code,
-    };
+/// Load the key log into `cfg`: `--keylog FILE` (`explicit`), else the
+/// `SSLKEYLOGFILE` environment variable. An explicit file that cannot be read
+/// is a usage error (exit code 2); an inherited variable naming a file that
+/// does not exist (yet) is ignored.
+pub fn apply_keylog(cfg: &mut AnalysisConfig, explicit: Option<&str>) -> Result<(), i32> {
     let env_keylog = std::env::var("SSLKEYLOGFILE")
         .ok()
         .filter(|s| !s.is_empty());
-    if let Some(path) = a.keylog.as_ref().or(env_keylog.as_ref()) {
+    if let Some(path) = explicit.or(env_keylog.as_deref()) {
         match load_keylog(path) {
             Ok((k, bad)) => {
                 if k.is_empty() {
@@ -335,17 +350,28 @@ fn run_analyze(a: &AnalyzeArgs, g: &GlobalArgs) -> i32 {
             }
             // An explicit --keylog that cannot be read is a usage error; an
             // inherited SSLKEYLOGFILE that does not exist (yet) is not.
-            Err(e) if a.keylog.is_some() => {
+            Err(e) if explicit.is_some() => {
                 eprintln!("rdpdiag: {e}");
-                return 2;
+                return Err(2);
             }
             Err(_) => {}
         }
     }
+    Ok(())
+}
+
+fn run_analyze(a: &AnalyzeArgs, g: &GlobalArgs) -> i32 {
+    let mut cfg = match crate::commands::load_config(g) {
+        Ok(c) => c.file.analysis_config(&a.ports),
+        Err(code) => return code,
+    };
+    if let Err(code) = apply_keylog(&mut cfg, a.keylog.as_deref()) {
+        return code;
+    }
     let mut reports = Vec::new();
     let mut input_error = false;
-    for f in &a.files {
-        match analyze_file(f, &cfg) {
+    for r in crate::batch::analyze_files(&a.files, &cfg) {
+        match r {
             Ok(r) => reports.push(r),
             Err(e) => {
                 eprintln!("rdpdiag: error: {e}");
@@ -442,6 +468,10 @@ pub fn main() -> i32 {
                     Ok(c) => c.file.analysis_config(&t.ports),
                     Err(code) => return code,
                 };
+                let mut cfg = cfg;
+                if let Err(code) = apply_keylog(&mut cfg, t.keylog.as_deref()) {
+                    return code;
+                }
                 crate::tui::run_replay(&t.file, speed, &cfg)
             }
             Err(e) => {
@@ -454,12 +484,21 @@ pub fn main() -> i32 {
                 Ok(c) => c.file.analysis_config(&l.ports),
                 Err(code) => return code,
             };
+            let mut cfg = cfg;
+            if let Err(code) = apply_keylog(&mut cfg, l.keylog.as_deref()) {
+                return code;
+            }
             crate::live::run(
                 &crate::live::LiveOptions {
                     interface: l.interface.clone(),
                     filter: l.filter.clone(),
                     write: l.write.clone(),
                     no_tui: l.no_tui,
+                    keylog: l.keylog.clone().or_else(|| {
+                        std::env::var("SSLKEYLOGFILE")
+                            .ok()
+                            .filter(|s| !s.is_empty())
+                    }),
                 },
                 &cfg,
             )

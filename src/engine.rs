@@ -47,7 +47,17 @@ impl Engine {
 
     /// Read a whole capture (path or `-`) through the engine.
     pub fn read_path(&mut self, path: &str) -> Result<ReadSummary, InputError> {
-        let (reader, gz) = capture::open_path(path)?;
+        self.read_path_counted(path, None)
+    }
+
+    /// [`Engine::read_path`], counting the bytes read from the file in `count`
+    /// (for a progress bar).
+    pub fn read_path_counted(
+        &mut self,
+        path: &str,
+        count: Option<Arc<std::sync::atomic::AtomicU64>>,
+    ) -> Result<ReadSummary, InputError> {
+        let (reader, gz) = capture::open_path_counted(path, count)?;
         capture::read_capture(reader, path, gz, self)
     }
 

@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 pub mod attempt;
+pub mod batch;
 pub mod capture;
 pub mod cli;
 pub mod codes;

@@ -12,6 +12,9 @@ pub struct LiveOptions {
     pub filter: Option<String>,
     pub write: Option<String>,
     pub no_tui: bool,
+    /// Key log whose secrets go into `write`'s file as a Decryption Secrets
+    /// Block when the capture ends (the client writes them during the session).
+    pub keylog: Option<String>,
 }
 
 /// The default capture filter: the RDP TCP/UDP ports plus DNS.
@@ -75,6 +78,70 @@ impl<W: Write> PcapngWriter<W> {
     pub fn flush(&mut self) -> std::io::Result<()> {
         self.out.flush()
     }
+}
+
+/// Put the TLS secrets of `keylog` into the pcapng at `path` as a Decryption
+/// Secrets Block placed before the first packet, so Wireshark and rdpdiag can
+/// decrypt the file alone. The file is rewritten through a temporary file
+/// (streamed: never loaded whole). Only key-log lines are copied. Returns the
+/// number of secret lines embedded.
+pub fn embed_secrets(path: &str, keylog: &str) -> std::io::Result<usize> {
+    use std::io::{Read, Seek, SeekFrom};
+    let text = std::fs::read_to_string(keylog)?;
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            l.starts_with("CLIENT_RANDOM ")
+                || l.starts_with("CLIENT_HANDSHAKE_TRAFFIC_SECRET ")
+                || l.starts_with("SERVER_HANDSHAKE_TRAFFIC_SECRET ")
+                || l.starts_with("CLIENT_TRAFFIC_SECRET_0 ")
+                || l.starts_with("SERVER_TRAFFIC_SECRET_0 ")
+                || l.starts_with("EXPORTER_SECRET ")
+        })
+        .collect();
+    if lines.is_empty() {
+        return Ok(0);
+    }
+    let mut secrets = lines.join("\n").into_bytes();
+    secrets.push(b'\n');
+    let mut src = std::fs::File::open(path)?;
+    // Our own writer's layout: SHB then IDB, each block's total length in
+    // bytes 4..8; the DSB goes right after them.
+    let mut head = Vec::new();
+    for _ in 0..2 {
+        let mut hdr = [0u8; 8];
+        src.read_exact(&mut hdr)?;
+        let len = u32::from_le_bytes([hdr[4], hdr[5], hdr[6], hdr[7]]) as usize;
+        if !(12..=1 << 20).contains(&len) || len % 4 != 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "not a pcapng file written by rdpdiag live",
+            ));
+        }
+        let mut rest = vec![0u8; len - 8];
+        src.read_exact(&mut rest)?;
+        head.extend_from_slice(&hdr);
+        head.extend_from_slice(&rest);
+    }
+    let tmp = format!("{path}.rdpdiag-tmp");
+    {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        out.write_all(&head)?;
+        let mut dsb = Vec::with_capacity(8 + secrets.len() + 3);
+        dsb.extend_from_slice(&0x544C_534Bu32.to_le_bytes()); // "TLSK": TLS key log
+        dsb.extend_from_slice(&(secrets.len() as u32).to_le_bytes());
+        dsb.extend_from_slice(&secrets);
+        while dsb.len() % 4 != 0 {
+            dsb.push(0);
+        }
+        write_block(&mut out, 0x0000_000A, &dsb)?;
+        src.seek(SeekFrom::Start(head.len() as u64))?;
+        std::io::copy(&mut src, &mut out)?;
+        out.flush()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    Ok(lines.len())
 }
 
 fn write_block<W: Write>(out: &mut W, kind: u32, body: &[u8]) -> std::io::Result<()> {
@@ -209,6 +276,17 @@ mod imp {
     }
 
     /// `rdpdiag live`: returns the exit code.
+    /// After `--write`: embed the key log's secrets, if one was given.
+    fn finish_write(opts: &LiveOptions) {
+        if let (Some(path), Some(keys)) = (&opts.write, &opts.keylog) {
+            match super::embed_secrets(path, keys) {
+                Ok(0) => {}
+                Ok(n) => eprintln!("rdpdiag: {path}: {n} TLS secret line(s) from {keys} embedded (Decryption Secrets Block)"),
+                Err(e) => eprintln!("rdpdiag: warning: could not embed the TLS secrets of {keys} into {path}: {e}; pass the key log with --keylog when analyzing"),
+            }
+        }
+    }
+
     pub fn run(opts: &LiveOptions, cfg: &AnalysisConfig) -> i32 {
         let (cap, dev) = match open(opts, cfg) {
             Ok(x) => x,
@@ -239,7 +317,7 @@ mod imp {
         let interactive = !opts.no_tui && std::io::IsTerminal::is_terminal(&std::io::stdout());
         let shared = Arc::new(Shared::default());
         // Live: a closed connection is judged after 2 s instead of lingering 30 s.
-        let mut ecfg = cfg.engine.clone();
+        let mut ecfg = cfg.engine_config();
         ecfg.flow.closed_linger_s = ecfg.flow.closed_linger_s.min(2.0);
         let tracker = Tracker::new(ecfg, cfg.diag.clone(), true);
         let lines: Option<crate::tui::LineOut> = (!interactive).then(|| {
@@ -257,6 +335,7 @@ mod imp {
             // every 200 ms, so at most that much is lost.
             let r = capture_loop(cap, writer, &mut driver, &shared);
             driver.finish();
+            finish_write(opts);
             return match r {
                 Ok(()) => 0,
                 Err(e) => {
@@ -274,6 +353,7 @@ mod imp {
         let r = crate::tui::app::run(shared.clone(), None);
         shared.stop.store(true, Ordering::Relaxed);
         let worker = handle.join();
+        finish_write(opts);
         if let Err(e) = r {
             eprintln!("rdpdiag: terminal error: {e}");
             return 2;

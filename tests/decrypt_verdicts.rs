@@ -305,11 +305,12 @@ fn sidecars_with_keylog() {
             .map(|x| dir.join(format!("{stem}.{x}")))
             .find(|c| c.exists())
             .expect("capture next to its sidecar");
-        let r = analyze_file(
-            &capture.to_string_lossy(),
-            &cfg_with(Some(&dir.join(&keylog))),
-        )
-        .expect("analyzes");
+        let mut cfg = cfg_with(Some(&dir.join(&keylog)));
+        // `port = N` (one number): an extra RDP/gateway port, as `rdpdiag test` reads it.
+        if let Some(port) = field("port").and_then(|p| p.parse::<u16>().ok()) {
+            cfg.engine.flow.rdp_ports.push(port);
+        }
+        let r = analyze_file(&capture.to_string_lossy(), &cfg).expect("analyzes");
         let a = decisive(&r);
         if let Some(o) = field("outcome") {
             assert_eq!(a.outcome.name(), o, "{name}");

@@ -450,16 +450,33 @@ fn xrdp_restricted_cipher_list() {
     );
 }
 
+/// Is X display `n` free? A lock left by an Xvfb that no longer runs (the
+/// guards kill servers with SIGKILL, so Xvfb cannot clean up) is stale: it
+/// and its socket are removed.
+fn display_free(n: u32) -> bool {
+    let lock = format!("/tmp/.X{n}-lock");
+    let sock = format!("/tmp/.X11-unix/X{n}");
+    if let Ok(text) = std::fs::read_to_string(&lock) {
+        let alive = text
+            .trim()
+            .parse::<u32>()
+            .is_ok_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+        if alive {
+            return false;
+        }
+        let _ = std::fs::remove_file(&lock);
+        let _ = std::fs::remove_file(&sock);
+    }
+    !Path::new(&lock).exists() && !Path::new(&sock).exists()
+}
+
 /// freerdp-shadow-cli on an Xvfb display of its own (searched from
 /// `display_from`), with a SAM file for labuser, like the lab.
 fn start_shadow(name: &str, port: u16, display_from: u32, args: &[&str]) -> (Procs, PathBuf) {
     let dir = tmpdir(name);
     let mut procs = Procs(Vec::new(), dir.clone());
     let disp = (display_from..display_from + 20)
-        .find(|n| {
-            !Path::new(&format!("/tmp/.X{n}-lock")).exists()
-                && !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-        })
+        .find(|n| display_free(*n))
         .expect("a free X display");
     procs.0.push(
         Command::new("Xvfb")

@@ -7,6 +7,8 @@ use pcap_parser::{PcapBlockOwned, PcapError};
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// Reader buffer: large enough for 256 KiB packets plus block overhead.
 const READ_BUFFER: usize = 1 << 20;
@@ -71,6 +73,29 @@ pub struct ReadSummary {
 /// Open a path (or `-` for stdin), transparently gunzipping, and return a
 /// buffered reader plus whether it was compressed.
 pub fn open_path(path: &str) -> Result<(Box<dyn BufRead + Send>, bool), InputError> {
+    open_path_counted(path, None)
+}
+
+/// A reader that adds the bytes it hands out to a shared counter (progress).
+struct Counted<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// [`open_path`], adding the bytes read from the file (compressed bytes for a
+/// gzip'd file) to `count` as reading goes, for a progress display.
+pub fn open_path_counted(
+    path: &str,
+    count: Option<Arc<AtomicU64>>,
+) -> Result<(Box<dyn BufRead + Send>, bool), InputError> {
     let raw: Box<dyn Read + Send> = if path == "-" {
         Box::new(io::stdin())
     } else {
@@ -92,6 +117,10 @@ pub fn open_path(path: &str) -> Result<(Box<dyn BufRead + Send>, bool), InputErr
                 })
             }
         }
+    };
+    let raw: Box<dyn Read + Send> = match count {
+        Some(count) => Box::new(Counted { inner: raw, count }),
+        None => raw,
     };
     open_reader(raw, path)
 }

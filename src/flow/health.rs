@@ -38,10 +38,17 @@ pub struct CloseEvent {
     pub after_own_payload_s: Option<f64>,
     /// Seconds since the last payload byte the peer sent.
     pub after_peer_payload_s: Option<f64>,
-    /// For RST: TTL or IP-ID differ from this side's normal packets (likely injected by a middlebox).
+    /// For RST: its TTL differs from this side's normal packets (likely injected by a middlebox).
     pub suspicious_origin: bool,
     /// TTL of the packet, for evidence.
     pub ttl: u8,
+    /// Packets this side had sent since the peer's last packet, before this one
+    /// (unanswered keep-alives or retransmissions when the peer went silent).
+    #[serde(skip)]
+    pub unanswered_before: u32,
+    /// Seconds since the peer's last packet of any kind.
+    #[serde(skip)]
+    pub peer_silent_s: Option<f64>,
 }
 
 /// A large segment retransmitted and never acknowledged (MTU black-hole evidence).
@@ -77,8 +84,15 @@ pub struct DirHealth {
     /// Bytes the capture never saw (gaps skipped by reassembly).
     pub capture_gap_bytes: u64,
     pub big_retransmits: Vec<BigRetransmit>,
+    /// This side's last packet of any kind.
     #[serde(skip)]
-    pub(crate) normal_ttl: Option<u8>,
+    pub(crate) last_seen: Option<FrameRef>,
+    /// Packets this side sent since the peer's last packet.
+    #[serde(skip)]
+    pub(crate) sent_since_peer: u32,
+    /// Lowest and highest IP TTL of this side's non-RST packets.
+    #[serde(skip)]
+    pub(crate) ttl_range: Option<(u8, u8)>,
     #[serde(skip)]
     pub(crate) last_ip_id: Option<u16>,
     #[serde(skip)]
@@ -99,7 +113,8 @@ pub struct TcpHealth {
     pub duplicate_frames: u32,
     pub client: DirHealth,
     pub server: DirHealth,
-    /// Longest silence between two packets of the connection: (seconds, frame before, frame after).
+    /// Longest silence between two packets of the connection, up to its first
+    /// FIN or RST: (seconds, frame before, frame after).
     pub longest_idle: Option<(f64, u64, u64)>,
     /// Who closed first (FIN or RST), if anyone.
     pub closed_by: Option<Dir>,

@@ -15,6 +15,7 @@ use crate::net::{Packet, TcpInfo, Transport};
 pub use health::{Handshake, TcpHealth};
 pub use reassembly::{Delivery, Reassembler, SegmentClass};
 use serde::Serialize;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 
@@ -79,6 +80,12 @@ pub struct FlowConfig {
     pub closed_linger_s: f64,
     /// Seconds of silence after which an open connection is evicted.
     pub idle_evict_s: f64,
+    /// [`FlowConfig::closed_linger_s`] for TCP connections that are not RDP:
+    /// they yield no record, only late packets to absorb, so they go sooner
+    /// (a busy link or a port scan closes thousands per second).
+    pub other_linger_s: f64,
+    /// [`FlowConfig::idle_evict_s`] for TCP connections that are not RDP.
+    pub other_idle_evict_s: f64,
 }
 
 impl Default for FlowConfig {
@@ -89,6 +96,8 @@ impl Default for FlowConfig {
             pending_limit: reassembly::DEFAULT_PENDING_LIMIT,
             closed_linger_s: 30.0,
             idle_evict_s: 1800.0,
+            other_linger_s: 2.0,
+            other_idle_evict_s: 300.0,
         }
     }
 }
@@ -222,14 +231,53 @@ pub struct FlowStats {
     pub other_tcp_ports: BTreeMap<u16, u64>,
 }
 
-type Key = (SocketAddr, SocketAddr);
+/// A flow's two endpoints, lower first, packed so hashing is one write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Key([u8; 38]);
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        h.write(&self.0);
+    }
+}
+
+/// Whether a RST with IP TTL `ttl` did not come from the host that sent a
+/// side's other packets, whose TTLs spanned `range` (lowest, highest). Packets
+/// from one host over one path all arrive with the same TTL (its initial TTL
+/// minus the hop count), so a RST outside that value was sent by a device at
+/// another distance: a firewall or IPS forging it in the host's name. One hop
+/// of difference counts only when the side's TTL never varied; if it did
+/// (a route change, a load balancer), the RST must be at least two hops off.
+fn forged_ttl(range: (u8, u8), ttl: u8) -> bool {
+    let (lo, hi) = range;
+    let off = if ttl < lo {
+        lo - ttl
+    } else {
+        ttl.saturating_sub(hi)
+    };
+    off >= 2 || (off == 1 && lo == hi)
+}
+
+fn pack(out: &mut [u8], a: SocketAddr) {
+    match a.ip() {
+        std::net::IpAddr::V4(v4) => {
+            out[0] = 4;
+            out[1..5].copy_from_slice(&v4.octets());
+        }
+        std::net::IpAddr::V6(v6) => {
+            out[0] = 6;
+            out[1..17].copy_from_slice(&v6.octets());
+        }
+    }
+    out[17..19].copy_from_slice(&a.port().to_be_bytes());
+}
 
 fn key(a: SocketAddr, b: SocketAddr) -> Key {
-    if a <= b {
-        (a, b)
-    } else {
-        (b, a)
-    }
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    let mut k = [0u8; 38];
+    pack(&mut k[..19], lo);
+    pack(&mut k[19..], hi);
+    Key(k)
 }
 
 /// Looks like a TPKT-wrapped X.224 Connection Request (RFC 1006 + X.224 CR, code 0xE0).
@@ -242,10 +290,27 @@ pub fn looks_like_connection_request(p: &[u8]) -> bool {
         && (p[4] as usize) + 5 <= u16::from_be_bytes([p[2], p[3]]) as usize
 }
 
+/// Live state of a [`FlowTable`]: see [`FlowTable::usage`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FlowUsage {
+    /// Open TCP connections.
+    pub tcp: usize,
+    /// Open UDP flows.
+    pub udp: usize,
+    /// Bytes held out of order, all connections.
+    pub pending_bytes: usize,
+    /// Segments held out of order, all connections.
+    pub pending_segments: usize,
+}
+
+/// Open TCP connections above which the table sweeps every second.
+const PRESSURE_FLOWS: usize = 16_384;
+
 /// The flow table.
 pub struct FlowTable {
     cfg: FlowConfig,
-    tcp: HashMap<Key, TcpConn>,
+    /// Boxed: a connection is ~1 KiB, and the table rehashes as it grows.
+    tcp: HashMap<Key, Box<TcpConn>>,
     udp: HashMap<Key, UdpFlow>,
     next_id: u32,
     last_sweep: Option<Ts>,
@@ -271,12 +336,28 @@ impl FlowTable {
 
     /// Open TCP connections (for live views).
     pub fn tcp_conns(&self) -> impl Iterator<Item = &TcpConn> {
-        self.tcp.values()
+        self.tcp.values().map(|c| &**c)
+    }
+
+    /// What the table holds now (memory accounting for tests and benchmarks).
+    pub fn usage(&self) -> FlowUsage {
+        let mut u = FlowUsage {
+            tcp: self.tcp.len(),
+            udp: self.udp.len(),
+            ..FlowUsage::default()
+        };
+        for c in self.tcp.values() {
+            for s in &c.streams {
+                u.pending_bytes += s.pending_bytes();
+                u.pending_segments += s.pending_segments();
+            }
+        }
+        u
     }
 
     /// The open TCP connection between two endpoints (either order), if any.
     pub fn tcp_conn(&self, a: SocketAddr, b: SocketAddr) -> Option<&TcpConn> {
-        self.tcp.get(&key(a, b))
+        self.tcp.get(&key(a, b)).map(|c| &**c)
     }
 
     /// Evict closed and idle flows as of `now` (wall clock in live capture,
@@ -359,43 +440,44 @@ impl FlowTable {
             }
             if reuse {
                 if let Some(old) = self.tcp.remove(&k) {
-                    self.finish_tcp(old, frame, sink);
+                    self.finish_tcp(*old, frame, sink);
                 }
             }
         }
 
-        if !self.tcp.contains_key(&k) {
-            let (client, server, roles) = if pure_syn {
-                (src, dst, RoleSource::Syn)
-            } else if t.syn && t.ack_flag {
-                (dst, src, RoleSource::Syn)
-            } else if self.cfg.rdp_ports.contains(&t.dst_port)
-                && !self.cfg.rdp_ports.contains(&t.src_port)
-            {
-                (src, dst, RoleSource::Port)
-            } else if self.cfg.rdp_ports.contains(&t.src_port)
-                && !self.cfg.rdp_ports.contains(&t.dst_port)
-            {
-                (dst, src, RoleSource::Port)
-            } else if looks_like_connection_request(payload) {
-                (src, dst, RoleSource::Tpkt)
-            } else {
-                (src, dst, RoleSource::FirstPacket)
-            };
-            let rdp = self
-                .cfg
-                .rdp_ports
-                .contains(&server.port())
-                .then_some(RdpReason::Port);
-            let id = self.new_id();
-            self.stats.tcp_connections += 1;
-            if rdp.is_some() {
-                self.stats.rdp_connections += 1;
-            }
-            let limit = self.cfg.pending_limit;
-            self.tcp.insert(
-                k,
-                TcpConn {
+        let conn: &mut TcpConn = match self.tcp.entry(k) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(v) => {
+                let (client, server, roles) = if pure_syn {
+                    (src, dst, RoleSource::Syn)
+                } else if t.syn && t.ack_flag {
+                    (dst, src, RoleSource::Syn)
+                } else if self.cfg.rdp_ports.contains(&t.dst_port)
+                    && !self.cfg.rdp_ports.contains(&t.src_port)
+                {
+                    (src, dst, RoleSource::Port)
+                } else if self.cfg.rdp_ports.contains(&t.src_port)
+                    && !self.cfg.rdp_ports.contains(&t.dst_port)
+                {
+                    (dst, src, RoleSource::Port)
+                } else if looks_like_connection_request(payload) {
+                    (src, dst, RoleSource::Tpkt)
+                } else {
+                    (src, dst, RoleSource::FirstPacket)
+                };
+                let rdp = self
+                    .cfg
+                    .rdp_ports
+                    .contains(&server.port())
+                    .then_some(RdpReason::Port);
+                self.next_id += 1;
+                let id = self.next_id;
+                self.stats.tcp_connections += 1;
+                if rdp.is_some() {
+                    self.stats.rdp_connections += 1;
+                }
+                let limit = self.cfg.pending_limit;
+                v.insert(Box::new(TcpConn {
                     id,
                     client,
                     server,
@@ -409,11 +491,8 @@ impl FlowTable {
                     client_payload_segments: 0,
                     syn_seq: None,
                     closed: false,
-                },
-            );
-        }
-        let Some(conn) = self.tcp.get_mut(&k) else {
-            return;
+                }))
+            }
         };
         let dir = conn.dir_of(src);
         let d = dir.idx();
@@ -450,21 +529,28 @@ impl FlowTable {
         }
         conn.recent[d].push((sig, pkt.ts, peer_packets));
 
-        // Idle gaps.
+        // Idle gaps, up to and including the first FIN or RST: a silence after
+        // one side has closed or aborted is not a stall of a live connection.
         let idle = pkt.ts.since(conn.last.ts);
-        if idle > conn.health.longest_idle.map_or(0.0, |x| x.0) {
+        if conn.health.closed_by.is_none() && idle > conn.health.longest_idle.map_or(0.0, |x| x.0) {
             conn.health.longest_idle = Some((idle, conn.last.number, frame.number));
         }
         conn.last = frame;
 
         let h = &mut conn.health;
+        let peer_last_seen = h.dir(dir.flip()).last_seen;
+        let unanswered_before = h.dir(dir).sent_since_peer;
+        h.dir_mut(dir.flip()).sent_since_peer = 0;
         {
             let dh = h.dir_mut(dir);
             dh.packets += 1;
+            dh.sent_since_peer = dh.sent_since_peer.saturating_add(1);
+            dh.last_seen = Some(frame);
             if !t.rst {
-                if dh.normal_ttl.is_none() {
-                    dh.normal_ttl = Some(pkt.ttl);
-                }
+                dh.ttl_range = Some(match dh.ttl_range {
+                    Some((lo, hi)) => (lo.min(pkt.ttl), hi.max(pkt.ttl)),
+                    None => (pkt.ttl, pkt.ttl),
+                });
                 dh.last_ip_id = pkt.ip_id;
             }
         }
@@ -512,13 +598,15 @@ impl FlowTable {
         if t.rst || t.fin {
             let own_last = h.dir(dir).last_payload;
             let peer_last = h.dir(dir.flip()).last_payload;
-            let normal_ttl = h.dir(dir).normal_ttl;
+            let ttl_range = h.dir(dir).ttl_range;
             let ev = health::CloseEvent {
                 frame,
                 after_own_payload_s: own_last.map(|f| pkt.ts.since(f.ts)),
                 after_peer_payload_s: peer_last.map(|f| pkt.ts.since(f.ts)),
-                suspicious_origin: t.rst && normal_ttl.is_some_and(|n| n.abs_diff(pkt.ttl) >= 2),
+                suspicious_origin: t.rst && ttl_range.is_some_and(|r| forged_ttl(r, pkt.ttl)),
                 ttl: pkt.ttl,
+                unanswered_before,
+                peer_silent_s: peer_last_seen.map(|f| pkt.ts.since(f.ts)),
             };
             if t.rst {
                 if dir == Dir::ServerToClient
@@ -704,18 +792,34 @@ impl FlowTable {
     }
 
     fn maybe_sweep(&mut self, now: Ts, sink: &mut dyn FlowSink) {
-        let due = self.last_sweep.is_none_or(|l| now.since(l) >= 5.0);
+        // Under pressure (a scan or a very busy link), sweep every second and
+        // drop finished probes sooner, so the table stays near its working set.
+        let pressure = self.tcp.len() > PRESSURE_FLOWS;
+        let period = if pressure { 1.0 } else { 5.0 };
+        let due = self.last_sweep.is_none_or(|l| now.since(l) >= period);
         if !due {
             return;
         }
         self.last_sweep = Some(now);
-        let linger = self.cfg.closed_linger_s;
-        let idle = self.cfg.idle_evict_s;
+        let cfg = &self.cfg;
         let expired: Vec<Key> = self
             .tcp
             .iter()
             .filter(|(_, c)| {
                 let age = now.since(c.last.ts);
+                let probe = c.health.client.payload_bytes == 0
+                    && c.health.server.payload_bytes == 0
+                    && c.health.handshake != Handshake::Completed;
+                let (linger, idle) = if c.rdp.is_some() {
+                    (cfg.closed_linger_s, cfg.idle_evict_s)
+                } else if probe {
+                    // A scan probe or a refused connection: nothing to wait for
+                    // but SYN retransmissions.
+                    let idle = if pressure { cfg.other_linger_s } else { 10.0 };
+                    (cfg.other_linger_s, cfg.other_linger_s.max(idle))
+                } else {
+                    (cfg.other_linger_s, cfg.other_idle_evict_s)
+                };
                 (c.closed && age > linger) || age > idle
             })
             .map(|(k, _)| *k)
@@ -723,13 +827,17 @@ impl FlowTable {
         for k in expired {
             if let Some(c) = self.tcp.remove(&k) {
                 let f = c.last;
-                self.finish_tcp(c, f, sink);
+                self.finish_tcp(*c, f, sink);
             }
         }
         let expired: Vec<Key> = self
             .udp
             .iter()
-            .filter(|(_, f)| now.since(f.last.ts) > 120.0)
+            .filter(|(_, f)| {
+                // A DNS flow is one lookup and its answer; RDP-UDP idles longer.
+                let idle = if f.kind == UdpKind::Dns { 10.0 } else { 120.0 };
+                now.since(f.last.ts) > idle
+            })
             .map(|(k, _)| *k)
             .collect();
         for k in expired {
@@ -741,16 +849,31 @@ impl FlowTable {
 
     /// End of input: finish every flow, in order of first packet.
     pub fn finish(&mut self, sink: &mut dyn FlowSink) {
-        let mut conns: Vec<TcpConn> = self.tcp.drain().map(|(_, c)| c).collect();
+        let mut conns: Vec<Box<TcpConn>> = self.tcp.drain().map(|(_, c)| c).collect();
         conns.sort_by_key(|c| c.id);
         for c in conns {
             let f = c.last;
-            self.finish_tcp(c, f, sink);
+            self.finish_tcp(*c, f, sink);
         }
         let mut flows: Vec<UdpFlow> = self.udp.drain().map(|(_, f)| f).collect();
         flows.sort_by_key(|f| f.id);
         for f in flows {
             sink.udp_closed(f);
         }
+    }
+}
+
+#[cfg(test)]
+mod ttl_tests {
+    use super::forged_ttl;
+
+    #[test]
+    fn forged_ttl_needs_a_steady_side_for_one_hop() {
+        // lab/extra_captures.sh middlebox_rst_*: server packets 63, router RST 64
+        assert!(forged_ttl((63, 63), 64));
+        assert!(!forged_ttl((63, 63), 63));
+        assert!(!forged_ttl((62, 63), 64));
+        assert!(forged_ttl((62, 63), 65));
+        assert!(forged_ttl((118, 118), 64));
     }
 }

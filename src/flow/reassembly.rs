@@ -70,6 +70,11 @@ pub struct Reassembler {
     pub gaps: u32,
 }
 
+/// Bookkeeping charged per held segment against the limit.
+pub const SEGMENT_OVERHEAD: usize = 64;
+/// Most segments held out of order per direction.
+pub const MAX_PENDING_SEGMENTS: usize = 4096;
+
 /// Default bound on bytes held out of order per direction.
 pub const DEFAULT_PENDING_LIMIT: usize = 2 << 20;
 
@@ -168,8 +173,18 @@ impl Reassembler {
             self.drain(out);
         } else {
             self.hold(start, data, frame);
-            if self.pending_bytes > self.limit {
+            // Tiny segments cost more in bookkeeping than in bytes: charge
+            // each one and cap their number, so an overlap or tiny-segment
+            // attack cannot hold more than the limit (nor make `covered`
+            // scan an unbounded list).
+            while self.pending_bytes + self.pending.len() * SEGMENT_OVERHEAD > self.limit
+                || self.pending.len() > MAX_PENDING_SEGMENTS
+            {
+                let before = self.pending.len();
                 self.skip_first_hole(frame, out);
+                if self.pending.len() == before {
+                    break;
+                }
             }
         }
         class
@@ -217,6 +232,11 @@ impl Reassembler {
             }
         }
         c.min(end - start)
+    }
+
+    /// Segments currently held out of order.
+    pub fn pending_segments(&self) -> usize {
+        self.pending.len()
     }
 
     fn hold(&mut self, start: u64, data: &[u8], frame: FrameRef) {

@@ -3,6 +3,7 @@
 //! most likely produced. Rules read facts only, never bytes.
 
 pub mod catalog;
+mod gateway;
 mod registry;
 mod related;
 
@@ -233,6 +234,9 @@ fn shape(c: &ConnectionRecord) -> Shape {
                     && c.facts.tls.client_hello.is_none()
                     && volume)
         };
+    // Through an RD Gateway, the tunnel opened and carried data: the RDP
+    // inside is not decoded, so the gateway's channel result decides.
+    let established = established || gateway::tunnel_open(c);
     let established_frame = r.first_fast_path[si].or(r.demand_active).or(handshake_done);
     Shape {
         tls13,
@@ -318,7 +322,25 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
             out.push(f);
         }
         Handshake::SynAckUnanswered => {
-            let mut f = make("tcp.synack_unanswered", None, None, syn_ev());
+            // The SYN-ACKs are the evidence: the server did answer.
+            let mut e: Vec<Evidence> = syn_ev();
+            e.extend(c.tcp.synack_frames.iter().map(|f| Evidence {
+                frame: *f,
+                time: String::new(),
+                detail: "SYN-ACK, never acknowledged".into(),
+            }));
+            e.sort_by_key(|x| x.frame);
+            e.truncate(8);
+            let mut f = make(
+                "tcp.synack_unanswered",
+                Some(format!(
+                    "the server answered {} SYN(s) with {} SYN-ACK(s), and the client never acknowledged one",
+                    c.tcp.syn_frames.len(),
+                    c.tcp.synack_frames.len()
+                )),
+                None,
+                e,
+            );
             fill_times(&mut f, c);
             out.push(f);
         }
@@ -408,9 +430,17 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
     if zw >= 3 {
         out.push(make(
             "tcp.zero_window",
-            Some(format!(
-                "a receiver advertised a zero window {zw} times (it could not keep up)"
-            )),
+            Some({
+                let who: Vec<String> = [Dir::ClientToServer, Dir::ServerToClient]
+                    .iter()
+                    .filter(|d| c.tcp.dir(**d).zero_window > 0)
+                    .map(|d| format!("the {} {} times", d.sender(), c.tcp.dir(*d).zero_window))
+                    .collect();
+                format!(
+                    "a receiver stopped reading: zero window advertised by {} (its application could not keep up)",
+                    who.join(" and ")
+                )
+            }),
             None,
             c.tcp
                 .client
@@ -497,6 +527,26 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
         if let Some(i) = info {
             if !i.fix.is_empty() {
                 f.remediation = i.fix.iter().map(|s| s.to_string()).collect();
+            }
+        }
+        // SSL_REQUIRED_BY_SERVER (1) to a request that offered TLS, or
+        // HYBRID_REQUIRED_BY_SERVER (5) to one that offered CredSSP: the code
+        // contradicts the request (seen from freerdp-shadow-cli 2.11 /sec:ext,
+        // lab/extra_captures.sh nla_ext_refused), so its usual meaning is wrong here.
+        let required = match fail.value {
+            1 => Some((0x1, "TLS")),
+            5 => Some((0x2, "CredSSP")),
+            _ => None,
+        };
+        if let (Some((bit, what)), Some(req)) = (required, n.requested_protocols) {
+            if req & bit != 0 {
+                f.explanation = format!(
+                    "The server says it requires {what}, but the client did offer {what} ({}): the answer contradicts the request, so the failure code does not name the real problem. The server could not select any offered protocol with its security configuration (for example it enables only a protocol it does not implement, or its TLS/CredSSP setup is broken).",
+                    proto_names(req)
+                );
+                f.remediation = vec![
+                    "Check the server's security-layer and NLA settings and its log at the capture time; try the client with one protocol at a time (FreeRDP: /sec:tls, /sec:nla).".to_string(),
+                ];
             }
         }
         out.push(f);
@@ -627,7 +677,12 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
                 .disconnect_ultimatum
                 .as_ref()
                 .filter(|d| d.1 == Dir::ServerToClient);
-            if let Some((sf, kind)) =
+            // A RST forged on the path is not the server's doing: tcp.middlebox_rst
+            // is the cause then.
+            let forged = c.tcp.server.rst.is_some_and(|r| r.suspicious_origin)
+                && server_close.is_some_and(|(_, kind)| kind == "RST");
+            if forged {
+            } else if let Some((sf, kind)) =
                 server_close.filter(|_| first_closer == Some(Dir::ServerToClient))
             {
                 let mut e = vec![ev(ch.frame, "ClientHello")];
@@ -685,6 +740,9 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
     cert_findings(c, cfg, &mut out);
 
     decrypt_findings(c, &mut out);
+
+    // ----------------------------------------------------------- gateway
+    gateway::gateway_findings(c, &mut out, &mut stages);
 
     // --------------------------------------------------------------- nla
     if s.hybrid && s.handshake_done.is_some() {
@@ -1063,6 +1121,7 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
         || (t.client_hello.is_none() && m.connect_response.is_some());
     if !s.established
         && past_sequence
+        && !gateway::looks_like_gateway(c)
         && first_closer == Some(Dir::ServerToClient)
         && !out.iter().any(|f| f.decisive)
     {
@@ -1078,6 +1137,61 @@ pub fn judge_connection(c: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdict,
         );
         f.inferred = !s.decrypted && t.server_hello.is_some();
         out.push(f);
+    }
+    // An established session that ends with a RST in the server's name, and
+    // nothing before it to say goodbye: no FIN from either side, no Set Error
+    // Info, no Disconnect Provider Ultimatum. (A RST after a FIN is the normal
+    // teardown of a socket that was already closed.)
+    if s.established
+        && first_closer == Some(Dir::ServerToClient)
+        && c.tcp.close_kind == Some("rst")
+        && c.tcp.client.fin.is_none()
+        && r.set_error_info.iter().all(|(_, code)| code.value == 0)
+        && m.disconnect_ultimatum.is_none()
+    {
+        if let Some(rst) = c.tcp.server.rst {
+            let idle = rst.after_peer_payload_s.map_or(String::new(), |x| {
+                format!(", {x:.1} s after the client's last data")
+            });
+            out.push(make(
+                "session.reset",
+                Some(format!(
+                    "the running session was ended by a TCP RST from the server's side (TTL {}{idle}), without any RDP-level goodbye",
+                    rst.ttl
+                )),
+                None,
+                vec![ev(rst.frame, "RST in the server's name")],
+            ));
+        }
+    }
+    // One side kept sending (keep-alives, retransmissions) and heard nothing
+    // back for seconds, then its TCP stack aborted the connection with a RST.
+    for d in [Dir::ClientToServer, Dir::ServerToClient] {
+        let Some(rst) = c.tcp.dir(d).rst else {
+            continue;
+        };
+        let silent = rst.peer_silent_s.unwrap_or(0.0);
+        if s.established
+            && first_closer == Some(d)
+            && c.tcp.close_kind == Some("rst")
+            && rst.unanswered_before >= 2
+            && silent >= 3.0
+        {
+            out.push(make(
+                "session.peer_unreachable",
+                Some(format!(
+                    "the {} heard nothing from the {} for {silent:.0} s: {} packets (keep-alives or retransmissions) went unanswered, then it aborted the connection",
+                    d.sender(),
+                    d.flip().sender(),
+                    rst.unanswered_before
+                )),
+                None,
+                vec![ev(
+                    rst.frame,
+                    format!("RST from the {} after {} unanswered packets", d.sender(), rst.unanswered_before),
+                )],
+            ));
+        }
     }
     if s.established {
         stages.push(StageMark {

@@ -8,6 +8,7 @@ use super::stream::StreamBuf;
 use crate::flow::{Dir, FrameRef};
 use rdpdiag_parsers::{gcc, mcs, nego, rdp, tls, tpkt, x224, x509, ParseError};
 
+mod gateway;
 mod plain;
 
 /// Every fact and event of one connection.
@@ -19,6 +20,8 @@ pub struct SessionFacts {
     pub mcs: McsFacts,
     pub rdp: RdpFacts,
     pub decryption: Option<DecryptFacts>,
+    /// RD Gateway HTTP / MS-TSGU facts (decrypted HTTPS on a gateway port).
+    pub gateway: Option<GatewayFacts>,
     pub ladder: Vec<LadderEvent>,
     /// The first protocol violation seen (malformed PDU), if any.
     pub protocol_error: Option<(FrameRef, Dir, String)>,
@@ -122,10 +125,24 @@ impl Session {
 
     /// The facts, with the decryption summary filled in.
     pub fn into_facts(mut self) -> SessionFacts {
-        if let Some(p) = &self.plain {
+        if let Some(p) = &mut self.plain {
             self.facts.decryption = p.facts();
+            if let (Some(t), Some(g)) = (p.gw.tunnel.take(), self.facts.gateway.as_mut()) {
+                let f = t.into_facts();
+                g.tunnel = Some(TunnelFacts {
+                    negotiation: f.negotiation,
+                    certificates: f.tls.certificates,
+                    ladder: f.ladder,
+                });
+            }
         }
         self.facts
+    }
+
+    /// Heap bytes held in stream buffers (for memory accounting).
+    pub fn buffered_bytes(&self) -> usize {
+        self.wire.iter().map(|w| w.heap_bytes()).sum::<usize>()
+            + self.handshake.iter().map(|h| h.pending()).sum::<usize>()
     }
 
     /// Reassembled wire bytes.

@@ -266,3 +266,73 @@ pub struct LadderEvent {
     pub dir: Dir,
     pub label: String,
 }
+
+/// RD Gateway facts (MS-TSGU HTTP transport), read from the decrypted HTTPS
+/// stream of a connection to a gateway port. Credentials are never kept:
+/// only the authentication scheme names.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct GatewayFacts {
+    /// HTTP request heads from the client (bounded).
+    pub requests: Vec<GatewayRequest>,
+    /// HTTP response heads from the gateway (bounded).
+    pub responses: Vec<GatewayResponse>,
+    /// MS-TSGU control packets (everything but DATA), both directions (bounded).
+    pub packets: Vec<GatewayPacket>,
+    /// PKT_TYPE_DATA packets per direction (the tunnelled RDP).
+    pub data_packets: [u64; 2],
+    /// The RDP carried in this connection's DATA packets, as far as it is
+    /// readable here. With the HTTP transport each connection carries one
+    /// direction (OUT: server → client, IN: client → server).
+    pub tunnel: Option<TunnelFacts>,
+}
+
+/// What the tunnelled RDP showed (X.224 negotiation, certificates, ladder).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TunnelFacts {
+    pub negotiation: NegotiationFacts,
+    pub certificates: Vec<CertInfo>,
+    pub ladder: Vec<LadderEvent>,
+}
+
+/// One HTTP request head sent to the gateway.
+#[derive(Debug, Clone, Serialize)]
+pub struct GatewayRequest {
+    pub frame: FrameRef,
+    /// `RDG_OUT_DATA`, `RDG_IN_DATA`, `GET`, `RPC_IN_DATA`, …
+    pub method: String,
+    /// e.g. `/remoteDesktopGateway/`
+    pub path: String,
+    /// rdg_out_data, rdg_in_data, websocket_upgrade, rpc_in_data, rpc_out_data, other
+    pub kind: &'static str,
+    /// `RDG-Connection-Id` header.
+    pub connection_id: Option<String>,
+    /// Scheme of the `Authorization` header (never the credential).
+    pub authorization: Option<String>,
+    /// `Transfer-Encoding: chunked` (the IN channel's data request).
+    pub chunked: bool,
+}
+
+/// One HTTP response head from the gateway.
+#[derive(Debug, Clone, Serialize)]
+pub struct GatewayResponse {
+    pub frame: FrameRef,
+    pub status: u16,
+    pub reason: String,
+    /// Schemes of the `WWW-Authenticate` headers (Negotiate, NTLM, Basic, Bearer, …).
+    pub www_authenticate: Vec<String>,
+    /// A `WWW-Authenticate` header carried a token (a challenge in an
+    /// ongoing NTLM/Negotiate exchange), not only a scheme name.
+    pub auth_challenge: bool,
+    pub server: Option<String>,
+}
+
+/// One MS-TSGU packet with its result code, when it has one.
+#[derive(Debug, Clone, Serialize)]
+pub struct GatewayPacket {
+    pub frame: FrameRef,
+    pub dir: Dir,
+    pub packet_type: Named,
+    /// HRESULT of HANDSHAKE_RESPONSE, TUNNEL_RESPONSE, TUNNEL_AUTH_RESPONSE,
+    /// CHANNEL_RESPONSE, CLOSE_CHANNEL(_RESPONSE).
+    pub status: Option<Named>,
+}

@@ -8,6 +8,13 @@ use std::collections::VecDeque;
 /// desynchronises the direction instead of growing memory.
 pub const MAX_BUFFER: usize = 1 << 20;
 
+/// Deliveries (segments) held at once: a PDU spread over more tiny segments
+/// than this is an attack, not RDP, and desynchronises the direction.
+pub const MAX_MARKS: usize = 8192;
+
+/// An emptied buffer larger than this is freed.
+const SHRINK_ABOVE: usize = 16 << 10;
+
 #[derive(Debug, Default)]
 pub struct StreamBuf {
     buf: Vec<u8>,
@@ -30,20 +37,26 @@ impl StreamBuf {
         }
         self.marks.push_back((offset, frame));
         self.buf.extend_from_slice(data);
-        if self.buf.len() > MAX_BUFFER {
+        if self.buf.len() > MAX_BUFFER || self.marks.len() > MAX_MARKS {
             self.desync = true;
-            self.buf.clear();
-            self.marks.clear();
+            // Nothing more is parsed in this direction: free the room.
+            self.buf = Vec::new();
+            self.marks = VecDeque::new();
             self.base = offset + data.len() as u64;
         }
     }
 
     /// A gap: the bytes up to `offset + len` were never seen.
     pub fn gap(&mut self, offset: u64, len: u64) {
-        self.buf.clear();
-        self.marks.clear();
+        self.buf = Vec::new();
+        self.marks = VecDeque::new();
         self.base = offset + len;
         self.desync = true;
+    }
+
+    /// Heap bytes held (capacity of the byte buffer and the frame marks).
+    pub fn heap_bytes(&self) -> usize {
+        self.buf.capacity() + self.marks.capacity() * std::mem::size_of::<(u64, FrameRef)>()
     }
 
     pub fn data(&self) -> &[u8] {
@@ -74,6 +87,11 @@ impl StreamBuf {
         }
         if self.buf.is_empty() {
             self.marks.clear();
+            // Give back the room a big PDU took, so idle sessions stay small.
+            if self.buf.capacity() > SHRINK_ABOVE {
+                self.buf = Vec::new();
+                self.marks = VecDeque::new();
+            }
         }
     }
 

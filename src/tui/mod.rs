@@ -242,7 +242,7 @@ pub fn run_replay(path: &str, speed: Option<f64>, cfg: &AnalysisConfig) -> i32 {
     }
     let interactive = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let shared = Arc::new(Shared::default());
-    let tracker = Tracker::new(cfg.engine.clone(), cfg.diag.clone(), false);
+    let tracker = Tracker::new(cfg.engine_config(), cfg.diag.clone(), false);
     let lines = (!interactive).then(stdout_lines);
     let mut driver = Driver::new(
         tracker,

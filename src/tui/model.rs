@@ -525,7 +525,7 @@ pub struct Snapshot {
 
 /// Read a whole file through a tracker (tests, and `tui` when stdout is not a terminal).
 pub fn analyze_file(path: &str, cfg: &crate::cli::AnalysisConfig) -> Result<Snapshot, String> {
-    let mut t = Tracker::new(cfg.engine.clone(), cfg.diag.clone(), false);
+    let mut t = Tracker::new(cfg.engine_config(), cfg.diag.clone(), false);
     let (reader, gz) = crate::capture::open_path(path).map_err(|e| e.to_string())?;
     crate::capture::read_capture(reader, path, gz, &mut t).map_err(|e| e.to_string())?;
     t.finish();

@@ -21,7 +21,7 @@ use std::sync::Arc;
 pub(crate) struct Plain {
     dec: TlsDecryptor,
     /// Decrypted application data per direction.
-    buf: [StreamBuf; 2],
+    pub(crate) buf: [StreamBuf; 2],
     /// Stream offset of the next decrypted byte per direction.
     off: [u64; 2],
     /// Decrypted handshake messages (TLS 1.3 encrypted flight, Finished).
@@ -36,6 +36,8 @@ pub(crate) struct Plain {
     pub(crate) first_failure: Option<FrameRef>,
     /// Handlers called from here report malformed data to the decrypted stream.
     pub(crate) active: Option<Dir>,
+    /// RD Gateway HTTP / MS-TSGU state (HTTPS on a gateway port).
+    pub(crate) gw: super::gateway::Gw,
 }
 
 impl Plain {
@@ -51,6 +53,7 @@ impl Plain {
             failed: [false; 2],
             first_failure: None,
             active: None,
+            gw: Default::default(),
         }
     }
 
@@ -122,39 +125,6 @@ fn looks_http(b: &[u8]) -> bool {
     // the first RDP PDU of a direction is a TPKT (0x03) or a TSRequest (0x30).
     let n = b.len().min(4);
     n > 0 && STARTS.iter().any(|s| s.starts_with(&b[..n]))
-}
-
-/// A ladder line for an HTTP head; `None` while the head is incomplete.
-fn http_label(b: &[u8]) -> Option<String> {
-    use rdpdiag_parsers::{rdg, ParseError};
-    if b.starts_with(b"HTTP/") {
-        return match rdg::parse_http_response(b) {
-            Ok((_, r)) => Some(format!(
-                "decrypted HTTP {} {}{}",
-                r.status,
-                r.reason,
-                if r.www_authenticate.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (WWW-Authenticate: {})", r.www_authenticate.join(", "))
-                }
-            )),
-            Err(ParseError::Incomplete { .. }) if b.len() < rdg::MAX_HEAD => None,
-            Err(_) => Some("decrypted HTTP response (unreadable head)".into()),
-        };
-    }
-    match rdg::parse_http_request(b) {
-        Ok((_, r)) => Some(format!(
-            "decrypted HTTP {} {}{}",
-            r.method,
-            r.path,
-            r.authorization_scheme
-                .map(|s| format!(" (Authorization: {s})"))
-                .unwrap_or_default()
-        )),
-        Err(ParseError::Incomplete { .. }) if b.len() < rdg::MAX_HEAD => None,
-        Err(_) => Some("decrypted HTTP request (unreadable head)".into()),
-    }
 }
 
 enum Pdu {
@@ -303,7 +273,7 @@ impl Session {
 
     /// Malformed decrypted data: stop this direction's decrypted stream (never
     /// the wire), keep the note.
-    fn plain_malformed(&mut self, dir: Dir, frame: FrameRef, what: String) {
+    pub(super) fn plain_malformed(&mut self, dir: Dir, frame: FrameRef, what: String) {
         if let Some(p) = self.plain.as_mut() {
             let b = &mut p.buf[dir.idx()];
             if b.desync {
@@ -341,20 +311,13 @@ impl Session {
             }
             let buf = p.buf[d].data();
             let Some(&b0) = buf.first() else { return };
-            if !p.rdp_phase[d] && p.credssp[d] == 0 && looks_http(buf) {
-                // RD Gateway (or other HTTPS) on a port given with --port: show
-                // the HTTP head, then leave the stream (its tunnel framing is
-                // not decoded here).
-                let f = p.buf[d].frame_at(0);
-                if buf.len() < 4 {
+            if p.gw.dir[d].active || (!p.rdp_phase[d] && p.credssp[d] == 0 && looks_http(buf)) {
+                // RD Gateway (HTTPS on a port given with --port): HTTP heads,
+                // then MS-TSGU packets (see `gateway.rs`).
+                if buf.len() < 4 && !p.gw.dir[d].active {
                     return;
                 }
-                let Some(label) = http_label(buf) else {
-                    return; // head incomplete
-                };
-                p.buf[d].clear();
-                p.buf[d].desync = true;
-                ladder(&mut self.facts, f, dir, label);
+                self.parse_gateway(dir);
                 return;
             }
             let kind = if dir == Dir::ServerToClient
@@ -574,13 +537,5 @@ mod tests {
         assert!(looks_http(b"HTT"));
         assert!(!looks_http(&[0x03, 0x00, 0x01, 0x2c]));
         assert!(!looks_http(&[0x30, 0x82, 0x01, 0x00]));
-        assert_eq!(http_label(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Negotiate\r\nWWW-Authenticate: NTLM\r\n"), None);
-        let l = http_label(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Negotiate\r\nWWW-Authenticate: NTLM\r\n\r\n")
-            .unwrap_or_default();
-        assert!(l.contains("401") && l.contains("Negotiate, NTLM"), "{l}");
-        let l = http_label(b"RDG_OUT_DATA /remoteDesktopGateway/ HTTP/1.1\r\nHost: gw\r\nAuthorization: Negotiate c2VjcmV0\r\n\r\n")
-            .unwrap_or_default();
-        assert!(l.contains("RDG_OUT_DATA") && l.contains("Negotiate"), "{l}");
-        assert!(!l.contains("c2VjcmV0"), "credentials never shown");
     }
 }

@@ -1,0 +1,263 @@
+//! RD Gateway rules (stage `gateway`): the HTTP status of the gateway's
+//! answers and the MS-TSGU result codes, seen in decrypted HTTPS; without
+//! keys, a note that the gateway traffic stays encrypted.
+
+use super::{ev, make, Evidence, Finding};
+use crate::attempt::{Stage, StageMark};
+use crate::flow::Dir;
+use crate::session::facts::{GatewayFacts, GatewayPacket};
+use crate::session::ConnectionRecord;
+
+const PKT_HANDSHAKE_RESPONSE: u32 = 0x2;
+const PKT_TUNNEL_RESPONSE: u32 = 0x5;
+const PKT_TUNNEL_AUTH_RESPONSE: u32 = 0x7;
+const PKT_CHANNEL_RESPONSE: u32 = 0x9;
+
+// MS-TSGU 2.2.6 HRESULTs (named in rdpdiag_parsers::rdg::GatewayStatus).
+const E_PROXY_RAP_ACCESSDENIED: u32 = 0x8007_59DA;
+const E_PROXY_NAP_ACCESSDENIED: u32 = 0x8007_59DB;
+const E_PROXY_TS_CONNECTFAILED: u32 = 0x8007_59DD;
+const E_PROXY_QUARANTINE_ACCESSDENIED: u32 = 0x8007_59ED;
+const E_PROXY_COOKIE_AUTHENTICATION_ACCESS_DENIED: u32 = 0x8007_59F8;
+const ERROR_ACCESS_DENIED: u32 = 0x5;
+
+/// A connection whose first client bytes are a TLS ClientHello, with no
+/// X.224 Connection Request: HTTPS (an RD Gateway on a port given with
+/// `--port`), not direct RDP, which always starts with X.224.
+pub(super) fn looks_like_gateway(c: &ConnectionRecord) -> bool {
+    c.facts.gateway.is_some()
+        || (c.facts.negotiation.request_frame.is_none()
+            && c.facts.negotiation.confirm_frame.is_none()
+            && c.facts.tls.client_hello.is_some())
+}
+
+/// The gateway opened the channel to the target and tunnelled data: the
+/// gateway part succeeded (the RDP inside is not judged here).
+pub(super) fn tunnel_open(c: &ConnectionRecord) -> bool {
+    c.facts.gateway.as_ref().is_some_and(|g| {
+        g.packets
+            .iter()
+            .any(|p| p.packet_type.value == PKT_CHANNEL_RESPONSE && status(p) == Some(0))
+            && g.data_packets[Dir::ServerToClient.idx()] > 0
+    })
+}
+
+fn status(p: &GatewayPacket) -> Option<u32> {
+    p.status.as_ref().map(|s| s.value)
+}
+
+fn ladder_evidence(g: &GatewayFacts, upto: u64) -> Vec<Evidence> {
+    // The request that the final answer answered, for context.
+    g.requests
+        .iter()
+        .rev()
+        .find(|r| r.frame.number < upto)
+        .map(|r| {
+            vec![ev(
+                r.frame,
+                format!(
+                    "{} {}{} (decrypted)",
+                    r.method,
+                    r.path,
+                    r.authorization
+                        .as_deref()
+                        .map(|a| format!(" with Authorization: {a}"))
+                        .unwrap_or_default()
+                ),
+            )]
+        })
+        .unwrap_or_default()
+}
+
+/// Findings and the stage mark of one connection.
+pub(super) fn gateway_findings(
+    c: &ConnectionRecord,
+    out: &mut Vec<Finding>,
+    stages: &mut Vec<StageMark>,
+) {
+    let Some(g) = &c.facts.gateway else {
+        encrypted(c, out);
+        return;
+    };
+    let before = out.len();
+    let sni = c
+        .facts
+        .tls
+        .client_hello
+        .as_ref()
+        .and_then(|ch| ch.sni.clone())
+        .unwrap_or_else(|| c.server.to_string());
+    // ------------------------------------------------------------ HTTP
+    if let Some(r) = g.responses.iter().find(|r| r.status == 403) {
+        let mut e = ladder_evidence(g, r.frame.number);
+        e.push(ev(r.frame, format!("HTTP 403 {} (decrypted)", r.reason)));
+        out.push(make(
+            "gateway.forbidden",
+            Some(format!(
+                "the RD Gateway {sni} answered HTTP 403 {}: it refuses the request before any tunnel",
+                r.reason
+            )),
+            None,
+            e,
+        ));
+    } else if let Some(r) = g.responses.iter().find(|r| r.status >= 500) {
+        let mut e = ladder_evidence(g, r.frame.number);
+        e.push(ev(
+            r.frame,
+            format!("HTTP {} {} (decrypted)", r.status, r.reason),
+        ));
+        out.push(make(
+            "gateway.unavailable",
+            Some(format!(
+                "the RD Gateway {sni} answered HTTP {} {}{}",
+                r.status,
+                r.reason,
+                r.server
+                    .as_deref()
+                    .map(|s| format!(" (Server: {s})"))
+                    .unwrap_or_default()
+            )),
+            None,
+            e,
+        ));
+    } else if let Some(last) = g.responses.last().filter(|r| r.status == 401) {
+        // The final answer is 401: no further request was answered.
+        let exchanged = g.responses.iter().any(|r| r.auth_challenge);
+        let sent_auth = g
+            .requests
+            .iter()
+            .rev()
+            .find(|r| r.frame.number < last.frame.number)
+            .and_then(|r| r.authorization.clone());
+        let schemes = if last.www_authenticate.is_empty() {
+            "none named".to_string()
+        } else {
+            last.www_authenticate.join(", ")
+        };
+        let title = match (&sent_auth, exchanged) {
+            (Some(a), true) => format!(
+                "the RD Gateway {sni} rejected the credentials: after the full {a} exchange it answered HTTP 401 again (gateway offers {schemes})"
+            ),
+            (Some(a), false) => format!(
+                "the RD Gateway {sni} answered the client's {a} authentication with HTTP 401 (gateway offers {schemes})"
+            ),
+            (None, _) => format!(
+                "the RD Gateway {sni} requires authentication (HTTP 401, offers {schemes}) and the client gave up without sending credentials"
+            ),
+        };
+        let mut e = ladder_evidence(g, last.frame.number);
+        e.push(ev(
+            last.frame,
+            format!("HTTP 401 {} (decrypted)", last.reason),
+        ));
+        out.push(make("gateway.auth_required", Some(title), None, e));
+    }
+    // ---------------------------------------------------------- MS-TSGU
+    for p in &g.packets {
+        let Some(code) = status(p).filter(|c| *c != 0) else {
+            continue;
+        };
+        let name = p
+            .status
+            .as_ref()
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
+        let what = format!("{} {name} ({code:#010x}) (decrypted)", p.packet_type.name);
+        let (id, title) = match (p.packet_type.value, code) {
+            (
+                PKT_TUNNEL_RESPONSE | PKT_TUNNEL_AUTH_RESPONSE,
+                E_PROXY_NAP_ACCESSDENIED
+                | E_PROXY_QUARANTINE_ACCESSDENIED
+                | E_PROXY_COOKIE_AUTHENTICATION_ACCESS_DENIED
+                | ERROR_ACCESS_DENIED,
+            ) => (
+                "gateway.cap_denied",
+                format!(
+                    "the RD Gateway {sni} refused the tunnel with {name}: the user does not meet any Connection Authorization Policy (RD CAP)"
+                ),
+            ),
+            (PKT_CHANNEL_RESPONSE, E_PROXY_RAP_ACCESSDENIED) => (
+                "gateway.rap_denied",
+                format!(
+                    "the RD Gateway {sni} refused the channel to the target with {name}: no Resource Authorization Policy (RD RAP) allows this user to reach that computer"
+                ),
+            ),
+            (PKT_CHANNEL_RESPONSE, E_PROXY_TS_CONNECTFAILED) => (
+                "gateway.target_unreachable",
+                format!(
+                    "the RD Gateway {sni} could not connect to the target RDP server ({name}): the gateway itself cannot reach it"
+                ),
+            ),
+            (
+                PKT_HANDSHAKE_RESPONSE
+                | PKT_TUNNEL_RESPONSE
+                | PKT_TUNNEL_AUTH_RESPONSE
+                | PKT_CHANNEL_RESPONSE,
+                _,
+            ) => (
+                "gateway.tunnel_error",
+                format!(
+                    "the RD Gateway {sni} failed the {} with {name} ({code:#010x})",
+                    p.packet_type.name
+                ),
+            ),
+            _ => continue,
+        };
+        out.push(make(id, Some(title), None, vec![ev(p.frame, what)]));
+        break;
+    }
+    let failed = out.len() > before;
+    let ok_frame = g
+        .packets
+        .iter()
+        .find(|p| p.packet_type.value == PKT_CHANNEL_RESPONSE && status(p) == Some(0))
+        .map(|p| p.frame);
+    if failed || ok_frame.is_some() || !g.responses.is_empty() {
+        stages.push(StageMark {
+            stage: Stage::Gateway,
+            ok: !failed,
+            frame: out
+                .get(before)
+                .and_then(|f| f.evidence.last())
+                .and_then(|e| {
+                    g.responses
+                        .iter()
+                        .map(|r| r.frame)
+                        .chain(g.packets.iter().map(|p| p.frame))
+                        .find(|f| f.number == e.frame)
+                })
+                .or(ok_frame)
+                .or(g.responses.last().map(|r| r.frame)),
+        });
+    }
+}
+
+/// HTTPS to a gateway port without keys: say what is missing.
+fn encrypted(c: &ConnectionRecord, out: &mut Vec<Finding>) {
+    if !looks_like_gateway(c) || c.facts.tls.first_app_data[0].is_none() {
+        return;
+    }
+    let Some(ch) = &c.facts.tls.client_hello else {
+        return;
+    };
+    let why = match c.facts.decryption.as_ref().map(|d| d.status.as_str()) {
+        None => "no key log was given",
+        Some("no_keys") => "the key log has no secrets for it",
+        Some(_) => "it could not be decrypted",
+    };
+    let mut f = make(
+        "gateway.encrypted",
+        Some(format!(
+            "RD Gateway (encrypted): HTTPS to {}{} with no RDP negotiation on the wire; {why}, so the gateway's answer (HTTP 401/403/503, CAP/RAP result) stays hidden: give --keylog",
+            c.server,
+            ch.sni
+                .as_deref()
+                .map(|s| format!(" (SNI {s})"))
+                .unwrap_or_default()
+        )),
+        None,
+        vec![ev(ch.frame, "TLS ClientHello with no X.224 before it")],
+    );
+    f.inferred = true;
+    out.push(f);
+}

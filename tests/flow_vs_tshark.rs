@@ -111,6 +111,12 @@ struct Run {
 /// their connections are reassembled and their retransmissions counted).
 fn run(path: &Path, ports: &[u16]) -> Run {
     let mut cfg = FlowConfig::default();
+    // rdpdiag evicts finished non-RDP connections after 2 s to bound memory
+    // on busy links; a late packet (nDPI/synscan.pcap: SYN-ACKs retransmitted
+    // to a scanner that already sent RST) then opens a second record where
+    // tshark keeps one stream. Compare stream counts with RDP's lingering.
+    cfg.other_linger_s = cfg.closed_linger_s;
+    cfg.other_idle_evict_s = cfg.idle_evict_s;
     for p in ports {
         if !cfg.rdp_ports.contains(p) {
             cfg.rdp_ports.push(*p);

@@ -231,6 +231,26 @@ pub fn analyze_file_counted(
 ) -> Result<FileReport, crate::capture::InputError> {
     let mut engine = Engine::new(cfg.engine_config());
     let capture = engine.read_path_counted(path, count)?;
+    Ok(report_from(path, engine, capture, cfg))
+}
+
+/// Analyze a capture held in memory (or any reader); `name` labels the report.
+pub fn analyze_reader(
+    name: &str,
+    raw: Box<dyn std::io::Read + Send>,
+    cfg: &AnalysisConfig,
+) -> Result<FileReport, crate::capture::InputError> {
+    let mut engine = Engine::new(cfg.engine_config());
+    let capture = engine.read_from(name, raw)?;
+    Ok(report_from(name, engine, capture, cfg))
+}
+
+fn report_from(
+    path: &str,
+    mut engine: Engine,
+    capture: crate::capture::ReadSummary,
+    cfg: &AnalysisConfig,
+) -> FileReport {
     let stats = engine.finish();
     let mut warnings = std::mem::take(&mut engine.warnings);
     if engine.warnings_dropped > 0 {
@@ -254,7 +274,7 @@ pub fn analyze_file_counted(
     let connections = std::mem::take(&mut engine.sessions.connections);
     let udp_flows = std::mem::take(&mut engine.sessions.udp);
     let attempts = crate::attempt::diagnose(&connections, &udp_flows, &cfg.diag);
-    Ok(FileReport {
+    FileReport {
         file: path.to_string(),
         capture,
         warnings,
@@ -262,7 +282,7 @@ pub fn analyze_file_counted(
         stats,
         connections,
         udp_flows,
-    })
+    }
 }
 
 /// Everything one analysis needs.

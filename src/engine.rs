@@ -61,6 +61,17 @@ impl Engine {
         capture::read_capture(reader, path, gz, self)
     }
 
+    /// Read a whole capture from any byte source (e.g. bytes in memory);
+    /// `name` is what messages call it.
+    pub fn read_from(
+        &mut self,
+        name: &str,
+        raw: Box<dyn std::io::Read + Send>,
+    ) -> Result<ReadSummary, InputError> {
+        let (reader, gz) = capture::open_reader(raw, name)?;
+        capture::read_capture(reader, name, gz, self)
+    }
+
     /// End of input: flush every flow and return the flow statistics.
     pub fn finish(&mut self) -> FlowStats {
         self.flows.finish(&mut self.sessions);

@@ -104,6 +104,92 @@ pub fn from_nom<E>(err: nom::Err<E>, what: &'static str, field: &'static str) ->
 /// assert_eq!(Color(9).name(), None);
 /// assert_eq!(Color(9).to_string(), "0x9");
 /// ```
+/// Declare a flag-set newtype that keeps unknown bits, with `contains()`,
+/// `names()` and a `Display` listing the set flags (`A|B|0x40`).
+macro_rules! flag_set {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident($int:ty) [zero = $zero:expr] {
+            $( $(#[$vmeta:meta])* $flag:ident = $value:expr => $label:expr ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+        pub struct $name(pub $int);
+
+        #[allow(missing_docs, dead_code)]
+        impl $name {
+            $( $(#[$vmeta])* pub const $flag: $name = $name($value); )*
+
+            /// Every named flag, in declaration order.
+            pub const ALL: &'static [($int, &'static str)] = &[ $( ($value, $label) ),* ];
+
+            /// The raw bits.
+            pub const fn bits(self) -> $int { self.0 }
+
+            /// True when every bit of `other` is set (a zero `other` is always contained).
+            pub const fn contains(self, other: $name) -> bool { self.0 & other.0 == other.0 }
+
+            /// True when any bit of `other` is set.
+            pub const fn intersects(self, other: $name) -> bool { self.0 & other.0 != 0 }
+
+            /// Bits with no spec name.
+            pub fn unknown_bits(self) -> $int {
+                let mut known: $int = 0;
+                for (v, _) in Self::ALL { known |= *v; }
+                self.0 & !known
+            }
+
+            /// Names of the set flags (the zero name when no bit is set).
+            pub fn names(self) -> Vec<&'static str> {
+                let mut out = Vec::new();
+                if self.0 == 0 {
+                    let z: &'static str = $zero;
+                    if !z.is_empty() { out.push(z); }
+                    return out;
+                }
+                for (v, n) in Self::ALL {
+                    if *v != 0 && self.0 & *v == *v { out.push(*n); }
+                }
+                out
+            }
+        }
+
+        impl core::fmt::Display for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                let names = self.names();
+                let unknown = self.unknown_bits();
+                if names.is_empty() && unknown == 0 {
+                    return write!(f, "{:#x}", self.0);
+                }
+                let mut first = true;
+                for n in names {
+                    if !first { f.write_str("|")?; }
+                    f.write_str(n)?;
+                    first = false;
+                }
+                if unknown != 0 {
+                    if !first { f.write_str("|")?; }
+                    write!(f, "{:#x}", unknown)?;
+                }
+                Ok(())
+            }
+        }
+
+        impl core::ops::BitOr for $name {
+            type Output = $name;
+            fn bitor(self, rhs: $name) -> $name { $name(self.0 | rhs.0) }
+        }
+
+        impl core::fmt::Debug for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                write!(f, "{}({:#x}: {})", stringify!($name), self.0, self)
+            }
+        }
+    };
+}
+pub(crate) use flag_set;
+
 #[macro_export]
 macro_rules! open_enum {
     (

@@ -10,9 +10,10 @@
 //! the block list and otherwise skipped. Optional trailing fields of
 //! CS_CORE are decoded only when the block is long enough.
 
+use crate::error::flag_set;
 use crate::error::{take, ParseError, ParseResult};
 use crate::mcs::per_len;
-use crate::nego::{flag_set, Protocols};
+use crate::nego::Protocols;
 use crate::open_enum;
 use crate::tpkt::rd;
 

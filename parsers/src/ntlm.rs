@@ -12,7 +12,7 @@
 //! workstation names. Callers should treat them as personal data (redact in
 //! reports unless asked); the NT/LM responses are exposed only as lengths.
 
-use crate::error::{take, ParseError, ParseResult};
+use crate::error::{flag_set, take, ParseError, ParseResult};
 use crate::open_enum;
 
 /// The NTLMSSP signature.
@@ -44,94 +44,31 @@ open_enum! {
     }
 }
 
-/// NTLM NegotiateFlags (MS-NLMP 2.2.2.5): an open bit set with names.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct NegotiateFlags(pub u32);
-
-impl NegotiateFlags {
-    pub const UNICODE: u32 = 0x0000_0001;
-    pub const OEM: u32 = 0x0000_0002;
-    pub const REQUEST_TARGET: u32 = 0x0000_0004;
-    pub const SIGN: u32 = 0x0000_0010;
-    pub const SEAL: u32 = 0x0000_0020;
-    pub const DATAGRAM: u32 = 0x0000_0040;
-    pub const LM_KEY: u32 = 0x0000_0080;
-    pub const NTLM: u32 = 0x0000_0200;
-    pub const ANONYMOUS: u32 = 0x0000_0800;
-    pub const DOMAIN_SUPPLIED: u32 = 0x0000_1000;
-    pub const WORKSTATION_SUPPLIED: u32 = 0x0000_2000;
-    pub const ALWAYS_SIGN: u32 = 0x0000_8000;
-    pub const TARGET_TYPE_DOMAIN: u32 = 0x0001_0000;
-    pub const TARGET_TYPE_SERVER: u32 = 0x0002_0000;
-    pub const EXTENDED_SESSION_SECURITY: u32 = 0x0008_0000;
-    pub const IDENTIFY: u32 = 0x0010_0000;
-    pub const NON_NT_SESSION_KEY: u32 = 0x0040_0000;
-    pub const TARGET_INFO: u32 = 0x0080_0000;
-    pub const VERSION: u32 = 0x0200_0000;
-    pub const N128: u32 = 0x2000_0000;
-    pub const KEY_EXCH: u32 = 0x4000_0000;
-    pub const N56: u32 = 0x8000_0000;
-
-    /// Every named flag.
-    pub const ALL: &'static [(u32, &'static str)] = &[
-        (Self::UNICODE, "NEGOTIATE_UNICODE"),
-        (Self::OEM, "NEGOTIATE_OEM"),
-        (Self::REQUEST_TARGET, "REQUEST_TARGET"),
-        (Self::SIGN, "NEGOTIATE_SIGN"),
-        (Self::SEAL, "NEGOTIATE_SEAL"),
-        (Self::DATAGRAM, "NEGOTIATE_DATAGRAM"),
-        (Self::LM_KEY, "NEGOTIATE_LM_KEY"),
-        (Self::NTLM, "NEGOTIATE_NTLM"),
-        (Self::ANONYMOUS, "ANONYMOUS"),
-        (Self::DOMAIN_SUPPLIED, "NEGOTIATE_OEM_DOMAIN_SUPPLIED"),
-        (
-            Self::WORKSTATION_SUPPLIED,
-            "NEGOTIATE_OEM_WORKSTATION_SUPPLIED",
-        ),
-        (Self::ALWAYS_SIGN, "NEGOTIATE_ALWAYS_SIGN"),
-        (Self::TARGET_TYPE_DOMAIN, "TARGET_TYPE_DOMAIN"),
-        (Self::TARGET_TYPE_SERVER, "TARGET_TYPE_SERVER"),
-        (
-            Self::EXTENDED_SESSION_SECURITY,
-            "NEGOTIATE_EXTENDED_SESSIONSECURITY",
-        ),
-        (Self::IDENTIFY, "NEGOTIATE_IDENTIFY"),
-        (Self::NON_NT_SESSION_KEY, "REQUEST_NON_NT_SESSION_KEY"),
-        (Self::TARGET_INFO, "NEGOTIATE_TARGET_INFO"),
-        (Self::VERSION, "NEGOTIATE_VERSION"),
-        (Self::N128, "NEGOTIATE_128"),
-        (Self::KEY_EXCH, "NEGOTIATE_KEY_EXCH"),
-        (Self::N56, "NEGOTIATE_56"),
-    ];
-
-    /// All bits of `mask` set.
-    pub fn contains(self, mask: u32) -> bool {
-        self.0 & mask == mask
-    }
-
-    /// Names of the set flags (unknown bits are omitted; see [`Self::unknown_bits`]).
-    pub fn names(self) -> Vec<&'static str> {
-        Self::ALL
-            .iter()
-            .filter(|(b, _)| self.0 & b != 0)
-            .map(|(_, n)| *n)
-            .collect()
-    }
-
-    /// Set bits without a name.
-    pub fn unknown_bits(self) -> u32 {
-        self.0 & !Self::ALL.iter().fold(0, |a, (b, _)| a | b)
-    }
-}
-
-impl core::fmt::Debug for NegotiateFlags {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(
-            f,
-            "NegotiateFlags({:#010x}: {})",
-            self.0,
-            self.names().join("|")
-        )
+flag_set! {
+    /// NTLM NegotiateFlags (MS-NLMP 2.2.2.5): an open bit set with names.
+    pub struct NegotiateFlags(u32) [zero = ""] {
+        UNICODE = 0x0000_0001 => "NEGOTIATE_UNICODE",
+        OEM = 0x0000_0002 => "NEGOTIATE_OEM",
+        REQUEST_TARGET = 0x0000_0004 => "REQUEST_TARGET",
+        SIGN = 0x0000_0010 => "NEGOTIATE_SIGN",
+        SEAL = 0x0000_0020 => "NEGOTIATE_SEAL",
+        DATAGRAM = 0x0000_0040 => "NEGOTIATE_DATAGRAM",
+        LM_KEY = 0x0000_0080 => "NEGOTIATE_LM_KEY",
+        NTLM = 0x0000_0200 => "NEGOTIATE_NTLM",
+        ANONYMOUS = 0x0000_0800 => "ANONYMOUS",
+        DOMAIN_SUPPLIED = 0x0000_1000 => "NEGOTIATE_OEM_DOMAIN_SUPPLIED",
+        WORKSTATION_SUPPLIED = 0x0000_2000 => "NEGOTIATE_OEM_WORKSTATION_SUPPLIED",
+        ALWAYS_SIGN = 0x0000_8000 => "NEGOTIATE_ALWAYS_SIGN",
+        TARGET_TYPE_DOMAIN = 0x0001_0000 => "TARGET_TYPE_DOMAIN",
+        TARGET_TYPE_SERVER = 0x0002_0000 => "TARGET_TYPE_SERVER",
+        EXTENDED_SESSION_SECURITY = 0x0008_0000 => "NEGOTIATE_EXTENDED_SESSIONSECURITY",
+        IDENTIFY = 0x0010_0000 => "NEGOTIATE_IDENTIFY",
+        NON_NT_SESSION_KEY = 0x0040_0000 => "REQUEST_NON_NT_SESSION_KEY",
+        TARGET_INFO = 0x0080_0000 => "NEGOTIATE_TARGET_INFO",
+        VERSION = 0x0200_0000 => "NEGOTIATE_VERSION",
+        N128 = 0x2000_0000 => "NEGOTIATE_128",
+        KEY_EXCH = 0x4000_0000 => "NEGOTIATE_KEY_EXCH",
+        N56 = 0x8000_0000 => "NEGOTIATE_56",
     }
 }
 

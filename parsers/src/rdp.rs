@@ -12,8 +12,8 @@
 //! security (Standard RDP Security: always; TLS/CredSSP: only Client Info,
 //! licensing and a few others), so callers pick the parser.
 
+use crate::error::flag_set;
 use crate::error::{take, ParseError, ParseResult};
-use crate::nego::flag_set;
 use crate::open_enum;
 use crate::tpkt::rd;
 

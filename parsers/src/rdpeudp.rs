@@ -14,7 +14,7 @@
 //!   on the wire; after the swap, byte 0 is a prefix (packet type in bits
 //!   1..4) and a little-endian u16 holds 12 flag bits and a 4-bit log window.
 
-use crate::error::{take, ParseError, ParseResult};
+use crate::error::{flag_set, take, ParseError, ParseResult};
 use crate::open_enum;
 
 /// Smallest and largest MTU the spec allows in SYN/SYN+ACK.
@@ -30,60 +30,22 @@ open_enum! {
     }
 }
 
-/// RDPUDP_FEC_HEADER uFlags: an open bit set with names.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct UdpFlags(pub u16);
-
-impl UdpFlags {
-    pub const SYN: u16 = 0x0001;
-    pub const FIN: u16 = 0x0002;
-    pub const ACK: u16 = 0x0004;
-    pub const DATA: u16 = 0x0008;
-    pub const FEC: u16 = 0x0010;
-    pub const CN: u16 = 0x0020;
-    pub const CWR: u16 = 0x0040;
-    pub const SACK_OPTION: u16 = 0x0080;
-    pub const ACK_OF_ACKS: u16 = 0x0100;
-    pub const SYNLOSSY: u16 = 0x0200;
-    pub const ACKDELAYED: u16 = 0x0400;
-    pub const CORRELATION_ID: u16 = 0x0800;
-    pub const SYNEX: u16 = 0x1000;
-
-    /// Every named flag.
-    pub const ALL: &'static [(u16, &'static str)] = &[
-        (Self::SYN, "SYN"),
-        (Self::FIN, "FIN"),
-        (Self::ACK, "ACK"),
-        (Self::DATA, "DATA"),
-        (Self::FEC, "FEC"),
-        (Self::CN, "CN"),
-        (Self::CWR, "CWR"),
-        (Self::SACK_OPTION, "SACK_OPTION"),
-        (Self::ACK_OF_ACKS, "ACK_OF_ACKS"),
-        (Self::SYNLOSSY, "SYNLOSSY"),
-        (Self::ACKDELAYED, "ACKDELAYED"),
-        (Self::CORRELATION_ID, "CORRELATION_ID"),
-        (Self::SYNEX, "SYNEX"),
-    ];
-
-    /// All bits of `mask` set.
-    pub fn contains(self, mask: u16) -> bool {
-        self.0 & mask == mask
-    }
-
-    /// Names of the set flags.
-    pub fn names(self) -> Vec<&'static str> {
-        Self::ALL
-            .iter()
-            .filter(|(b, _)| self.0 & b != 0)
-            .map(|(_, n)| *n)
-            .collect()
-    }
-}
-
-impl core::fmt::Debug for UdpFlags {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "UdpFlags({:#06x}: {})", self.0, self.names().join("|"))
+flag_set! {
+    /// RDPUDP_FEC_HEADER uFlags (MS-RDPEUDP 2.2.2.1): an open bit set with names.
+    pub struct UdpFlags(u16) [zero = ""] {
+        SYN = 0x0001 => "SYN",
+        FIN = 0x0002 => "FIN",
+        ACK = 0x0004 => "ACK",
+        DATA = 0x0008 => "DATA",
+        FEC = 0x0010 => "FEC",
+        CN = 0x0020 => "CN",
+        CWR = 0x0040 => "CWR",
+        SACK_OPTION = 0x0080 => "SACK_OPTION",
+        ACK_OF_ACKS = 0x0100 => "ACK_OF_ACKS",
+        SYNLOSSY = 0x0200 => "SYNLOSSY",
+        ACKDELAYED = 0x0400 => "ACKDELAYED",
+        CORRELATION_ID = 0x0800 => "CORRELATION_ID",
+        SYNEX = 0x1000 => "SYNEX",
     }
 }
 
@@ -388,7 +350,7 @@ pub fn classify_datagram(input: &[u8], rdpeudp2_negotiated: bool) -> DatagramKin
     }
     if f.contains(UdpFlags::FIN) {
         DatagramKind::Fin
-    } else if f.0 & (UdpFlags::DATA | UdpFlags::FEC) != 0 {
+    } else if f.intersects(UdpFlags::DATA | UdpFlags::FEC) {
         DatagramKind::Data
     } else if f.contains(UdpFlags::ACK) {
         DatagramKind::Ack

@@ -122,6 +122,15 @@ pub fn open_path_counted(
         Some(count) => Box::new(Counted { inner: raw, count }),
         None => raw,
     };
+    open_reader(raw, path)
+}
+
+/// Wrap any byte source (a file, stdin, bytes in memory), transparently
+/// gunzipping, and return a buffered reader plus whether it was compressed.
+pub fn open_reader(
+    raw: Box<dyn Read + Send>,
+    path: &str,
+) -> Result<(Box<dyn BufRead + Send>, bool), InputError> {
     let mut buf = BufReader::with_capacity(256 * 1024, raw);
     let head = buf.fill_buf().map_err(|source| InputError::Read {
         path: path.to_string(),
@@ -242,6 +251,20 @@ pub fn read_capture(
 
     loop {
         if sink.stop() {
+            break;
+        }
+        if let Some(len) = short_process_information_block(reader.data()) {
+            // pcap-parser 0.17 computes `len - 12` for this block without a
+            // check and panics (debug) or misreads (release); found by the
+            // capture_reader fuzz target.
+            summary.truncated = true;
+            sink.warning(Warning {
+                frame: Some(summary.frames),
+                message: format!(
+                    "the file is damaged after frame {} (a block claims {len} bytes, fewer than its header); everything before it was analyzed",
+                    summary.frames
+                ),
+            });
             break;
         }
         match reader.next() {
@@ -459,6 +482,17 @@ pub fn read_capture(
         format.to_string()
     };
     Ok(summary)
+}
+
+/// The length of a pcapng Process Information Block at the start of `buf`
+/// when it is shorter than a block header (12 bytes), in either byte order.
+fn short_process_information_block(buf: &[u8]) -> Option<u32> {
+    let head: [u8; 8] = buf.get(..8)?.try_into().ok()?;
+    let le = (u32::from_le_bytes([head[0], head[1], head[2], head[3]]) == 0x8000_0001)
+        .then(|| u32::from_le_bytes([head[4], head[5], head[6], head[7]]));
+    let be = (u32::from_be_bytes([head[0], head[1], head[2], head[3]]) == 0x8000_0001)
+        .then(|| u32::from_be_bytes([head[4], head[5], head[6], head[7]]));
+    le.or(be).filter(|&len| len < 12)
 }
 
 fn describe_pcap_error(e: &PcapError<&[u8]>) -> String {

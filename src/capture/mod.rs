@@ -7,7 +7,7 @@
 
 mod file;
 
-pub use file::{open_path, open_path_counted, read_capture, InputError, ReadSummary};
+pub use file::{open_path, open_path_counted, open_reader, read_capture, InputError, ReadSummary};
 
 use std::fmt;
 

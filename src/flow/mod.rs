@@ -153,8 +153,12 @@ pub struct TcpConn {
     pub last: FrameRef,
     pub health: TcpHealth,
     streams: [Reassembler; 2],
-    recent: [Vec<(Sig, Ts)>; 2],
+    /// Recent packet signatures per direction, with when they were seen and
+    /// how many packets the peer had sent by then.
+    recent: [Vec<(Sig, Ts, u64)>; 2],
     client_payload_segments: u32,
+    /// Sequence number of the client's first SYN.
+    syn_seq: Option<u32>,
     /// True once a FIN from both sides or a RST was seen.
     pub closed: bool,
 }
@@ -415,11 +419,25 @@ impl FlowTable {
         let k = key(src, dst);
         let pure_syn = t.syn && !t.ack_flag;
 
-        // A new SYN on a finished 4-tuple starts a new connection.
+        // A new SYN on a finished 4-tuple starts a new connection, except the
+        // same SYN again (same initial sequence number, not yet answered by a
+        // SYN-ACK): Windows retries a connect refused by RST with the very
+        // same SYN, and that is one attempt with SYN retransmissions
+        // (RDP-003.pcap frames 354-381), as tshark counts it.
         if pure_syn {
+            let mut same_syn = false;
             let reuse = self.tcp.get(&k).is_some_and(|c| {
-                c.client != src || c.closed || c.health.handshake == Handshake::RstToSyn
+                same_syn = c.client == src
+                    && c.syn_seq == Some(t.seq)
+                    && c.health.synack_frames.is_empty();
+                !same_syn
+                    && (c.client != src || c.closed || c.health.handshake == Handshake::RstToSyn)
             });
+            if same_syn {
+                if let Some(c) = self.tcp.get_mut(&k) {
+                    c.closed = false;
+                }
+            }
             if reuse {
                 if let Some(old) = self.tcp.remove(&k) {
                     self.finish_tcp(*old, frame, sink);
@@ -471,6 +489,7 @@ impl FlowTable {
                     streams: [Reassembler::new(limit), Reassembler::new(limit)],
                     recent: [Vec::new(), Vec::new()],
                     client_payload_segments: 0,
+                    syn_seq: None,
                     closed: false,
                 }))
             }
@@ -490,8 +509,15 @@ impl FlowTable {
             len: t.payload_len,
             ip_id: pkt.ip_id,
         };
-        let is_dup = conn.recent[d].iter().any(|(s, ts)| {
-            *s == sig && (matches!(s.ip_id, Some(id) if id != 0) || pkt.ts.since(*ts).abs() < 0.002)
+        // Without a distinguishing IP ID (IPv6, or 0 as Linux puts in RSTs),
+        // an identical packet is a duplicate only when it follows at once,
+        // with nothing from the peer in between: two RSTs answering two
+        // different peer packets are two packets (slow_link_ok.pcap 149/151).
+        let peer_packets = conn.health.dir(dir.flip()).packets;
+        let is_dup = conn.recent[d].iter().any(|(s, ts, peer)| {
+            *s == sig
+                && (matches!(s.ip_id, Some(id) if id != 0)
+                    || (pkt.ts.since(*ts).abs() < 0.002 && *peer == peer_packets))
         });
         if is_dup {
             conn.health.duplicate_frames += 1;
@@ -501,7 +527,7 @@ impl FlowTable {
         if conn.recent[d].len() >= RECENT {
             conn.recent[d].remove(0);
         }
-        conn.recent[d].push((sig, pkt.ts));
+        conn.recent[d].push((sig, pkt.ts, peer_packets));
 
         // Idle gaps, up to and including the first FIN or RST: a silence after
         // one side has closed or aborted is not a stall of a live connection.
@@ -534,6 +560,7 @@ impl FlowTable {
             if h.first_syn.is_none() {
                 h.first_syn = Some(frame);
                 h.handshake = Handshake::SynUnanswered;
+                conn.syn_seq = Some(t.seq);
             }
             if h.syn_frames.len() < health::MAX_EVIDENCE {
                 h.syn_frames.push(frame.number);
@@ -549,7 +576,11 @@ impl FlowTable {
             if h.handshake_rtt_s.is_none() {
                 h.handshake_rtt_s = h.first_syn.map(|s| pkt.ts.since(s.ts));
             }
-            if matches!(h.handshake, Handshake::SynUnanswered | Handshake::NotSeen) {
+            // RstToSyn: a retried SYN (same ISN) was finally accepted.
+            if matches!(
+                h.handshake,
+                Handshake::SynUnanswered | Handshake::NotSeen | Handshake::RstToSyn
+            ) {
                 h.handshake = Handshake::SynAckUnanswered;
             }
             h.server.mss = t.mss.or(h.server.mss);

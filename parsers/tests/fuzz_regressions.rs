@@ -1,0 +1,50 @@
+//! Replays every input a fuzz target ever crashed on (kept under
+//! `tests/fuzz_regressions/<target>/`) through the same harness function the
+//! cargo-fuzz target runs (see fuzz/README.md). A fixed crash must stay fixed.
+
+mod fuzz_harness;
+
+use std::path::PathBuf;
+
+type Harness = fn(&[u8]);
+
+const TARGETS: &[(&str, Harness)] = &[
+    ("tpkt_x224", fuzz_harness::tpkt_x224),
+    ("nego", fuzz_harness::nego),
+    ("mcs_gcc", fuzz_harness::mcs_gcc),
+    ("rdp_pdu", fuzz_harness::rdp_pdu),
+    ("tls_x509", fuzz_harness::tls_x509),
+    ("auth", fuzz_harness::auth),
+    ("rdpeudp", fuzz_harness::rdpeudp),
+    ("dns", fuzz_harness::dns),
+    ("rdg", fuzz_harness::rdg),
+];
+
+#[test]
+fn saved_fuzz_crashes_stay_fixed() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions");
+    let mut replayed = 0;
+    if let Ok(rd) = std::fs::read_dir(&dir) {
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if !e.path().is_dir() {
+                continue;
+            }
+            let Some((_, run)) = TARGETS.iter().find(|(t, _)| *t == name) else {
+                panic!("tests/fuzz_regressions/{name}: no such fuzz target");
+            };
+            for f in std::fs::read_dir(e.path()).expect("read dir").flatten() {
+                let data = std::fs::read(f.path()).expect("read input");
+                run(&data);
+                replayed += 1;
+            }
+        }
+    }
+    // The harnesses themselves must accept the edge inputs.
+    for (_, run) in TARGETS {
+        run(&[]);
+        run(&[0]);
+        run(&[0xff; 64]);
+    }
+    eprintln!("replayed {replayed} saved fuzz inputs");
+}

@@ -1,0 +1,192 @@
+//! Robustness suite (issue 8): every capture under `../shared/captures` and
+//! `captures/`, truncated at many offsets and with random byte flips, goes
+//! through the whole analyze pipeline (reader, flows, sessions, diagnosis,
+//! text and JSON reports). Nothing may panic; a file that is no longer a
+//! capture must come back as an input error with a message.
+//!
+//! Seeded, so every failure names what reproduces it. The default is small
+//! enough for CI in a debug build; `RDPDIAG_ROBUST_ITERS=200 cargo test
+//! --release --test robustness` runs a larger local campaign.
+
+use rdpdiag::cli::{analysis_config, analyze_reader};
+use rdpdiag::report;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+fn roots() -> Vec<PathBuf> {
+    let mut out = vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("captures")];
+    if let Some(p) = std::env::var_os("RDPDIAG_SHARED") {
+        out.push(PathBuf::from(p).join("captures"));
+        return out;
+    }
+    let mut d = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    loop {
+        let c = d.join("shared").join("captures");
+        if c.is_dir() {
+            out.push(c);
+            break;
+        }
+        if !d.pop() {
+            eprintln!("note: ../shared/captures not found; bundled captures only");
+            break;
+        }
+    }
+    out
+}
+
+fn captures(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut v: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
+    v.sort();
+    for p in v {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if p.is_dir() {
+            captures(&p, out);
+        } else if name.ends_with(".pcap")
+            || name.ends_with(".pcapng")
+            || name.ends_with(".pcap.gz")
+            || name.ends_with(".pcapng.gz")
+        {
+            out.push(p);
+        }
+    }
+}
+
+/// xorshift64*: small, seeded, good enough to pick offsets.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+    }
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+}
+
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+/// Runs the whole pipeline; Err(message) when it panicked or an input error
+/// came back without a message.
+fn analyze(bytes: Vec<u8>) -> Result<(), String> {
+    let cfg = analysis_config(&[3390]);
+    let res = catch_unwind(AssertUnwindSafe(move || {
+        match analyze_reader("mutant.pcap", Box::new(std::io::Cursor::new(bytes)), &cfg) {
+            Ok(r) => {
+                let _ = report::text::render(&r, true, false);
+                let files = [r];
+                let doc = report::Document::new(&files);
+                serde_json::to_string(&doc)
+                    .map(|_| ())
+                    .map_err(|e| format!("JSON: {e}"))
+            }
+            Err(e) => {
+                if e.to_string().is_empty() {
+                    Err("input error without a message".into())
+                } else {
+                    Ok(())
+                }
+            }
+        }
+    }));
+    match res {
+        Ok(r) => r,
+        Err(p) => Err(p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "panic".into())),
+    }
+}
+
+#[test]
+fn truncated_and_bit_flipped_captures_never_panic() {
+    let iters: usize = std::env::var("RDPDIAG_ROBUST_ITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2);
+    let mut files = Vec::new();
+    for r in roots() {
+        captures(&r, &mut files);
+    }
+    assert!(!files.is_empty(), "no captures found");
+    // Quiet the default hook: the panics are caught and reported below.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let started = std::time::Instant::now();
+    let mut failures = Vec::new();
+    let mut runs = 0usize;
+    let mut seen = std::collections::HashSet::new();
+    for f in &files {
+        let Ok(raw) = std::fs::read(f) else {
+            continue;
+        };
+        // captures/ holds copies of some lab captures: run each content once.
+        if !seen.insert(raw.clone()) {
+            continue;
+        }
+        let name = f.display().to_string();
+        let seed = fnv(f.file_name().and_then(|n| n.to_str()).unwrap_or_default());
+        let mut rng = Rng::new(seed);
+        // Truncations: the first bytes (headers), then spread over the file.
+        let mut cuts: Vec<usize> = vec![0, 1, 4, 23, 24, 25, 31, 40];
+        for i in 1..=iters {
+            cuts.push(raw.len() * i / (iters + 1));
+            cuts.push(rng.below(raw.len()));
+        }
+        for cut in cuts {
+            if cut >= raw.len() {
+                continue;
+            }
+            runs += 1;
+            if let Err(e) = analyze(raw[..cut].to_vec()) {
+                failures.push(format!("{name} truncated at {cut}: {e}"));
+            }
+        }
+        // Byte flips: a few random bytes changed, past the file header so
+        // most mutants are still read as captures.
+        for i in 0..iters * 2 {
+            let mut m = raw.clone();
+            let flips = 1 + rng.below(8);
+            let mut at = Vec::new();
+            for _ in 0..flips {
+                let pos = 24 + rng.below(m.len().saturating_sub(24));
+                if let Some(b) = m.get_mut(pos) {
+                    *b ^= 1u8 << rng.below(8);
+                    at.push(pos);
+                }
+            }
+            runs += 1;
+            if let Err(e) = analyze(m) {
+                failures.push(format!(
+                    "{name} mutant {i} (seed {seed:#x}, flipped bytes at {at:?}): {e}"
+                ));
+            }
+        }
+    }
+    std::panic::set_hook(hook);
+    eprintln!(
+        "{runs} analyses of {} captures in {:.1} s",
+        files.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

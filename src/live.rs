@@ -35,50 +35,7 @@ pub const NEEDS: &str = "live capture needs libpcap and the right to capture: \
 run as root or give the binary CAP_NET_RAW (`sudo setcap cap_net_raw,cap_net_admin=eip $(command -v rdpdiag)`); \
 on Windows install Npcap";
 
-/// A minimal pcapng writer: one section, one interface, enhanced packet
-/// blocks with microsecond timestamps (the pcapng default resolution).
-pub struct PcapngWriter<W: Write> {
-    out: W,
-}
-
-impl<W: Write> PcapngWriter<W> {
-    /// Write the section header and the interface description.
-    pub fn new(mut out: W, linktype: u16, snaplen: u32) -> std::io::Result<Self> {
-        // Section Header Block: byte-order magic, version 1.0, unknown section length.
-        let mut shb = Vec::new();
-        shb.extend_from_slice(&0x1A2B_3C4Du32.to_le_bytes());
-        shb.extend_from_slice(&1u16.to_le_bytes());
-        shb.extend_from_slice(&0u16.to_le_bytes());
-        shb.extend_from_slice(&(-1i64).to_le_bytes());
-        write_block(&mut out, 0x0A0D_0D0A, &shb)?;
-        // Interface Description Block.
-        let mut idb = Vec::new();
-        idb.extend_from_slice(&linktype.to_le_bytes());
-        idb.extend_from_slice(&0u16.to_le_bytes());
-        idb.extend_from_slice(&snaplen.to_le_bytes());
-        write_block(&mut out, 1, &idb)?;
-        Ok(PcapngWriter { out })
-    }
-
-    /// One Enhanced Packet Block.
-    pub fn packet(&mut self, ts_micros: u64, data: &[u8], orig_len: u32) -> std::io::Result<()> {
-        let mut epb = Vec::with_capacity(20 + data.len() + 3);
-        epb.extend_from_slice(&0u32.to_le_bytes());
-        epb.extend_from_slice(&((ts_micros >> 32) as u32).to_le_bytes());
-        epb.extend_from_slice(&(ts_micros as u32).to_le_bytes());
-        epb.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        epb.extend_from_slice(&orig_len.to_le_bytes());
-        epb.extend_from_slice(data);
-        while epb.len() % 4 != 0 {
-            epb.push(0);
-        }
-        write_block(&mut self.out, 6, &epb)
-    }
-
-    pub fn flush(&mut self) -> std::io::Result<()> {
-        self.out.flush()
-    }
-}
+pub use crate::capture::write::PcapngWriter;
 
 /// Put the TLS secrets of `keylog` into the pcapng at `path` as a Decryption
 /// Secrets Block placed before the first packet, so Wireshark and rdpdiag can
@@ -88,17 +45,11 @@ impl<W: Write> PcapngWriter<W> {
 pub fn embed_secrets(path: &str, keylog: &str) -> std::io::Result<usize> {
     use std::io::{Read, Seek, SeekFrom};
     let text = std::fs::read_to_string(keylog)?;
+    // Only lines our own key-log parser accepts as secrets are copied.
     let lines: Vec<&str> = text
         .lines()
         .map(str::trim)
-        .filter(|l| {
-            l.starts_with("CLIENT_RANDOM ")
-                || l.starts_with("CLIENT_HANDSHAKE_TRAFFIC_SECRET ")
-                || l.starts_with("SERVER_HANDSHAKE_TRAFFIC_SECRET ")
-                || l.starts_with("CLIENT_TRAFFIC_SECRET_0 ")
-                || l.starts_with("SERVER_TRAFFIC_SECRET_0 ")
-                || l.starts_with("EXPORTER_SECRET ")
-        })
+        .filter(|l| crate::decrypt::KeyLog::parse(l).0.secret_count() > 0)
         .collect();
     if lines.is_empty() {
         return Ok(0);
@@ -128,28 +79,13 @@ pub fn embed_secrets(path: &str, keylog: &str) -> std::io::Result<usize> {
     {
         let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
         out.write_all(&head)?;
-        let mut dsb = Vec::with_capacity(8 + secrets.len() + 3);
-        dsb.extend_from_slice(&0x544C_534Bu32.to_le_bytes()); // "TLSK": TLS key log
-        dsb.extend_from_slice(&(secrets.len() as u32).to_le_bytes());
-        dsb.extend_from_slice(&secrets);
-        while dsb.len() % 4 != 0 {
-            dsb.push(0);
-        }
-        write_block(&mut out, 0x0000_000A, &dsb)?;
+        crate::capture::write::write_dsb(&mut out, &secrets)?;
         src.seek(SeekFrom::Start(head.len() as u64))?;
         std::io::copy(&mut src, &mut out)?;
         out.flush()?;
     }
     std::fs::rename(&tmp, path)?;
     Ok(lines.len())
-}
-
-fn write_block<W: Write>(out: &mut W, kind: u32, body: &[u8]) -> std::io::Result<()> {
-    let total = (12 + body.len()) as u32;
-    out.write_all(&kind.to_le_bytes())?;
-    out.write_all(&total.to_le_bytes())?;
-    out.write_all(body)?;
-    out.write_all(&total.to_le_bytes())
 }
 
 /// `rdpdiag live`: returns the exit code.

@@ -6,6 +6,7 @@
 //! numbers (`etherparse` builds the headers and checksums). TLS secrets from
 //! rustls's key log go into a Decryption Secrets Block.
 
+use crate::capture::write::PcapngWriter;
 use crate::capture::Ts;
 use crate::flow::FrameRef;
 use etherparse::PacketBuilder;
@@ -92,59 +93,21 @@ impl Recorder {
             Ok(g) => g,
             Err(p) => p.into_inner(),
         };
-        let mut out = Vec::new();
-        // Section Header Block
-        block(&mut out, 0x0A0D_0D0A, |b| {
-            b.extend_from_slice(&0x1A2B_3C4Du32.to_le_bytes());
-            b.extend_from_slice(&1u16.to_le_bytes());
-            b.extend_from_slice(&0u16.to_le_bytes());
-            b.extend_from_slice(&(-1i64).to_le_bytes());
-        });
-        // Interface Description Block: LINKTYPE_RAW (101), no snap limit.
-        block(&mut out, 1, |b| {
-            b.extend_from_slice(&101u16.to_le_bytes());
-            b.extend_from_slice(&0u16.to_le_bytes());
-            b.extend_from_slice(&0u32.to_le_bytes());
-        });
-        if !g.keylog.is_empty() {
-            // Decryption Secrets Block, secrets type TLS key log ("TLSK").
-            block(&mut out, 0x0000_000A, |b| {
-                b.extend_from_slice(&0x544C_534Bu32.to_le_bytes());
-                b.extend_from_slice(&(g.keylog.len() as u32).to_le_bytes());
-                b.extend_from_slice(g.keylog.as_bytes());
-                pad4(b);
-            });
-        }
-        for (ts, p) in &g.packets {
-            let us = u64::try_from(ts.0 / 1000).unwrap_or(0);
-            block(&mut out, 6, |b| {
-                b.extend_from_slice(&0u32.to_le_bytes());
-                b.extend_from_slice(&((us >> 32) as u32).to_le_bytes());
-                b.extend_from_slice(&(us as u32).to_le_bytes());
-                b.extend_from_slice(&(p.len() as u32).to_le_bytes());
-                b.extend_from_slice(&(p.len() as u32).to_le_bytes());
-                b.extend_from_slice(p);
-                pad4(b);
-            });
-        }
-        out
+        // Writing to memory cannot fail.
+        let write = || -> std::io::Result<Vec<u8>> {
+            // LINKTYPE_RAW (101), no snap limit.
+            let mut w = PcapngWriter::new(Vec::new(), 101, 0)?;
+            if !g.keylog.is_empty() {
+                w.secrets(g.keylog.as_bytes())?;
+            }
+            for (ts, p) in &g.packets {
+                let us = u64::try_from(ts.0 / 1000).unwrap_or(0);
+                w.packet(us, p, p.len() as u32)?;
+            }
+            Ok(w.into_inner())
+        };
+        write().unwrap_or_default()
     }
-}
-
-fn pad4(b: &mut Vec<u8>) {
-    while b.len() % 4 != 0 {
-        b.push(0);
-    }
-}
-
-fn block(out: &mut Vec<u8>, kind: u32, body: impl FnOnce(&mut Vec<u8>)) {
-    let mut b = Vec::new();
-    body(&mut b);
-    let total = (b.len() + 12) as u32;
-    out.extend_from_slice(&kind.to_le_bytes());
-    out.extend_from_slice(&total.to_le_bytes());
-    out.extend_from_slice(&b);
-    out.extend_from_slice(&total.to_le_bytes());
 }
 
 /// TCP flags of a synthesized segment.

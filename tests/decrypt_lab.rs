@@ -2,6 +2,7 @@
 //! key logs, plus public captures without keys. Skips (passes with a note) when the
 //! shared captures are not present.
 
+mod common;
 mod decrypt_util;
 
 use std::sync::Arc;

@@ -4,6 +4,7 @@
 //! MAC-then-encrypt, HMAC-SHA256/384, the SHA-384 PRF, ChaCha20-Poly1305 (1.2 and 1.3),
 //! TLS_AES_128_GCM_SHA256, KeyUpdate and HelloRetryRequest. Skips when `openssl` is absent.
 
+mod common;
 mod decrypt_util;
 
 use std::io::{Read, Write};

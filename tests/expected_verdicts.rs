@@ -4,23 +4,9 @@
 
 use rdpdiag::attempt::Outcome;
 use rdpdiag::cli::{analysis_config, analyze_file};
-use std::path::PathBuf;
 
-fn shared() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("RDPDIAG_SHARED") {
-        return Some(PathBuf::from(p).join("captures"));
-    }
-    let mut d = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    loop {
-        let c = d.join("shared").join("captures");
-        if c.is_dir() {
-            return Some(c);
-        }
-        if !d.pop() {
-            return None;
-        }
-    }
-}
+mod common;
+use common::shared_captures as shared;
 
 /// (capture, extra port, expected outcome of the decisive attempt, failed stage, rule id of the root cause)
 type Case = (

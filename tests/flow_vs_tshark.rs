@@ -14,21 +14,8 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-fn shared() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("RDPDIAG_SHARED") {
-        return Some(PathBuf::from(p).join("captures"));
-    }
-    let mut d = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    loop {
-        let c = d.join("shared").join("captures");
-        if c.is_dir() {
-            return Some(c);
-        }
-        if !d.pop() {
-            return None;
-        }
-    }
-}
+mod common;
+use common::shared_captures as shared;
 
 /// What one closed TCP connection looked like.
 #[derive(Debug, Clone)]

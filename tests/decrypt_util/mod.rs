@@ -15,26 +15,7 @@ use pcap_parser::{create_reader, PcapBlockOwned, PcapError};
 use rdpdiag::decrypt::{KeyLog, RecordOutcome, TlsDecryptor};
 use rdpdiag::flow::Dir;
 
-/// `shared/captures` found from env `RDPDIAG_SHARED` or by walking up from the crate.
-pub fn shared_captures() -> Option<PathBuf> {
-    if let Ok(p) = std::env::var("RDPDIAG_SHARED") {
-        let p = PathBuf::from(p);
-        for cand in [p.join("captures"), p.clone()] {
-            if cand.join("lab").is_dir() {
-                return Some(cand);
-            }
-        }
-    }
-    let mut dir = Some(Path::new(env!("CARGO_MANIFEST_DIR")));
-    while let Some(d) = dir {
-        let cand = d.join("shared").join("captures");
-        if cand.join("lab").is_dir() {
-            return Some(cand);
-        }
-        dir = d.parent();
-    }
-    None
-}
+pub use crate::common::shared_captures;
 
 /// Path of a capture file under shared/captures, or `None` (with a note) when absent.
 pub fn capture(rel: &str) -> Option<PathBuf> {

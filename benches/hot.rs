@@ -15,8 +15,9 @@ mod synth;
 
 use rdpdiag::capture::{self, Frame, FrameSink, Warning};
 use rdpdiag::engine::{Engine, EngineConfig};
-use rdpdiag::flow::{Delivery, Dir, FlowConfig, FlowSink, FlowTable, FrameRef, TcpConn, UdpFlow};
+use rdpdiag::flow::{Delivery, FlowConfig, FlowSink, FlowTable, TcpConn, UdpFlow};
 use rdpdiag::net;
+use rdpdiag::wire::{Dir, FrameRef};
 use std::io::{BufReader, Cursor};
 use std::sync::Arc;
 use std::time::Instant;
@@ -228,7 +229,7 @@ fn main() {
         let mut e = Engine::new(EngineConfig::default());
         read(&data, &mut e);
         e.finish();
-        let _ = rdpdiag::attempt::diagnose(
+        let _ = rdpdiag::rules::diagnose(
             &e.sessions.connections,
             &e.sessions.udp,
             &Default::default(),

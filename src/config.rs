@@ -5,9 +5,10 @@
 //! ([`default_path`]); a missing default file means "all defaults". The
 //! format is documented in `docs/getting-started.md` and by `rdpdiag config --example`.
 
-use crate::attempt::DiagConfig;
-use crate::cli::AnalysisConfig;
-use crate::rules::{self, Severity};
+use crate::analysis::AnalysisConfig;
+use crate::rules;
+use crate::verdict::DiagConfig;
+use crate::verdict::Severity;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -197,7 +198,7 @@ impl ConfigFile {
     pub fn analysis_config(&self, extra_ports: &[u16]) -> AnalysisConfig {
         let mut ports = self.ports.clone();
         ports.extend_from_slice(extra_ports);
-        let mut cfg = crate::cli::analysis_config(&ports);
+        let mut cfg = crate::analysis::with_ports(&ports);
         self.apply_diag(&mut cfg.diag);
         cfg
     }

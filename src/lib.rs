@@ -12,12 +12,11 @@
 //! rules share; [`decrypt`] reads TLS with key logs.
 #![forbid(unsafe_code)]
 
+pub mod analysis;
+pub mod app;
 pub mod attempt;
-pub mod batch;
 pub mod capture;
-pub mod cli;
 pub mod codes;
-pub mod commands;
 pub mod config;
 pub mod decrypt;
 pub mod engine;
@@ -32,3 +31,5 @@ pub mod report;
 pub mod rules;
 pub mod session;
 pub mod tui;
+pub mod verdict;
+pub mod wire;

@@ -2,7 +2,7 @@
 //! same engine and views as `rdpdiag tui FILE`. `--write` keeps what was
 //! captured as pcapng.
 
-use crate::cli::AnalysisConfig;
+use crate::analysis::AnalysisConfig;
 use std::io::Write;
 
 /// Options of `rdpdiag live`.
@@ -105,10 +105,11 @@ pub use imp::run;
 #[cfg(feature = "live")]
 mod imp {
     use super::{default_filter, LiveOptions, PcapngWriter, NEEDS};
-    use crate::capture::{Frame, FrameSink, LinkType, Ts};
-    use crate::cli::AnalysisConfig;
+    use crate::analysis::AnalysisConfig;
+    use crate::capture::{Frame, FrameSink, LinkType};
     use crate::tui::model::Tracker;
     use crate::tui::{Driver, Shared};
+    use crate::wire::Ts;
     use std::io::Write;
     use std::sync::atomic::Ordering;
     use std::sync::Arc;

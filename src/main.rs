@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(rdpdiag::cli::main());
+    std::process::exit(rdpdiag::app::main());
 }

@@ -22,9 +22,9 @@
 //!
 //! Keys that are absent are not checked; the number of attempts always is.
 
-use crate::attempt::{Attempt, Stage};
-use crate::cli::AnalysisConfig;
+use crate::analysis::AnalysisConfig;
 use crate::report::FileReport;
+use crate::verdict::{Attempt, Stage};
 use serde::Deserialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -103,7 +103,7 @@ pub fn parse_sidecar(text: &str) -> Result<Sidecar, String> {
         }
         if let Some(st) = &a.stage {
             if Stage::from_name(st).is_none() {
-                let all: Vec<&str> = crate::attempt::ALL_STAGES
+                let all: Vec<&str> = crate::verdict::ALL_STAGES
                     .iter()
                     .map(|s| s.name())
                     .collect();
@@ -427,7 +427,7 @@ fn case_config(
                 path.display()
             ));
         }
-        let (keys, _) = crate::cli::load_keylog(&path.to_string_lossy())
+        let (keys, _) = crate::analysis::load_keylog(&path.to_string_lossy())
             .map_err(|e| format!("{}: {e}", sidecar.display()))?;
         // The sidecar's keys replace any --keylog/SSLKEYLOGFILE keys: they
         // belong to this capture. DSB keys in the capture are added as usual.
@@ -464,7 +464,7 @@ fn run_case(case: &Case, base: &AnalysisConfig, bless: bool, verdicts: &mut Vec<
         Ok(c) => c,
         Err(e) => return Status::Error(e),
     };
-    let report = match crate::cli::analyze_file(&case.capture.to_string_lossy(), &cfg) {
+    let report = match crate::analysis::analyze_file(&case.capture.to_string_lossy(), &cfg) {
         Ok(r) => r,
         Err(e) => return Status::Error(e.to_string()),
     };

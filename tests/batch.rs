@@ -5,8 +5,8 @@
 #[path = "../benches/support/synth.rs"]
 mod synth;
 
-use rdpdiag::batch::{self, ProgressKind};
-use rdpdiag::cli::{analyze_file, AnalysisConfig};
+use rdpdiag::analysis::{analyze_file, AnalysisConfig};
+use rdpdiag::app::batch::{self, ProgressKind};
 use std::process::Command;
 
 /// The lab captures of captures/, biggest first so later files finish first.
@@ -123,7 +123,7 @@ fn progress_counts_compressed_bytes_of_gzip() {
     let bytes = enc.finish().unwrap();
     std::fs::write(&gz, &bytes).unwrap();
     let count = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let r = rdpdiag::cli::analyze_file_counted(
+    let r = rdpdiag::analysis::analyze_file_counted(
         gz.to_str().unwrap(),
         &AnalysisConfig::default(),
         Some(count.clone()),

@@ -11,7 +11,8 @@
 //! come out exactly as on the original file. The real captures with NULL,
 //! SLL2 and 802.1Q framing are checked against tshark in flow_vs_tshark.rs.
 
-use rdpdiag::cli::{analysis_config, analyze_file, analyze_reader};
+use rdpdiag::analysis::with_ports;
+use rdpdiag::analysis::{analyze_file, analyze_reader};
 use rdpdiag::report::FileReport;
 use std::io::Write;
 use std::path::PathBuf;
@@ -198,14 +199,14 @@ fn analyze_bytes(name: &str, bytes: Vec<u8>) -> FileReport {
     analyze_reader(
         name,
         Box::new(std::io::Cursor::new(bytes)),
-        &analysis_config(&[]),
+        &with_ports(&[]),
     )
     .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 fn original(name: &str) -> FileReport {
     let p = bundled(name);
-    analyze_file(p.to_str().expect("utf-8"), &analysis_config(&[])).expect("analyze")
+    analyze_file(p.to_str().expect("utf-8"), &with_ports(&[])).expect("analyze")
 }
 
 const SAMPLES: &[&str] = &[
@@ -422,7 +423,7 @@ fn gzip_is_read_transparently() {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join(format!("{name}.gz"));
         std::fs::write(&p, &gz).expect("write");
-        let r = analyze_file(p.to_str().expect("utf-8"), &analysis_config(&[])).expect("gz");
+        let r = analyze_file(p.to_str().expect("utf-8"), &with_ports(&[])).expect("gz");
         assert_eq!(r.capture.format, "pcap+gzip");
         assert_eq!(fingerprint(&r), fingerprint(&original(name)), "{name}.gz");
         // Two gzip members back to back (as `cat a.gz b.gz` makes) read as one stream.
@@ -626,7 +627,7 @@ fn ipv6_extension_headers_are_walked() {
         .count();
     assert!(changed >= 4, "IPv6 frames rewritten: {changed}");
     let name = cap.to_str().expect("utf-8");
-    let want = analyze_file(name, &analysis_config(&[])).expect("analyze");
+    let want = analyze_file(name, &with_ports(&[])).expect("analyze");
     assert!(!want.udp_flows.is_empty());
     let got = analyze_bytes("v6ext.pcap", write_pcap(1, &with_ext, false, false));
     assert_eq!(fingerprint(&got), fingerprint(&want));

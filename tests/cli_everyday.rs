@@ -60,7 +60,7 @@ fn every_subcommand_help_has_examples() {
         main.contains("--keylog") && main.contains("rdpdiag test captures/"),
         "{main}"
     );
-    let cmd = rdpdiag::cli::command();
+    let cmd = rdpdiag::app::command();
     let subs: Vec<String> = cmd
         .get_subcommands()
         .map(|s| s.get_name().to_string())

@@ -11,7 +11,7 @@ use decrypt_util::{capture, decrypt, lab_keys, plaintexts, read_capture, tshark_
 use rdpdiag::decrypt::{
     DecryptError, DecryptStatus, KeyLog, RecordOutcome, CT_APPLICATION_DATA, CT_HANDSHAKE, TLS13,
 };
-use rdpdiag::flow::Dir;
+use rdpdiag::wire::Dir;
 
 type Outcomes = Vec<(decrypt_util::Record, RecordOutcome)>;
 

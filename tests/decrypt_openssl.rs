@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use decrypt_util::{conn_from_chunks, decrypt, plaintexts};
 use rdpdiag::decrypt::{KeyLog, RecordOutcome, CT_APPLICATION_DATA, CT_HANDSHAKE};
-use rdpdiag::flow::Dir;
+use rdpdiag::wire::Dir;
 
 /// A decrypted record: direction, content type, plaintext.
 type Plain = (Dir, u8, Vec<u8>);

@@ -6,9 +6,10 @@
 //!
 //! Everything skips cleanly when ../shared/captures is absent.
 
-use rdpdiag::attempt::{Attempt, Outcome};
-use rdpdiag::cli::{analysis_config, analyze_file, load_keylog, AnalysisConfig};
+use rdpdiag::analysis::with_ports;
+use rdpdiag::analysis::{analyze_file, load_keylog, AnalysisConfig};
 use rdpdiag::report::FileReport;
+use rdpdiag::verdict::{Attempt, Outcome};
 use std::path::{Path, PathBuf};
 
 fn lab() -> Option<PathBuf> {
@@ -28,7 +29,7 @@ fn lab() -> Option<PathBuf> {
 }
 
 fn cfg_with(keys: Option<&Path>) -> AnalysisConfig {
-    let mut cfg = analysis_config(&[]);
+    let mut cfg = with_ports(&[]);
     if let Some(k) = keys {
         let (k, bad) = load_keylog(&k.to_string_lossy()).expect("key log readable");
         assert_eq!(bad, 0, "every key log line parses");
@@ -214,7 +215,7 @@ fn nla_wrong_password_seen_decrypted() {
             .tls
             .alerts
             .iter()
-            .any(|x| x.dir == rdpdiag::flow::Dir::ServerToClient
+            .any(|x| x.dir == rdpdiag::wire::Dir::ServerToClient
                 && !x.encrypted
                 && x.description.as_ref().is_some_and(|d| d.value == 0)));
     }

@@ -2,8 +2,9 @@
 //! captures (skipped cleanly when the shared captures are absent), and the
 //! bundled `captures/` samples against their sidecars.
 
-use rdpdiag::attempt::Outcome;
-use rdpdiag::cli::{analysis_config, analyze_file};
+use rdpdiag::analysis::analyze_file;
+use rdpdiag::analysis::with_ports;
+use rdpdiag::verdict::Outcome;
 
 mod common;
 use common::shared_captures as shared;
@@ -250,7 +251,7 @@ fn expected_md_verdicts() {
             eprintln!("{file} absent; skipped");
             continue;
         }
-        let cfg = analysis_config(&port.map(|p| vec![p]).unwrap_or_default());
+        let cfg = with_ports(&port.map(|p| vec![p]).unwrap_or_default());
         let r = match analyze_file(&path.to_string_lossy(), &cfg) {
             Ok(r) => r,
             Err(e) => {
@@ -392,8 +393,7 @@ fn certificates_judged_at_capture_time() {
         if !path.exists() {
             continue;
         }
-        let r =
-            analyze_file(&path.to_string_lossy(), &analysis_config(&[*port])).expect("analyzes");
+        let r = analyze_file(&path.to_string_lossy(), &with_ports(&[*port])).expect("analyzes");
         let found = r
             .attempts
             .iter()
@@ -413,7 +413,7 @@ fn duplicated_frames_are_not_retransmissions() {
     if !path.exists() {
         return;
     }
-    let r = analyze_file(&path.to_string_lossy(), &analysis_config(&[])).expect("analyzes");
+    let r = analyze_file(&path.to_string_lossy(), &with_ports(&[])).expect("analyzes");
     let c = &r.connections[0];
     assert_eq!(
         c.tcp.duplicate_frames, 10,
@@ -441,7 +441,7 @@ fn every_shared_capture_analyzes_without_panic() {
             if p.is_dir() {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "pcap" || x == "pcapng") {
-                let r = analyze_file(&p.to_string_lossy(), &analysis_config(&[]));
+                let r = analyze_file(&p.to_string_lossy(), &with_ports(&[]));
                 let r = r.expect("real captures are readable");
                 serde_json::to_string(&rdpdiag::report::Document::new(std::slice::from_ref(&r)))
                     .expect("serializes");
@@ -579,9 +579,9 @@ fn expected_md_verdicts_with_keylog() {
         if !path.exists() || !keys.exists() {
             continue;
         }
-        let mut cfg = analysis_config(&[]);
+        let mut cfg = with_ports(&[]);
         cfg.keylog = Some(
-            rdpdiag::cli::load_keylog(&keys.to_string_lossy())
+            rdpdiag::analysis::load_keylog(&keys.to_string_lossy())
                 .expect("key log")
                 .0,
         );

@@ -8,8 +8,9 @@
 
 use rdpdiag::capture::{self, Frame, FrameSink, Warning};
 use rdpdiag::flow::health::Handshake;
-use rdpdiag::flow::{Delivery, Dir, FlowConfig, FlowSink, FlowTable, FrameRef, TcpConn, UdpFlow};
+use rdpdiag::flow::{Delivery, FlowConfig, FlowSink, FlowTable, TcpConn, UdpFlow};
 use rdpdiag::net;
+use rdpdiag::wire::{Dir, FrameRef};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

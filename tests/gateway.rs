@@ -5,9 +5,10 @@
 //! capture is available. Frames cited below are those captures' frames, as
 //! tshark numbers them.
 
-use rdpdiag::attempt::{Outcome, Stage};
-use rdpdiag::cli::{analysis_config, analyze_file, load_keylog};
+use rdpdiag::analysis::with_ports;
+use rdpdiag::analysis::{analyze_file, load_keylog};
 use rdpdiag::report::FileReport;
+use rdpdiag::verdict::{Outcome, Stage};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -18,7 +19,7 @@ fn cap(name: &str) -> PathBuf {
 }
 
 fn analyze(name: &str, keys: bool) -> FileReport {
-    let mut cfg = analysis_config(&[443]);
+    let mut cfg = with_ports(&[443]);
     if keys {
         let k = cap(&format!("{name}.keys.txt"));
         let (k, bad) = load_keylog(&k.to_string_lossy()).expect("key log readable");

@@ -3,14 +3,15 @@
 //! network namespaces; see captures/README.md). Each case names the capture,
 //! the rule and the frame its evidence must point at.
 
-use rdpdiag::attempt::Outcome;
-use rdpdiag::cli::{analysis_config, analyze_file, load_keylog};
+use rdpdiag::analysis::with_ports;
+use rdpdiag::analysis::{analyze_file, load_keylog};
 use rdpdiag::report::FileReport;
+use rdpdiag::verdict::Outcome;
 use std::path::PathBuf;
 
 fn analyze(name: &str, keylog: Option<&str>) -> FileReport {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("captures");
-    let mut cfg = analysis_config(&[]);
+    let mut cfg = with_ports(&[]);
     if let Some(k) = keylog {
         let (keys, _) = load_keylog(&dir.join(k).to_string_lossy()).expect("key log");
         cfg.keylog = Some(keys);

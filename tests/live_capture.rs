@@ -151,13 +151,13 @@ fn live_on_loopback_shows_the_verdict_of_a_real_negotiation() {
     assert!(line.contains("HYBRID_REQUIRED_BY_SERVER"), "{line}");
 
     // What --write kept is a capture `analyze` reads to the same verdict.
-    let mut cfg = rdpdiag::cli::analysis_config(&[port]);
+    let mut cfg = rdpdiag::analysis::with_ports(&[port]);
     cfg.diag = Default::default();
-    let rep = rdpdiag::cli::analyze_file(&written.to_string_lossy(), &cfg).unwrap();
+    let rep = rdpdiag::analysis::analyze_file(&written.to_string_lossy(), &cfg).unwrap();
     assert_eq!(rep.attempts.len(), 1);
     assert_eq!(
         rep.attempts[0].failed_stage,
-        Some(rdpdiag::attempt::Stage::Negotiation)
+        Some(rdpdiag::verdict::Stage::Negotiation)
     );
 }
 

@@ -26,8 +26,8 @@ fn repo(p: &str) -> String {
         .into_owned()
 }
 
-fn decrypted_connections(path: &str, cfg: &rdpdiag::cli::AnalysisConfig) -> usize {
-    let r = rdpdiag::cli::analyze_file(path, cfg).expect("analyze");
+fn decrypted_connections(path: &str, cfg: &rdpdiag::analysis::AnalysisConfig) -> usize {
+    let r = rdpdiag::analysis::analyze_file(path, cfg).expect("analyze");
     r.connections
         .iter()
         .filter(|c| {
@@ -60,7 +60,7 @@ fn written_capture_carries_the_key_log() {
         }
         w.flush().expect("flush");
     }
-    let cfg = rdpdiag::cli::AnalysisConfig::default();
+    let cfg = rdpdiag::analysis::AnalysisConfig::default();
     assert_eq!(
         decrypted_connections(&out_s, &cfg),
         0,
@@ -73,7 +73,7 @@ fn written_capture_carries_the_key_log() {
         "the DSB's keys decrypt the session with no option"
     );
     // Same frame count after the rewrite.
-    let r = rdpdiag::cli::analyze_file(&out_s, &cfg).expect("analyze");
+    let r = rdpdiag::analysis::analyze_file(&out_s, &cfg).expect("analyze");
     assert_eq!(r.capture.frames as usize, frames.0.len());
 }
 

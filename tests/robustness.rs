@@ -8,7 +8,8 @@
 //! enough for CI in a debug build; `RDPDIAG_ROBUST_ITERS=200 cargo test
 //! --release --test robustness` runs a larger local campaign.
 
-use rdpdiag::cli::{analysis_config, analyze_reader};
+use rdpdiag::analysis::analyze_reader;
+use rdpdiag::analysis::with_ports;
 use rdpdiag::report;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -87,7 +88,7 @@ fn fnv(s: &str) -> u64 {
 /// Runs the whole pipeline; Err(message) when it panicked or an input error
 /// came back without a message.
 fn analyze(bytes: Vec<u8>) -> Result<(), String> {
-    let cfg = analysis_config(&[3390]);
+    let cfg = with_ports(&[3390]);
     let res = catch_unwind(AssertUnwindSafe(move || {
         match analyze_reader("mutant.pcap", Box::new(std::io::Cursor::new(bytes)), &cfg) {
             Ok(r) => {

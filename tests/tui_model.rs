@@ -2,8 +2,8 @@
 //! not disturb the analysis, a connection still in progress is never shown
 //! as failed, and the final state agrees with `analyze`.
 
+use rdpdiag::analysis::{analyze_file, AnalysisConfig};
 use rdpdiag::capture::{Frame, FrameSink, Warning};
-use rdpdiag::cli::{analyze_file, AnalysisConfig};
 use rdpdiag::engine::{Engine, EngineConfig};
 use rdpdiag::tui::model::{Shown, Tracker};
 

@@ -8,8 +8,8 @@
 
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
+use rdpdiag::analysis::AnalysisConfig;
 use rdpdiag::capture::{Frame, FrameSink, Warning};
-use rdpdiag::cli::AnalysisConfig;
 use rdpdiag::tui::model::Tracker;
 use rdpdiag::tui::view::{render, UiState};
 use std::time::Instant;
@@ -52,7 +52,7 @@ fn ten_thousand_connections_stay_responsive() {
             number += 1;
             t.frame(&Frame {
                 number,
-                ts: rdpdiag::capture::Ts(ts + i as i64 * 1_000_000),
+                ts: rdpdiag::wire::Ts(ts + i as i64 * 1_000_000),
                 link: rdpdiag::capture::LinkType::ETHERNET,
                 interface: 0,
                 data: &d,

@@ -3,7 +3,7 @@
 
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
-use rdpdiag::cli::AnalysisConfig;
+use rdpdiag::analysis::AnalysisConfig;
 use rdpdiag::tui::model::{analyze_file, read_frame_bytes, Snapshot};
 use rdpdiag::tui::view::{render, Focus, Tab, UiState};
 

@@ -1,7 +1,8 @@
 //! pcap and pcapng files (plain or gzip-compressed) and stdin, through
 //! pcap-parser's streaming reader.
 
-use super::{Frame, FrameSink, LinkType, Ts, Warning};
+use super::{Frame, FrameSink, LinkType, Warning};
+use crate::wire::Ts;
 use pcap_parser::pcapng::Block;
 use pcap_parser::{PcapBlockOwned, PcapError};
 use std::fmt;
@@ -541,7 +542,7 @@ fn deliver(
         summary.first_ts = Some(frame.ts);
     }
     summary.last_ts = Some(frame.ts);
-    if !crate::net::link_supported(frame.link) {
+    if !super::link_supported(frame.link) {
         let key = (frame.interface, frame.link.0);
         if !warned.contains(&key) && warned.len() < 64 {
             warned.push(key);

@@ -25,7 +25,7 @@ use std::sync::Arc;
 pub use cipher::suite_name;
 pub use keylog::{ClientRandom, KeyLog, KeyLogError, SessionSecrets, DSB_TLS_KEY_LOG};
 
-use crate::flow::Dir;
+use crate::wire::Dir;
 use hello::{HsReassembler, HS_CLIENT_HELLO, HS_FINISHED, HS_KEY_UPDATE, HS_SERVER_HELLO};
 
 /// TLS record content types.

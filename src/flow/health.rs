@@ -2,7 +2,7 @@
 //! retransmissions told apart from duplicated frames, dup ACKs, zero windows,
 //! RTT, MSS, MTU black-hole evidence, idle gaps.
 
-use super::{Dir, FrameRef};
+use crate::wire::{Dir, FrameRef};
 use serde::Serialize;
 
 /// Keep at most this many frame numbers per evidence list.

@@ -10,62 +10,15 @@
 pub mod health;
 pub mod reassembly;
 
-use crate::capture::Ts;
 use crate::net::{Packet, TcpInfo, Transport};
+use crate::wire::Ts;
+use crate::wire::{Dir, FrameRef};
 pub use health::{Handshake, TcpHealth};
 pub use reassembly::{Delivery, Reassembler, SegmentClass};
 use serde::Serialize;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
-
-/// Direction of a packet or byte stream within a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Dir {
-    /// From the connection's initiator (the RDP client) to the server.
-    ClientToServer,
-    /// From the server to the client.
-    ServerToClient,
-}
-
-impl Dir {
-    /// The other direction.
-    pub fn flip(self) -> Dir {
-        match self {
-            Dir::ClientToServer => Dir::ServerToClient,
-            Dir::ServerToClient => Dir::ClientToServer,
-        }
-    }
-    /// 0 for client→server, 1 for server→client: an index into per-direction arrays.
-    pub fn idx(self) -> usize {
-        self as usize
-    }
-    /// "client" or "server": who sends in this direction.
-    pub fn sender(self) -> &'static str {
-        match self {
-            Dir::ClientToServer => "client",
-            Dir::ServerToClient => "server",
-        }
-    }
-}
-
-/// A frame number with its timestamp: what every piece of evidence cites.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct FrameRef {
-    pub number: u64,
-    pub ts: Ts,
-}
-
-impl Serialize for FrameRef {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("FrameRef", 2)?;
-        st.serialize_field("frame", &self.number)?;
-        st.serialize_field("time", &self.ts.rfc3339())?;
-        st.end()
-    }
-}
 
 /// Settings of the flow engine.
 #[derive(Debug, Clone)]
@@ -802,7 +755,7 @@ impl FlowTable {
         }
         self.last_sweep = Some(now);
         let cfg = &self.cfg;
-        let expired: Vec<Key> = self
+        let expired: Vec<(u32, Key)> = self
             .tcp
             .iter()
             .filter(|(_, c)| {
@@ -822,15 +775,20 @@ impl FlowTable {
                 };
                 (c.closed && age > linger) || age > idle
             })
-            .map(|(k, _)| *k)
+            .map(|(k, c)| (c.id, *k))
             .collect();
-        for k in expired {
+        // Finish them in the order they were opened, not in the hash
+        // order: the statistics they feed (other_tcp_ports, bounded) and the
+        // order of records must not depend on the hasher's seed.
+        let mut expired = expired;
+        expired.sort_unstable_by_key(|(id, _)| *id);
+        for (_, k) in expired {
             if let Some(c) = self.tcp.remove(&k) {
                 let f = c.last;
                 self.finish_tcp(*c, f, sink);
             }
         }
-        let expired: Vec<Key> = self
+        let expired: Vec<(u32, Key)> = self
             .udp
             .iter()
             .filter(|(_, f)| {
@@ -838,9 +796,11 @@ impl FlowTable {
                 let idle = if f.kind == UdpKind::Dns { 10.0 } else { 120.0 };
                 now.since(f.last.ts) > idle
             })
-            .map(|(k, _)| *k)
+            .map(|(k, f)| (f.id, *k))
             .collect();
-        for k in expired {
+        let mut expired = expired;
+        expired.sort_unstable_by_key(|(id, _)| *id);
+        for (_, k) in expired {
             if let Some(f) = self.udp.remove(&k) {
                 sink.udp_closed(f);
             }

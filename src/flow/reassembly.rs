@@ -6,7 +6,7 @@
 //! it, and skips a hole that never fills with a [`Delivery::Gap`] marker
 //! instead of buffering forever.
 
-use super::FrameRef;
+use crate::wire::FrameRef;
 use std::collections::BTreeMap;
 
 /// What the reassembler hands to the layer above.
@@ -323,7 +323,7 @@ impl Reassembler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::Ts;
+    use crate::wire::Ts;
     use proptest::prelude::*;
 
     fn fr(n: u64) -> FrameRef {

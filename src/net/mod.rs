@@ -6,25 +6,10 @@
 //! loopback are unwrapped here first, because etherparse lacks SLL2 and
 //! mishandles cooked loopback.
 
-use crate::capture::{Frame, LinkType, Ts};
+use crate::capture::{Frame, LinkType};
+use crate::wire::Ts;
 use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
 use std::net::IpAddr;
-
-/// Whether frames of this link type can be decoded.
-pub fn link_supported(link: LinkType) -> bool {
-    matches!(
-        link,
-        LinkType::NULL
-            | LinkType::ETHERNET
-            | LinkType::RAW
-            | LinkType::LOOP
-            | LinkType::LINUX_SLL
-            | LinkType::LINUX_SLL2
-            | LinkType::IPV4
-            | LinkType::IPV6
-    ) || link.0 == 12 // LINKTYPE_RAW on some OpenBSD writers
-        || link.0 == 14
-}
 
 /// TCP header facts the flow engine needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

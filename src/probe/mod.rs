@@ -13,10 +13,10 @@ pub mod nla;
 pub mod record;
 pub mod tls;
 
-use crate::cli::Format;
-use crate::flow::FrameRef;
-use crate::rules::{self, Evidence, Finding, Severity};
+use crate::rules;
 use crate::session::facts::CertInfo;
+use crate::verdict::{Evidence, Finding, Severity};
+use crate::wire::FrameRef;
 use rdpdiag_parsers::nego::{self, FailureCode, NegResponse, Protocols};
 use record::{Connect, RecStream, Recorder};
 use serde::Serialize;
@@ -36,6 +36,13 @@ Evidence frame numbers refer to the capture --write saves.
 Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 usage or I/O error.";
 
 /// Arguments of `rdpdiag probe`.
+/// Output format of the probe's report.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
 #[derive(clap::Args, Debug)]
 #[command(after_help = PROBE_EXAMPLES)]
 pub struct ProbeArgs {
@@ -959,7 +966,7 @@ fn tls_findings(t: &TlsReport, host: &str, out: &mut Vec<Finding>) {
             Vec::new(),
         ));
     }
-    let cfg = crate::attempt::DiagConfig::default();
+    let cfg = crate::verdict::DiagConfig::default();
     let mut certs = Vec::new();
     rules::certificate_findings(&t.certificates, Some(host), &cfg, &mut certs);
     for f in &mut certs {

@@ -7,8 +7,8 @@
 //! rustls's key log go into a Decryption Secrets Block.
 
 use crate::capture::write::PcapngWriter;
-use crate::capture::Ts;
-use crate::flow::FrameRef;
+use crate::wire::FrameRef;
+use crate::wire::Ts;
 use etherparse::PacketBuilder;
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream, UdpSocket};

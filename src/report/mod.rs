@@ -3,10 +3,10 @@
 
 pub mod text;
 
-use crate::attempt::Attempt;
 use crate::capture::{ReadSummary, Warning};
 use crate::flow::FlowStats;
 use crate::session::{ConnectionRecord, UdpRecord};
+use crate::verdict::Attempt;
 use serde::Serialize;
 
 /// Version of the JSON document; bumped on any incompatible change.

@@ -2,8 +2,8 @@
 //! cause with evidence frames, the fix in numbered steps.
 
 use super::FileReport;
-use crate::attempt::{Attempt, Outcome};
-use crate::rules::{Finding, Severity};
+use crate::verdict::{Attempt, Outcome};
+use crate::verdict::{Finding, Severity};
 use std::fmt::Write;
 
 struct Paint(bool);
@@ -189,8 +189,8 @@ fn render_attempt(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt, verbos
                 let _ = writeln!(o, "  connection {} {} → {}:", c.id, c.client, c.server);
                 for l in &c.facts.ladder {
                     let arrow = match l.dir {
-                        crate::flow::Dir::ClientToServer => "→",
-                        crate::flow::Dir::ServerToClient => "←",
+                        crate::wire::Dir::ClientToServer => "→",
+                        crate::wire::Dir::ServerToClient => "←",
                     };
                     let _ = writeln!(o, "    {:>6}  {arrow} {}", l.frame.number, l.label);
                 }

@@ -47,12 +47,12 @@ pub fn json_doc() -> RulesDoc {
 
 /// A table for the terminal: id, stage, severity, title.
 pub fn text() -> String {
-    text_with(&crate::attempt::DiagConfig::default())
+    text_with(&crate::verdict::DiagConfig::default())
 }
 
 /// The table with the configuration's overrides: a changed severity shows as
 /// `warning>error`, a disabled rule as `off`.
-pub fn text_with(cfg: &crate::attempt::DiagConfig) -> String {
+pub fn text_with(cfg: &crate::verdict::DiagConfig) -> String {
     let w = RULES.iter().map(|r| r.id.len()).max().unwrap_or(10);
     let mut o = String::new();
     let _ = writeln!(

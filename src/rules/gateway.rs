@@ -2,11 +2,12 @@
 //! answers and the MS-TSGU result codes, seen in decrypted HTTPS; without
 //! keys, a note that the gateway traffic stays encrypted.
 
-use super::{ev, make, Evidence, Finding};
-use crate::attempt::{Stage, StageMark};
-use crate::flow::Dir;
+use super::{ev, make};
 use crate::session::facts::{GatewayFacts, GatewayPacket};
 use crate::session::ConnectionRecord;
+use crate::verdict::{Evidence, Finding};
+use crate::verdict::{Stage, StageMark};
+use crate::wire::Dir;
 
 const PKT_HANDSHAKE_RESPONSE: u32 = 0x2;
 const PKT_TUNNEL_RESPONSE: u32 = 0x5;

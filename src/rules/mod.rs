@@ -4,75 +4,21 @@
 
 pub mod catalog;
 mod gateway;
+mod judge;
 mod registry;
 mod related;
 
+pub use judge::diagnose;
 pub use registry::{rule, RuleDef, RULES};
 pub use related::{explain_with_rules, related_rules};
 
-use crate::attempt::{tcp_ok, ConnVerdict, DiagConfig, Outcome, Stage, StageMark};
 use crate::codes;
-use crate::flow::{Dir, FrameRef, Handshake};
+use crate::flow::Handshake;
 use crate::session::{ConnectionRecord, DnsLookup, UdpRecord};
-use serde::Serialize;
-
-/// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn name(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-    pub fn from_name(s: &str) -> Option<Severity> {
-        match s {
-            "info" => Some(Severity::Info),
-            "warning" | "warn" => Some(Severity::Warning),
-            "error" => Some(Severity::Error),
-            _ => None,
-        }
-    }
-}
-
-/// A frame that proves a finding.
-#[derive(Debug, Clone, Serialize)]
-pub struct Evidence {
-    pub frame: u64,
-    pub time: String,
-    pub detail: String,
-}
-
-/// One finding.
-#[derive(Debug, Clone, Serialize)]
-pub struct Finding {
-    pub id: String,
-    pub stage: Stage,
-    pub severity: Severity,
-    pub title: String,
-    pub explanation: String,
-    pub evidence: Vec<Evidence>,
-    pub remediation: Vec<String>,
-    pub mstsc_codes: Vec<String>,
-    /// This finding explains why the connection failed.
-    pub decisive: bool,
-    /// Inferred from the shape of encrypted traffic rather than seen.
-    pub inferred: bool,
-    /// How the finding's facts were obtained: "decrypted" (seen inside TLS
-    /// with the key log), "clear" (readable on the wire) or "inferred" (from
-    /// the encrypted traffic's shape).
-    pub basis: &'static str,
-    /// The connection it concerns.
-    pub connection: Option<u32>,
-}
+use crate::verdict::{
+    ConnVerdict, DiagConfig, Evidence, Finding, Outcome, Severity, Stage, StageMark,
+};
+use crate::wire::{Dir, FrameRef};
 
 fn ev(f: FrameRef, detail: impl Into<String>) -> Evidence {
     Evidence {
@@ -1625,4 +1571,10 @@ pub fn dns_failure(l: &DnsLookup) -> Option<Finding> {
         None => None,
         _ => None,
     }
+}
+
+/// Whether the three-way handshake completed (or the capture starts mid-stream with data).
+pub fn tcp_ok(c: &ConnectionRecord) -> bool {
+    matches!(c.tcp.handshake, Handshake::Completed)
+        || (c.tcp.handshake == Handshake::NotSeen && c.bytes[0] + c.bytes[1] > 0)
 }

@@ -1,8 +1,8 @@
 //! The rule catalogue. `docs/rules.md` is generated from this table
 //! (`rdpdiag rules --format markdown`) and a test keeps it in sync.
 
-use super::Severity;
-use crate::attempt::Stage;
+use crate::verdict::Severity;
+use crate::verdict::Stage;
 
 /// One rule of the catalogue.
 #[derive(Debug)]

@@ -5,7 +5,7 @@
 
 use super::facts::*;
 use super::stream::StreamBuf;
-use crate::flow::{Dir, FrameRef};
+use crate::wire::{Dir, FrameRef};
 use rdpdiag_parsers::{gcc, mcs, nego, rdp, tls, tpkt, x224, x509, ParseError};
 
 mod gateway;
@@ -62,7 +62,7 @@ pub(crate) fn named<T: std::fmt::Display>(value: u32, v: T) -> Named {
 
 /// Render a unix time as RFC 3339.
 pub(crate) fn unix_rfc3339(secs: i64) -> String {
-    let (y, mo, d, h, mi, s) = crate::capture::civil_from_unix(secs);
+    let (y, mo, d, h, mi, s) = crate::wire::civil_from_unix(secs);
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
 }
 

@@ -1,7 +1,7 @@
 //! The facts a session extracts from one connection: owned, serializable,
 //! and all a rule ever sees (rules never touch bytes).
 
-use crate::flow::{Dir, FrameRef};
+use crate::wire::{Dir, FrameRef};
 use serde::Serialize;
 
 /// Keep at most this many entries in per-connection lists.

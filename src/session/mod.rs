@@ -9,8 +9,9 @@ pub mod stream;
 
 pub use conn::{Session, SessionFacts};
 
-use crate::flow::{Delivery, Dir, FlowSink, FrameRef, TcpConn, TcpHealth, UdpFlow, UdpKind};
+use crate::flow::{Delivery, FlowSink, TcpConn, TcpHealth, UdpFlow, UdpKind};
 use crate::flow::{Handshake, RdpReason, RoleSource};
+use crate::wire::{Dir, FrameRef};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -1,7 +1,7 @@
 //! A per-direction byte buffer over the reassembled stream that remembers
 //! which frame carried which byte, so each PDU can cite its frames.
 
-use crate::flow::FrameRef;
+use crate::wire::FrameRef;
 use std::collections::VecDeque;
 
 /// Bytes waiting for a complete PDU are bounded; a PDU larger than this

@@ -123,7 +123,7 @@ pub fn handle_key(ui: &mut UiState, snap: &Snapshot, key: KeyEvent) -> Action {
 }
 
 fn save(snap: &Snapshot) -> String {
-    let attempts: Vec<&crate::attempt::Attempt> =
+    let attempts: Vec<&crate::verdict::Attempt> =
         snap.attempts.iter().map(|v| &v.attempt).collect();
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -8,8 +8,9 @@ pub mod app;
 pub mod model;
 pub mod view;
 
-use crate::capture::{Frame, FrameSink, Ts, Warning};
-use crate::cli::AnalysisConfig;
+use crate::analysis::AnalysisConfig;
+use crate::capture::{Frame, FrameSink, Warning};
+use crate::wire::Ts;
 use model::{Snapshot, Tracker};
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -284,7 +285,7 @@ pub fn run_replay(path: &str, speed: Option<f64>, cfg: &AnalysisConfig) -> i32 {
         Ok(snap
             .attempts
             .iter()
-            .any(|a| a.attempt.outcome == crate::attempt::Outcome::Failure))
+            .any(|a| a.attempt.outcome == crate::verdict::Outcome::Failure))
     };
     if !interactive {
         return match work() {

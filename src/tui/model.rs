@@ -3,12 +3,14 @@
 //! per connection, and turns the engine's state into a [`Snapshot`] that the
 //! UI renders without doing any I/O or analysis of its own.
 
-use crate::attempt::{self, Attempt, DiagConfig, Outcome};
-use crate::capture::{Frame, FrameSink, Ts, Warning};
+use crate::capture::{Frame, FrameSink, Warning};
 use crate::engine::{Engine, EngineConfig};
-use crate::flow::{Dir, FrameRef};
 use crate::net::{self, Transport};
+use crate::rules;
 use crate::session::ConnectionRecord;
+use crate::verdict::{Attempt, DiagConfig, Outcome};
+use crate::wire::Ts;
+use crate::wire::{Dir, FrameRef};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -215,7 +217,7 @@ impl Tracker {
         let finished_len = self.engine.sessions.connections.len();
         // Judge finished + open records together without copying the finished ones.
         self.engine.sessions.connections.extend(open);
-        let attempts = attempt::diagnose(
+        let attempts = rules::diagnose(
             &self.engine.sessions.connections,
             &self.engine.sessions.udp,
             &self.diag,
@@ -524,7 +526,7 @@ pub struct Snapshot {
 }
 
 /// Read a whole file through a tracker (tests, and `tui` when stdout is not a terminal).
-pub fn analyze_file(path: &str, cfg: &crate::cli::AnalysisConfig) -> Result<Snapshot, String> {
+pub fn analyze_file(path: &str, cfg: &crate::analysis::AnalysisConfig) -> Result<Snapshot, String> {
     let mut t = Tracker::new(cfg.engine_config(), cfg.diag.clone(), false);
     let (reader, gz) = crate::capture::open_path(path).map_err(|e| e.to_string())?;
     crate::capture::read_capture(reader, path, gz, &mut t).map_err(|e| e.to_string())?;

@@ -2,9 +2,9 @@
 //! attempt is selected, which pane, the filter). No I/O, no analysis.
 
 use super::model::{AttemptView, PacketRef, Shown, Snapshot};
-use crate::attempt::Stage;
-use crate::flow::Dir;
-use crate::rules::Severity;
+use crate::verdict::Severity;
+use crate::verdict::Stage;
+use crate::wire::Dir;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};

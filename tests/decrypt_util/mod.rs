@@ -13,7 +13,7 @@ use std::sync::Arc;
 use pcap_parser::pcapng::Block;
 use pcap_parser::{create_reader, PcapBlockOwned, PcapError};
 use rdpdiag::decrypt::{KeyLog, RecordOutcome, TlsDecryptor};
-use rdpdiag::flow::Dir;
+use rdpdiag::wire::Dir;
 
 pub use crate::common::shared_captures;
 

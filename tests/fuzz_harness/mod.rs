@@ -2,10 +2,12 @@
 //! shared by `fuzz/fuzz_targets/` and `tests/fuzz_regressions.rs`.
 #![allow(dead_code)]
 
-use rdpdiag::capture::{self, Frame, FrameSink, LinkType, Ts, Warning};
-use rdpdiag::cli::{analysis_config, analyze_reader};
+use rdpdiag::analysis::analyze_reader;
+use rdpdiag::analysis::with_ports;
+use rdpdiag::capture::{self, Frame, FrameSink, LinkType, Warning};
 use rdpdiag::engine::{Engine, EngineConfig};
 use rdpdiag::report;
+use rdpdiag::wire::Ts;
 
 #[derive(Default)]
 struct Count {
@@ -86,14 +88,14 @@ pub fn flow_engine(data: &[u8]) {
     let _ = engine.finish();
     let connections = std::mem::take(&mut engine.sessions.connections);
     let udp = std::mem::take(&mut engine.sessions.udp);
-    let attempts = rdpdiag::attempt::diagnose(&connections, &udp, &Default::default());
+    let attempts = rdpdiag::rules::diagnose(&connections, &udp, &Default::default());
     let _ = format!("{attempts:?}");
 }
 
 /// The whole analyze pipeline on an in-memory capture: bytes -> capture
 /// reader -> flows -> sessions -> attempts/findings -> text and JSON reports.
 pub fn analyze(data: &[u8]) {
-    let cfg = analysis_config(&[3390]);
+    let cfg = with_ports(&[3390]);
     let raw: Box<dyn std::io::Read + Send> = Box::new(std::io::Cursor::new(data.to_vec()));
     match analyze_reader("fuzz.pcap", raw, &cfg) {
         Ok(r) => {

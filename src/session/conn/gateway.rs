@@ -10,8 +10,8 @@
 //! counted. A WebSocket upgrade is recorded; its frames are not decoded.
 
 use super::{ladder, named, Session};
-use crate::flow::{Dir, FrameRef};
 use crate::session::facts::*;
+use crate::wire::{Dir, FrameRef};
 use rdpdiag_parsers::{rdg, ParseError};
 
 /// The 200 that opens the OUT channel is followed by a seed payload the

@@ -10,9 +10,9 @@
 
 use super::{ladder, named, Session};
 use crate::decrypt::{self, KeyLog, RecordOutcome, TlsDecryptor};
-use crate::flow::{Dir, FrameRef};
 use crate::session::facts::*;
 use crate::session::stream::StreamBuf;
+use crate::wire::{Dir, FrameRef};
 use rdpdiag_parsers::{credssp, kerberos, ntlm, rdp, spnego, tls, tpkt};
 use std::sync::Arc;
 

@@ -7,8 +7,8 @@
 //! hash would need a reader thread feeding workers and did not pay on the
 //! measured machine (see docs/performance.md).
 
+use crate::analysis::{analyze_file_counted, AnalysisConfig};
 use crate::capture::InputError;
-use crate::cli::{analyze_file_counted, AnalysisConfig};
 use crate::report::FileReport;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;

@@ -2,7 +2,8 @@
 //! helpers the CLI shares (configuration loading, output errors). `cli.rs`
 //! holds only the clap definitions and the dispatch.
 
-use crate::cli::{GlobalArgs, RulesFormat};
+use super::cli::{GlobalArgs, RulesFormat};
+use crate::analysis::AnalysisConfig;
 use std::io::Write;
 
 pub const TEST_EXAMPLES: &str = "\
@@ -51,6 +52,29 @@ pub(crate) fn load_config(g: &GlobalArgs) -> Result<crate::config::Loaded, i32> 
         eprintln!("rdpdiag: error: {e}");
         2
     })
+}
+
+/// The analysis configuration of a command: the configuration file, extra
+/// ports and the key log (`--keylog`, else `SSLKEYLOGFILE`). Problems are
+/// printed; the error is the exit code.
+pub(crate) fn analysis_setup(
+    g: &GlobalArgs,
+    ports: &[u16],
+    keylog: Option<&str>,
+) -> Result<AnalysisConfig, i32> {
+    let mut cfg = load_config(g)?.file.analysis_config(ports);
+    match crate::analysis::apply_keylog(&mut cfg, keylog) {
+        Ok(warnings) => {
+            for w in warnings {
+                eprintln!("rdpdiag: warning: {w}");
+            }
+            Ok(cfg)
+        }
+        Err(e) => {
+            eprintln!("rdpdiag: {e}");
+            Err(2)
+        }
+    }
 }
 
 pub(crate) fn print_or_fail(s: std::io::Result<()>) -> i32 {
@@ -120,7 +144,7 @@ pub fn config(g: &GlobalArgs, example: bool) -> i32 {
 }
 
 pub fn completions(shell: clap_complete::Shell) -> i32 {
-    let mut cmd = crate::cli::command();
+    let mut cmd = super::cli::command();
     let mut buf = Vec::new();
     clap_complete::generate(shell, &mut cmd, "rdpdiag", &mut buf);
     print_or_fail(std::io::stdout().write_all(&buf))
@@ -143,7 +167,7 @@ fn roff_verbatim(title: &str, text: &str) -> String {
 
 pub fn man() -> i32 {
     let mut buf: Vec<u8> = Vec::new();
-    let cmd = crate::cli::command();
+    let cmd = super::cli::command();
     let man = clap_mangen::Man::new(cmd.clone());
     let mut parts = || -> std::io::Result<()> {
         man.render_title(&mut buf)?;

@@ -1,0 +1,153 @@
+//! The analysis service: what every front end (analyze, test, tui, live,
+//! probe) calls to turn a capture into a [`FileReport`]. It drives the
+//! [`Engine`] (capture → net → flow → session) and then the rules
+//! ([`crate::rules::diagnose`]); the configuration it takes gathers the
+//! engine's and the diagnosis's settings and the TLS key log.
+
+use crate::engine::{Engine, EngineConfig};
+use crate::report::FileReport;
+
+/// Analyze one input into a report.
+pub fn analyze_file(
+    path: &str,
+    cfg: &AnalysisConfig,
+) -> Result<FileReport, crate::capture::InputError> {
+    analyze_file_counted(path, cfg, None)
+}
+
+/// [`analyze_file`], adding the bytes read to `count` (progress; see `batch`).
+pub fn analyze_file_counted(
+    path: &str,
+    cfg: &AnalysisConfig,
+    count: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+) -> Result<FileReport, crate::capture::InputError> {
+    let mut engine = Engine::new(cfg.engine_config());
+    let capture = engine.read_path_counted(path, count)?;
+    Ok(report_from(path, engine, capture, cfg))
+}
+
+/// Analyze a capture held in memory (or any reader); `name` labels the report.
+pub fn analyze_reader(
+    name: &str,
+    raw: Box<dyn std::io::Read + Send>,
+    cfg: &AnalysisConfig,
+) -> Result<FileReport, crate::capture::InputError> {
+    let mut engine = Engine::new(cfg.engine_config());
+    let capture = engine.read_from(name, raw)?;
+    Ok(report_from(name, engine, capture, cfg))
+}
+
+fn report_from(
+    path: &str,
+    mut engine: Engine,
+    capture: crate::capture::ReadSummary,
+    cfg: &AnalysisConfig,
+) -> FileReport {
+    let stats = engine.finish();
+    let mut warnings = std::mem::take(&mut engine.warnings);
+    if engine.warnings_dropped > 0 {
+        warnings.push(crate::capture::Warning {
+            frame: None,
+            message: format!(
+                "{} more warnings were not shown (only the first ones are listed); the analysis used every frame",
+                engine.warnings_dropped
+            ),
+        });
+    }
+    if stats.ip_fragments > 0 {
+        warnings.push(crate::capture::Warning {
+            frame: None,
+            message: format!(
+                "{} IP fragment(s) were counted but not reassembled, so findings that depend on them may be missing; check the MTU of the path (VPN, tunnels) if RDP packets are fragmented",
+                stats.ip_fragments
+            ),
+        });
+    }
+    let connections = std::mem::take(&mut engine.sessions.connections);
+    let udp_flows = std::mem::take(&mut engine.sessions.udp);
+    let attempts = crate::rules::diagnose(&connections, &udp_flows, &cfg.diag);
+    FileReport {
+        file: path.to_string(),
+        capture,
+        warnings,
+        attempts,
+        stats,
+        connections,
+        udp_flows,
+    }
+}
+
+/// Everything one analysis needs.
+#[derive(Debug, Clone, Default)]
+pub struct AnalysisConfig {
+    pub engine: EngineConfig,
+    pub diag: crate::verdict::DiagConfig,
+    /// TLS secrets for decryption (see [`load_keylog`]); DSB keys in the
+    /// capture are merged with these.
+    pub keylog: Option<std::sync::Arc<crate::decrypt::KeyLog>>,
+}
+
+impl AnalysisConfig {
+    /// The engine settings with the key log in place (what every front end
+    /// that builds its own `Engine` should use).
+    pub fn engine_config(&self) -> EngineConfig {
+        let mut e = self.engine.clone();
+        if self.keylog.is_some() {
+            e.session.keylog = self.keylog.clone();
+        }
+        e
+    }
+}
+
+/// Read a TLS key log file for [`AnalysisConfig::keylog`]. Malformed lines are
+/// skipped (their count is returned, never their content: they may hold secrets).
+pub fn load_keylog(
+    path: &str,
+) -> Result<(std::sync::Arc<crate::decrypt::KeyLog>, usize), crate::decrypt::KeyLogError> {
+    let (k, warnings) = crate::decrypt::KeyLog::from_file(path)?;
+    Ok((std::sync::Arc::new(k), warnings.len()))
+}
+
+/// The default configuration with extra RDP ports (TCP and UDP).
+pub fn with_ports(ports: &[u16]) -> AnalysisConfig {
+    let mut cfg = AnalysisConfig::default();
+    for p in ports {
+        if !cfg.engine.flow.rdp_ports.contains(p) {
+            cfg.engine.flow.rdp_ports.push(*p);
+        }
+        if !cfg.engine.flow.udp_ports.contains(p) {
+            cfg.engine.flow.udp_ports.push(*p);
+        }
+    }
+    cfg
+}
+
+/// Load the key log into `cfg`: `--keylog FILE` (`explicit`), else the
+/// `SSLKEYLOGFILE` environment variable. Returns the warnings to show (the
+/// key log holds no secret, or some lines were unreadable). An explicit file
+/// that cannot be read is an error (the command line's fault); an inherited
+/// variable naming a file that does not exist (yet) is ignored.
+pub fn apply_keylog(
+    cfg: &mut AnalysisConfig,
+    explicit: Option<&str>,
+) -> Result<Vec<String>, String> {
+    let env_keylog = std::env::var("SSLKEYLOGFILE")
+        .ok()
+        .filter(|s| !s.is_empty());
+    let mut warnings = Vec::new();
+    if let Some(path) = explicit.or(env_keylog.as_deref()) {
+        match load_keylog(path) {
+            Ok((k, bad)) => {
+                if k.is_empty() {
+                    warnings.push(format!("key log {path} holds no TLS secrets"));
+                } else if bad > 0 {
+                    warnings.push(format!("key log {path}: {bad} unreadable line(s) skipped"));
+                }
+                cfg.keylog = Some(k);
+            }
+            Err(e) if explicit.is_some() => return Err(e.to_string()),
+            Err(_) => {}
+        }
+    }
+    Ok(warnings)
+}

@@ -1,0 +1,106 @@
+//! The command line, at the top of the crate: clap definitions ([`cli`]),
+//! the dispatch below, and the subcommands that are only glue (`analyze`,
+//! `explain`, `rules`, `config`, `completions`, `man`). Every arrow from here
+//! points down: the analysis service ([`crate::analysis`]) and the front
+//! ends (`regress`, `tui`, `live`, `probe`) know nothing of the CLI.
+
+mod analyze;
+pub mod batch;
+pub mod cli;
+mod commands;
+
+pub use cli::{command, VERSION};
+use cli::{Cli, Command, Format};
+use std::io::Write;
+
+/// Entry point; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match <Cli as clap::Parser>::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let g = &cli.global;
+    match &cli.command {
+        Command::Analyze(a) => analyze::run(a, g),
+        Command::Test(t) => match commands::load_config(g) {
+            Ok(c) => crate::regress::main(t, &c.file.analysis_config(&[])),
+            Err(code) => code,
+        },
+        Command::Rules { format } => commands::rules(*format, g),
+        Command::Config { example } => commands::config(g, *example),
+        Command::Completions { shell } => commands::completions(*shell),
+        Command::Man => commands::man(),
+        #[cfg(feature = "probe")]
+        Command::Probe(a) => crate::probe::run(a),
+        Command::Tui(t) => run_tui(t, g),
+        Command::Live(l) => run_live(l, g),
+        Command::Explain {
+            code,
+            extended,
+            format,
+        } => explain(code, extended.as_deref(), *format),
+    }
+}
+
+fn run_tui(t: &cli::TuiArgs, g: &cli::GlobalArgs) -> i32 {
+    match crate::tui::parse_speed(&t.speed) {
+        Ok(speed) => match commands::analysis_setup(g, &t.ports, t.keylog.as_deref()) {
+            Ok(cfg) => crate::tui::run_replay(&t.file, speed, &cfg),
+            Err(code) => code,
+        },
+        Err(e) => {
+            eprintln!("rdpdiag: {e}");
+            2
+        }
+    }
+}
+
+fn run_live(l: &cli::LiveArgs, g: &cli::GlobalArgs) -> i32 {
+    let cfg = match commands::analysis_setup(g, &l.ports, l.keylog.as_deref()) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    crate::live::run(
+        &crate::live::LiveOptions {
+            interface: l.interface.clone(),
+            filter: l.filter.clone(),
+            write: l.write.clone(),
+            no_tui: l.no_tui,
+            keylog: l.keylog.clone().or_else(|| {
+                std::env::var("SSLKEYLOGFILE")
+                    .ok()
+                    .filter(|s| !s.is_empty())
+            }),
+        },
+        &cfg,
+    )
+}
+
+fn explain(code: &str, extended: Option<&str>, format: Format) -> i32 {
+    let e = crate::rules::explain_with_rules(code, extended);
+    match format {
+        Format::Json => match serde_json::to_string_pretty(&e) {
+            Ok(s) => {
+                let _ = writeln!(std::io::stdout(), "{s}");
+            }
+            Err(err) => {
+                eprintln!("rdpdiag: internal error serializing JSON: {err}");
+                return 2;
+            }
+        },
+        Format::Text => {
+            // The rules are listed here with their titles (the code
+            // tables' own rendering knows only their ids).
+            let mut plain = e.clone();
+            plain.related_rules.clear();
+            let mut text = plain.to_string();
+            text.push_str(&crate::rules::catalog::related_text(&e.related_rules));
+            let _ = write!(std::io::stdout(), "{text}");
+        }
+    }
+    0
+}

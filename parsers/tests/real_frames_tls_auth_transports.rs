@@ -1,8 +1,9 @@
-//! TLS / auth / transport parsers (TLS, X.509, CredSSP, SPNEGO, NTLM, Kerberos, RDP-UDP,
-//! DNS, RD Gateway) on bytes cut from real captures. Each fixture names its
-//! capture and frame; `fixtures/tls_auth_transports/README.md` lists them all and
-//! `fixtures/tls_auth_transports/extract.py` regenerates them with tshark. Capture paths are
-//! relative to /work/shared/captures.
+//! TLS / auth / transport parsers (TLS, X.509, CredSSP, SPNEGO, NTLM,
+//! Kerberos, RDP-UDP, DNS, RD Gateway) on bytes cut from real captures. Each
+//! fixture names its capture and frame; `fixtures/tls_auth_transports/README.md`
+//! lists them all and `fixtures/tls_auth_transports/extract.py` regenerates
+//! them with tshark. Capture paths are relative to ../shared/captures (the
+//! shared folder beside the repository).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use rdpdiag_parsers::error::ParseError;

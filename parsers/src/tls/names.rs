@@ -13,7 +13,7 @@ pub fn version_name(v: u16) -> Option<&'static str> {
         0xfeff => "DTLS 1.0",
         0xfefd => "DTLS 1.2",
         0xfefc => "DTLS 1.3",
-        v if v & 0x0f0f == 0x0a0a && v >> 8 == v & 0xff => "GREASE",
+        v if is_grease(v) => "GREASE",
         v if v >> 8 == 0x7f => "TLS 1.3 draft",
         _ => return None,
     })

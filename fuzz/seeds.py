@@ -2,7 +2,7 @@
 """Build the seed corpora in fuzz/corpus/<target>/ from real data.
 
 Sources: the parser fixtures cut from real captures
-(parsers/tests/fixtures/b/*.bin), the TCP/UDP payloads of the captures in
+(parsers/tests/fixtures/tls_auth_transports/*.bin), the TCP/UDP payloads of the captures in
 captures/ and ../shared/captures (extracted with tshark when it is
 installed), and small real capture files for the pipeline targets.
 Nothing here is committed; rerun this script after a fresh checkout.
@@ -60,7 +60,7 @@ def fixtures():
         "rdpeudp": "rdpeudp",
         "tls": "tls_x509",
     }
-    for f in glob.glob(os.path.join(ROOT, "parsers", "tests", "fixtures", "b", "*.bin")):
+    for f in glob.glob(os.path.join(ROOT, "parsers", "tests", "fixtures", "tls_auth_transports", "*.bin")):
         name = os.path.basename(f)
         t = prefix.get(name.split("_")[0])
         if t:
@@ -75,9 +75,9 @@ def fixtures():
 
 
 def layer_a_frames():
-    """The real frames (hex) quoted by parsers/tests/fixtures/a/real_frames.rs."""
+    """The real frames (hex) quoted by parsers/tests/fixtures/rdp_core/real_frames.rs."""
     import re
-    p = os.path.join(ROOT, "parsers", "tests", "fixtures", "a", "real_frames.rs")
+    p = os.path.join(ROOT, "parsers", "tests", "fixtures", "rdp_core", "real_frames.rs")
     try:
         src = open(p).read()
     except OSError:

@@ -21,8 +21,8 @@ pub const OID_NTLM: &[u8] = &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x
 /// DER content of OID 1.3.6.1.4.1.311.2.2.30 (NegoEx).
 pub const OID_NEGOEX: &[u8] = &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x1e];
 
-/// The NTLMSSP signature.
-pub const NTLMSSP_SIGNATURE: &[u8; 8] = b"NTLMSSP\0";
+/// The NTLMSSP signature (defined once, in [`crate::ntlm::SIGNATURE`]).
+pub use crate::ntlm::SIGNATURE as NTLMSSP_SIGNATURE;
 
 open_enum! {
     /// NegTokenResp negState (RFC 4178 §4.2.2).

@@ -1,5 +1,6 @@
-//! Robustness of the layer-B parsers on the real fixtures (see
-//! `fixtures/b/README.md` for capture and frame of each): every parser on
+//! Robustness of the TLS / auth / transport parsers (TLS, X.509, CredSSP,
+//! SPNEGO, NTLM, Kerberos, RDP-UDP, DNS, RD Gateway) on the real fixtures (see
+//! `fixtures/tls_auth_transports/README.md` for capture and frame of each): every parser on
 //! every prefix of every fixture, and on deterministic random byte flips,
 //! must return (never panic); streaming parsers must report a strict prefix
 //! of a message they accept as `Incomplete`.
@@ -9,7 +10,7 @@ use rdpdiag_parsers::{credssp, dns, kerberos, ntlm, rdg, rdpeudp, spnego, tls, x
 use std::path::PathBuf;
 
 fn fixtures() -> Vec<(String, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/b");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls_auth_transports");
     let mut out: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(|e| e.ok())

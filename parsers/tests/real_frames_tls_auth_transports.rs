@@ -1,8 +1,9 @@
-//! Layer-B parsers (TLS, X.509, CredSSP, SPNEGO, NTLM, Kerberos, RDP-UDP,
-//! DNS, RD Gateway) on bytes cut from real captures. Each fixture names its
-//! capture and frame; `fixtures/b/README.md` lists them all and
-//! `fixtures/b/extract.py` regenerates them with tshark. Capture paths are
-//! relative to /work/shared/captures.
+//! TLS / auth / transport parsers (TLS, X.509, CredSSP, SPNEGO, NTLM,
+//! Kerberos, RDP-UDP, DNS, RD Gateway) on bytes cut from real captures. Each
+//! fixture names its capture and frame; `fixtures/tls_auth_transports/README.md`
+//! lists them all and `fixtures/tls_auth_transports/extract.py` regenerates
+//! them with tshark. Capture paths are relative to ../shared/captures (the
+//! shared folder beside the repository).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use rdpdiag_parsers::error::ParseError;
@@ -12,7 +13,7 @@ macro_rules! fx {
     ($name:literal) => {
         include_bytes!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/b/",
+            "/tests/fixtures/tls_auth_transports/",
             $name
         ))
         .as_slice()
@@ -431,7 +432,7 @@ fn x509_certificates_from_public_captures() {
     // public/suricata-verify/tests/tls/tls-cert-issuer/tls.pcap, public/zeek/tls/
     // tls-expired-cert.pcap and public/nDPI/tls-rdn-extract.pcap carry their
     // certificates across several TCP segments; they are exercised by the
-    // tshark cross-check (layers_b_tshark.rs). Here: the selfsigned and
+    // tshark cross-check (tshark_crosscheck_tls_auth_transports.rs). Here: the selfsigned and
     // rdp_over_tls leaves already tested above, plus weak-signature detection
     // on the rdp-to-ssl leaf (sha1WithRSAEncryption).
     let msgs = handshakes(fx!("tls_rdp_to_ssl_f9_sh_cert_shd.bin"));

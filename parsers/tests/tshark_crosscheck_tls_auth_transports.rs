@@ -1,4 +1,5 @@
-//! Cross-check of the layer-B parsers against tshark on the shared real
+//! Cross-check of the TLS / auth / transport parsers (TLS, X.509, CredSSP,
+//! SPNEGO, NTLM, Kerberos, RDP-UDP, DNS, RD Gateway) against tshark on the shared real
 //! captures. Runs only when `tshark` is on PATH and the shared captures are
 //! found (env `RDPDIAG_SHARED`, or a `shared/captures` directory beside an
 //! ancestor of this crate); otherwise each test prints why and passes.

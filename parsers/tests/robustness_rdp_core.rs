@@ -1,4 +1,5 @@
-//! Robustness of the layer-A parsers on real capture bytes:
+//! Robustness of the RDP-core parsers (TPKT, X.224, negotiation, MCS, GCC,
+//! RDP core) on real capture bytes:
 //! * every prefix of a real fixture, fed to the parser that applies to it
 //!   (and to each inner layer's parser on prefixes of that layer's slice),
 //!   gives `Ok` or `Incomplete`, never `Invalid`;
@@ -7,7 +8,7 @@
 
 #[allow(dead_code, clippy::useless_concat)]
 mod frames {
-    include!("fixtures/a/real_frames.rs");
+    include!("fixtures/rdp_core/real_frames.rs");
 }
 
 use frames::*;

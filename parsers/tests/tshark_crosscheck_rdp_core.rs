@@ -1,4 +1,5 @@
-//! Cross-check of the layer-A parsers against tshark on real captures.
+//! Cross-check of the RDP-core parsers (TPKT, X.224, negotiation, MCS, GCC,
+//! RDP core) against tshark on real captures.
 //!
 //! Runs only when `tshark` is on PATH and the shared captures are found
 //! (env `RDPDIAG_SHARED`, or a `shared/captures` directory beside one of the

@@ -41,3 +41,46 @@ pub fn challenge_facts(c: &ntlm::Challenge<'_>, now_unix: i64) -> ChallengeFacts
         clock_skew_s: stamp.map(|s| s - now_unix),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_version_time_and_skew() {
+        let c = ntlm::Challenge {
+            target_name: "LAB".into(),
+            flags: ntlm::NegotiateFlags(0),
+            server_challenge: [0; 8],
+            av_pairs: Vec::new(),
+            target_info: ntlm::TargetInfo {
+                nb_computer_name: Some("SRV".into()),
+                dns_computer_name: Some("srv.lab.test".into()),
+                timestamp_unix: Some(1_700_000_400),
+                ..ntlm::TargetInfo::default()
+            },
+            version: Some(ntlm::NtlmVersion {
+                major: 10,
+                minor: 0,
+                build: 20348,
+                revision: 15,
+            }),
+        };
+        let f = challenge_facts(&c, 1_700_000_000);
+        assert_eq!(f.target_name.as_deref(), Some("LAB"));
+        assert_eq!(f.netbios_computer.as_deref(), Some("SRV"));
+        assert_eq!(f.dns_computer.as_deref(), Some("srv.lab.test"));
+        assert_eq!(f.netbios_domain, None);
+        assert_eq!(f.os_version.as_deref(), Some("10.0 build 20348"));
+        assert_eq!(f.server_time.as_deref(), Some("2023-11-14T22:20:00Z"));
+        assert_eq!(f.clock_skew_s, Some(400));
+        let empty = ntlm::Challenge {
+            target_name: String::new(),
+            version: None,
+            target_info: ntlm::TargetInfo::default(),
+            ..c
+        };
+        let f = challenge_facts(&empty, 0);
+        assert_eq!(f, ChallengeFacts::default());
+    }
+}

@@ -3,6 +3,7 @@
 //! its Windows version and its clock. The probe stops there: no
 //! AUTHENTICATE, no credentials.
 
+use crate::session::ntlm_challenge::challenge_facts;
 use rdpdiag_parsers::{credssp, ntlm, spnego};
 use serde::Serialize;
 use std::io::{Read, Write};
@@ -123,19 +124,18 @@ fn decode(ts: &credssp::TsRequest<'_>, now_unix: i64) -> NlaInfo {
             _ => continue,
         };
         if let Ok((_, ntlm::NtlmMessage::Challenge(c))) = ntlm::parse_ntlm(raw) {
-            let t = &c.target_info;
-            info.target_name = Some(c.target_name.clone()).filter(|s| !s.is_empty());
-            info.netbios_computer = t.nb_computer_name.clone();
-            info.netbios_domain = t.nb_domain_name.clone();
-            info.dns_computer = t.dns_computer_name.clone();
-            info.dns_domain = t.dns_domain_name.clone();
-            info.dns_tree = t.dns_tree_name.clone();
-            info.os_version = c
-                .version
-                .map(|v| format!("{}.{} build {}", v.major, v.minor, v.build));
-            if let Some(ts) = t.timestamp_unix {
-                info.server_time = Some(crate::session::conn::unix_rfc3339(ts));
-                info.clock_skew_s = Some(ts - now_unix);
+            let cf = challenge_facts(&c, now_unix);
+            info.target_name = cf.target_name;
+            info.netbios_computer = cf.netbios_computer;
+            info.netbios_domain = cf.netbios_domain;
+            info.dns_computer = cf.dns_computer;
+            info.dns_domain = cf.dns_domain;
+            info.dns_tree = cf.dns_tree;
+            info.os_version = cf.os_version;
+            // Earlier values stay when this CHALLENGE has no timestamp.
+            if let (Some(t), Some(skew)) = (cf.server_time, cf.clock_skew_s) {
+                info.server_time = Some(t);
+                info.clock_skew_s = Some(skew);
             }
         }
     }

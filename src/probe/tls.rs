@@ -97,6 +97,8 @@ fn config(rec: &Recorder, offer: Offer) -> Result<ClientConfig, rustls::Error> {
 /// The result of a rustls handshake.
 pub struct Handshake {
     pub conn: ClientConnection,
+    /// ProtocolVersion on the wire (0 when unknown).
+    pub version_id: u16,
     pub version: String,
     pub suite: String,
     pub chain: Vec<Vec<u8>>,
@@ -106,6 +108,8 @@ pub struct Handshake {
 pub struct Failed {
     pub detail: String,
     pub alert: Option<String>,
+    /// The server closed the connection mid-handshake.
+    pub closed: bool,
 }
 
 /// The name rustls sends (SNI for DNS names; none for IP addresses).
@@ -128,10 +132,12 @@ pub fn handshake(
     let cfg = config(rec, offer).map_err(|e| Failed {
         detail: e.to_string(),
         alert: None,
+        closed: false,
     })?;
     let mut conn = ClientConnection::new(Arc::new(cfg), server_name(host)).map_err(|e| Failed {
         detail: e.to_string(),
         alert: None,
+        closed: false,
     })?;
     while conn.is_handshaking() {
         if let Err(e) = conn.complete_io(s) {
@@ -153,11 +159,17 @@ pub fn handshake(
                 }
                 None => e.to_string(),
             };
+            let closed = alert.is_none() && e.kind() == std::io::ErrorKind::UnexpectedEof;
             // Tell the server why we stop, as a real client would.
             let _ = conn.write_tls(s);
-            return Err(Failed { detail, alert });
+            return Err(Failed {
+                detail,
+                alert,
+                closed,
+            });
         }
     }
+    let version_id = conn.protocol_version().map_or(0, u16::from);
     let version = conn
         .protocol_version()
         .map(|v| version_label(u16::from(v)))
@@ -175,6 +187,7 @@ pub fn handshake(
         .unwrap_or_default();
     Ok(Handshake {
         conn,
+        version_id,
         version,
         suite,
         chain,

@@ -5,6 +5,7 @@
 
 pub mod conn;
 pub mod facts;
+pub mod ntlm_challenge;
 pub mod stream;
 
 pub use conn::{Session, SessionFacts};

@@ -11,6 +11,7 @@
 use super::{ladder, named, Session};
 use crate::decrypt::{self, KeyLog, RecordOutcome, TlsDecryptor};
 use crate::session::facts::*;
+use crate::session::ntlm_challenge::challenge_facts;
 use crate::session::stream::StreamBuf;
 use crate::wire::{Dir, FrameRef};
 use rdpdiag_parsers::{credssp, kerberos, ntlm, rdp, spnego, tls, tpkt};
@@ -440,26 +441,24 @@ impl Session {
                         }
                         Ok((_, ntlm::NtlmMessage::Challenge(c))) => {
                             nla.ntlm_challenge.get_or_insert(frame);
-                            let ti = &c.target_info;
-                            nla.server_netbios_computer = ti.nb_computer_name.clone();
-                            nla.server_netbios_domain = ti.nb_domain_name.clone();
-                            nla.server_dns_computer = ti.dns_computer_name.clone();
-                            nla.server_dns_domain = ti.dns_domain_name.clone();
-                            nla.server_os_version = c
-                                .version
-                                .map(|v| format!("{}.{} build {}", v.major, v.minor, v.build));
-                            if let Some(t) = ti.timestamp_unix {
-                                nla.server_time = Some(super::unix_rfc3339(t));
-                                let cap = frame.ts.secs();
-                                nla.clock_skew_s = Some((t - cap) as f64);
-                            }
+                            let cf = challenge_facts(&c, frame.ts.secs());
                             parts.push(format!(
                                 "NTLM CHALLENGE (server {})",
-                                ti.nb_computer_name
+                                cf.netbios_computer
                                     .as_deref()
-                                    .or(ti.dns_computer_name.as_deref())
+                                    .or(cf.dns_computer.as_deref())
                                     .unwrap_or("?")
                             ));
+                            nla.server_netbios_computer = cf.netbios_computer;
+                            nla.server_netbios_domain = cf.netbios_domain;
+                            nla.server_dns_computer = cf.dns_computer;
+                            nla.server_dns_domain = cf.dns_domain;
+                            nla.server_os_version = cf.os_version;
+                            // Earlier values stay when this CHALLENGE has no timestamp.
+                            if let (Some(t), Some(skew)) = (cf.server_time, cf.clock_skew_s) {
+                                nla.server_time = Some(t);
+                                nla.clock_skew_s = Some(skew as f64);
+                            }
                         }
                         Ok((_, ntlm::NtlmMessage::Authenticate(a))) => {
                             nla.ntlm_authenticate.get_or_insert(frame);

@@ -1,0 +1,188 @@
+//! The probe's findings, from the same rule registry as `analyze`.
+
+use super::negotiation::{nla_required, MSTSC_DEFAULT};
+use super::nla::NlaInfo;
+use super::reach::Reach;
+use super::record;
+use super::report::{NegResult, NegRow, ProbeReport, TlsFailure, TlsReport, TlsVersion};
+use crate::rules;
+use crate::verdict::{Evidence, Finding};
+use rdpdiag_parsers::nego::FailureCode;
+use std::time::Duration;
+
+fn evidence(frame: u64, ts: &str, detail: impl Into<String>) -> Vec<Evidence> {
+    vec![Evidence {
+        frame,
+        time: ts.to_string(),
+        detail: detail.into(),
+    }]
+}
+
+/// The name did not resolve.
+pub(super) fn dns(rep: &mut ProbeReport, host: &str) {
+    let title = Some(format!("{host} does not resolve"));
+    let why = rep.dns.error.as_deref().unwrap_or("no address");
+    let explanation = Some(format!("The name lookup failed: {why}"));
+    let f = rules::finding("dns.nxdomain", title, explanation, Vec::new());
+    rep.findings.push(f);
+}
+
+/// No address accepted a TCP connection.
+pub(super) fn tcp(reach: &Reach, timeout: Duration, out: &mut Vec<Finding>) {
+    if let Some((a, f)) = reach.refused.first() {
+        let title = Some(format!("{a} refused the connection (RST to SYN)"));
+        let ev = evidence(f.number, &f.ts.rfc3339(), "SYN answered by RST");
+        out.push(rules::finding("tcp.rst_to_syn", title, None, ev));
+    }
+    if let Some((a, f)) = reach.silent.first() {
+        let title = Some(format!(
+            "{a} did not answer the TCP SYN within {:.1} s",
+            timeout.as_secs_f64()
+        ));
+        let ev = evidence(f.number, &f.ts.rfc3339(), "SYN, no answer");
+        out.push(rules::finding("tcp.syn_unanswered", title, None, ev));
+    }
+    if let Some((a, f, e)) = reach.unreachable.first() {
+        let title = Some(format!("could not connect to {a}: {e}"));
+        let explanation = Some("This machine has no route to the server (or a router answered that it has none): check the address, VPN and routing before the firewall.".into());
+        let ev = evidence(f.number, &f.ts.rfc3339(), "SYN, not delivered");
+        out.push(rules::finding("tcp.syn_unanswered", title, explanation, ev));
+    }
+}
+
+/// What the default mstsc request got, and whether NLA is optional.
+pub(super) fn negotiation(rep: &ProbeReport, out: &mut Vec<Finding>) {
+    if let Some(d) = rep.row(MSTSC_DEFAULT) {
+        let rdp_ok = rep.row(0x0).is_some_and(|r| r.result.accepted());
+        if let Some(f) = default_request(d, rdp_ok) {
+            out.push(f);
+        }
+    }
+    if let (_, Some(r)) = nla_required(&rep.negotiation) {
+        let ts = record::now().rfc3339();
+        let detail = format!(
+            "X.224 Connection Request for {} accepted ({})",
+            r.requested,
+            r.describe()
+        );
+        let ev = evidence(r.frame, &ts, detail);
+        let f = rules::finding("negotiation.nla_not_required", None, None, ev);
+        out.push(f);
+    }
+}
+
+/// The finding for what a default mstsc request (row `d`) got; `rdp_ok`:
+/// a Standard RDP Security request is accepted.
+fn default_request(d: &NegRow, rdp_ok: bool) -> Option<Finding> {
+    let ts = record::now().rfc3339();
+    let ev = evidence(d.frame, &ts, "X.224 Connection Request");
+    let req = &d.requested;
+    let f = match d.result {
+        // mstsc reconnects with Standard RDP Security after this code
+        // (the fallback seen in zeek/rdp-proprietary-encryption.pcap).
+        NegResult::Failure
+            if rdp_ok && d.failure_code == Some(FailureCode::SSL_NOT_ALLOWED_BY_SERVER) =>
+        {
+            let t = Some(format!("the server allows only Standard RDP Security: a default mstsc request ({req}) gets RDP_NEG_FAILURE SSL_NOT_ALLOWED_BY_SERVER and mstsc falls back to it"));
+            rules::finding("negotiation.downgraded_to_standard_security", t, None, ev)
+        }
+        NegResult::Failure => {
+            let code = d.failure_name();
+            let title = Some(format!(
+                "a default mstsc request ({req}) gets RDP_NEG_FAILURE {code}"
+            ));
+            rules::finding("negotiation.failure", title, None, ev)
+        }
+        NegResult::NoAnswer | NegResult::Rejected => {
+            let why = d.detail.as_deref().unwrap_or("?");
+            let title = Some(format!(
+                "a default mstsc request ({req}) gets no Connection Confirm: {why}"
+            ));
+            rules::finding("negotiation.server_closed_after_request", title, None, ev)
+        }
+        NegResult::Legacy => rules::finding("negotiation.legacy_server", None, None, ev),
+        NegResult::Selected if d.selected_value == Some(0) => {
+            let t = Some(format!(
+                "the server answers a default mstsc request ({req}) with Standard RDP Security"
+            ));
+            rules::finding("negotiation.downgraded_to_standard_security", t, None, ev)
+        }
+        NegResult::Selected | NegResult::Error => return None,
+    };
+    Some(f)
+}
+
+/// TLS versions, suites and the certificate chain.
+pub(super) fn tls(t: &TlsReport, host: &str, out: &mut Vec<Finding>) {
+    let any_accepted = t.versions.iter().any(|v| v.accepted == Some(true));
+    if !any_accepted {
+        let why = t.error.clone().unwrap_or_default();
+        let title = Some(format!("no TLS handshake succeeded: {why}"));
+        out.push(match t.failure {
+            Some(TlsFailure::Alert) => rules::finding("tls.fatal_alert", title, None, vec![]),
+            Some(TlsFailure::Closed) => {
+                rules::finding("tls.server_closed_after_client_hello", title, None, vec![])
+            }
+            Some(TlsFailure::Other) | None => {
+                rules::finding("tls.no_server_hello", title, None, vec![])
+            }
+        });
+    }
+    let legacy: Vec<&str> = t
+        .versions
+        .iter()
+        .filter(|v| matches!(v.version, TlsVersion::Tls10 | TlsVersion::Tls11))
+        .filter(|v| v.accepted == Some(true))
+        .map(|v| v.version.label())
+        .collect();
+    if !legacy.is_empty() {
+        let title = Some(format!("the server accepts {}", legacy.join(" and ")));
+        let f = rules::finding("tls.legacy_version_accepted", title, None, vec![]);
+        out.push(f);
+    }
+    if t.accepted(TlsVersion::Tls12) == Some(false)
+        && t.accepted(TlsVersion::Tls12Legacy) == Some(true)
+    {
+        let detail = t
+            .row(TlsVersion::Tls12Legacy)
+            .map(|v| v.detail.clone())
+            .unwrap_or_default();
+        let title = Some(format!(
+            "TLS 1.2 works only with legacy cipher suites ({detail})"
+        ));
+        let f = rules::finding("tls.modern_suites_refused", title, None, vec![]);
+        out.push(f);
+    }
+    out.extend(certificates(t, host));
+}
+
+/// The certificate findings of `analyze`, worded for a live server.
+fn certificates(t: &TlsReport, host: &str) -> Vec<Finding> {
+    let cfg = crate::verdict::DiagConfig::default();
+    let mut certs = Vec::new();
+    rules::certificate_findings(&t.certificates, Some(host), &cfg, &mut certs);
+    for f in &mut certs {
+        // In a probe the certificate is judged against the current time.
+        f.title = f.title.replace("before the capture", "before now");
+        f.title = f.title.replace("after the capture time", "after now");
+        f.title = f
+            .title
+            .replace("the client asked for", "the probe connected to");
+        f.title = f.title.replace("after the capture)", "from now)");
+    }
+    certs
+}
+
+/// The server clock, from the NTLM CHALLENGE.
+pub(super) fn clock_skew(n: &NlaInfo, out: &mut Vec<Finding>) {
+    let Some(skew) = n.clock_skew_s.filter(|s| s.abs() > 300) else {
+        return;
+    };
+    let title = Some(format!(
+        "the server clock differs from this machine's by {skew} s"
+    ));
+    let stamp = n.server_time.clone().unwrap_or_default();
+    let detail = format!("NTLM CHALLENGE timestamp {stamp}");
+    let ev = evidence(n.frame, &record::now().rfc3339(), detail);
+    out.push(rules::finding("nla.clock_skew", title, None, ev));
+}

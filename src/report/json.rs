@@ -231,16 +231,16 @@ impl<'a> Attempt<'a> {
             .connection_ids
             .iter()
             .filter_map(|id| file.connections.iter().find(|c| c.id == *id))
-            .map(|c| AttemptConnection::Tcp(c.into()));
+            .map(|c| AttemptConnection::Tcp(Box::new(c.into())));
         let udp = a
             .udp_flow_ids
             .iter()
             .filter_map(|id| file.udp_flows.iter().find(|u| u.flow.id == *id))
             .map(|u| {
-                AttemptConnection::Udp(UdpConnection {
+                AttemptConnection::Udp(Box::new(UdpConnection {
                     transport: "udp",
                     flow: u.into(),
-                })
+                }))
             });
         Attempt {
             verdict: a.into(),
@@ -253,8 +253,9 @@ impl<'a> Attempt<'a> {
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum AttemptConnection<'a> {
-    Tcp(Connection<'a>),
-    Udp(UdpConnection<'a>),
+    // Boxed: the records are large (a TCP one ~3 KiB) and of unequal size.
+    Tcp(Box<Connection<'a>>),
+    Udp(Box<UdpConnection<'a>>),
 }
 
 /// A UDP flow inside an attempt: the `udp_flows[]` record plus `"transport": "udp"`.

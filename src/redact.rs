@@ -203,7 +203,7 @@ impl Redactor {
                 }
             }
             // Anything else shaped like an IPv4 address (warnings, free text).
-            if let Ok(v) = serde_json::to_value(rep) {
+            if let Ok(v) = serde_json::to_value(crate::report::json::File::from(rep)) {
                 let mut found = Vec::new();
                 collect_ipv4(&v, &mut found);
                 for ip in found {

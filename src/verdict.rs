@@ -8,6 +8,9 @@ use crate::wire::FrameRef;
 use serde::Serialize;
 
 /// The stages of an RDP connection, in order.
+// Serialize (here and on Severity, Evidence, Finding) only for the probe's
+// own JSON report, which lists findings; the analysis document `rdpdiag/1`
+// is written by `report::json`, never from these types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
@@ -61,8 +64,7 @@ pub const ALL_STAGES: [Stage; 11] = [
 ];
 
 /// The verdict of an attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Success,
     Failure,
@@ -81,7 +83,7 @@ impl Outcome {
 }
 
 /// One stage reached (or failed) by a connection, for the ladder.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct StageMark {
     pub stage: Stage,
     pub ok: bool,
@@ -89,7 +91,7 @@ pub struct StageMark {
 }
 
 /// The verdict of one connection.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ConnVerdict {
     pub connection: u32,
     pub outcome: Outcome,
@@ -98,7 +100,7 @@ pub struct ConnVerdict {
 }
 
 /// One RDP connection attempt.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Attempt {
     pub id: u32,
     pub client: String,

@@ -36,12 +36,6 @@ impl Ts {
     }
 }
 
-impl serde::Serialize for Ts {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.rfc3339())
-    }
-}
-
 impl fmt::Display for Ts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.rfc3339())
@@ -74,8 +68,7 @@ pub fn civil_from_unix(secs: i64) -> (i64, u32, u32, u32, u32, u32) {
 }
 
 /// Direction of a packet or byte stream within a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Dir {
     /// From the connection's initiator (the RDP client) to the server.
     ClientToServer,
@@ -111,6 +104,8 @@ pub struct FrameRef {
     pub ts: Ts,
 }
 
+// Serialize only for the probe's own JSON report (its certificates carry
+// frames); the analysis document `rdpdiag/1` uses `report::json::Frame`.
 impl Serialize for FrameRef {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;

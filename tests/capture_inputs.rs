@@ -177,7 +177,10 @@ fn fingerprint(r: &FileReport) -> String {
         );
     }
     for u in &r.udp_flows {
-        s += &format!("udp {}\n", serde_json::to_string(u).unwrap_or_default());
+        s += &format!(
+            "udp {}\n",
+            serde_json::to_string(&rdpdiag::report::json::UdpFlow::from(u)).unwrap_or_default()
+        );
     }
     for a in &r.attempts {
         s += &format!(

@@ -260,3 +260,110 @@ fn validator_rejects_a_broken_document() {
     );
     assert!(errs.iter().any(|e| e.contains("maybe")), "{errs:?}");
 }
+
+/// The rule: `rdpdiag/1` is written by the wire types of
+/// `rdpdiag::report::json` (their field names ARE the contract), built from
+/// the internal report by conversions. Internal types (verdicts, session
+/// facts, flow health, capture summary, …) are not serialized for it, so an
+/// internal rename cannot change the document. Checked two ways: the CLI
+/// writes exactly what the wire types serialize to, and no internal type
+/// outside the allow-list below derives or implements `Serialize`.
+#[test]
+fn the_wire_types_are_the_contract() {
+    // captures/port_closed.pcap: one attempt of 2 TCP connections (RST to SYN).
+    let path = root().join("captures/port_closed.pcap");
+    let p = path.to_string_lossy().to_string();
+    let report = rdpdiag::analysis::analyze_file(&p, &rdpdiag::analysis::AnalysisConfig::default())
+        .expect("analyzes");
+    let wire =
+        rdpdiag::report::json::to_string_pretty(std::slice::from_ref(&report)).expect("serializes");
+    let out = Command::new(env!("CARGO_BIN_EXE_rdpdiag"))
+        .args(["--no-config", "analyze", "--format", "json"])
+        .arg(&path)
+        .output()
+        .expect("rdpdiag runs");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{wire}\n"));
+
+    // Serialize outside report::json, and why. Anything else serializing an
+    // internal type would make that type's field names part of a contract.
+    let allowed: &[(&str, &str, &str)] = &[
+        // The probe's own JSON report (`rdpdiag probe --format json`) lists
+        // findings and certificates; it is not rdpdiag/1.
+        ("verdict.rs", "Stage", "probe report"),
+        ("verdict.rs", "Severity", "probe report"),
+        ("verdict.rs", "Evidence", "probe report"),
+        ("verdict.rs", "Finding", "probe report"),
+        ("verdict.rs", "Basis", "probe report (Finding.basis)"),
+        ("session/facts.rs", "CertInfo", "probe report"),
+        ("wire.rs", "FrameRef", "probe report (CertInfo.frame)"),
+    ];
+    // Whole files that write documents of their own.
+    let own_documents = [
+        "report/json",      // rdpdiag/1 itself
+        "probe/",           // rdpdiag probe --format json
+        "codes/",           // rdpdiag explain --format json
+        "rules/catalog.rs", // rdpdiag rules --format json (rdpdiag-rules/1)
+        "config.rs",        // the configuration file
+    ];
+    let mut found = Vec::new();
+    let mut stack = vec![root().join("src")];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).expect("src/ is readable").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let rel = p
+                .strip_prefix(root().join("src"))
+                .expect("under src/")
+                .to_string_lossy()
+                .replace('\\', "/");
+            if !rel.ends_with(".rs") || own_documents.iter().any(|d| rel.starts_with(d)) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).expect("readable");
+            let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            for (i, l) in lines.iter().enumerate() {
+                let derives = l.trim_start().starts_with("#[derive(")
+                    && l.split(|c: char| !c.is_alphanumeric() && c != '_')
+                        .any(|w| w == "Serialize");
+                let name = if derives {
+                    lines[i + 1..].iter().find_map(|n| item_name(n))
+                } else if l.contains("Serialize for ") && !l.trim_start().starts_with("//") {
+                    l.split("Serialize for ")
+                        .nth(1)
+                        .and_then(|r| r.split(|c: char| !c.is_alphanumeric() && c != '_').next())
+                        .map(String::from)
+                } else {
+                    None
+                };
+                if let Some(n) = name {
+                    found.push((rel.clone(), n));
+                }
+            }
+        }
+    }
+    let stray: Vec<_> = found
+        .iter()
+        .filter(|(f, n)| !allowed.iter().any(|(af, an, _)| af == f && an == n))
+        .collect();
+    assert!(
+        stray.is_empty(),
+        "internal types serialized outside report::json (write a wire type \
+         in src/report/json instead, or add the type here with its reason): {stray:?}"
+    );
+}
+
+/// `pub struct Name` / `pub enum Name` → Name (None for attribute and comment lines).
+fn item_name(line: &str) -> Option<String> {
+    if line.trim_start().starts_with("//") {
+        return None;
+    }
+    let mut w = line
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .filter(|w| !w.is_empty());
+    w.find(|w| *w == "struct" || *w == "enum")?;
+    w.next().map(String::from)
+}

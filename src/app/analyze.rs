@@ -45,15 +45,14 @@ fn render(a: &AnalyzeArgs, reports: &[FileReport]) -> Result<(), i32> {
         .then(|| crate::redact::Redactor::from_reports(reports));
     match a.format {
         Format::Json => {
-            let doc = report::Document::new(reports);
             // Redaction works on JSON values (whose keys come out sorted);
-            // without it the struct is written directly, in field order.
+            // without it the wire structs are written directly, in field order.
             let json = match &redactor {
-                Some(r) => serde_json::to_value(&doc).and_then(|mut v| {
+                Some(r) => report::json::to_value(reports).and_then(|mut v| {
                     r.json(&mut v);
                     serde_json::to_string_pretty(&v)
                 }),
-                None => serde_json::to_string_pretty(&doc),
+                None => report::json::to_string_pretty(reports),
             };
             match json {
                 Ok(s) => {

@@ -56,7 +56,7 @@ impl fmt::Display for InputError {
 impl std::error::Error for InputError {}
 
 /// What reading a whole input produced.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct ReadSummary {
     /// Frames delivered to the sink.
     pub frames: u64,

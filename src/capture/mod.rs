@@ -75,7 +75,7 @@ pub struct Frame<'a> {
 }
 
 /// A problem in the input that does not stop the analysis.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
     /// The frame it concerns (or the last frame read before it), if any.
     pub frame: Option<u64>,

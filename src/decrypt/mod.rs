@@ -41,8 +41,7 @@ pub const TLS13: u16 = 0x0304;
 pub const MAX_CIPHERTEXT: usize = (1 << 14) + 2048;
 
 /// Why a record that should have been decryptable was not.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, thiserror::Error)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecryptError {
     /// AEAD tag or HMAC mismatch: the secrets do not belong to this session (or the
     /// record was damaged or a record is missing from the capture).
@@ -96,7 +95,7 @@ impl fmt::Debug for RecordOutcome {
 }
 
 /// Decryption summary of one connection, for reporting. Contains no secrets.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DecryptStatus {
     /// Negotiated protocol version (0x0301..=0x0304), from the ServerHello.
     pub version: Option<u16>,

@@ -3,7 +3,6 @@
 //! RTT, MSS, MTU black-hole evidence, idle gaps.
 
 use crate::wire::{Dir, FrameRef};
-use serde::Serialize;
 
 /// Keep at most this many frame numbers per evidence list.
 pub const MAX_EVIDENCE: usize = 32;
@@ -15,8 +14,7 @@ fn push_bounded(v: &mut Vec<u64>, n: u64) {
 }
 
 /// How the three-way handshake went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Handshake {
     /// SYN, SYN-ACK and the client's ACK (or data) were seen.
     Completed,
@@ -31,7 +29,7 @@ pub enum Handshake {
 }
 
 /// A FIN or RST and its context.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CloseEvent {
     pub frame: FrameRef,
     /// Seconds since the last payload byte this side sent (None if it sent none).
@@ -44,15 +42,13 @@ pub struct CloseEvent {
     pub ttl: u8,
     /// Packets this side had sent since the peer's last packet, before this one
     /// (unanswered keep-alives or retransmissions when the peer went silent).
-    #[serde(skip)]
     pub unanswered_before: u32,
     /// Seconds since the peer's last packet of any kind.
-    #[serde(skip)]
     pub peer_silent_s: Option<f64>,
 }
 
 /// A large segment retransmitted and never acknowledged (MTU black-hole evidence).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BigRetransmit {
     pub offset: u64,
     pub len: u32,
@@ -62,7 +58,7 @@ pub struct BigRetransmit {
 }
 
 /// Per-direction counters.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DirHealth {
     pub packets: u64,
     pub payload_bytes: u64,
@@ -85,24 +81,18 @@ pub struct DirHealth {
     pub capture_gap_bytes: u64,
     pub big_retransmits: Vec<BigRetransmit>,
     /// This side's last packet of any kind.
-    #[serde(skip)]
     pub(crate) last_seen: Option<FrameRef>,
     /// Packets this side sent since the peer's last packet.
-    #[serde(skip)]
     pub(crate) sent_since_peer: u32,
     /// Lowest and highest IP TTL of this side's non-RST packets.
-    #[serde(skip)]
     pub(crate) ttl_range: Option<(u8, u8)>,
-    #[serde(skip)]
     pub(crate) last_ip_id: Option<u16>,
-    #[serde(skip)]
     pub(crate) last_ack: Option<(u32, u16)>,
-    #[serde(skip)]
     pub(crate) highest_ack_rel: u64,
 }
 
 /// Health facts of one TCP connection.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TcpHealth {
     pub handshake: Handshake,
     pub syn_frames: Vec<u64>,
@@ -120,7 +110,6 @@ pub struct TcpHealth {
     pub closed_by: Option<Dir>,
     /// How the first close happened: "fin" or "rst".
     pub close_kind: Option<&'static str>,
-    #[serde(skip)]
     pub(crate) first_syn: Option<FrameRef>,
 }
 

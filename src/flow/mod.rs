@@ -15,7 +15,6 @@ use crate::wire::Ts;
 use crate::wire::{Dir, FrameRef};
 pub use health::{Handshake, TcpHealth};
 pub use reassembly::{Delivery, Reassembler, SegmentClass};
-use serde::Serialize;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -56,8 +55,7 @@ impl Default for FlowConfig {
 }
 
 /// How the client/server roles of a connection were decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RoleSource {
     /// The client sent the SYN.
     Syn,
@@ -70,8 +68,7 @@ pub enum RoleSource {
 }
 
 /// Why a TCP connection is treated as RDP.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RdpReason {
     /// The server port is an RDP port.
     Port,
@@ -135,15 +132,14 @@ impl TcpConn {
 }
 
 /// What kind of UDP flow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UdpKind {
     RdpUdp,
     Dns,
 }
 
 /// One UDP flow (RDP-UDP or DNS).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct UdpFlow {
     pub id: u32,
     pub kind: UdpKind,
@@ -168,7 +164,7 @@ pub trait FlowSink {
 }
 
 /// Counters over all packets.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct FlowStats {
     pub packets: u64,
     pub tcp_packets: u64,

@@ -12,7 +12,7 @@ mod gateway;
 mod plain;
 
 /// Every fact and event of one connection.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct SessionFacts {
     pub negotiation: NegotiationFacts,
     pub tls: TlsFacts,

@@ -1,5 +1,5 @@
-//! The facts a session extracts from one connection: owned, serializable,
-//! and all a rule ever sees (rules never touch bytes).
+//! The facts a session extracts from one connection: owned, and all a rule
+//! ever sees (rules never touch bytes).
 
 use crate::wire::{Dir, FrameRef};
 use serde::Serialize;
@@ -14,7 +14,7 @@ pub(crate) fn push_bounded<T>(v: &mut Vec<T>, x: T) {
 }
 
 /// A protocol value with its name (when the spec names it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Named {
     pub value: u32,
     pub name: String,
@@ -30,7 +30,7 @@ impl Named {
 }
 
 /// X.224 negotiation facts.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct NegotiationFacts {
     pub request_frame: Option<FrameRef>,
     /// `mstshash` cookie value (a user name, usually truncated) or routing token.
@@ -52,7 +52,7 @@ pub struct NegotiationFacts {
 }
 
 /// One TLS record as seen on the wire (for shape inference).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct RecordInfo {
     pub dir: Dir,
     pub frame: FrameRef,
@@ -63,7 +63,7 @@ pub struct RecordInfo {
 }
 
 /// A TLS alert.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct AlertInfo {
     pub dir: Dir,
     pub frame: FrameRef,
@@ -74,6 +74,8 @@ pub struct AlertInfo {
 }
 
 /// A certificate as judged at capture time.
+// Serialize only for the probe's own JSON report (its certificates); the
+// analysis document `rdpdiag/1` is written by `report::json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct CertInfo {
     pub frame: FrameRef,
@@ -104,7 +106,7 @@ pub struct CertInfo {
 }
 
 /// TLS facts.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct TlsFacts {
     pub client_hello: Option<ClientHelloFacts>,
     pub server_hello: Option<ServerHelloFacts>,
@@ -124,7 +126,7 @@ pub struct TlsFacts {
 }
 
 /// ClientHello facts.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ClientHelloFacts {
     pub frame: FrameRef,
     pub version: String,
@@ -134,23 +136,21 @@ pub struct ClientHelloFacts {
     pub cipher_suite_names: Vec<String>,
     pub sni: Option<String>,
     pub alpn: Vec<String>,
-    #[serde(skip)]
     pub random: [u8; 32],
 }
 
 /// ServerHello facts.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ServerHelloFacts {
     pub frame: FrameRef,
     pub version: String,
-    #[serde(skip)]
     pub version_raw: u16,
     pub cipher_suite: String,
     pub hello_retry_request: bool,
 }
 
 /// MCS / GCC facts (visible in clear under Standard RDP Security, or decrypted).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct McsFacts {
     pub connect_initial: Option<FrameRef>,
     pub client_name: Option<String>,
@@ -180,7 +180,7 @@ pub struct McsFacts {
 }
 
 /// Connection-sequence PDUs after MCS.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct RdpFacts {
     pub security_exchange: Option<FrameRef>,
     pub client_info: Option<FrameRef>,
@@ -206,7 +206,7 @@ pub struct RdpFacts {
 }
 
 /// A licensing PDU.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct LicenseEvent {
     pub frame: FrameRef,
     pub dir: Dir,
@@ -218,7 +218,7 @@ pub struct LicenseEvent {
 }
 
 /// CredSSP / NLA facts (decrypted).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct NlaFacts {
     pub ts_requests: [u32; 2],
     pub client_version: Option<u32>,
@@ -245,7 +245,7 @@ pub struct NlaFacts {
 }
 
 /// How much of the encrypted part could be read.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct DecryptFacts {
     /// decrypted / partial (a record failed after others decrypted) /
     /// wrong_keys / no_keys / unsupported / no_server_hello / nothing_encrypted
@@ -260,7 +260,7 @@ pub struct DecryptFacts {
 }
 
 /// One line of the connection's ladder diagram.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct LadderEvent {
     pub frame: FrameRef,
     pub dir: Dir,
@@ -270,7 +270,7 @@ pub struct LadderEvent {
 /// RD Gateway facts (MS-TSGU HTTP transport), read from the decrypted HTTPS
 /// stream of a connection to a gateway port. Credentials are never kept:
 /// only the authentication scheme names.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct GatewayFacts {
     /// HTTP request heads from the client (bounded).
     pub requests: Vec<GatewayRequest>,
@@ -287,7 +287,7 @@ pub struct GatewayFacts {
 }
 
 /// What the tunnelled RDP showed (X.224 negotiation, certificates, ladder).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct TunnelFacts {
     pub negotiation: NegotiationFacts,
     pub certificates: Vec<CertInfo>,
@@ -295,7 +295,7 @@ pub struct TunnelFacts {
 }
 
 /// One HTTP request head sent to the gateway.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct GatewayRequest {
     pub frame: FrameRef,
     /// `RDG_OUT_DATA`, `RDG_IN_DATA`, `GET`, `RPC_IN_DATA`, …
@@ -313,7 +313,7 @@ pub struct GatewayRequest {
 }
 
 /// One HTTP response head from the gateway.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct GatewayResponse {
     pub frame: FrameRef,
     pub status: u16,
@@ -327,7 +327,7 @@ pub struct GatewayResponse {
 }
 
 /// One MS-TSGU packet with its result code, when it has one.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct GatewayPacket {
     pub frame: FrameRef,
     pub dir: Dir,

@@ -13,7 +13,6 @@ pub use conn::{Session, SessionFacts};
 use crate::flow::{Delivery, FlowSink, TcpConn, TcpHealth, UdpFlow, UdpKind};
 use crate::flow::{Handshake, RdpReason, RoleSource};
 use crate::wire::{Dir, FrameRef};
-use serde::Serialize;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -29,7 +28,7 @@ pub struct SessionConfig {
 }
 
 /// Everything known about one finished TCP connection.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ConnectionRecord {
     pub id: u32,
     pub transport: &'static str,
@@ -43,7 +42,6 @@ pub struct ConnectionRecord {
     pub packets: [u64; 2],
     pub bytes: [u64; 2],
     pub tcp: TcpHealth,
-    #[serde(flatten)]
     pub facts: SessionFacts,
 }
 
@@ -87,7 +85,7 @@ impl ConnectionRecord {
 }
 
 /// RDP-UDP handshake facts of a UDP flow.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct RdpUdpFacts {
     pub syn_frames: Vec<u64>,
     pub synack_frame: Option<FrameRef>,
@@ -95,12 +93,11 @@ pub struct RdpUdpFacts {
     pub upstream_mtu: Option<u16>,
     pub downstream_mtu: Option<u16>,
     pub data_packets: u64,
-    #[serde(skip)]
     v3: [bool; 2],
 }
 
 /// One DNS question and its answer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct DnsLookup {
     pub query: FrameRef,
     pub name: String,
@@ -108,14 +105,12 @@ pub struct DnsLookup {
     pub response: Option<FrameRef>,
     pub rcode: Option<String>,
     pub answers: Vec<String>,
-    #[serde(skip)]
     id: u16,
 }
 
 /// One finished UDP flow with what was parsed from it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct UdpRecord {
-    #[serde(flatten)]
     pub flow: UdpFlow,
     pub rdpudp: Option<RdpUdpFacts>,
     pub dns: Vec<DnsLookup>,

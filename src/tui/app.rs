@@ -123,8 +123,9 @@ pub fn handle_key(ui: &mut UiState, snap: &Snapshot, key: KeyEvent) -> Action {
 }
 
 fn save(snap: &Snapshot) -> String {
-    let attempts: Vec<&crate::verdict::Attempt> =
-        snap.attempts.iter().map(|v| &v.attempt).collect();
+    // The verdicts as `rdpdiag/1` writes them (without their connection records).
+    let attempts: Vec<crate::report::json::AttemptVerdict<'_>> =
+        snap.attempts.iter().map(|v| (&v.attempt).into()).collect();
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

@@ -95,7 +95,7 @@ impl Driver {
         let t0 = Instant::now();
         let elapsed = t0.duration_since(self.last_tick).as_secs_f64();
         let mut snap = self.tracker.snapshot();
-        let pk = self.tracker.counters.packets;
+        let pk = self.tracker.counters().packets;
         snap.counters.rate = if elapsed > 0.0 {
             (pk - self.last_packets) as f64 / elapsed
         } else {

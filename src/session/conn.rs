@@ -34,7 +34,8 @@ pub struct SessionFacts {
 enum WireState {
     /// Before the RDP exchange: bytes that cannot start it (a SOCKS or proxy
     /// preamble, or a capture that starts mid-stream) are skipped, `skipped`
-    /// so far, until the X.224 exchange is seen or too much was skipped.
+    /// so far, until the X.224 exchange is seen or too much was skipped (the
+    /// first PDU found is parsed in this state; the next check moves on).
     Preamble { skipped: usize },
     /// TPKT (X.224, MCS) and fast-path PDUs, each told by its first byte.
     X224,

@@ -4,7 +4,7 @@
 //! ([`crate::rules::diagnose`]); the configuration it takes gathers the
 //! engine's and the diagnosis's settings and the TLS key log.
 
-use crate::engine::{Engine, EngineConfig};
+use crate::engine::{Engine, EngineConfig, FrameObserver};
 use crate::report::FileReport;
 
 /// Analyze one input into a report.
@@ -23,6 +23,18 @@ pub fn analyze_file_counted(
 ) -> Result<FileReport, crate::capture::InputError> {
     let mut engine = Engine::new(cfg.engine_config());
     let capture = engine.read_path_counted(path, count)?;
+    Ok(report_from(path, engine, capture, cfg))
+}
+
+/// [`analyze_file`], telling `observer` about every frame as the engine
+/// processes it (the replay view keeps its packet lists this way).
+pub fn analyze_file_observed(
+    path: &str,
+    cfg: &AnalysisConfig,
+    observer: &mut dyn FrameObserver,
+) -> Result<FileReport, crate::capture::InputError> {
+    let mut engine = Engine::new(cfg.engine_config());
+    let capture = engine.read_path_observed(path, None, observer)?;
     Ok(report_from(path, engine, capture, cfg))
 }
 

@@ -2,9 +2,11 @@
 //! `tui`, `live` and `test`. Batch is live without a clock.
 
 use crate::capture::{self, Frame, FrameSink, InputError, ReadSummary, Warning};
-use crate::flow::{FlowConfig, FlowStats, FlowTable};
-use crate::net;
+use crate::flow::{FlowConfig, FlowStats, FlowTable, TcpConn};
+use crate::net::{self, Transport};
 use crate::session::{SessionConfig, SessionStore};
+use crate::wire::Dir;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -27,6 +29,72 @@ pub struct Engine {
 }
 
 const MAX_WARNINGS: usize = 200;
+
+/// What the engine tells a [`FrameObserver`] about one frame, once the frame
+/// went through the pipeline (so its connection already counts it).
+pub struct FrameEvent<'a, 'f> {
+    /// The frame: number, time, captured bytes and original length.
+    pub frame: &'a Frame<'f>,
+    /// Its decoded packet; None for a frame that is not TCP/UDP over IP.
+    pub packet: Option<&'a net::Packet<'f>>,
+    flows: &'a FlowTable,
+}
+
+impl<'a> FrameEvent<'a, '_> {
+    /// The TCP connection the frame belongs to and its direction (None for
+    /// UDP and skipped frames). Looked up on demand: most observers of most
+    /// frames never ask.
+    pub fn tcp_conn(&self) -> Option<(&'a TcpConn, Dir, &'a net::TcpInfo)> {
+        let p = self.packet?;
+        let Transport::Tcp(t, _) = &p.transport else {
+            return None;
+        };
+        let a = SocketAddr::new(p.src, t.src_port);
+        let b = SocketAddr::new(p.dst, t.dst_port);
+        let c = self.flows.tcp_conn(a, b)?;
+        let dir = if a == c.client {
+            Dir::ClientToServer
+        } else {
+            Dir::ServerToClient
+        };
+        Some((c, dir, t))
+    }
+}
+
+/// Sees every frame the engine processes (the live and replay views keep
+/// their packet lists and counters this way).
+pub trait FrameObserver {
+    fn frame(&mut self, ev: &FrameEvent<'_, '_>);
+}
+
+/// No observer.
+impl FrameObserver for () {
+    fn frame(&mut self, _ev: &FrameEvent<'_, '_>) {}
+}
+
+/// An engine and its observer as one [`FrameSink`], to read a capture with.
+pub struct Observed<'a, O: FrameObserver + ?Sized> {
+    pub engine: &'a mut Engine,
+    pub observer: &'a mut O,
+}
+
+impl<O: FrameObserver + ?Sized> FrameSink for Observed<'_, O> {
+    fn frame(&mut self, frame: &Frame<'_>) {
+        self.engine.frame_observed(frame, self.observer);
+    }
+    fn tls_secrets(&mut self, keylog: &[u8]) {
+        self.engine.tls_secrets(keylog);
+    }
+    fn comment(&mut self, frame: Option<u64>, text: &str) {
+        self.engine.comment(frame, text);
+    }
+    fn warning(&mut self, w: Warning) {
+        self.engine.warning(w);
+    }
+    fn stop(&self) -> bool {
+        self.engine.stop()
+    }
+}
 
 impl Engine {
     pub fn new(cfg: EngineConfig) -> Self {
@@ -61,6 +129,44 @@ impl Engine {
         capture::read_capture(reader, path, gz, self)
     }
 
+    /// [`Engine::read_path_counted`], telling `observer` about every frame.
+    pub fn read_path_observed(
+        &mut self,
+        path: &str,
+        count: Option<Arc<std::sync::atomic::AtomicU64>>,
+        observer: &mut dyn FrameObserver,
+    ) -> Result<ReadSummary, InputError> {
+        let (reader, gz) = capture::open_path_counted(path, count)?;
+        let mut sink = Observed {
+            engine: self,
+            observer,
+        };
+        capture::read_capture(reader, path, gz, &mut sink)
+    }
+
+    /// Feed one frame through the pipeline, then tell `observer` about it.
+    pub fn frame_observed<O: FrameObserver + ?Sized>(
+        &mut self,
+        frame: &Frame<'_>,
+        observer: &mut O,
+    ) {
+        let packet = match net::decode(frame) {
+            Ok(p) => {
+                self.flows.process(&p, &mut self.sessions);
+                Some(p)
+            }
+            Err(skip) => {
+                self.flows.count_skip(skip);
+                None
+            }
+        };
+        observer.frame(&FrameEvent {
+            frame,
+            packet: packet.as_ref(),
+            flows: &self.flows,
+        });
+    }
+
     /// Read a whole capture from any byte source (e.g. bytes in memory);
     /// `name` is what messages call it.
     pub fn read_from(
@@ -82,10 +188,7 @@ impl Engine {
 
 impl FrameSink for Engine {
     fn frame(&mut self, frame: &Frame<'_>) {
-        match net::decode(frame) {
-            Ok(p) => self.flows.process(&p, &mut self.sessions),
-            Err(skip) => self.flows.count_skip(skip),
-        }
+        self.frame_observed(frame, &mut ());
     }
     fn tls_secrets(&mut self, keylog: &[u8]) {
         self.sessions.add_keylog_bytes(keylog);

@@ -110,7 +110,6 @@ mod imp {
     use crate::tui::model::Tracker;
     use crate::tui::{Driver, Shared};
     use crate::wire::Ts;
-    use std::io::Write;
     use std::sync::atomic::Ordering;
     use std::sync::Arc;
 
@@ -212,7 +211,6 @@ mod imp {
         Ok(())
     }
 
-    /// `rdpdiag live`: returns the exit code.
     /// After `--write`: embed the key log's secrets, if one was given.
     fn finish_write(opts: &LiveOptions) {
         if let (Some(path), Some(keys)) = (&opts.write, &opts.keylog) {
@@ -224,6 +222,7 @@ mod imp {
         }
     }
 
+    /// `rdpdiag live`: returns the exit code.
     pub fn run(opts: &LiveOptions, cfg: &AnalysisConfig) -> i32 {
         let (cap, dev) = match open(opts, cfg) {
             Ok(x) => x,
@@ -257,50 +256,20 @@ mod imp {
         let mut ecfg = cfg.engine_config();
         ecfg.flow.closed_linger_s = ecfg.flow.closed_linger_s.min(2.0);
         let tracker = Tracker::new(ecfg, cfg.diag.clone(), true);
-        let lines: Option<crate::tui::LineOut> = (!interactive).then(|| {
-            Box::new(|l: &str| {
-                let mut o = std::io::stdout().lock();
-                let _ = writeln!(o, "{l}");
-                let _ = o.flush();
-            }) as crate::tui::LineOut
-        });
+        let lines = (!interactive).then(crate::tui::stdout_lines);
         let mut driver = Driver::new(tracker, shared.clone(), format!("live {dev}"), None, lines);
         driver.live = true;
         if !interactive {
-            eprintln!("rdpdiag: capturing on {dev}; one line per finished attempt (Ctrl-C stops)");
             // Ctrl-C ends the process as usual; `--write` output is flushed
             // every 200 ms, so at most that much is lost.
-            let r = capture_loop(cap, writer, &mut driver, &shared);
-            driver.finish();
-            finish_write(opts);
-            return match r {
-                Ok(()) => 0,
-                Err(e) => {
-                    eprintln!("rdpdiag: {e}");
-                    2
-                }
-            };
+            eprintln!("rdpdiag: capturing on {dev}; one line per finished attempt (Ctrl-C stops)");
         }
         let sh = shared.clone();
-        let handle = std::thread::spawn(move || {
+        let work = move || {
             let r = capture_loop(cap, writer, &mut driver, &sh);
             driver.finish();
-            r
-        });
-        let r = crate::tui::app::run(shared.clone(), None);
-        shared.stop.store(true, Ordering::Relaxed);
-        let worker = handle.join();
-        finish_write(opts);
-        if let Err(e) = r {
-            eprintln!("rdpdiag: terminal error: {e}");
-            return 2;
-        }
-        match worker {
-            Ok(Err(e)) => {
-                eprintln!("rdpdiag: {e}");
-                2
-            }
-            _ => 0,
-        }
+            r.map(|()| 0)
+        };
+        crate::tui::run_worker(shared, interactive, None, work, || finish_write(opts))
     }
 }

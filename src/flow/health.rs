@@ -2,6 +2,8 @@
 //! retransmissions told apart from duplicated frames, dup ACKs, zero windows,
 //! RTT, MSS, MTU black-hole evidence, idle gaps.
 
+use super::reassembly::SegmentClass;
+use crate::net::TcpInfo;
 use crate::wire::{Dir, FrameRef};
 
 /// Keep at most this many frame numbers per evidence list.
@@ -91,6 +93,32 @@ pub struct DirHealth {
     pub(crate) highest_ack_rel: u64,
 }
 
+/// What [`TcpHealth::on_packet`] saw before counting a packet, for its close event.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Arrival {
+    /// The peer's last packet of any kind.
+    peer_last_seen: Option<FrameRef>,
+    /// Packets this side had sent since the peer's last packet.
+    unanswered_before: u32,
+}
+
+/// Whether a RST with IP TTL `ttl` did not come from the host that sent a
+/// side's other packets, whose TTLs spanned `range` (lowest, highest). Packets
+/// from one host over one path all arrive with the same TTL (its initial TTL
+/// minus the hop count), so a RST outside that value was sent by a device at
+/// another distance: a firewall or IPS forging it in the host's name. One hop
+/// of difference counts only when the side's TTL never varied; if it did
+/// (a route change, a load balancer), the RST must be at least two hops off.
+fn forged_ttl(range: (u8, u8), ttl: u8) -> bool {
+    let (lo, hi) = range;
+    let off = if ttl < lo {
+        lo - ttl
+    } else {
+        ttl.saturating_sub(hi)
+    };
+    off >= 2 || (off == 1 && lo == hi)
+}
+
 /// Health facts of one TCP connection.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TcpHealth {
@@ -156,6 +184,177 @@ impl TcpHealth {
         (self.syn_frames.len() as u32).saturating_sub(1)
     }
 
+    /// A packet of `dir` arrived (not a duplicated frame), `prev` being the
+    /// connection's packet before it: idle gap and per-direction counters.
+    /// Returns what a FIN or RST in this packet needs to know about before it.
+    pub(crate) fn on_packet(
+        &mut self,
+        dir: Dir,
+        prev: FrameRef,
+        frame: FrameRef,
+        ttl: u8,
+        ip_id: Option<u16>,
+        rst: bool,
+    ) -> Arrival {
+        // Idle gaps, up to and including the first FIN or RST: a silence after
+        // one side has closed or aborted is not a stall of a live connection.
+        let idle = frame.ts.since(prev.ts);
+        if self.closed_by.is_none() && idle > self.longest_idle.map_or(0.0, |x| x.0) {
+            self.longest_idle = Some((idle, prev.number, frame.number));
+        }
+        let arrival = Arrival {
+            peer_last_seen: self.dir(dir.flip()).last_seen,
+            unanswered_before: self.dir(dir).sent_since_peer,
+        };
+        self.dir_mut(dir.flip()).sent_since_peer = 0;
+        let dh = self.dir_mut(dir);
+        dh.packets += 1;
+        dh.sent_since_peer = dh.sent_since_peer.saturating_add(1);
+        dh.last_seen = Some(frame);
+        if !rst {
+            dh.ttl_range = Some(match dh.ttl_range {
+                Some((lo, hi)) => (lo.min(ttl), hi.max(ttl)),
+                None => (ttl, ttl),
+            });
+            dh.last_ip_id = ip_id;
+        }
+        arrival
+    }
+
+    /// A SYN (without ACK). Returns true for the connection's first SYN.
+    pub(crate) fn on_syn(&mut self, frame: FrameRef, mss: Option<u16>) -> bool {
+        let first = self.first_syn.is_none();
+        if first {
+            self.first_syn = Some(frame);
+            self.handshake = Handshake::SynUnanswered;
+        }
+        push_bounded(&mut self.syn_frames, frame.number);
+        self.client.mss = mss.or(self.client.mss);
+        first
+    }
+
+    /// A SYN-ACK.
+    pub(crate) fn on_syn_ack(&mut self, frame: FrameRef, mss: Option<u16>) {
+        push_bounded(&mut self.synack_frames, frame.number);
+        if self.handshake_rtt_s.is_none() {
+            self.handshake_rtt_s = self.first_syn.map(|s| frame.ts.since(s.ts));
+        }
+        // RstToSyn: a retried SYN (same ISN) was finally accepted.
+        if matches!(
+            self.handshake,
+            Handshake::SynUnanswered | Handshake::NotSeen | Handshake::RstToSyn
+        ) {
+            self.handshake = Handshake::SynAckUnanswered;
+        }
+        self.server.mss = mss.or(self.server.mss);
+    }
+
+    /// An ACK from the client that is not a SYN: it completes a handshake
+    /// waiting for it.
+    pub(crate) fn on_client_ack(&mut self) {
+        if self.handshake == Handshake::SynAckUnanswered {
+            self.handshake = Handshake::Completed;
+        }
+    }
+
+    /// A FIN or RST (`rst`) from `dir`, with IP TTL `ttl`; `arrival` is what
+    /// [`TcpHealth::on_packet`] returned for it. Returns true when the
+    /// connection is now closed (a RST, or a FIN from both sides).
+    pub(crate) fn on_close(
+        &mut self,
+        dir: Dir,
+        frame: FrameRef,
+        rst: bool,
+        ttl: u8,
+        arrival: Arrival,
+    ) -> bool {
+        let since = |f: Option<FrameRef>| f.map(|f| frame.ts.since(f.ts));
+        let own = self.dir(dir);
+        let ev = CloseEvent {
+            frame,
+            after_own_payload_s: since(own.last_payload),
+            after_peer_payload_s: since(self.dir(dir.flip()).last_payload),
+            suspicious_origin: rst && own.ttl_range.is_some_and(|r| forged_ttl(r, ttl)),
+            ttl,
+            unanswered_before: arrival.unanswered_before,
+            peer_silent_s: since(arrival.peer_last_seen),
+        };
+        if rst {
+            if dir == Dir::ServerToClient
+                && matches!(self.handshake, Handshake::SynUnanswered)
+                && self.synack_frames.is_empty()
+            {
+                self.handshake = Handshake::RstToSyn;
+            }
+            self.dir_mut(dir).rst.get_or_insert(ev);
+        } else {
+            self.dir_mut(dir).fin.get_or_insert(ev);
+        }
+        if self.closed_by.is_none() {
+            self.closed_by = Some(dir);
+            self.close_kind = Some(if rst { "rst" } else { "fin" });
+        }
+        rst || (self.client.fin.is_some() && self.server.fin.is_some())
+    }
+
+    /// Window and ACK facts of a segment: zero windows, duplicate ACKs.
+    pub(crate) fn on_flags(&mut self, dir: Dir, t: &TcpInfo, frame: u64) {
+        if !t.syn && !t.rst && t.window == 0 {
+            self.note_zero_window(dir, frame);
+        }
+        if t.ack_flag && !t.syn && !t.rst && !t.fin && t.payload_len == 0 {
+            let dh = self.dir_mut(dir);
+            if dh.last_ack == Some((t.ack, t.window)) {
+                dh.dup_acks += 1;
+            }
+            dh.last_ack = Some((t.ack, t.window));
+        }
+    }
+
+    /// `peer`'s data up to stream offset `acked` was acknowledged: big
+    /// segments below it were delivered after all.
+    pub(crate) fn on_peer_acked(&mut self, peer: Dir, acked: u64) {
+        let ph = self.dir_mut(peer);
+        ph.highest_ack_rel = ph.highest_ack_rel.max(acked);
+        for b in &mut ph.big_retransmits {
+            if acked >= b.offset + b.len as u64 {
+                b.acked = true;
+            }
+        }
+    }
+
+    /// A segment of `dir` carrying `len` payload bytes.
+    pub(crate) fn on_payload(&mut self, dir: Dir, frame: FrameRef, len: u32) {
+        let dh = self.dir_mut(dir);
+        dh.first_payload.get_or_insert(frame);
+        dh.last_payload = Some(frame);
+        dh.payload_bytes += len as u64;
+        dh.max_segment = dh.max_segment.max(len);
+    }
+
+    /// What reassembly made of a payload segment of `dir` (`len` bytes at
+    /// stream `offset`): retransmissions, big ones, holes filled.
+    pub(crate) fn on_segment(
+        &mut self,
+        dir: Dir,
+        class: SegmentClass,
+        frame: u64,
+        len: u32,
+        offset: u64,
+    ) {
+        match class {
+            SegmentClass::Retransmission | SegmentClass::PartialOverlap => {
+                self.note_retransmission(dir, frame, len);
+                let max_seg = self.dir(dir).max_segment;
+                if len >= 1000 && len * 10 >= max_seg * 9 {
+                    self.note_big_retransmit(dir, offset, len, frame);
+                }
+            }
+            SegmentClass::FillsHole => self.dir_mut(dir).out_of_order += 1,
+            _ => {}
+        }
+    }
+
     pub(crate) fn note_retransmission(&mut self, d: Dir, frame: u64, len: u32) {
         let h = self.dir_mut(d);
         h.retransmissions += 1;
@@ -192,5 +391,20 @@ impl TcpHealth {
             .big_retransmits
             .iter()
             .find(|b| !b.acked && b.count >= 2)
+    }
+}
+
+#[cfg(test)]
+mod ttl_tests {
+    use super::forged_ttl;
+
+    #[test]
+    fn forged_ttl_needs_a_steady_side_for_one_hop() {
+        // lab/extra_captures.sh middlebox_rst_*: server packets 63, router RST 64
+        assert!(forged_ttl((63, 63), 64));
+        assert!(!forged_ttl((63, 63), 63));
+        assert!(!forged_ttl((62, 63), 64));
+        assert!(forged_ttl((62, 63), 65));
+        assert!(forged_ttl((118, 118), 64));
     }
 }

@@ -9,6 +9,8 @@
 
 pub mod health;
 pub mod reassembly;
+mod tcp;
+mod udp;
 
 use crate::net::{Packet, TcpInfo, Transport};
 use crate::wire::Ts;
@@ -18,6 +20,8 @@ pub use reassembly::{Delivery, Reassembler, SegmentClass};
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
+pub use tcp::TcpConn;
+pub use udp::{UdpFlow, UdpKind};
 
 /// Settings of the flow engine.
 #[derive(Debug, Clone)]
@@ -76,81 +80,6 @@ pub enum RdpReason {
     ConnectionRequest,
 }
 
-/// Identical packet signature used to recognise duplicated frames.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Sig {
-    seq: u32,
-    ack: u32,
-    flags: u8,
-    window: u16,
-    len: u32,
-    ip_id: Option<u16>,
-}
-
-const RECENT: usize = 16;
-
-/// One TCP connection.
-#[derive(Debug)]
-pub struct TcpConn {
-    /// Unique within one analysis, in order of first packet.
-    pub id: u32,
-    pub client: SocketAddr,
-    pub server: SocketAddr,
-    pub roles: RoleSource,
-    /// Why this connection is RDP; None for other TCP.
-    pub rdp: Option<RdpReason>,
-    pub first: FrameRef,
-    pub last: FrameRef,
-    pub health: TcpHealth,
-    streams: [Reassembler; 2],
-    /// Recent packet signatures per direction, with when they were seen and
-    /// how many packets the peer had sent by then.
-    recent: [Vec<(Sig, Ts, u64)>; 2],
-    client_payload_segments: u32,
-    /// Sequence number of the client's first SYN.
-    syn_seq: Option<u32>,
-    /// True once a FIN from both sides or a RST was seen.
-    pub closed: bool,
-}
-
-impl TcpConn {
-    /// Total packets (duplicated frames excluded).
-    pub fn packets(&self) -> u64 {
-        self.health.client.packets + self.health.server.packets
-    }
-    /// Reassembly state of one direction (for progress and gap facts).
-    pub fn stream(&self, d: Dir) -> &Reassembler {
-        &self.streams[d.idx()]
-    }
-    fn dir_of(&self, src: SocketAddr) -> Dir {
-        if src == self.client {
-            Dir::ClientToServer
-        } else {
-            Dir::ServerToClient
-        }
-    }
-}
-
-/// What kind of UDP flow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UdpKind {
-    RdpUdp,
-    Dns,
-}
-
-/// One UDP flow (RDP-UDP or DNS).
-#[derive(Debug, Clone)]
-pub struct UdpFlow {
-    pub id: u32,
-    pub kind: UdpKind,
-    pub client: SocketAddr,
-    pub server: SocketAddr,
-    pub first: FrameRef,
-    pub last: FrameRef,
-    pub packets: [u64; 2],
-    pub bytes: [u64; 2],
-}
-
 /// Receives what the flow table produces.
 pub trait FlowSink {
     /// Reassembled bytes or a gap, in stream order, for an RDP connection.
@@ -188,23 +117,6 @@ impl std::hash::Hash for Key {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
         h.write(&self.0);
     }
-}
-
-/// Whether a RST with IP TTL `ttl` did not come from the host that sent a
-/// side's other packets, whose TTLs spanned `range` (lowest, highest). Packets
-/// from one host over one path all arrive with the same TTL (its initial TTL
-/// minus the hop count), so a RST outside that value was sent by a device at
-/// another distance: a firewall or IPS forging it in the host's name. One hop
-/// of difference counts only when the side's TTL never varied; if it did
-/// (a route change, a load balancer), the RST must be at least two hops off.
-fn forged_ttl(range: (u8, u8), ttl: u8) -> bool {
-    let (lo, hi) = range;
-    let off = if ttl < lo {
-        lo - ttl
-    } else {
-        ttl.saturating_sub(hi)
-    };
-    off >= 2 || (off == 1 && lo == hi)
 }
 
 fn pack(out: &mut [u8], a: SocketAddr) {
@@ -366,300 +278,59 @@ impl FlowTable {
         let src = SocketAddr::new(pkt.src, t.src_port);
         let dst = SocketAddr::new(pkt.dst, t.dst_port);
         let k = key(src, dst);
-        let pure_syn = t.syn && !t.ack_flag;
-
-        // A new SYN on a finished 4-tuple starts a new connection, except the
-        // same SYN again (same initial sequence number, not yet answered by a
-        // SYN-ACK): Windows retries a connect refused by RST with the very
-        // same SYN, and that is one attempt with SYN retransmissions
-        // (RDP-003.pcap frames 354-381), as tshark counts it.
-        if pure_syn {
-            let mut same_syn = false;
-            let reuse = self.tcp.get(&k).is_some_and(|c| {
-                same_syn = c.client == src
-                    && c.syn_seq == Some(t.seq)
-                    && c.health.synack_frames.is_empty();
-                !same_syn
-                    && (c.client != src || c.closed || c.health.handshake == Handshake::RstToSyn)
-            });
-            if same_syn {
-                if let Some(c) = self.tcp.get_mut(&k) {
-                    c.closed = false;
-                }
-            }
-            if reuse {
-                if let Some(old) = self.tcp.remove(&k) {
-                    self.finish_tcp(*old, frame, sink);
-                }
-            }
+        if t.syn && !t.ack_flag {
+            self.new_syn(k, src, t.seq, frame, sink);
         }
-
-        let conn: &mut TcpConn = match self.tcp.entry(k) {
+        let FlowTable {
+            cfg,
+            tcp,
+            next_id,
+            stats,
+            ..
+        } = self;
+        let conn: &mut TcpConn = match tcp.entry(k) {
             Entry::Occupied(e) => e.into_mut(),
             Entry::Vacant(v) => {
-                let (client, server, roles) = if pure_syn {
-                    (src, dst, RoleSource::Syn)
-                } else if t.syn && t.ack_flag {
-                    (dst, src, RoleSource::Syn)
-                } else if self.cfg.rdp_ports.contains(&t.dst_port)
-                    && !self.cfg.rdp_ports.contains(&t.src_port)
-                {
-                    (src, dst, RoleSource::Port)
-                } else if self.cfg.rdp_ports.contains(&t.src_port)
-                    && !self.cfg.rdp_ports.contains(&t.dst_port)
-                {
-                    (dst, src, RoleSource::Port)
-                } else if looks_like_connection_request(payload) {
-                    (src, dst, RoleSource::Tpkt)
-                } else {
-                    (src, dst, RoleSource::FirstPacket)
-                };
-                let rdp = self
-                    .cfg
-                    .rdp_ports
-                    .contains(&server.port())
-                    .then_some(RdpReason::Port);
-                self.next_id += 1;
-                let id = self.next_id;
-                self.stats.tcp_connections += 1;
-                if rdp.is_some() {
-                    self.stats.rdp_connections += 1;
+                *next_id += 1;
+                let conn = TcpConn::open(cfg, *next_id, src, dst, t, payload, frame);
+                stats.tcp_connections += 1;
+                if conn.rdp.is_some() {
+                    stats.rdp_connections += 1;
                 }
-                let limit = self.cfg.pending_limit;
-                v.insert(Box::new(TcpConn {
-                    id,
-                    client,
-                    server,
-                    roles,
-                    rdp,
-                    first: frame,
-                    last: frame,
-                    health: TcpHealth::default(),
-                    streams: [Reassembler::new(limit), Reassembler::new(limit)],
-                    recent: [Vec::new(), Vec::new()],
-                    client_payload_segments: 0,
-                    syn_seq: None,
-                    closed: false,
-                }))
+                v.insert(Box::new(conn))
             }
         };
-        let dir = conn.dir_of(src);
-        let d = dir.idx();
+        conn.packet(pkt, t, payload, frame, stats, sink);
+    }
 
-        // Duplicated frame (the same packet captured twice)?
-        let sig = Sig {
-            seq: t.seq,
-            ack: t.ack,
-            flags: (t.syn as u8)
-                | (t.ack_flag as u8) << 1
-                | (t.fin as u8) << 2
-                | (t.rst as u8) << 3,
-            window: t.window,
-            len: t.payload_len,
-            ip_id: pkt.ip_id,
+    /// A SYN from `src` with sequence number `seq` on the 4-tuple `k`.
+    ///
+    /// A new SYN on a finished 4-tuple starts a new connection, except the
+    /// same SYN again (same initial sequence number, not yet answered by a
+    /// SYN-ACK): Windows retries a connect refused by RST with the very
+    /// same SYN, and that is one attempt with SYN retransmissions
+    /// (RDP-003.pcap frames 354-381), as tshark counts it.
+    fn new_syn(
+        &mut self,
+        k: Key,
+        src: SocketAddr,
+        seq: u32,
+        frame: FrameRef,
+        sink: &mut dyn FlowSink,
+    ) {
+        let Some(c) = self.tcp.get_mut(&k) else {
+            return;
         };
-        // Without a distinguishing IP ID (IPv6, or 0 as Linux puts in RSTs),
-        // an identical packet is a duplicate only when it follows at once,
-        // with nothing from the peer in between: two RSTs answering two
-        // different peer packets are two packets (slow_link_ok.pcap 149/151).
-        let peer_packets = conn.health.dir(dir.flip()).packets;
-        let is_dup = conn.recent[d].iter().any(|(s, ts, peer)| {
-            *s == sig
-                && (matches!(s.ip_id, Some(id) if id != 0)
-                    || (pkt.ts.since(*ts).abs() < 0.002 && *peer == peer_packets))
-        });
-        if is_dup {
-            conn.health.duplicate_frames += 1;
-            self.stats.duplicate_frames += 1;
+        let same_syn =
+            c.client == src && c.syn_seq == Some(seq) && c.health.synack_frames.is_empty();
+        if same_syn {
+            c.closed = false;
             return;
         }
-        if conn.recent[d].len() >= RECENT {
-            conn.recent[d].remove(0);
-        }
-        conn.recent[d].push((sig, pkt.ts, peer_packets));
-
-        // Idle gaps, up to and including the first FIN or RST: a silence after
-        // one side has closed or aborted is not a stall of a live connection.
-        let idle = pkt.ts.since(conn.last.ts);
-        if conn.health.closed_by.is_none() && idle > conn.health.longest_idle.map_or(0.0, |x| x.0) {
-            conn.health.longest_idle = Some((idle, conn.last.number, frame.number));
-        }
-        conn.last = frame;
-
-        let h = &mut conn.health;
-        let peer_last_seen = h.dir(dir.flip()).last_seen;
-        let unanswered_before = h.dir(dir).sent_since_peer;
-        h.dir_mut(dir.flip()).sent_since_peer = 0;
-        {
-            let dh = h.dir_mut(dir);
-            dh.packets += 1;
-            dh.sent_since_peer = dh.sent_since_peer.saturating_add(1);
-            dh.last_seen = Some(frame);
-            if !t.rst {
-                dh.ttl_range = Some(match dh.ttl_range {
-                    Some((lo, hi)) => (lo.min(pkt.ttl), hi.max(pkt.ttl)),
-                    None => (pkt.ttl, pkt.ttl),
-                });
-                dh.last_ip_id = pkt.ip_id;
-            }
-        }
-
-        // Handshake.
-        if t.syn && !t.ack_flag {
-            if h.first_syn.is_none() {
-                h.first_syn = Some(frame);
-                h.handshake = Handshake::SynUnanswered;
-                conn.syn_seq = Some(t.seq);
-            }
-            if h.syn_frames.len() < health::MAX_EVIDENCE {
-                h.syn_frames.push(frame.number);
-            }
-            h.client.mss = t.mss.or(h.client.mss);
-            if conn.rdp.is_some() {
-                conn.streams[d].set_syn(t.seq);
-            }
-        } else if t.syn && t.ack_flag {
-            if h.synack_frames.len() < health::MAX_EVIDENCE {
-                h.synack_frames.push(frame.number);
-            }
-            if h.handshake_rtt_s.is_none() {
-                h.handshake_rtt_s = h.first_syn.map(|s| pkt.ts.since(s.ts));
-            }
-            // RstToSyn: a retried SYN (same ISN) was finally accepted.
-            if matches!(
-                h.handshake,
-                Handshake::SynUnanswered | Handshake::NotSeen | Handshake::RstToSyn
-            ) {
-                h.handshake = Handshake::SynAckUnanswered;
-            }
-            h.server.mss = t.mss.or(h.server.mss);
-            if conn.rdp.is_some() {
-                conn.streams[d].set_syn(t.seq);
-            }
-        } else if dir == Dir::ClientToServer
-            && t.ack_flag
-            && h.handshake == Handshake::SynAckUnanswered
-        {
-            h.handshake = Handshake::Completed;
-        }
-
-        // Closes.
-        if t.rst || t.fin {
-            let own_last = h.dir(dir).last_payload;
-            let peer_last = h.dir(dir.flip()).last_payload;
-            let ttl_range = h.dir(dir).ttl_range;
-            let ev = health::CloseEvent {
-                frame,
-                after_own_payload_s: own_last.map(|f| pkt.ts.since(f.ts)),
-                after_peer_payload_s: peer_last.map(|f| pkt.ts.since(f.ts)),
-                suspicious_origin: t.rst && ttl_range.is_some_and(|r| forged_ttl(r, pkt.ttl)),
-                ttl: pkt.ttl,
-                unanswered_before,
-                peer_silent_s: peer_last_seen.map(|f| pkt.ts.since(f.ts)),
-            };
-            if t.rst {
-                if dir == Dir::ServerToClient
-                    && matches!(h.handshake, Handshake::SynUnanswered)
-                    && h.synack_frames.is_empty()
-                {
-                    h.handshake = Handshake::RstToSyn;
-                }
-                let dh = h.dir_mut(dir);
-                if dh.rst.is_none() {
-                    dh.rst = Some(ev);
-                }
-            } else {
-                let dh = h.dir_mut(dir);
-                if dh.fin.is_none() {
-                    dh.fin = Some(ev);
-                }
-            }
-            if h.closed_by.is_none() {
-                h.closed_by = Some(dir);
-                h.close_kind = Some(if t.rst { "rst" } else { "fin" });
-            }
-            if t.rst || (h.client.fin.is_some() && h.server.fin.is_some()) {
-                conn.closed = true;
-            }
-        }
-
-        // Window and ACK facts.
-        if !t.syn && !t.rst && t.window == 0 {
-            h.note_zero_window(dir, frame.number);
-        }
-        if t.ack_flag && !t.syn && !t.rst && !t.fin && t.payload_len == 0 {
-            let dh = h.dir_mut(dir);
-            if dh.last_ack == Some((t.ack, t.window)) {
-                dh.dup_acks += 1;
-            }
-            dh.last_ack = Some((t.ack, t.window));
-        }
-        if t.ack_flag && !t.rst {
-            // Acknowledgement of the peer's data: mark big segments as delivered and
-            // tell the peer's reassembler that a hole below the ACK is capture loss.
-            let peer = dir.flip();
-            if let Some(acked) = conn.streams[peer.idx()].offset_of(t.ack) {
-                let ph = conn.health.dir_mut(peer);
-                ph.highest_ack_rel = ph.highest_ack_rel.max(acked);
-                for b in &mut ph.big_retransmits {
-                    if acked >= b.offset + b.len as u64 {
-                        b.acked = true;
-                    }
-                }
-            }
-            if conn.rdp.is_some() {
-                let mut stream = std::mem::take(&mut conn.streams[peer.idx()]);
-                stream.peer_acked(t.ack, frame, &mut |dl| sink.tcp_data(conn, peer, dl));
-                conn.streams[peer.idx()] = stream;
-            }
-        }
-
-        // Payload.
-        if t.payload_len > 0 {
-            let h = &mut conn.health;
-            {
-                let dh = h.dir_mut(dir);
-                if dh.first_payload.is_none() {
-                    dh.first_payload = Some(frame);
-                }
-                dh.last_payload = Some(frame);
-                dh.payload_bytes += t.payload_len as u64;
-                dh.max_segment = dh.max_segment.max(t.payload_len);
-            }
-            if conn.rdp.is_none() && dir == Dir::ClientToServer {
-                conn.client_payload_segments += 1;
-                if conn.client_payload_segments <= 8 && looks_like_connection_request(payload) {
-                    conn.rdp = Some(RdpReason::ConnectionRequest);
-                    self.stats.rdp_connections += 1;
-                    if conn.roles == RoleSource::FirstPacket {
-                        conn.roles = RoleSource::Tpkt;
-                    }
-                }
-            }
-            if conn.rdp.is_some() && !payload.is_empty() {
-                let mut stream = std::mem::take(&mut conn.streams[d]);
-                let class = stream.push(t.seq, payload, frame, &mut |dl| {
-                    sink.tcp_data(conn, dir, dl)
-                });
-                let max_seg = conn.health.dir(dir).max_segment;
-                let offset = stream.offset_of(t.seq).unwrap_or(0);
-                conn.streams[d] = stream;
-                match class {
-                    SegmentClass::Retransmission | SegmentClass::PartialOverlap => {
-                        conn.health
-                            .note_retransmission(dir, frame.number, t.payload_len);
-                        if t.payload_len >= 1000 && t.payload_len * 10 >= max_seg * 9 {
-                            conn.health.note_big_retransmit(
-                                dir,
-                                offset,
-                                t.payload_len,
-                                frame.number,
-                            );
-                        }
-                    }
-                    SegmentClass::FillsHole => conn.health.dir_mut(dir).out_of_order += 1,
-                    _ => {}
-                }
+        let reuse = c.client != src || c.closed || c.health.handshake == Handshake::RstToSyn;
+        if reuse {
+            if let Some(old) = self.tcp.remove(&k) {
+                self.finish_tcp(*old, frame, sink);
             }
         }
     }
@@ -677,35 +348,13 @@ impl FlowTable {
         let dst = SocketAddr::new(pkt.dst, dst_port);
         let k = key(src, dst);
         if !self.udp.contains_key(&k) {
-            let is_rdp = |p| self.cfg.udp_ports.contains(&p);
-            let (kind, client, server) = if is_rdp(dst_port) && !is_rdp(src_port) {
-                (UdpKind::RdpUdp, src, dst)
-            } else if is_rdp(src_port) && !is_rdp(dst_port) {
-                (UdpKind::RdpUdp, dst, src)
-            } else if is_rdp(dst_port) {
-                (UdpKind::RdpUdp, src, dst)
-            } else if dst_port == 53 || dst_port == 5353 {
-                (UdpKind::Dns, src, dst)
-            } else if src_port == 53 || src_port == 5353 {
-                (UdpKind::Dns, dst, src)
-            } else {
+            let Some(flow) = UdpFlow::open(&self.cfg.udp_ports, self.next_id + 1, src, dst, frame)
+            else {
                 return;
             };
-            let id = self.new_id();
+            self.new_id();
             self.stats.udp_flows += 1;
-            self.udp.insert(
-                k,
-                UdpFlow {
-                    id,
-                    kind,
-                    client,
-                    server,
-                    first: frame,
-                    last: frame,
-                    packets: [0; 2],
-                    bytes: [0; 2],
-                },
-            );
+            self.udp.insert(k, flow);
         }
         let Some(flow) = self.udp.get_mut(&k) else {
             return;
@@ -787,11 +436,7 @@ impl FlowTable {
         let expired: Vec<(u32, Key)> = self
             .udp
             .iter()
-            .filter(|(_, f)| {
-                // A DNS flow is one lookup and its answer; RDP-UDP idles longer.
-                let idle = if f.kind == UdpKind::Dns { 10.0 } else { 120.0 };
-                now.since(f.last.ts) > idle
-            })
+            .filter(|(_, f)| now.since(f.last.ts) > f.idle_limit_s())
             .map(|(k, f)| (f.id, *k))
             .collect();
         let mut expired = expired;
@@ -816,20 +461,5 @@ impl FlowTable {
         for f in flows {
             sink.udp_closed(f);
         }
-    }
-}
-
-#[cfg(test)]
-mod ttl_tests {
-    use super::forged_ttl;
-
-    #[test]
-    fn forged_ttl_needs_a_steady_side_for_one_hop() {
-        // lab/extra_captures.sh middlebox_rst_*: server packets 63, router RST 64
-        assert!(forged_ttl((63, 63), 64));
-        assert!(!forged_ttl((63, 63), 63));
-        assert!(!forged_ttl((62, 63), 64));
-        assert!(forged_ttl((62, 63), 65));
-        assert!(forged_ttl((118, 118), 64));
     }
 }

@@ -95,7 +95,7 @@ impl Driver {
         let t0 = Instant::now();
         let elapsed = t0.duration_since(self.last_tick).as_secs_f64();
         let mut snap = self.tracker.snapshot();
-        let pk = self.tracker.counters.packets;
+        let pk = self.tracker.counters().packets;
         snap.counters.rate = if elapsed > 0.0 {
             (pk - self.last_packets) as f64 / elapsed
         } else {
@@ -220,7 +220,8 @@ pub fn parse_speed(s: &str) -> Result<Option<f64>, String> {
     }
 }
 
-fn stdout_lines() -> LineOut {
+/// Finished attempts as lines on stdout (text mode).
+pub(crate) fn stdout_lines() -> LineOut {
     Box::new(|l: &str| {
         let mut o = std::io::stdout().lock();
         let _ = writeln!(o, "{l}");
@@ -253,7 +254,7 @@ pub fn run_replay(path: &str, speed: Option<f64>, cfg: &AnalysisConfig) -> i32 {
         lines,
     );
     let p = path.to_string();
-    let mut work = move || -> Result<bool, String> {
+    let work = move || -> Result<i32, String> {
         let (reader, gz) = crate::capture::open_path(&p).map_err(|e| e.to_string())?;
         let paused = driver.shared.clone();
         // Pause between frames: wrap the driver so each frame waits while paused.
@@ -282,14 +283,36 @@ pub fn run_replay(path: &str, speed: Option<f64>, cfg: &AnalysisConfig) -> i32 {
         driver.finish();
         r.map_err(|e| e.to_string())?;
         let snap = driver.shared.latest();
-        Ok(snap
+        let failed = snap
             .attempts
             .iter()
-            .any(|a| a.attempt.outcome == crate::verdict::Outcome::Failure))
+            .any(|a| a.attempt.outcome == crate::verdict::Outcome::Failure);
+        Ok(i32::from(failed))
     };
+    run_worker(shared, interactive, Some(path.to_string()), work, || {})
+}
+
+/// Run a view's worker (`work`: capture or replay into a [`Driver`]) and
+/// return the exit code. Not `interactive`: `work` runs here, its driver
+/// printing lines, and its result is the exit code. Interactive: `work` runs
+/// on a thread while the terminal UI runs here (`replay`: the file the packet
+/// pane re-reads), and quitting the UI stops it. `after` runs once the worker
+/// has finished, before errors are reported.
+pub(crate) fn run_worker<W>(
+    shared: Arc<Shared>,
+    interactive: bool,
+    replay: Option<String>,
+    work: W,
+    after: impl FnOnce(),
+) -> i32
+where
+    W: FnOnce() -> Result<i32, String> + Send + 'static,
+{
     if !interactive {
-        return match work() {
-            Ok(failed) => i32::from(failed),
+        let r = work();
+        after();
+        return match r {
+            Ok(code) => code,
             Err(e) => {
                 eprintln!("rdpdiag: {e}");
                 2
@@ -297,10 +320,11 @@ pub fn run_replay(path: &str, speed: Option<f64>, cfg: &AnalysisConfig) -> i32 {
         };
     }
     let handle = std::thread::spawn(work);
-    let r = app::run(shared.clone(), Some(path.to_string()));
+    let r = app::run(shared.clone(), replay);
     shared.stop.store(true, Ordering::Relaxed);
     shared.paused.store(false, Ordering::Relaxed);
     let worker = handle.join();
+    after();
     if let Err(e) = r {
         eprintln!("rdpdiag: terminal error: {e}");
         return 2;

@@ -1,11 +1,11 @@
 //! The analysis side of the live and replay views: a [`Tracker`] feeds frames
-//! to the same [`Engine`] as `analyze`, remembers a bounded list of packets
-//! per connection, and turns the engine's state into a [`Snapshot`] that the
-//! UI renders without doing any I/O or analysis of its own.
+//! to the same [`Engine`] as `analyze`, its [`PacketLog`] (the engine's frame
+//! observer) remembers a bounded list of packets per connection, and the
+//! engine's state becomes a [`Snapshot`] that the UI renders without doing
+//! any I/O or analysis of its own.
 
 use crate::capture::{Frame, FrameSink, Warning};
-use crate::engine::{Engine, EngineConfig};
-use crate::net::{self, Transport};
+use crate::engine::{Engine, EngineConfig, FrameEvent, FrameObserver};
 use crate::rules;
 use crate::session::ConnectionRecord;
 use crate::verdict::{Attempt, DiagConfig, Outcome};
@@ -114,68 +114,46 @@ pub struct Counters {
     pub rate: f64,
 }
 
-/// Feeds frames to the engine and keeps what the views need.
-pub struct Tracker {
-    pub engine: Engine,
-    pub diag: DiagConfig,
+/// What the views keep of the frames the engine processed: counters, and
+/// the head and tail of each RDP connection's packets.
+#[derive(Debug, Default)]
+pub struct PacketLog {
     rings: HashMap<u32, PacketRing>,
     keep_bytes: bool,
     bytes_budget: usize,
     pub counters: Counters,
-    /// Views of unchanged attempts are reused between snapshots.
-    cache: HashMap<Slot, (AttemptKey, Arc<AttemptView>)>,
-    /// Attempts already reported as finished (first connection id → key).
-    reported: HashMap<Slot, AttemptKey>,
 }
 
-impl Tracker {
+impl PacketLog {
     /// `keep_bytes`: keep frame bytes (live capture, where no file can be re-read).
-    pub fn new(cfg: EngineConfig, diag: DiagConfig, keep_bytes: bool) -> Self {
-        Tracker {
-            engine: Engine::new(cfg),
-            diag,
-            rings: HashMap::new(),
+    pub fn new(keep_bytes: bool) -> Self {
+        PacketLog {
             keep_bytes,
             bytes_budget: LIVE_BYTES_BUDGET,
-            counters: Counters::default(),
-            cache: HashMap::new(),
-            reported: HashMap::new(),
+            ..PacketLog::default()
         }
     }
+}
 
-    /// End of input: every connection finishes.
-    pub fn finish(&mut self) {
-        self.engine.finish();
-    }
-
-    /// Evict closed and idle flows as of `now` (live capture, between packets).
-    pub fn sweep(&mut self, now: Ts) {
-        let e = &mut self.engine;
-        e.flows.sweep(now, &mut e.sessions);
-    }
-
-    fn remember(&mut self, p: &net::Packet<'_>, data: &[u8]) {
-        let Transport::Tcp(t, _) = p.transport else {
+impl FrameObserver for PacketLog {
+    fn frame(&mut self, ev: &FrameEvent<'_, '_>) {
+        let frame = ev.frame;
+        let c = &mut self.counters;
+        c.packets += 1;
+        c.bytes += frame.orig_len as u64;
+        c.first_ts.get_or_insert(frame.ts);
+        c.last_ts = Some(frame.ts);
+        let Some((conn, dir, t)) = ev.tcp_conn() else {
             return;
         };
-        let a = SocketAddr::new(p.src, t.src_port);
-        let b = SocketAddr::new(p.dst, t.dst_port);
-        let Some(c) = self.engine.flows.tcp_conn(a, b) else {
-            return;
-        };
-        if c.rdp.is_none() {
+        if conn.rdp.is_none() {
             return;
         }
-        let dir = if a == c.client {
-            Dir::ClientToServer
-        } else {
-            Dir::ServerToClient
-        };
         let bytes = if self.keep_bytes {
-            let n = data.len().min(LIVE_BYTES_PER_PACKET);
+            let n = frame.data.len().min(LIVE_BYTES_PER_PACKET);
             if n <= self.bytes_budget {
                 self.bytes_budget -= n;
-                Some(Arc::from(&data[..n]))
+                Some(Arc::from(&frame.data[..n]))
             } else {
                 None
             }
@@ -184,8 +162,8 @@ impl Tracker {
         };
         let pr = PacketRef {
             frame: FrameRef {
-                number: p.frame,
-                ts: p.ts,
+                number: frame.number,
+                ts: frame.ts,
             },
             dir,
             flags: TcpFlags {
@@ -199,14 +177,53 @@ impl Tracker {
             ack: t.ack,
             window: t.window,
             len: t.payload_len,
-            ttl: p.ttl,
+            ttl: ev.packet.map_or(0, |p| p.ttl),
             bytes,
         };
-        let id = c.id;
         self.rings
-            .entry(id)
+            .entry(conn.id)
             .or_default()
             .push(pr, &mut self.bytes_budget);
+    }
+}
+
+/// Feeds frames to the engine and keeps what the views need.
+pub struct Tracker {
+    pub engine: Engine,
+    pub diag: DiagConfig,
+    log: PacketLog,
+    /// Views of unchanged attempts are reused between snapshots.
+    cache: HashMap<Slot, (AttemptKey, Arc<AttemptView>)>,
+    /// Attempts already reported as finished (first connection id → key).
+    reported: HashMap<Slot, AttemptKey>,
+}
+
+impl Tracker {
+    /// `keep_bytes`: keep frame bytes (live capture, where no file can be re-read).
+    pub fn new(cfg: EngineConfig, diag: DiagConfig, keep_bytes: bool) -> Self {
+        Tracker {
+            engine: Engine::new(cfg),
+            diag,
+            log: PacketLog::new(keep_bytes),
+            cache: HashMap::new(),
+            reported: HashMap::new(),
+        }
+    }
+
+    /// Frame and byte counters so far.
+    pub fn counters(&self) -> &Counters {
+        &self.log.counters
+    }
+
+    /// End of input: every connection finishes.
+    pub fn finish(&mut self) {
+        self.engine.finish();
+    }
+
+    /// Evict closed and idle flows as of `now` (live capture, between packets).
+    pub fn sweep(&mut self, now: Ts) {
+        let e = &mut self.engine;
+        e.flows.sweep(now, &mut e.sessions);
     }
 
     /// Judge everything seen so far: finished connections and snapshots of
@@ -241,7 +258,7 @@ impl Tracker {
             for a in attempts {
                 let conns_of: Vec<&ConnectionRecord> =
                     a.connection_ids.iter().filter_map(|id| find(*id)).collect();
-                let key = AttemptKey::of(&a, &conns_of, &self.rings);
+                let key = AttemptKey::of(&a, &conns_of, &self.log.rings);
                 let slot = slot_of(&a);
                 let in_progress = a.connection_ids.iter().any(|id| open_ids.contains(id));
                 let reuse = self
@@ -253,7 +270,12 @@ impl Tracker {
                     .map(|(_, v)| v.clone());
                 let view = match reuse {
                     Some(v) => v,
-                    None => Arc::new(AttemptView::build(a, &conns_of, &self.rings, in_progress)),
+                    None => Arc::new(AttemptView::build(
+                        a,
+                        &conns_of,
+                        &self.log.rings,
+                        in_progress,
+                    )),
                 };
                 cache.insert(slot, (key, view.clone()));
                 views.push(view);
@@ -263,7 +285,7 @@ impl Tracker {
         self.cache = cache;
         Snapshot {
             attempts: views,
-            counters: self.counters.clone(),
+            counters: self.log.counters.clone(),
             warnings: self.engine.warnings.len(),
             done: false,
             source: String::new(),
@@ -314,19 +336,7 @@ fn slot_of(a: &Attempt) -> Slot {
 
 impl FrameSink for Tracker {
     fn frame(&mut self, frame: &Frame<'_>) {
-        let c = &mut self.counters;
-        c.packets += 1;
-        c.bytes += frame.orig_len as u64;
-        c.first_ts.get_or_insert(frame.ts);
-        c.last_ts = Some(frame.ts);
-        match net::decode(frame) {
-            Ok(p) => {
-                let e = &mut self.engine;
-                e.flows.process(&p, &mut e.sessions);
-                self.remember(&p, frame.data);
-            }
-            Err(skip) => self.engine.flows.count_skip(skip),
-        }
+        self.engine.frame_observed(frame, &mut self.log);
     }
     fn tls_secrets(&mut self, keylog: &[u8]) {
         self.engine.tls_secrets(keylog);
@@ -525,16 +535,35 @@ pub struct Snapshot {
     pub paused: bool,
 }
 
-/// Read a whole file through a tracker (tests, and `tui` when stdout is not a terminal).
+/// Analyze a whole file (`crate::analysis::analyze_file`, keeping the
+/// packet lists on the way) into its final snapshot: tests, and what the views
+/// show once a replay is done.
 pub fn analyze_file(path: &str, cfg: &crate::analysis::AnalysisConfig) -> Result<Snapshot, String> {
-    let mut t = Tracker::new(cfg.engine_config(), cfg.diag.clone(), false);
-    let (reader, gz) = crate::capture::open_path(path).map_err(|e| e.to_string())?;
-    crate::capture::read_capture(reader, path, gz, &mut t).map_err(|e| e.to_string())?;
-    t.finish();
-    let mut s = t.snapshot();
-    s.done = true;
-    s.source = format!("replay {path}");
-    Ok(s)
+    let mut log = PacketLog::new(false);
+    let report =
+        crate::analysis::analyze_file_observed(path, cfg, &mut log).map_err(|e| e.to_string())?;
+    let by_id: HashMap<u32, &ConnectionRecord> =
+        report.connections.iter().map(|c| (c.id, c)).collect();
+    let attempts = report
+        .attempts
+        .iter()
+        .map(|a| {
+            let conns: Vec<&ConnectionRecord> = a
+                .connection_ids
+                .iter()
+                .filter_map(|id| by_id.get(id).copied())
+                .collect();
+            Arc::new(AttemptView::build(a.clone(), &conns, &log.rings, false))
+        })
+        .collect();
+    Ok(Snapshot {
+        attempts,
+        counters: log.counters,
+        warnings: report.warnings.len(),
+        done: true,
+        source: format!("replay {path}"),
+        paused: false,
+    })
 }
 
 /// Read the bytes of frame `number` from a capture file (for the hex pane in

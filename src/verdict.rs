@@ -123,6 +123,18 @@ pub struct Attempt {
     pub dns: Vec<DnsLookup>,
 }
 
+impl Attempt {
+    /// The findings besides the root cause (the root cause is also listed in
+    /// `findings`; a finding is it when rule and connection match).
+    pub fn other_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| {
+            self.root_cause
+                .as_ref()
+                .is_none_or(|rc| rc.id != f.id || rc.connection != f.connection)
+        })
+    }
+}
+
 /// Settings of the diagnosis.
 #[derive(Debug, Clone)]
 pub struct DiagConfig {

@@ -11,6 +11,8 @@
 //! come out exactly as on the original file. The real captures with NULL,
 //! SLL2 and 802.1Q framing are checked against tshark in flow_vs_tshark.rs.
 
+mod common;
+
 use rdpdiag::analysis::with_ports;
 use rdpdiag::analysis::{analyze_file, analyze_reader};
 use rdpdiag::report::FileReport;
@@ -585,16 +587,12 @@ fn ipv6_extension_headers_are_walked() {
     // public/zeek/rdpeudp-handshake-success.pcap: RDP-UDP over IPv6 (::1).
     // Each IPv6 packet gets a Destination Options header (8 bytes, PadN)
     // between the fixed header and UDP; the flows must come out the same.
-    let mut d = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let cap = loop {
-        let c = d.join("shared/captures/public/zeek/rdpeudp-handshake-success.pcap");
-        if c.is_file() {
-            break c;
-        }
-        if !d.pop() {
-            eprintln!("SKIP: ../shared/captures not found");
-            return;
-        }
+    let Some(cap) = common::shared_captures()
+        .map(|c| c.join("public/zeek/rdpeudp-handshake-success.pcap"))
+        .filter(|c| c.is_file())
+    else {
+        eprintln!("SKIP: ../shared/captures not found");
+        return;
     };
     let raw = std::fs::read(&cap).expect("read");
     let le = |o: usize| u32::from_le_bytes([raw[o], raw[o + 1], raw[o + 2], raw[o + 3]]);

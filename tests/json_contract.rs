@@ -4,6 +4,8 @@
 //! of JSON Schema (type, const, enum, required, properties, items, anyOf,
 //! $ref) — all the schema file uses — so no validator crate is needed.
 
+mod common;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -144,10 +146,9 @@ fn bundled_outputs_validate_against_the_schema() {
 #[test]
 fn shared_public_outputs_validate_against_the_schema() {
     // ../shared/captures/public (not redistributed): read in place when present.
-    let Some(base) = root()
-        .ancestors()
-        .map(|d| d.join("shared/captures/public"))
-        .find(|d| d.is_dir())
+    let Some(base) = common::shared_captures()
+        .map(|c| c.join("public"))
+        .filter(|d| d.is_dir())
     else {
         eprintln!("shared public captures absent; skipped");
         return;

@@ -8,6 +8,8 @@
 //! enough for CI in a debug build; `RDPDIAG_ROBUST_ITERS=200 cargo test
 //! --release --test robustness` runs a larger local campaign.
 
+mod common;
+
 use rdpdiag::analysis::analyze_reader;
 use rdpdiag::analysis::with_ports;
 use rdpdiag::report;
@@ -16,21 +18,9 @@ use std::path::{Path, PathBuf};
 
 fn roots() -> Vec<PathBuf> {
     let mut out = vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("captures")];
-    if let Some(p) = std::env::var_os("RDPDIAG_SHARED") {
-        out.push(PathBuf::from(p).join("captures"));
-        return out;
-    }
-    let mut d = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    loop {
-        let c = d.join("shared").join("captures");
-        if c.is_dir() {
-            out.push(c);
-            break;
-        }
-        if !d.pop() {
-            eprintln!("note: ../shared/captures not found; bundled captures only");
-            break;
-        }
+    match common::shared_captures() {
+        Some(c) => out.push(c),
+        None => eprintln!("note: ../shared/captures not found; bundled captures only"),
     }
     out
 }

@@ -3,7 +3,8 @@
 
 use super::{Frame, FrameSink, LinkType, Warning};
 use crate::wire::Ts;
-use pcap_parser::pcapng::Block;
+use pcap_parser::pcapng::{Block, EnhancedPacketBlock, SimplePacketBlock};
+use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{PcapBlockOwned, PcapError};
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read};
@@ -211,11 +212,62 @@ fn ts_from_units(high: u32, low: u32, iface: &Iface) -> Ts {
 /// keeps everything read before it; only a file that is not a capture at all
 /// is an error.
 pub fn read_capture(
-    mut input: Box<dyn BufRead + Send>,
+    input: Box<dyn BufRead + Send>,
     name: &str,
     gzipped: bool,
     sink: &mut dyn FrameSink,
 ) -> Result<ReadSummary, InputError> {
+    let mut reader = start_reader(input, name)?;
+    let mut st = ReadState::new();
+    loop {
+        if sink.stop() {
+            break;
+        }
+        if let Some(len) = short_process_information_block(reader.data()) {
+            // pcap-parser 0.17 computes `len - 12` for this block without a
+            // check and panics (debug) or misreads (release); found by the
+            // capture_reader fuzz target.
+            st.summary.truncated = true;
+            sink.warning(Warning {
+                frame: Some(st.summary.frames),
+                message: format!(
+                    "the file is damaged after frame {} (a block claims {len} bytes, fewer than its header); everything before it was analyzed",
+                    st.summary.frames
+                ),
+            });
+            break;
+        }
+        match reader.next() {
+            Ok((offset, block)) => {
+                st.block(sink, block);
+                reader.consume(offset);
+            }
+            Err(PcapError::Eof) => break,
+            Err(PcapError::Incomplete(_)) => {
+                if !refill(reader.as_mut(), &mut st.summary, sink) {
+                    break;
+                }
+            }
+            Err(e) => {
+                warn_read_error(&e, &mut st.summary, sink);
+                break;
+            }
+        }
+    }
+    let mut summary = st.summary;
+    summary.format = if gzipped {
+        format!("{}+gzip", st.format)
+    } else {
+        st.format.to_string()
+    };
+    Ok(summary)
+}
+
+/// Check that `input` has bytes and starts like a pcap or pcapng file.
+fn start_reader(
+    mut input: Box<dyn BufRead + Send>,
+    name: &str,
+) -> Result<Box<dyn PcapReaderIterator + Send>, InputError> {
     let head = input.fill_buf().map_err(|source| InputError::Read {
         path: name.to_string(),
         source,
@@ -226,263 +278,269 @@ pub fn read_capture(
         });
     }
     let looks_like = sniff(head);
-    let mut reader = match pcap_parser::create_reader(READ_BUFFER, input) {
-        Ok(r) => r,
-        Err(PcapError::Eof) => {
-            return Err(InputError::Empty {
-                path: name.to_string(),
-            })
-        }
-        Err(_) => {
-            return Err(InputError::NotACapture {
-                path: name.to_string(),
-                looks_like,
-            })
-        }
-    };
-    let mut summary = ReadSummary::default();
-    let mut format = "pcap";
-    // pcap: one link type and resolution for the file.
-    let mut legacy_link = LinkType::ETHERNET;
-    let mut legacy_nanos = false;
-    let mut legacy_zone: i64 = 0;
-    // pcapng: interfaces of the current section.
-    let mut ifaces: Vec<Iface> = Vec::new();
-    let mut warned_unknown_link: Vec<(u32, u32)> = Vec::new();
+    match pcap_parser::create_reader(READ_BUFFER, input) {
+        Ok(r) => Ok(r),
+        Err(PcapError::Eof) => Err(InputError::Empty {
+            path: name.to_string(),
+        }),
+        Err(_) => Err(InputError::NotACapture {
+            path: name.to_string(),
+            looks_like,
+        }),
+    }
+}
 
-    loop {
-        if sink.stop() {
-            break;
-        }
-        if let Some(len) = short_process_information_block(reader.data()) {
-            // pcap-parser 0.17 computes `len - 12` for this block without a
-            // check and panics (debug) or misreads (release); found by the
-            // capture_reader fuzz target.
+/// The reader needs more bytes: fetch them. False when the file ended (a
+/// partial block left over is a truncation) or reading failed.
+fn refill(
+    reader: &mut (dyn PcapReaderIterator + Send),
+    summary: &mut ReadSummary,
+    sink: &mut dyn FrameSink,
+) -> bool {
+    if reader.reader_exhausted() {
+        if !reader.data().is_empty() {
             summary.truncated = true;
             sink.warning(Warning {
                 frame: Some(summary.frames),
                 message: format!(
-                    "the file is damaged after frame {} (a block claims {len} bytes, fewer than its header); everything before it was analyzed",
+                    "the file is truncated after frame {} (it ends in the middle of a packet); everything before it was analyzed. Stop the capture cleanly or copy the file again if the failure came later",
                     summary.frames
                 ),
             });
-            break;
         }
-        match reader.next() {
-            Ok((offset, block)) => {
-                match block {
-                    PcapBlockOwned::LegacyHeader(h) => {
-                        legacy_link = LinkType(h.network.0 as u32);
-                        legacy_nanos = h.is_nanosecond_precision();
-                        legacy_zone = h.thiszone as i64;
-                    }
-                    PcapBlockOwned::Legacy(b) => {
-                        summary.frames += 1;
-                        let number = summary.frames;
-                        let nanos = if legacy_nanos {
-                            b.ts_usec as i64
-                        } else {
-                            b.ts_usec as i64 * 1000
-                        };
-                        let ts = Ts::from_parts(b.ts_sec as i64 + legacy_zone, nanos);
-                        let data = &b.data[..(b.caplen as usize).min(b.data.len())];
-                        deliver(
-                            sink,
-                            &mut summary,
-                            Frame {
-                                number,
-                                ts,
-                                link: legacy_link,
-                                interface: 0,
-                                data,
-                                orig_len: b.origlen,
-                            },
-                            &mut warned_unknown_link,
-                        );
-                    }
-                    PcapBlockOwned::NG(block) => {
-                        format = "pcapng";
-                        match block {
-                            Block::SectionHeader(shb) => {
-                                ifaces.clear();
-                                for opt in &shb.options {
-                                    if opt.code == pcap_parser::pcapng::OptionCode::Comment {
-                                        if let Ok(s) = opt.as_str() {
-                                            sink.comment(None, s);
-                                        }
-                                    }
-                                }
-                            }
-                            Block::InterfaceDescription(idb) => {
-                                let resolution = idb.ts_resolution().unwrap_or(1_000_000);
-                                ifaces.push(Iface {
-                                    link: LinkType(idb.linktype.0 as u32),
-                                    resolution,
-                                    offset_secs: idb.ts_offset(),
-                                });
-                            }
-                            Block::EnhancedPacket(epb) => {
-                                summary.frames += 1;
-                                let iface = ifaces.get(epb.if_id as usize).copied();
-                                let Some(iface) = iface else {
-                                    sink.warning(Warning {
-                                        frame: Some(summary.frames),
-                                        message: format!(
-                                            "packet names interface {} which the file never described; skipped (the file may be damaged: save it again from the capture tool)",
-                                            epb.if_id
-                                        ),
-                                    });
-                                    reader.consume(offset);
-                                    continue;
-                                };
-                                let number = summary.frames;
-                                let ts = ts_from_units(epb.ts_high, epb.ts_low, &iface);
-                                let data = &epb.data[..(epb.caplen as usize).min(epb.data.len())];
-                                for opt in &epb.options {
-                                    if opt.code == pcap_parser::pcapng::OptionCode::Comment {
-                                        if let Ok(s) = opt.as_str() {
-                                            sink.comment(Some(summary.frames), s);
-                                        }
-                                    }
-                                }
-                                deliver(
-                                    sink,
-                                    &mut summary,
-                                    Frame {
-                                        number,
-                                        ts,
-                                        link: iface.link,
-                                        interface: epb.if_id,
-                                        data,
-                                        orig_len: epb.origlen,
-                                    },
-                                    &mut warned_unknown_link,
-                                );
-                            }
-                            Block::SimplePacket(spb) => {
-                                summary.frames += 1;
-                                // SPBs carry no timestamp; they belong to interface 0.
-                                let iface = ifaces.first().copied().unwrap_or(Iface {
-                                    link: LinkType::ETHERNET,
-                                    resolution: 1_000_000,
-                                    offset_secs: 0,
-                                });
-                                let data = &spb.data[..(spb.origlen as usize).min(spb.data.len())];
-                                let number = summary.frames;
-                                let ts = summary.last_ts.unwrap_or_default();
-                                deliver(
-                                    sink,
-                                    &mut summary,
-                                    Frame {
-                                        number,
-                                        ts,
-                                        link: iface.link,
-                                        interface: 0,
-                                        data,
-                                        orig_len: spb.origlen,
-                                    },
-                                    &mut warned_unknown_link,
-                                );
-                            }
-                            Block::DecryptionSecrets(dsb) => {
-                                if dsb.secrets_type.0 == 0x544c_534b {
-                                    sink.tls_secrets(dsb.data);
-                                } else {
-                                    sink.warning(Warning {
-                                        frame: None,
-                                        message: format!(
-                                            "Decryption Secrets Block of type {:#x} is not a TLS key log; ignored",
-                                            dsb.secrets_type.0
-                                        ),
-                                    });
-                                }
-                            }
-                            Block::Unknown(u) if u.block_type == 2 => {
-                                // Obsolete Packet Block (pcapng draft type 2).
-                                summary.frames += 1;
-                                if let Some(f) = parse_opb(u.data, &ifaces, summary.frames) {
-                                    deliver(sink, &mut summary, f, &mut warned_unknown_link);
-                                } else {
-                                    sink.warning(Warning {
-                                        frame: Some(summary.frames),
-                                        message: "malformed obsolete packet block; skipped".into(),
-                                    });
-                                }
-                            }
-                            _ => {}
-                        }
-                    }
-                }
-                reader.consume(offset);
+        return false;
+    }
+    if let Err(e) = reader.refill() {
+        summary.truncated = true;
+        sink.warning(Warning {
+            frame: Some(summary.frames),
+            message: format!(
+                "read error after frame {} ({e:?}); everything before it was analyzed. Copy the file again or save it anew from the capture tool",
+                summary.frames
+            ),
+        });
+        return false;
+    }
+    true
+}
+
+/// The warning for a parse error that ends the read (everything before it is kept).
+fn warn_read_error(e: &PcapError<&[u8]>, summary: &mut ReadSummary, sink: &mut dyn FrameSink) {
+    match e {
+        PcapError::UnexpectedEof => {
+            summary.truncated = true;
+            sink.warning(Warning {
+                frame: Some(summary.frames),
+                message: format!(
+                    "the file is truncated after frame {}; everything before it was analyzed. Stop the capture cleanly or copy the file again if the failure came later",
+                    summary.frames
+                ),
+            });
+        }
+        PcapError::BufferTooSmall => {
+            sink.warning(Warning {
+                frame: Some(summary.frames + 1),
+                message: format!(
+                    "a block after frame {} is larger than {} bytes; the rest of the file was not read",
+                    summary.frames, READ_BUFFER
+                ),
+            });
+        }
+        e => {
+            summary.truncated = true;
+            sink.warning(Warning {
+                frame: Some(summary.frames),
+                message: format!(
+                    "the file is damaged after frame {} ({}); everything before it was analyzed. Save the capture again (Wireshark: File > Save As pcapng)",
+                    summary.frames,
+                    describe_pcap_error(e)
+                ),
+            });
+        }
+    }
+}
+
+/// What the reader carries from one block to the next.
+struct ReadState {
+    summary: ReadSummary,
+    format: &'static str,
+    /// pcap: one link type, resolution and zone for the whole file.
+    legacy_link: LinkType,
+    legacy_nanos: bool,
+    legacy_zone: i64,
+    /// pcapng: interfaces of the current section.
+    ifaces: Vec<Iface>,
+    warned_unknown_link: Vec<(u32, u32)>,
+}
+
+impl ReadState {
+    fn new() -> Self {
+        ReadState {
+            summary: ReadSummary::default(),
+            format: "pcap",
+            legacy_link: LinkType::ETHERNET,
+            legacy_nanos: false,
+            legacy_zone: 0,
+            ifaces: Vec::new(),
+            warned_unknown_link: Vec::new(),
+        }
+    }
+
+    fn deliver(&mut self, sink: &mut dyn FrameSink, frame: Frame<'_>) {
+        deliver(
+            sink,
+            &mut self.summary,
+            frame,
+            &mut self.warned_unknown_link,
+        );
+    }
+
+    fn block(&mut self, sink: &mut dyn FrameSink, block: PcapBlockOwned<'_>) {
+        match block {
+            PcapBlockOwned::LegacyHeader(h) => {
+                self.legacy_link = LinkType(h.network.0 as u32);
+                self.legacy_nanos = h.is_nanosecond_precision();
+                self.legacy_zone = h.thiszone as i64;
             }
-            Err(PcapError::Eof) => break,
-            Err(PcapError::Incomplete(_)) => {
-                if reader.reader_exhausted() {
-                    if !reader.data().is_empty() {
-                        summary.truncated = true;
-                        sink.warning(Warning {
-                            frame: Some(summary.frames),
-                            message: format!(
-                                "the file is truncated after frame {} (it ends in the middle of a packet); everything before it was analyzed. Stop the capture cleanly or copy the file again if the failure came later",
-                                summary.frames
-                            ),
-                        });
-                    }
-                    break;
-                }
-                if let Err(e) = reader.refill() {
-                    summary.truncated = true;
-                    sink.warning(Warning {
-                        frame: Some(summary.frames),
-                        message: format!(
-                            "read error after frame {} ({e:?}); everything before it was analyzed. Copy the file again or save it anew from the capture tool",
-                            summary.frames
-                        ),
-                    });
-                    break;
-                }
+            PcapBlockOwned::Legacy(b) => {
+                self.summary.frames += 1;
+                let number = self.summary.frames;
+                let nanos = if self.legacy_nanos {
+                    b.ts_usec as i64
+                } else {
+                    b.ts_usec as i64 * 1000
+                };
+                let ts = Ts::from_parts(b.ts_sec as i64 + self.legacy_zone, nanos);
+                let data = &b.data[..(b.caplen as usize).min(b.data.len())];
+                let link = self.legacy_link;
+                self.deliver(
+                    sink,
+                    Frame {
+                        number,
+                        ts,
+                        link,
+                        interface: 0,
+                        data,
+                        orig_len: b.origlen,
+                    },
+                );
             }
-            Err(PcapError::UnexpectedEof) => {
-                summary.truncated = true;
-                sink.warning(Warning {
-                    frame: Some(summary.frames),
-                    message: format!(
-                        "the file is truncated after frame {}; everything before it was analyzed. Stop the capture cleanly or copy the file again if the failure came later",
-                        summary.frames
-                    ),
-                });
-                break;
-            }
-            Err(PcapError::BufferTooSmall) => {
-                sink.warning(Warning {
-                    frame: Some(summary.frames + 1),
-                    message: format!(
-                        "a block after frame {} is larger than {} bytes; the rest of the file was not read",
-                        summary.frames, READ_BUFFER
-                    ),
-                });
-                break;
-            }
-            Err(e) => {
-                summary.truncated = true;
-                sink.warning(Warning {
-                    frame: Some(summary.frames),
-                    message: format!(
-                        "the file is damaged after frame {} ({}); everything before it was analyzed. Save the capture again (Wireshark: File > Save As pcapng)",
-                        summary.frames,
-                        describe_pcap_error(&e)
-                    ),
-                });
-                break;
+            PcapBlockOwned::NG(block) => {
+                self.format = "pcapng";
+                self.ng_block(sink, block);
             }
         }
     }
-    summary.format = if gzipped {
-        format!("{format}+gzip")
-    } else {
-        format.to_string()
-    };
-    Ok(summary)
+
+    fn ng_block(&mut self, sink: &mut dyn FrameSink, block: Block<'_>) {
+        match block {
+            Block::SectionHeader(shb) => {
+                self.ifaces.clear();
+                for opt in &shb.options {
+                    if opt.code == pcap_parser::pcapng::OptionCode::Comment {
+                        if let Ok(s) = opt.as_str() {
+                            sink.comment(None, s);
+                        }
+                    }
+                }
+            }
+            Block::InterfaceDescription(idb) => {
+                let resolution = idb.ts_resolution().unwrap_or(1_000_000);
+                self.ifaces.push(Iface {
+                    link: LinkType(idb.linktype.0 as u32),
+                    resolution,
+                    offset_secs: idb.ts_offset(),
+                });
+            }
+            Block::EnhancedPacket(epb) => self.enhanced_packet(sink, &epb),
+            Block::SimplePacket(spb) => self.simple_packet(sink, &spb),
+            Block::DecryptionSecrets(dsb) => {
+                if dsb.secrets_type.0 == 0x544c_534b {
+                    sink.tls_secrets(dsb.data);
+                } else {
+                    sink.warning(Warning {
+                        frame: None,
+                        message: format!(
+                            "Decryption Secrets Block of type {:#x} is not a TLS key log; ignored",
+                            dsb.secrets_type.0
+                        ),
+                    });
+                }
+            }
+            Block::Unknown(u) if u.block_type == 2 => {
+                // Obsolete Packet Block (pcapng draft type 2).
+                self.summary.frames += 1;
+                if let Some(f) = parse_opb(u.data, &self.ifaces, self.summary.frames) {
+                    self.deliver(sink, f);
+                } else {
+                    sink.warning(Warning {
+                        frame: Some(self.summary.frames),
+                        message: "malformed obsolete packet block; skipped".into(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn enhanced_packet(&mut self, sink: &mut dyn FrameSink, epb: &EnhancedPacketBlock<'_>) {
+        self.summary.frames += 1;
+        let Some(iface) = self.ifaces.get(epb.if_id as usize).copied() else {
+            sink.warning(Warning {
+                frame: Some(self.summary.frames),
+                message: format!(
+                    "packet names interface {} which the file never described; skipped (the file may be damaged: save it again from the capture tool)",
+                    epb.if_id
+                ),
+            });
+            return;
+        };
+        let number = self.summary.frames;
+        let ts = ts_from_units(epb.ts_high, epb.ts_low, &iface);
+        let data = &epb.data[..(epb.caplen as usize).min(epb.data.len())];
+        for opt in &epb.options {
+            if opt.code == pcap_parser::pcapng::OptionCode::Comment {
+                if let Ok(s) = opt.as_str() {
+                    sink.comment(Some(self.summary.frames), s);
+                }
+            }
+        }
+        self.deliver(
+            sink,
+            Frame {
+                number,
+                ts,
+                link: iface.link,
+                interface: epb.if_id,
+                data,
+                orig_len: epb.origlen,
+            },
+        );
+    }
+
+    fn simple_packet(&mut self, sink: &mut dyn FrameSink, spb: &SimplePacketBlock<'_>) {
+        self.summary.frames += 1;
+        // SPBs carry no timestamp; they belong to interface 0.
+        let iface = self.ifaces.first().copied().unwrap_or(Iface {
+            link: LinkType::ETHERNET,
+            resolution: 1_000_000,
+            offset_secs: 0,
+        });
+        let data = &spb.data[..(spb.origlen as usize).min(spb.data.len())];
+        let number = self.summary.frames;
+        let ts = self.summary.last_ts.unwrap_or_default();
+        self.deliver(
+            sink,
+            Frame {
+                number,
+                ts,
+                link: iface.link,
+                interface: 0,
+                data,
+                orig_len: spb.origlen,
+            },
+        );
+    }
 }
 
 /// The length of a pcapng Process Information Block at the start of `buf`

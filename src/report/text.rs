@@ -150,13 +150,7 @@ fn render_attempt(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt, verbos
         }
     }
     let others: Vec<&Finding> = a
-        .findings
-        .iter()
-        .filter(|f| {
-            a.root_cause
-                .as_ref()
-                .is_none_or(|rc| rc.id != f.id || rc.connection != f.connection)
-        })
+        .other_findings()
         .filter(|f| verbose || f.severity >= Severity::Warning)
         .collect();
     for f in others {

@@ -436,15 +436,7 @@ pub fn findings_lines(v: &AttemptView) -> Vec<Line<'static>> {
             }
         }
     }
-    let others: Vec<_> = a
-        .findings
-        .iter()
-        .filter(|f| {
-            a.root_cause
-                .as_ref()
-                .is_none_or(|rc| rc.id != f.id || rc.connection != f.connection)
-        })
-        .collect();
+    let others: Vec<_> = a.other_findings().collect();
     if !others.is_empty() {
         out.push(Line::from(Span::styled(
             "Other findings:",

@@ -390,7 +390,7 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
     rep.dns.addresses = addrs.iter().map(|a| a.ip().to_string()).collect();
     if addrs.is_empty() {
         rep.findings.push(rules::finding(
-            "dns.nxdomain",
+            &rules::DNS_NXDOMAIN,
             Some(format!("{host} does not resolve")),
             Some(format!(
                 "The name lookup failed: {}",
@@ -448,7 +448,7 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
     let Some((addr, first_stream)) = first else {
         if let Some((a, f)) = refused.first() {
             rep.findings.push(rules::finding(
-                "tcp.rst_to_syn",
+                &rules::TCP_RST_TO_SYN,
                 Some(format!("{a} refused the connection (RST to SYN)")),
                 None,
                 evidence(f.number, &f.ts.rfc3339(), "SYN answered by RST"),
@@ -456,7 +456,7 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
         }
         if let Some((a, f)) = silent.first() {
             rep.findings.push(rules::finding(
-                "tcp.syn_unanswered",
+                &rules::TCP_SYN_UNANSWERED,
                 Some(format!(
                     "{a} did not answer the TCP SYN within {:.1} s",
                     timeout.as_secs_f64()
@@ -467,7 +467,7 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
         }
         if let Some((a, f, e)) = unreachable.first() {
             rep.findings.push(rules::finding(
-                "tcp.syn_unanswered",
+                &rules::TCP_SYN_UNANSWERED,
                 Some(format!("could not connect to {a}: {e}")),
                 Some("This machine has no route to the server (or a router answered that it has none): check the address, VPN and routing before the firewall.".into()),
                 evidence(f.number, &f.ts.rfc3339(), "SYN, not delivered"),
@@ -605,7 +605,7 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
                 if rdp_ok && d.failure_code.as_deref() == Some("SSL_NOT_ALLOWED_BY_SERVER") =>
             {
                 rep.findings.push(rules::finding(
-                    "negotiation.downgraded_to_standard_security",
+                    &rules::NEGOTIATION_DOWNGRADED_TO_STANDARD_SECURITY,
                     Some(format!(
                         "the server allows only Standard RDP Security: a default mstsc request ({}) gets RDP_NEG_FAILURE SSL_NOT_ALLOWED_BY_SERVER and mstsc falls back to it",
                         d.requested
@@ -615,7 +615,7 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
                 ))
             }
             "failure" => rep.findings.push(rules::finding(
-                "negotiation.failure",
+                &rules::NEGOTIATION_FAILURE,
                 Some(format!(
                     "a default mstsc request ({}) gets RDP_NEG_FAILURE {}",
                     d.requested,
@@ -625,7 +625,7 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
                 evidence(d.frame, &ts, "X.224 Connection Request"),
             )),
             "no_answer" | "rejected" => rep.findings.push(rules::finding(
-                "negotiation.server_closed_after_request",
+                &rules::NEGOTIATION_SERVER_CLOSED_AFTER_REQUEST,
                 Some(format!(
                     "a default mstsc request ({}) gets no Connection Confirm: {}",
                     d.requested,
@@ -635,13 +635,13 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
                 evidence(d.frame, &ts, "X.224 Connection Request"),
             )),
             "legacy" => rep.findings.push(rules::finding(
-                "negotiation.legacy_server",
+                &rules::NEGOTIATION_LEGACY_SERVER,
                 None,
                 None,
                 evidence(d.frame, &ts, "X.224 Connection Request"),
             )),
             "selected" if d.selected_value == Some(0) => rep.findings.push(rules::finding(
-                "negotiation.downgraded_to_standard_security",
+                &rules::NEGOTIATION_DOWNGRADED_TO_STANDARD_SECURITY,
                 Some(format!(
                     "the server answers a default mstsc request ({}) with Standard RDP Security",
                     d.requested
@@ -654,7 +654,7 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
     }
     if let Some(r) = &no_nla_proof {
         rep.findings.push(rules::finding(
-            "negotiation.nla_not_required",
+            &rules::NEGOTIATION_NLA_NOT_REQUIRED,
             None,
             None,
             evidence(
@@ -682,7 +682,7 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
             if let Some(skew) = n.clock_skew_s {
                 if skew.abs() > 300 {
                     rep.findings.push(rules::finding(
-                        "nla.clock_skew",
+                        &rules::NLA_CLOCK_SKEW,
                         Some(format!(
                             "the server clock differs from this machine's by {skew} s"
                         )),
@@ -917,11 +917,11 @@ fn tls_findings(t: &TlsReport, host: &str, out: &mut Vec<Finding>) {
     if !any_accepted {
         let why = t.error.clone().unwrap_or_default();
         let id = if why.contains("fatal alert") {
-            "tls.fatal_alert"
+            &rules::TLS_FATAL_ALERT
         } else if why.contains("closed") {
-            "tls.server_closed_after_client_hello"
+            &rules::TLS_SERVER_CLOSED_AFTER_CLIENT_HELLO
         } else {
-            "tls.no_server_hello"
+            &rules::TLS_NO_SERVER_HELLO
         };
         out.push(rules::finding(
             id,
@@ -938,7 +938,7 @@ fn tls_findings(t: &TlsReport, host: &str, out: &mut Vec<Finding>) {
         .collect();
     if !legacy.is_empty() {
         out.push(rules::finding(
-            "tls.legacy_version_accepted",
+            &rules::TLS_LEGACY_VERSION_ACCEPTED,
             Some(format!("the server accepts {}", legacy.join(" and "))),
             None,
             Vec::new(),
@@ -958,7 +958,7 @@ fn tls_findings(t: &TlsReport, host: &str, out: &mut Vec<Finding>) {
             .map(|v| v.detail.clone())
             .unwrap_or_default();
         out.push(rules::finding(
-            "tls.modern_suites_refused",
+            &rules::TLS_MODERN_SUITES_REFUSED,
             Some(format!(
                 "TLS 1.2 works only with legacy cipher suites ({detail})"
             )),

@@ -1,20 +1,18 @@
 //! Certificate rules: validity at capture time along the chain, and for
-//! the leaf self-signature, key size, signature, EKU and the dialled name;
-//! plus `capture.clock_suspect` (a capture clock that makes validity moot).
+//! the leaf self-signature, key size, signature, EKU and the dialled name.
 
 use super::conn::{Conn, Judged};
 use super::registry::{
-    CAPTURE_CLOCK_SUSPECT, CERTIFICATE_EXPIRED, CERTIFICATE_EXPIRING_SOON,
-    CERTIFICATE_NAME_MISMATCH, CERTIFICATE_NOT_YET_VALID, CERTIFICATE_NO_SERVER_AUTH_EKU,
-    CERTIFICATE_SELF_SIGNED, CERTIFICATE_WEAK_KEY, CERTIFICATE_WEAK_SIGNATURE,
+    CERTIFICATE_EXPIRED, CERTIFICATE_EXPIRING_SOON, CERTIFICATE_NAME_MISMATCH,
+    CERTIFICATE_NOT_YET_VALID, CERTIFICATE_NO_SERVER_AUTH_EKU, CERTIFICATE_SELF_SIGNED,
+    CERTIFICATE_WEAK_KEY, CERTIFICATE_WEAK_SIGNATURE,
 };
 use super::{ev, make};
 use crate::session::facts::CertInfo;
 use crate::verdict::{Basis, DiagConfig, Finding};
 
 pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
-    let rec = cx.rec;
-    let tls = &rec.facts.tls;
+    let tls = &cx.rec.facts.tls;
     let sni = tls
         .client_hello
         .as_ref()
@@ -27,16 +25,6 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
         cx.cert_basis,
         out,
     );
-    // A capture clock that is obviously wrong.
-    if rec.first.ts.secs() < 946_684_800 {
-        out.push(make(
-            &CAPTURE_CLOCK_SUSPECT,
-            Basis::Clear,
-            Some(format!("the capture clock reads {}: certificate validity judged at that time is unreliable", rec.first.ts.rfc3339())),
-            None,
-            vec![ev(rec.first, "first packet")],
-        ));
-    }
 }
 
 /// Judge a certificate chain (validity at each certificate's frame time, and

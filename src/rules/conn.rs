@@ -89,6 +89,7 @@ pub fn judge_connection(rec: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdic
     negotiation::judge(&cx, &mut judged);
     tls::judge(&cx, &mut judged);
     certificate::judge(&cx, &mut judged);
+    tcp::clock_suspect(&cx, &mut judged);
     decrypt::judge(&cx, &mut judged);
     gateway::judge(&cx, &mut judged);
     nla::judge(&cx, &mut judged);

@@ -3,6 +3,7 @@
 //! and who closed the connection how.
 
 use super::gateway;
+use crate::session::facts::TlsFacts;
 use crate::session::ConnectionRecord;
 use crate::wire::{Dir, FrameRef};
 
@@ -21,124 +22,140 @@ pub(super) struct Shape {
     pub(super) last_server_record: Option<(FrameRef, u16)>,
 }
 
-pub(super) fn shape(c: &ConnectionRecord) -> Shape {
-    let t = &c.facts.tls;
-    let tls13 = t
+pub(super) fn shape(rec: &ConnectionRecord) -> Shape {
+    let tls = &rec.facts.tls;
+    let tls13 = tls
         .server_hello
         .as_ref()
-        .is_some_and(|s| s.version_raw == 0x0304);
-    let ci = Dir::ClientToServer.idx();
-    let si = Dir::ServerToClient.idx();
-    let handshake_done = if t.server_hello.is_none() {
+        .is_some_and(|hello| hello.version_raw == 0x0304);
+    let client = Dir::ClientToServer.idx();
+    let server = Dir::ServerToClient.idx();
+    let handshake_done = if tls.server_hello.is_none() {
         None
     } else if tls13 {
-        t.first_app_data[ci]
-    } else if t.ccs[ci].is_some() && t.ccs[si].is_some() {
-        t.ccs[si].max(t.ccs[ci])
+        tls.first_app_data[client]
+    } else if tls.ccs[client].is_some() && tls.ccs[server].is_some() {
+        tls.ccs[server].max(tls.ccs[client])
     } else {
         None
     };
-    let mut client_data_records = 0;
-    let mut server_data_bytes = 0;
-    let mut server_data_records = 0;
-    let mut seen_client_finished = false;
-    let mut last_server_record = None;
-    if let Some(hd) = handshake_done {
-        for r in &t.records {
-            if r.kind != "app_data" {
-                continue;
-            }
-            match r.dir {
-                Dir::ClientToServer => {
-                    if tls13 && !seen_client_finished {
-                        seen_client_finished = true;
-                        continue;
-                    }
-                    if tls13 && r.len <= 24 {
-                        continue; // an encrypted alert (close_notify) in TLS 1.3
-                    }
-                    client_data_records += 1;
-                }
-                Dir::ServerToClient => {
-                    if r.frame.number >= hd.number {
-                        server_data_bytes += r.len as u64;
-                        server_data_records += 1;
-                        last_server_record = Some((r.frame, r.len));
-                    }
-                }
-            }
-        }
-        if t.records_dropped > 0 {
-            server_data_bytes += t.app_bytes[si];
-            client_data_records += t.app_records[ci];
-        }
-    }
-    let r = &c.facts.rdp;
-    let sel = c.facts.negotiation.selected_protocol.unwrap_or(0);
-    let hybrid = sel & 0x0A != 0;
+    let records = handshake_done
+        .map(|done| app_records(tls, tls13, done))
+        .unwrap_or_default();
+    let rdp = &rec.facts.rdp;
+    let selected = rec.facts.negotiation.selected_protocol.unwrap_or(0);
     // Only a fully readable session counts: with a failed record the facts
     // behind it are missing, and the shape must decide as without keys.
-    let decrypted = c
+    let decrypted = rec
         .facts
         .decryption
         .as_ref()
         .is_some_and(|d| d.records_decrypted > 0 && d.records_failed == 0);
-    let seen_output = r.first_fast_path[si].is_some();
-    let volume = c.bytes[si] > 8192 && c.packets[0] >= 5 && c.packets[1] >= 5;
-    let tls_volume =
-        server_data_bytes > 8192 && server_data_records >= 8 && client_data_records >= 4;
-    let negotiated = c.facts.negotiation.selected_protocol.is_some()
-        || c.facts.negotiation.request_frame.is_none();
-    let mcs_ok = c.facts.mcs.result.as_ref().is_some_and(|r| r.value == 0);
+    // Through an RD Gateway, the tunnel opened and carried data: the RDP
+    // inside is not decoded, so the gateway's channel result decides.
+    let established = established(rec, &records, decrypted) || gateway::tunnel_open(rec);
+    let established_frame = rdp.first_fast_path[server]
+        .or(rdp.demand_active)
+        .or(handshake_done);
+    Shape {
+        tls13,
+        handshake_done,
+        client_data_records: records.client_data_records,
+        server_data_bytes: records.server_data_bytes,
+        established,
+        established_frame,
+        decrypted,
+        hybrid: selected & 0x0A != 0,
+        hybrid_ex: selected & 0x08 != 0,
+        last_server_record: records.last_server_record,
+    }
+}
+
+/// Application-data records after the handshake.
+#[derive(Default)]
+struct AppRecords {
+    client_data_records: u32,
+    server_data_bytes: u64,
+    server_data_records: u32,
+    last_server_record: Option<(FrameRef, u16)>,
+}
+
+fn app_records(tls: &TlsFacts, tls13: bool, done: FrameRef) -> AppRecords {
+    let mut counts = AppRecords::default();
+    let mut seen_client_finished = false;
+    for record in tls.records.iter().filter(|r| r.kind == "app_data") {
+        match record.dir {
+            Dir::ClientToServer => {
+                if tls13 && !seen_client_finished {
+                    seen_client_finished = true;
+                    continue;
+                }
+                if tls13 && record.len <= 24 {
+                    continue; // an encrypted alert (close_notify) in TLS 1.3
+                }
+                counts.client_data_records += 1;
+            }
+            Dir::ServerToClient => {
+                if record.frame.number >= done.number {
+                    counts.server_data_bytes += record.len as u64;
+                    counts.server_data_records += 1;
+                    counts.last_server_record = Some((record.frame, record.len));
+                }
+            }
+        }
+    }
+    if tls.records_dropped > 0 {
+        counts.server_data_bytes += tls.app_bytes[Dir::ServerToClient.idx()];
+        counts.client_data_records += tls.app_records[Dir::ClientToServer.idx()];
+    }
+    counts
+}
+
+/// The session got going: screen output, or (when that is not readable)
+/// enough traffic after the point where failures happen.
+fn established(rec: &ConnectionRecord, records: &AppRecords, decrypted: bool) -> bool {
+    let facts = &rec.facts;
+    let server = Dir::ServerToClient.idx();
+    let seen_output = facts.rdp.first_fast_path[server].is_some();
+    let volume = rec.bytes[server] > 8192 && rec.packets[0] >= 5 && rec.packets[1] >= 5;
+    let tls_volume = records.server_data_bytes > 8192
+        && records.server_data_records >= 8
+        && records.client_data_records >= 4;
+    let negotiated =
+        facts.negotiation.selected_protocol.is_some() || facts.negotiation.request_frame.is_none();
+    let mcs_ok = facts.mcs.result.as_ref().is_some_and(|r| r.value == 0);
     let server_dropped_early =
-        c.tcp.closed_by == Some(Dir::ServerToClient) && !seen_output && c.bytes[si] < 8192;
-    let established = c
-        .facts
+        rec.tcp.closed_by == Some(Dir::ServerToClient) && !seen_output && rec.bytes[server] < 8192;
+    facts
         .protocol_error
         .as_ref()
         .is_none_or(|e| e.1 == Dir::ClientToServer && negotiated)
         && negotiated
-        && if t.server_hello.is_some() {
+        && if facts.tls.server_hello.is_some() {
             seen_output
                 || (!decrypted && tls_volume)
-                || (decrypted && r.demand_active.is_some() && volume)
+                || (decrypted && facts.rdp.demand_active.is_some() && volume)
         } else {
             seen_output
                 || (mcs_ok && !server_dropped_early)
-                || (c.facts.mcs.connect_response.is_some() && volume)
-                || (c.facts.negotiation.request_frame.is_none()
-                    && c.facts.tls.client_hello.is_none()
+                || (facts.mcs.connect_response.is_some() && volume)
+                || (facts.negotiation.request_frame.is_none()
+                    && facts.tls.client_hello.is_none()
                     && volume)
-        };
-    // Through an RD Gateway, the tunnel opened and carried data: the RDP
-    // inside is not decoded, so the gateway's channel result decides.
-    let established = established || gateway::tunnel_open(c);
-    let established_frame = r.first_fast_path[si].or(r.demand_active).or(handshake_done);
-    Shape {
-        tls13,
-        handshake_done,
-        client_data_records,
-        server_data_bytes,
-        established,
-        established_frame,
-        decrypted,
-        hybrid,
-        hybrid_ex: sel & 0x08 != 0,
-        last_server_record,
-    }
+        }
 }
 
-/// The first FIN or RST sent by `d`, and which of the two it was.
-pub(super) fn close_of(c: &ConnectionRecord, d: Dir) -> Option<(FrameRef, &'static str)> {
-    let h = c.tcp.dir(d);
-    match (h.fin, h.rst) {
-        (Some(f), Some(r)) => Some(if f.frame <= r.frame {
-            (f.frame, "FIN")
+/// The first FIN or RST sent by `dir`, and which of the two it was.
+pub(super) fn close_of(rec: &ConnectionRecord, dir: Dir) -> Option<(FrameRef, &'static str)> {
+    let side = rec.tcp.dir(dir);
+    match (side.fin, side.rst) {
+        (Some(fin), Some(rst)) => Some(if fin.frame <= rst.frame {
+            (fin.frame, "FIN")
         } else {
-            (r.frame, "RST")
+            (rst.frame, "RST")
         }),
-        (Some(f), None) => Some((f.frame, "FIN")),
-        (None, Some(r)) => Some((r.frame, "RST")),
+        (Some(fin), None) => Some((fin.frame, "FIN")),
+        (None, Some(rst)) => Some((rst.frame, "RST")),
         (None, None) => None,
     }
 }

@@ -1,11 +1,12 @@
 //! TCP stage: the handshake (unanswered SYN, RST, unacknowledged SYN-ACK),
 //! forged RSTs, loss, MTU black holes, zero windows and stalls; and the
-//! `capture.missing_bytes` rule about the capture itself.
+//! `capture.*` rules about the capture itself (missing bytes, a wrong clock).
 
 use super::conn::{Conn, Judged};
 use super::registry::{
-    CAPTURE_MISSING_BYTES, TCP_MIDDLEBOX_RST, TCP_MTU_BLACKHOLE, TCP_RETRANSMISSION_STORM,
-    TCP_RST_TO_SYN, TCP_STALL, TCP_SYNACK_UNANSWERED, TCP_SYN_UNANSWERED, TCP_ZERO_WINDOW,
+    CAPTURE_CLOCK_SUSPECT, CAPTURE_MISSING_BYTES, TCP_MIDDLEBOX_RST, TCP_MTU_BLACKHOLE,
+    TCP_RETRANSMISSION_STORM, TCP_RST_TO_SYN, TCP_STALL, TCP_SYNACK_UNANSWERED, TCP_SYN_UNANSWERED,
+    TCP_ZERO_WINDOW,
 };
 use super::{ev, make};
 use crate::flow::Handshake;
@@ -250,5 +251,282 @@ fn missing_bytes(rec: &ConnectionRecord, out: &mut Vec<Finding>) {
             None,
             Vec::new(),
         ));
+    }
+}
+
+/// A capture clock that is obviously wrong (before 2000): certificate
+/// validity judged at that time is unreliable. Judged after the certificates.
+pub(super) fn clock_suspect(cx: &Conn, judged: &mut Judged) {
+    let first = cx.rec.first;
+    if first.ts.secs() < 946_684_800 {
+        judged.findings.push(make(
+            &CAPTURE_CLOCK_SUSPECT,
+            Basis::Clear,
+            Some(format!("the capture clock reads {}: certificate validity judged at that time is unreliable", first.ts.rfc3339())),
+            None,
+            vec![ev(first, "first packet")],
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::registry::*;
+    use super::super::testkit::{conn, fired, frames, ids, judge};
+    use crate::verdict::{Basis, Outcome, Stage};
+    use crate::wire::{Dir, Ts};
+
+    #[test]
+    fn syn_unanswered_fires_on_unanswered_syns() {
+        // captures/syn_dropped.pcap: frames 1-8 are the client's SYNs, nothing answers.
+        let rec = conn().syn_unanswered(8).build();
+        let (verdict, findings) = judge(&rec);
+        assert_eq!(ids(&findings), ["tcp.syn_unanswered"]);
+        assert_eq!(frames(&findings[0]), (1..=8).collect::<Vec<_>>());
+        assert!(findings[0].title.contains("sent 8 time(s)"));
+        assert!(findings[0].decisive);
+        // The first SYN is the connection's first frame: its evidence has a time.
+        assert!(!findings[0].evidence[0].time.is_empty());
+        assert_eq!(verdict.outcome, Outcome::Failure);
+        assert_eq!(verdict.failed_stage, Some(Stage::Tcp));
+    }
+
+    #[test]
+    fn syn_unanswered_silent_when_the_handshake_completes() {
+        let rec = conn().handshake().build();
+        assert!(fired(&rec, &TCP_SYN_UNANSWERED).is_none());
+        // Unanswered SYNs of a flow that still carried bytes (a capture that
+        // missed the answer) are not "never answered".
+        let rec = conn().syn_unanswered(2).traffic([1, 1], [10, 10]).build();
+        assert!(fired(&rec, &TCP_SYN_UNANSWERED).is_none());
+    }
+
+    #[test]
+    fn rst_to_syn_fires_on_refused_connection() {
+        // captures/port_closed.pcap: SYN at frame 3, the server's RST at frame 4.
+        let rec = conn().rst_to_syn(3, 4).build();
+        let finding = fired(&rec, &TCP_RST_TO_SYN).expect("fires");
+        assert_eq!(frames(&finding), [3, 4]);
+        assert_eq!(finding.evidence[1].detail, "RST from the server");
+        assert!(finding.title.contains("refused the connection"));
+        assert_eq!(judge(&rec).0.failed_stage, Some(Stage::Tcp));
+    }
+
+    #[test]
+    fn rst_to_syn_silent_when_the_server_accepts() {
+        let rec = conn().handshake().fin(Dir::ServerToClient, 9).build();
+        assert!(fired(&rec, &TCP_RST_TO_SYN).is_none());
+    }
+
+    #[test]
+    fn synack_unanswered_fires_on_unacknowledged_synacks() {
+        // captures/synack_dropped_at_client.pcap: 8 SYNs, each answered by a
+        // SYN-ACK the client never acknowledges; the evidence is the first 8 frames.
+        let rec = conn().synack_unanswered(8).build();
+        let finding = fired(&rec, &TCP_SYNACK_UNANSWERED).expect("fires");
+        assert_eq!(frames(&finding), (1..=8).collect::<Vec<_>>());
+        assert_eq!(finding.evidence[1].detail, "SYN-ACK, never acknowledged");
+        assert!(finding.title.contains("8 SYN(s) with 8 SYN-ACK(s)"));
+    }
+
+    #[test]
+    fn synack_unanswered_silent_when_the_client_acknowledges() {
+        let rec = conn().handshake().build();
+        assert!(fired(&rec, &TCP_SYNACK_UNANSWERED).is_none());
+    }
+
+    #[test]
+    fn middlebox_rst_fires_on_a_forged_rst() {
+        // captures/middlebox_rst_clienthello.pcap: after the ClientHello, a
+        // RST "from the server" at frame 9 with TTL 64 (the server's packets
+        // have another TTL).
+        let rec = conn()
+            .handshake()
+            .request(4, 0x3)
+            .confirm(6, 0x1)
+            .client_hello(8)
+            .rst(Dir::ServerToClient, 9, 64, true)
+            .build();
+        let finding = fired(&rec, &TCP_MIDDLEBOX_RST).expect("fires");
+        assert_eq!(frames(&finding), [9]);
+        assert!(finding
+            .title
+            .contains("from the server has a different TTL (64)"));
+        assert!(finding.decisive);
+        // The forged RST is the cause, not a server that closed after the ClientHello.
+        let (verdict, findings) = judge(&rec);
+        assert!(!ids(&findings).contains(&"tls.server_closed_after_client_hello"));
+        assert_eq!(verdict.failed_stage, Some(Stage::Tcp));
+    }
+
+    #[test]
+    fn middlebox_rst_silent_on_a_genuine_rst() {
+        let rec = conn()
+            .handshake()
+            .request(4, 0x3)
+            .confirm(6, 0x1)
+            .client_hello(8)
+            .rst(Dir::ServerToClient, 9, 128, false)
+            .build();
+        assert!(fired(&rec, &TCP_MIDDLEBOX_RST).is_none());
+    }
+
+    #[test]
+    fn retransmission_storm_fires_above_count_and_ratio() {
+        // 12 real retransmissions in 100 packets: 12 % (threshold: 10 and 10 %).
+        let resent: Vec<u64> = (20..32).collect();
+        let rec = conn()
+            .handshake()
+            .traffic([50, 50], [5_000, 50_000])
+            .retransmissions(Dir::ServerToClient, &resent)
+            .build();
+        let finding = fired(&rec, &TCP_RETRANSMISSION_STORM).expect("fires");
+        assert!(finding
+            .title
+            .starts_with("12 real retransmissions in 100 packets (12%)"));
+        assert_eq!(frames(&finding), resent[..10]);
+        assert!(!finding.decisive, "a warning never decides");
+    }
+
+    #[test]
+    fn retransmission_storm_silent_below_the_ratio() {
+        // The same 12 retransmissions in 200 packets: 6 %.
+        let resent: Vec<u64> = (20..32).collect();
+        let rec = conn()
+            .handshake()
+            .traffic([100, 100], [5_000, 50_000])
+            .retransmissions(Dir::ServerToClient, &resent)
+            .build();
+        assert!(fired(&rec, &TCP_RETRANSMISSION_STORM).is_none());
+    }
+
+    #[test]
+    fn mtu_blackhole_fires_on_unacknowledged_full_size_segments() {
+        // captures/lab_mtu_blackhole.server.pcap: the server's 1448-byte
+        // segment resent at frames 12-16, 19, never acknowledged.
+        let rec = conn()
+            .handshake()
+            .client_hello(8)
+            .big_retransmit(
+                Dir::ServerToClient,
+                1448,
+                &[12, 13, 14, 15, 16, 19, 23, 30],
+                false,
+            )
+            .build();
+        let finding = fired(&rec, &TCP_MTU_BLACKHOLE).expect("fires");
+        assert_eq!(frames(&finding), [12, 13, 14, 15, 16, 19]);
+        assert!(finding
+            .title
+            .contains("full-size 1448-byte segments from the server were retransmitted 8 times"));
+        assert!(finding.decisive);
+    }
+
+    #[test]
+    fn mtu_blackhole_silent_when_the_segment_is_acknowledged() {
+        let rec = conn()
+            .handshake()
+            .client_hello(8)
+            .big_retransmit(Dir::ServerToClient, 1448, &[12, 13], true)
+            .build();
+        assert!(fired(&rec, &TCP_MTU_BLACKHOLE).is_none());
+    }
+
+    #[test]
+    fn zero_window_fires_from_three_zero_windows() {
+        // captures/zero_window_client_stopped.pcap: the client advertises a
+        // zero window at frames 353, 355, 358 (and more).
+        let rec = conn()
+            .handshake()
+            .screen_output(10)
+            .zero_window(Dir::ClientToServer, &[353, 355, 358])
+            .build();
+        let finding = fired(&rec, &TCP_ZERO_WINDOW).expect("fires");
+        assert_eq!(frames(&finding), [353, 355, 358]);
+        assert!(finding
+            .title
+            .contains("zero window advertised by the client 3 times"));
+    }
+
+    #[test]
+    fn zero_window_silent_below_three() {
+        let rec = conn()
+            .handshake()
+            .screen_output(10)
+            .zero_window(Dir::ClientToServer, &[353, 355])
+            .build();
+        assert!(fired(&rec, &TCP_ZERO_WINDOW).is_none());
+    }
+
+    #[test]
+    fn stall_fires_on_a_long_silence_in_a_running_session() {
+        // captures/stall_network_outage.server.pcap: 45 s of silence between
+        // frames 171 and 172, then the connection ends.
+        let rec = conn()
+            .handshake()
+            .screen_output(10)
+            .idle(45.0, 171, 172)
+            .fin(Dir::ClientToServer, 180)
+            .build();
+        let finding = fired(&rec, &TCP_STALL).expect("fires");
+        assert_eq!(frames(&finding), [172]);
+        assert!(finding.title.contains("silent for 45 s (frames 171 → 172)"));
+        assert_eq!(finding.basis, Basis::Clear);
+        assert_eq!(judge(&rec).0.outcome, Outcome::Success);
+    }
+
+    #[test]
+    fn stall_silent_on_a_short_pause() {
+        let rec = conn()
+            .handshake()
+            .screen_output(10)
+            .idle(10.0, 171, 172)
+            .fin(Dir::ClientToServer, 180)
+            .build();
+        assert!(fired(&rec, &TCP_STALL).is_none());
+        // Nor on a long silence of a connection that is still open at the end.
+        let rec = conn()
+            .handshake()
+            .screen_output(10)
+            .idle(45.0, 171, 172)
+            .build();
+        assert!(fired(&rec, &TCP_STALL).is_none());
+    }
+
+    #[test]
+    fn missing_bytes_fires_on_a_capture_gap() {
+        // captures/mtu_blackhole.pcap: 1448 bytes the capturing host dropped.
+        let rec = conn()
+            .handshake()
+            .capture_gap(Dir::ServerToClient, 1448)
+            .build();
+        let finding = fired(&rec, &CAPTURE_MISSING_BYTES).expect("fires");
+        assert!(finding
+            .title
+            .starts_with("1448 bytes of the stream are missing"));
+        assert!(finding.evidence.is_empty());
+    }
+
+    #[test]
+    fn missing_bytes_silent_on_a_complete_stream() {
+        let rec = conn().handshake().build();
+        assert!(fired(&rec, &CAPTURE_MISSING_BYTES).is_none());
+    }
+
+    #[test]
+    fn clock_suspect_fires_on_a_capture_from_before_2000() {
+        let rec = conn()
+            .handshake()
+            .first_at(Ts(86_400 * 1_000_000_000))
+            .build();
+        let finding = fired(&rec, &CAPTURE_CLOCK_SUSPECT).expect("fires");
+        assert!(finding.title.contains("1970-01-02"));
+        assert_eq!(frames(&finding), [1]);
+    }
+
+    #[test]
+    fn clock_suspect_silent_on_a_plausible_clock() {
+        let rec = conn().handshake().build();
+        assert!(fired(&rec, &CAPTURE_CLOCK_SUSPECT).is_none());
     }
 }

@@ -38,3 +38,43 @@ pub fn udp_findings(u: &UdpRecord, tcp_present: bool, out: &mut Vec<Finding>) {
     }
     out.push(finding);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{frames, udp};
+    use super::udp_findings;
+    use crate::verdict::Severity;
+
+    #[test]
+    fn syn_unanswered_fires_on_unanswered_rdpudp_syns() {
+        // captures/public/zeek/rdpeudp-handshake-fail.pcap: RDP-UDP SYNs at
+        // frames 1-3, no SYN+ACK.
+        let mut out = Vec::new();
+        udp_findings(&udp(&[1, 2, 3], None), false, &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].id, "udp.syn_unanswered");
+        assert_eq!(
+            out[0].title,
+            "RDP-UDP SYN sent 3 time(s) to 10.0.0.1:3389, never answered"
+        );
+        assert_eq!(frames(&out[0]), [1, 2, 3]);
+        assert_eq!(out[0].severity, Severity::Error);
+        assert!(out[0].decisive);
+    }
+
+    #[test]
+    fn syn_unanswered_is_information_when_tcp_carries_rdp() {
+        let mut out = Vec::new();
+        udp_findings(&udp(&[1, 2, 3], None), true, &mut out);
+        assert_eq!(out[0].severity, Severity::Info);
+        assert!(!out[0].decisive);
+        assert!(out[0].title.ends_with("(RDP fell back to TCP)"));
+    }
+
+    #[test]
+    fn syn_unanswered_silent_when_the_server_answers() {
+        let mut out = Vec::new();
+        udp_findings(&udp(&[1], Some(2)), false, &mut out);
+        assert!(out.is_empty());
+    }
+}

@@ -49,7 +49,7 @@ fn judge_chain(
     let sni = name.map(str::to_string);
     for cert in certs.iter() {
         let leaf = cert.index == 0;
-        let e = vec![ev(
+        let evidence = vec![ev(
             cert.frame,
             format!("certificate #{} {}", cert.index, cert.subject),
         )];
@@ -64,7 +64,7 @@ fn judge_chain(
                     cert.frame.ts.rfc3339()
                 )),
                 None,
-                e.clone(),
+                evidence.clone(),
             )),
             "not_yet_valid" => out.push(make(
                 &CERTIFICATE_NOT_YET_VALID,
@@ -76,7 +76,7 @@ fn judge_chain(
                     cert.frame.ts.rfc3339()
                 )),
                 None,
-                e.clone(),
+                evidence.clone(),
             )),
             _ => {
                 let left = (cert.not_after_unix - cert.frame.ts.secs()) / 86_400;
@@ -86,7 +86,7 @@ fn judge_chain(
  basis,
                         Some(format!("certificate {} expires on {} ({left} day(s) after the capture)", cert.subject, cert.not_after)),
                         None,
-                        e.clone(),
+                        evidence.clone(),
                     ));
                 }
             }
@@ -100,7 +100,7 @@ fn judge_chain(
                 basis,
                 Some(format!("self-signed certificate {}", cert.subject)),
                 None,
-                e.clone(),
+                evidence.clone(),
             ));
         }
         if cert.key_type == "Rsa" && cert.key_bits > 0 && cert.key_bits < 2048 {
@@ -112,7 +112,7 @@ fn judge_chain(
                     cert.subject, cert.key_bits
                 )),
                 None,
-                e.clone(),
+                evidence.clone(),
             ));
         }
         if cert.weak_signature {
@@ -124,7 +124,7 @@ fn judge_chain(
                     cert.subject, cert.signature_algorithm
                 )),
                 None,
-                e.clone(),
+                evidence.clone(),
             ));
         }
         if cert.eku_server_auth == Some(false) {
@@ -133,7 +133,7 @@ fn judge_chain(
                 basis,
                 None,
                 None,
-                e.clone(),
+                evidence.clone(),
             ));
         }
         if let Some(name) = &sni {
@@ -146,7 +146,7 @@ fn judge_chain(
                         cert.subject
                     )),
                     None,
-                    e.clone(),
+                    evidence.clone(),
                 ));
             }
         }

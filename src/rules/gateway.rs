@@ -30,17 +30,17 @@ const ERROR_ACCESS_DENIED: u32 = 0x5;
 /// A connection whose first client bytes are a TLS ClientHello, with no
 /// X.224 Connection Request: HTTPS (an RD Gateway on a port given with
 /// `--port`), not direct RDP, which always starts with X.224.
-pub(super) fn looks_like_gateway(c: &ConnectionRecord) -> bool {
-    c.facts.gateway.is_some()
-        || (c.facts.negotiation.request_frame.is_none()
-            && c.facts.negotiation.confirm_frame.is_none()
-            && c.facts.tls.client_hello.is_some())
+pub(super) fn looks_like_gateway(rec: &ConnectionRecord) -> bool {
+    rec.facts.gateway.is_some()
+        || (rec.facts.negotiation.request_frame.is_none()
+            && rec.facts.negotiation.confirm_frame.is_none()
+            && rec.facts.tls.client_hello.is_some())
 }
 
 /// The gateway opened the channel to the target and tunnelled data: the
 /// gateway part succeeded (the RDP inside is not judged here).
-pub(super) fn tunnel_open(c: &ConnectionRecord) -> bool {
-    c.facts.gateway.as_ref().is_some_and(|g| {
+pub(super) fn tunnel_open(rec: &ConnectionRecord) -> bool {
+    rec.facts.gateway.as_ref().is_some_and(|g| {
         g.packets
             .iter()
             .any(|p| p.packet_type.value == PKT_CHANNEL_RESPONSE && status(p) == Some(0))
@@ -52,9 +52,9 @@ fn status(p: &GatewayPacket) -> Option<u32> {
     p.status.as_ref().map(|s| s.value)
 }
 
-fn ladder_evidence(g: &GatewayFacts, upto: u64) -> Vec<Evidence> {
+fn ladder_evidence(gw: &GatewayFacts, upto: u64) -> Vec<Evidence> {
     // The request that the final answer answered, for context.
-    g.requests
+    gw.requests
         .iter()
         .rev()
         .find(|r| r.frame.number < upto)
@@ -126,47 +126,51 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
 }
 
 /// The gateway's HTTP answer: 403, 5xx, or a final 401.
-fn http_answer(g: &GatewayFacts, sni: &str, basis: Basis) -> Option<Finding> {
-    if let Some(r) = g.responses.iter().find(|r| r.status == 403) {
-        let mut e = ladder_evidence(g, r.frame.number);
-        e.push(ev(r.frame, format!("HTTP 403 {} (decrypted)", r.reason)));
+fn http_answer(gw: &GatewayFacts, sni: &str, basis: Basis) -> Option<Finding> {
+    if let Some(response) = gw.responses.iter().find(|r| r.status == 403) {
+        let mut evidence = ladder_evidence(gw, response.frame.number);
+        evidence.push(ev(
+            response.frame,
+            format!("HTTP 403 {} (decrypted)", response.reason),
+        ));
         return Some(make(
             &GATEWAY_FORBIDDEN,
             basis,
             Some(format!(
                 "the RD Gateway {sni} answered HTTP 403 {}: it refuses the request before any tunnel",
-                r.reason
+                response.reason
             )),
             None,
-            e,
+            evidence,
         ));
     }
-    if let Some(r) = g.responses.iter().find(|r| r.status >= 500) {
-        let mut e = ladder_evidence(g, r.frame.number);
-        e.push(ev(
-            r.frame,
-            format!("HTTP {} {} (decrypted)", r.status, r.reason),
+    if let Some(response) = gw.responses.iter().find(|r| r.status >= 500) {
+        let mut evidence = ladder_evidence(gw, response.frame.number);
+        evidence.push(ev(
+            response.frame,
+            format!("HTTP {} {} (decrypted)", response.status, response.reason),
         ));
         return Some(make(
             &GATEWAY_UNAVAILABLE,
             basis,
             Some(format!(
                 "the RD Gateway {sni} answered HTTP {} {}{}",
-                r.status,
-                r.reason,
-                r.server
+                response.status,
+                response.reason,
+                response
+                    .server
                     .as_deref()
                     .map(|s| format!(" (Server: {s})"))
                     .unwrap_or_default()
             )),
             None,
-            e,
+            evidence,
         ));
     }
     // The final answer is 401: no further request was answered.
-    let last = g.responses.last().filter(|r| r.status == 401)?;
-    let exchanged = g.responses.iter().any(|r| r.auth_challenge);
-    let sent_auth = g
+    let last = gw.responses.last().filter(|r| r.status == 401)?;
+    let exchanged = gw.responses.iter().any(|r| r.auth_challenge);
+    let sent_auth = gw
         .requests
         .iter()
         .rev()
@@ -188,27 +192,36 @@ fn http_answer(g: &GatewayFacts, sni: &str, basis: Basis) -> Option<Finding> {
             "the RD Gateway {sni} requires authentication (HTTP 401, offers {schemes}) and the client gave up without sending credentials"
         ),
     };
-    let mut e = ladder_evidence(g, last.frame.number);
-    e.push(ev(
+    let mut evidence = ladder_evidence(gw, last.frame.number);
+    evidence.push(ev(
         last.frame,
         format!("HTTP 401 {} (decrypted)", last.reason),
     ));
-    Some(make(&GATEWAY_AUTH_REQUIRED, basis, Some(title), None, e))
+    Some(make(
+        &GATEWAY_AUTH_REQUIRED,
+        basis,
+        Some(title),
+        None,
+        evidence,
+    ))
 }
 
 /// The first MS-TSGU response with a non-zero result.
-fn tunnel_result(g: &GatewayFacts, sni: &str, basis: Basis) -> Option<Finding> {
-    for p in &g.packets {
-        let Some(code) = status(p).filter(|c| *c != 0) else {
+fn tunnel_result(gw: &GatewayFacts, sni: &str, basis: Basis) -> Option<Finding> {
+    for packet in &gw.packets {
+        let Some(code) = status(packet).filter(|c| *c != 0) else {
             continue;
         };
-        let name = p
+        let name = packet
             .status
             .as_ref()
             .map(|s| s.name.clone())
             .unwrap_or_default();
-        let what = format!("{} {name} ({code:#010x}) (decrypted)", p.packet_type.name);
-        let (rule, title): (&'static RuleDef, String) = match (p.packet_type.value, code) {
+        let what = format!(
+            "{} {name} ({code:#010x}) (decrypted)",
+            packet.packet_type.name
+        );
+        let (rule, title): (&'static RuleDef, String) = match (packet.packet_type.value, code) {
             (
                 PKT_TUNNEL_RESPONSE | PKT_TUNNEL_AUTH_RESPONSE,
                 E_PROXY_NAP_ACCESSDENIED
@@ -243,7 +256,7 @@ fn tunnel_result(g: &GatewayFacts, sni: &str, basis: Basis) -> Option<Finding> {
                 &GATEWAY_TUNNEL_ERROR,
                 format!(
                     "the RD Gateway {sni} failed the {} with {name} ({code:#010x})",
-                    p.packet_type.name
+                    packet.packet_type.name
                 ),
             ),
             _ => continue,
@@ -253,39 +266,39 @@ fn tunnel_result(g: &GatewayFacts, sni: &str, basis: Basis) -> Option<Finding> {
             basis,
             Some(title),
             None,
-            vec![ev(p.frame, what)],
+            vec![ev(packet.frame, what)],
         ));
     }
     None
 }
 
 /// HTTPS to a gateway port without keys: say what is missing.
-fn encrypted(c: &ConnectionRecord, out: &mut Vec<Finding>) {
-    if !looks_like_gateway(c) || c.facts.tls.first_app_data[0].is_none() {
+fn encrypted(rec: &ConnectionRecord, out: &mut Vec<Finding>) {
+    if !looks_like_gateway(rec) || rec.facts.tls.first_app_data[0].is_none() {
         return;
     }
-    let Some(ch) = &c.facts.tls.client_hello else {
+    let Some(hello) = &rec.facts.tls.client_hello else {
         return;
     };
-    let why = match c.facts.decryption.as_ref().map(|d| d.status.as_str()) {
+    let why = match rec.facts.decryption.as_ref().map(|d| d.status.as_str()) {
         None => "no key log was given",
         Some("no_keys") => "the key log has no secrets for it",
         Some(_) => "it could not be decrypted",
     };
-    let mut f = make(
+    let mut finding = make(
         &GATEWAY_ENCRYPTED,
         Basis::Clear,
         Some(format!(
             "RD Gateway (encrypted): HTTPS to {}{} with no RDP negotiation on the wire; {why}, so the gateway's answer (HTTP 401/403/503, CAP/RAP result) stays hidden: give --keylog",
-            c.server,
-            ch.sni
+            rec.server,
+            hello.sni
                 .as_deref()
                 .map(|s| format!(" (SNI {s})"))
                 .unwrap_or_default()
         )),
         None,
-        vec![ev(ch.frame, "TLS ClientHello with no X.224 before it")],
+        vec![ev(hello.frame, "TLS ClientHello with no X.224 before it")],
     );
-    set_inferred(&mut f, true, Basis::Clear);
-    out.push(f);
+    set_inferred(&mut finding, true, Basis::Clear);
+    out.push(finding);
 }

@@ -110,9 +110,8 @@ pub struct Attempt {
     pub duration_s: f64,
     pub outcome: Outcome,
     pub failed_stage: Option<Stage>,
-    /// How the verdict was reached: "decrypted" (seen inside TLS), "clear"
-    /// (visible in clear text) or "inferred" (from the encrypted shape).
-    pub evidence_basis: &'static str,
+    /// How the verdict was reached.
+    pub evidence_basis: Basis,
     pub root_cause: Option<Finding>,
     pub findings: Vec<Finding>,
     pub stages: Vec<StageMark>,
@@ -196,6 +195,28 @@ impl Severity {
     }
 }
 
+/// How a finding's facts (or an attempt's verdict) were obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Basis {
+    /// Readable on the wire.
+    Clear,
+    /// Seen inside TLS with the key log.
+    Decrypted,
+    /// From the shape of encrypted traffic.
+    Inferred,
+}
+
+impl Basis {
+    pub fn name(self) -> &'static str {
+        match self {
+            Basis::Clear => "clear",
+            Basis::Decrypted => "decrypted",
+            Basis::Inferred => "inferred",
+        }
+    }
+}
+
 /// A frame that proves a finding.
 #[derive(Debug, Clone, Serialize)]
 pub struct Evidence {
@@ -219,10 +240,8 @@ pub struct Finding {
     pub decisive: bool,
     /// Inferred from the shape of encrypted traffic rather than seen.
     pub inferred: bool,
-    /// How the finding's facts were obtained: "decrypted" (seen inside TLS
-    /// with the key log), "clear" (readable on the wire) or "inferred" (from
-    /// the encrypted traffic's shape).
-    pub basis: &'static str,
+    /// How the finding's facts were obtained.
+    pub basis: Basis,
     /// The connection it concerns.
     pub connection: Option<u32>,
 }

@@ -82,7 +82,7 @@ fn successful_sessions_decrypt_completely() {
         };
         let a = decisive(&r);
         assert_eq!(a.outcome, Outcome::Success, "{capture}");
-        assert_eq!(a.evidence_basis, "decrypted", "{capture}");
+        assert_eq!(a.evidence_basis.name(), "decrypted", "{capture}");
         assert!(
             r.attempts.iter().all(|a| a.outcome != Outcome::Failure),
             "{capture}"
@@ -130,7 +130,8 @@ fn successful_sessions_decrypt_completely() {
             // Server and capture ran on the same host: no skew.
             assert!(n.clock_skew_s.is_some_and(|s| s.abs() < 5.0), "{n:?}");
             let ntlm = a.findings.iter().find(|f| f.id == "nla.ntlm_used");
-            assert!(ntlm.is_some_and(|f| f.basis == "decrypted" && f.title.contains("10.203.0.1")));
+            assert!(ntlm
+                .is_some_and(|f| f.basis.name() == "decrypted" && f.title.contains("10.203.0.1")));
         } else {
             assert_eq!(n.ts_requests, [0, 0], "{capture}");
         }
@@ -161,7 +162,7 @@ fn tls13_certificate_causes_seen_decrypted() {
         let a0 = decisive(&plain);
         let rc0 = a0.root_cause.as_ref().expect("root cause");
         assert_eq!(rc0.id, "tls.client_rejected_certificate");
-        assert!(rc0.inferred && rc0.basis == "inferred");
+        assert!(rc0.inferred && rc0.basis.name() == "inferred");
         assert!(!has(&plain, rule));
         // With keys: the certificate, decrypted.
         let a = decisive(&r);
@@ -170,7 +171,7 @@ fn tls13_certificate_causes_seen_decrypted() {
         let rc = a.root_cause.as_ref().expect("root cause");
         assert_eq!(rc.id, "tls.client_rejected_certificate");
         assert!(rc.title.contains(word), "{name}: {}", rc.title);
-        assert!(!rc.inferred && rc.basis == "decrypted", "{name}");
+        assert!(!rc.inferred && rc.basis.name() == "decrypted", "{name}");
         assert!(has(&r, rule), "{name}: {rule}");
         let certs = &r.connections[0].facts.tls.certificates;
         assert!(
@@ -197,7 +198,7 @@ fn nla_wrong_password_seen_decrypted() {
     assert_eq!(a.failed_stage.map(|s| s.name()), Some("nla"));
     let rc = a.root_cause.as_ref().expect("root cause");
     assert_eq!(rc.id, "nla.credentials_rejected");
-    assert!(!rc.inferred && rc.basis == "decrypted");
+    assert!(!rc.inferred && rc.basis.name() == "decrypted");
     assert!(
         rc.title.contains("labuser") && rc.title.contains("NTLM AUTHENTICATE"),
         "{}",
@@ -323,7 +324,7 @@ fn sidecars_with_keylog() {
                 "{name}"
             );
         }
-        assert_eq!(a.evidence_basis, "decrypted", "{name}");
+        assert_eq!(a.evidence_basis.name(), "decrypted", "{name}");
         assert!(!has(&r, "decrypt.keys_mismatch"), "{name}");
         n += 1;
     }
@@ -555,7 +556,7 @@ fn injected_secrets_need_no_option() {
     let rc = decisive(&r).root_cause.clone().expect("root cause");
     assert_eq!(rc.id, "tls.client_rejected_certificate");
     assert!(
-        rc.title.contains("expired") && rc.basis == "decrypted",
+        rc.title.contains("expired") && rc.basis.name() == "decrypted",
         "{rc:?}"
     );
 }
@@ -590,7 +591,7 @@ fn clock_skew_from_the_ntlm_challenge() {
         .find(|f| f.id == "nla.clock_skew")
         .expect("clock skew finding");
     assert!(
-        f.title.contains("behind") && f.basis == "decrypted",
+        f.title.contains("behind") && f.basis.name() == "decrypted",
         "{f:?}"
     );
     assert_eq!(decisive(&r).outcome, Outcome::Success);
@@ -618,11 +619,11 @@ fn bundled_keyed_captures() {
         "{}",
         rc.title
     );
-    assert_eq!(rc.basis, "decrypted");
+    assert_eq!(rc.basis.name(), "decrypted");
     let r0 = bundled("cert_name_mismatch_strict", false);
     let rc0 = decisive(&r0).root_cause.clone().expect("root cause");
     assert_eq!(
-        (rc0.id.as_str(), rc0.basis),
+        (rc0.id.as_str(), rc0.basis.name()),
         ("tls.client_rejected_certificate", "inferred")
     );
 
@@ -636,7 +637,7 @@ fn bundled_keyed_captures() {
         .flat_map(|a| a.findings.iter())
         .find(|f| f.id == "certificate.expired")
         .expect("expired certificate finding");
-    assert!(f.basis == "decrypted" && !f.decisive, "{f:?}");
+    assert!(f.basis.name() == "decrypted" && !f.decisive, "{f:?}");
     let r0 = bundled("cert_expired_ignored", false);
     assert_eq!(decisive(&r0).outcome, Outcome::Success);
     assert!(!has(&r0, "certificate.expired"));
@@ -647,7 +648,7 @@ fn bundled_keyed_captures() {
     let rc = a.root_cause.clone().expect("root cause");
     assert_eq!(rc.id, "nla.credentials_rejected");
     assert!(
-        rc.title.contains("nosuchuser") && rc.basis == "decrypted",
+        rc.title.contains("nosuchuser") && rc.basis.name() == "decrypted",
         "{}",
         rc.title
     );

@@ -73,7 +73,7 @@ fn decrypted_gateway_answers_name_the_cause() {
         let rc = a.root_cause.as_ref().expect("a root cause");
         assert_eq!(rc.id, rule, "{name}: {}", rc.title);
         assert!(rc.title.contains(text), "{name}: {}", rc.title);
-        assert_eq!(rc.basis, "decrypted", "{name}");
+        assert_eq!(rc.basis.name(), "decrypted", "{name}");
         assert!(
             rc.evidence.iter().any(|e| e.frame == frame),
             "{name}: frame {frame} cited in {:?}",

@@ -23,7 +23,7 @@ pub(super) fn dns(rep: &mut ProbeReport, host: &str) {
     let title = Some(format!("{host} does not resolve"));
     let why = rep.dns.error.as_deref().unwrap_or("no address");
     let explanation = Some(format!("The name lookup failed: {why}"));
-    let f = rules::finding("dns.nxdomain", title, explanation, Vec::new());
+    let f = rules::finding(&rules::DNS_NXDOMAIN, title, explanation, Vec::new());
     rep.findings.push(f);
 }
 
@@ -32,7 +32,7 @@ pub(super) fn tcp(reach: &Reach, timeout: Duration, out: &mut Vec<Finding>) {
     if let Some((a, f)) = reach.refused.first() {
         let title = Some(format!("{a} refused the connection (RST to SYN)"));
         let ev = evidence(f.number, &f.ts.rfc3339(), "SYN answered by RST");
-        out.push(rules::finding("tcp.rst_to_syn", title, None, ev));
+        out.push(rules::finding(&rules::TCP_RST_TO_SYN, title, None, ev));
     }
     if let Some((a, f)) = reach.silent.first() {
         let title = Some(format!(
@@ -40,13 +40,13 @@ pub(super) fn tcp(reach: &Reach, timeout: Duration, out: &mut Vec<Finding>) {
             timeout.as_secs_f64()
         ));
         let ev = evidence(f.number, &f.ts.rfc3339(), "SYN, no answer");
-        out.push(rules::finding("tcp.syn_unanswered", title, None, ev));
+        out.push(rules::finding(&rules::TCP_SYN_UNANSWERED, title, None, ev));
     }
     if let Some((a, f, e)) = reach.unreachable.first() {
         let title = Some(format!("could not connect to {a}: {e}"));
         let explanation = Some("This machine has no route to the server (or a router answered that it has none): check the address, VPN and routing before the firewall.".into());
         let ev = evidence(f.number, &f.ts.rfc3339(), "SYN, not delivered");
-        out.push(rules::finding("tcp.syn_unanswered", title, explanation, ev));
+        out.push(rules::finding(&rules::TCP_SYN_UNANSWERED, title, explanation, ev));
     }
 }
 
@@ -66,7 +66,7 @@ pub(super) fn negotiation(rep: &ProbeReport, out: &mut Vec<Finding>) {
             r.describe()
         );
         let ev = evidence(r.frame, &ts, detail);
-        let f = rules::finding("negotiation.nla_not_required", None, None, ev);
+        let f = rules::finding(&rules::NEGOTIATION_NLA_NOT_REQUIRED, None, None, ev);
         out.push(f);
     }
 }
@@ -84,28 +84,28 @@ fn default_request(d: &NegRow, rdp_ok: bool) -> Option<Finding> {
             if rdp_ok && d.failure_code == Some(FailureCode::SSL_NOT_ALLOWED_BY_SERVER) =>
         {
             let t = Some(format!("the server allows only Standard RDP Security: a default mstsc request ({req}) gets RDP_NEG_FAILURE SSL_NOT_ALLOWED_BY_SERVER and mstsc falls back to it"));
-            rules::finding("negotiation.downgraded_to_standard_security", t, None, ev)
+            rules::finding(&rules::NEGOTIATION_DOWNGRADED_TO_STANDARD_SECURITY, t, None, ev)
         }
         NegResult::Failure => {
             let code = d.failure_name();
             let title = Some(format!(
                 "a default mstsc request ({req}) gets RDP_NEG_FAILURE {code}"
             ));
-            rules::finding("negotiation.failure", title, None, ev)
+            rules::finding(&rules::NEGOTIATION_FAILURE, title, None, ev)
         }
         NegResult::NoAnswer | NegResult::Rejected => {
             let why = d.detail.as_deref().unwrap_or("?");
             let title = Some(format!(
                 "a default mstsc request ({req}) gets no Connection Confirm: {why}"
             ));
-            rules::finding("negotiation.server_closed_after_request", title, None, ev)
+            rules::finding(&rules::NEGOTIATION_SERVER_CLOSED_AFTER_REQUEST, title, None, ev)
         }
-        NegResult::Legacy => rules::finding("negotiation.legacy_server", None, None, ev),
+        NegResult::Legacy => rules::finding(&rules::NEGOTIATION_LEGACY_SERVER, None, None, ev),
         NegResult::Selected if d.selected_value == Some(0) => {
             let t = Some(format!(
                 "the server answers a default mstsc request ({req}) with Standard RDP Security"
             ));
-            rules::finding("negotiation.downgraded_to_standard_security", t, None, ev)
+            rules::finding(&rules::NEGOTIATION_DOWNGRADED_TO_STANDARD_SECURITY, t, None, ev)
         }
         NegResult::Selected | NegResult::Error => return None,
     };
@@ -119,12 +119,12 @@ pub(super) fn tls(t: &TlsReport, host: &str, out: &mut Vec<Finding>) {
         let why = t.error.clone().unwrap_or_default();
         let title = Some(format!("no TLS handshake succeeded: {why}"));
         out.push(match t.failure {
-            Some(TlsFailure::Alert) => rules::finding("tls.fatal_alert", title, None, vec![]),
+            Some(TlsFailure::Alert) => rules::finding(&rules::TLS_FATAL_ALERT, title, None, vec![]),
             Some(TlsFailure::Closed) => {
-                rules::finding("tls.server_closed_after_client_hello", title, None, vec![])
+                rules::finding(&rules::TLS_SERVER_CLOSED_AFTER_CLIENT_HELLO, title, None, vec![])
             }
             Some(TlsFailure::Other) | None => {
-                rules::finding("tls.no_server_hello", title, None, vec![])
+                rules::finding(&rules::TLS_NO_SERVER_HELLO, title, None, vec![])
             }
         });
     }
@@ -137,7 +137,7 @@ pub(super) fn tls(t: &TlsReport, host: &str, out: &mut Vec<Finding>) {
         .collect();
     if !legacy.is_empty() {
         let title = Some(format!("the server accepts {}", legacy.join(" and ")));
-        let f = rules::finding("tls.legacy_version_accepted", title, None, vec![]);
+        let f = rules::finding(&rules::TLS_LEGACY_VERSION_ACCEPTED, title, None, vec![]);
         out.push(f);
     }
     if t.accepted(TlsVersion::Tls12) == Some(false)
@@ -150,7 +150,7 @@ pub(super) fn tls(t: &TlsReport, host: &str, out: &mut Vec<Finding>) {
         let title = Some(format!(
             "TLS 1.2 works only with legacy cipher suites ({detail})"
         ));
-        let f = rules::finding("tls.modern_suites_refused", title, None, vec![]);
+        let f = rules::finding(&rules::TLS_MODERN_SUITES_REFUSED, title, None, vec![]);
         out.push(f);
     }
     out.extend(certificates(t, host));
@@ -184,5 +184,5 @@ pub(super) fn clock_skew(n: &NlaInfo, out: &mut Vec<Finding>) {
     let stamp = n.server_time.clone().unwrap_or_default();
     let detail = format!("NTLM CHALLENGE timestamp {stamp}");
     let ev = evidence(n.frame, &record::now().rfc3339(), detail);
-    out.push(rules::finding("nla.clock_skew", title, None, ev));
+    out.push(rules::finding(&rules::NLA_CLOCK_SKEW, title, None, ev));
 }

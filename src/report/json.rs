@@ -300,7 +300,7 @@ impl<'a> From<&'a verdict::Attempt> for AttemptVerdict<'a> {
             duration_s: a.duration_s,
             outcome: a.outcome.name(),
             failed_stage: a.failed_stage.map(verdict::Stage::name),
-            evidence_basis: a.evidence_basis,
+            evidence_basis: a.evidence_basis.name(),
             root_cause: a.root_cause.as_ref().map(Finding::from),
             findings: a.findings.iter().map(Finding::from).collect(),
             stages: a.stages.iter().map(StageMark::from).collect(),
@@ -343,7 +343,7 @@ impl<'a> From<&'a verdict::Finding> for Finding<'a> {
             mstsc_codes: &f.mstsc_codes,
             decisive: f.decisive,
             inferred: f.inferred,
-            basis: f.basis,
+            basis: f.basis.name(),
             connection: f.connection,
         }
     }

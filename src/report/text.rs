@@ -2,7 +2,7 @@
 //! cause with evidence frames, the fix in numbered steps.
 
 use super::FileReport;
-use crate::verdict::{Attempt, Outcome};
+use crate::verdict::{Attempt, Basis, Outcome};
 use crate::verdict::{Finding, Severity};
 use std::fmt::Write;
 
@@ -129,9 +129,9 @@ fn render_attempt(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt, verbos
                 .collect::<Vec<_>>()
                 .join(", "),
             match rc.basis {
-                "inferred" => "  [inferred from the encrypted traffic's shape]",
-                "decrypted" => "  [seen decrypted with the TLS key log]",
-                _ => "",
+                Basis::Inferred => "  [inferred from the encrypted traffic's shape]",
+                Basis::Decrypted => "  [seen decrypted with the TLS key log]",
+                Basis::Clear => "",
             }
         );
         if !rc.mstsc_codes.is_empty() {

@@ -41,7 +41,7 @@ pub struct RulesDoc {
 pub fn json_doc() -> RulesDoc {
     RulesDoc {
         schema: "rdpdiag-rules/1",
-        rules: RULES.iter().map(RuleView::from).collect(),
+        rules: RULES.iter().map(|r| RuleView::from(*r)).collect(),
     }
 }
 

@@ -2,10 +2,15 @@
 //! answers and the MS-TSGU result codes, seen in decrypted HTTPS; without
 //! keys, a note that the gateway traffic stays encrypted.
 
-use super::{ev, make};
+use super::conn::{Conn, Judged};
+use super::registry::{
+    RuleDef, GATEWAY_AUTH_REQUIRED, GATEWAY_CAP_DENIED, GATEWAY_ENCRYPTED, GATEWAY_FORBIDDEN,
+    GATEWAY_RAP_DENIED, GATEWAY_TARGET_UNREACHABLE, GATEWAY_TUNNEL_ERROR, GATEWAY_UNAVAILABLE,
+};
+use super::{ev, make, set_inferred};
 use crate::session::facts::{GatewayFacts, GatewayPacket};
 use crate::session::ConnectionRecord;
-use crate::verdict::{Evidence, Finding};
+use crate::verdict::{Basis, Evidence, Finding};
 use crate::verdict::{Stage, StageMark};
 use crate::wire::Dir;
 
@@ -25,17 +30,17 @@ const ERROR_ACCESS_DENIED: u32 = 0x5;
 /// A connection whose first client bytes are a TLS ClientHello, with no
 /// X.224 Connection Request: HTTPS (an RD Gateway on a port given with
 /// `--port`), not direct RDP, which always starts with X.224.
-pub(super) fn looks_like_gateway(c: &ConnectionRecord) -> bool {
-    c.facts.gateway.is_some()
-        || (c.facts.negotiation.request_frame.is_none()
-            && c.facts.negotiation.confirm_frame.is_none()
-            && c.facts.tls.client_hello.is_some())
+pub(super) fn looks_like_gateway(rec: &ConnectionRecord) -> bool {
+    rec.facts.gateway.is_some()
+        || (rec.facts.negotiation.request_frame.is_none()
+            && rec.facts.negotiation.confirm_frame.is_none()
+            && rec.facts.tls.client_hello.is_some())
 }
 
 /// The gateway opened the channel to the target and tunnelled data: the
 /// gateway part succeeded (the RDP inside is not judged here).
-pub(super) fn tunnel_open(c: &ConnectionRecord) -> bool {
-    c.facts.gateway.as_ref().is_some_and(|g| {
+pub(super) fn tunnel_open(rec: &ConnectionRecord) -> bool {
+    rec.facts.gateway.as_ref().is_some_and(|g| {
         g.packets
             .iter()
             .any(|p| p.packet_type.value == PKT_CHANNEL_RESPONSE && status(p) == Some(0))
@@ -47,9 +52,9 @@ fn status(p: &GatewayPacket) -> Option<u32> {
     p.status.as_ref().map(|s| s.value)
 }
 
-fn ladder_evidence(g: &GatewayFacts, upto: u64) -> Vec<Evidence> {
+fn ladder_evidence(gw: &GatewayFacts, upto: u64) -> Vec<Evidence> {
     // The request that the final answer answered, for context.
-    g.requests
+    gw.requests
         .iter()
         .rev()
         .find(|r| r.frame.number < upto)
@@ -71,100 +76,152 @@ fn ladder_evidence(g: &GatewayFacts, upto: u64) -> Vec<Evidence> {
 }
 
 /// Findings and the stage mark of one connection.
-pub(super) fn gateway_findings(
-    c: &ConnectionRecord,
-    out: &mut Vec<Finding>,
-    stages: &mut Vec<StageMark>,
-) {
-    let Some(g) = &c.facts.gateway else {
-        encrypted(c, out);
+pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
+    let rec = cx.rec;
+    let Some(gw) = &rec.facts.gateway else {
+        encrypted(rec, &mut judged.findings);
         return;
     };
+    let out = &mut judged.findings;
     let before = out.len();
-    let sni = c
+    let sni = rec
         .facts
         .tls
         .client_hello
         .as_ref()
-        .and_then(|ch| ch.sni.clone())
-        .unwrap_or_else(|| c.server.to_string());
-    // ------------------------------------------------------------ HTTP
-    if let Some(r) = g.responses.iter().find(|r| r.status == 403) {
-        let mut e = ladder_evidence(g, r.frame.number);
-        e.push(ev(r.frame, format!("HTTP 403 {} (decrypted)", r.reason)));
-        out.push(make(
-            "gateway.forbidden",
+        .and_then(|hello| hello.sni.clone())
+        .unwrap_or_else(|| rec.server.to_string());
+    // The gateway's answers are read inside its HTTPS.
+    let basis = cx.inner_basis;
+    if let Some(finding) = http_answer(gw, &sni, basis) {
+        out.push(finding);
+    }
+    if let Some(finding) = tunnel_result(gw, &sni, basis) {
+        out.push(finding);
+    }
+    let failed = out.len() > before;
+    let ok_frame = gw
+        .packets
+        .iter()
+        .find(|p| p.packet_type.value == PKT_CHANNEL_RESPONSE && status(p) == Some(0))
+        .map(|p| p.frame);
+    if failed || ok_frame.is_some() || !gw.responses.is_empty() {
+        judged.stages.push(StageMark {
+            stage: Stage::Gateway,
+            ok: !failed,
+            frame: out
+                .get(before)
+                .and_then(|f| f.evidence.last())
+                .and_then(|e| {
+                    gw.responses
+                        .iter()
+                        .map(|r| r.frame)
+                        .chain(gw.packets.iter().map(|p| p.frame))
+                        .find(|f| f.number == e.frame)
+                })
+                .or(ok_frame)
+                .or(gw.responses.last().map(|r| r.frame)),
+        });
+    }
+}
+
+/// The gateway's HTTP answer: 403, 5xx, or a final 401.
+fn http_answer(gw: &GatewayFacts, sni: &str, basis: Basis) -> Option<Finding> {
+    if let Some(response) = gw.responses.iter().find(|r| r.status == 403) {
+        let mut evidence = ladder_evidence(gw, response.frame.number);
+        evidence.push(ev(
+            response.frame,
+            format!("HTTP 403 {} (decrypted)", response.reason),
+        ));
+        return Some(make(
+            &GATEWAY_FORBIDDEN,
+            basis,
             Some(format!(
                 "the RD Gateway {sni} answered HTTP 403 {}: it refuses the request before any tunnel",
-                r.reason
+                response.reason
             )),
             None,
-            e,
+            evidence,
         ));
-    } else if let Some(r) = g.responses.iter().find(|r| r.status >= 500) {
-        let mut e = ladder_evidence(g, r.frame.number);
-        e.push(ev(
-            r.frame,
-            format!("HTTP {} {} (decrypted)", r.status, r.reason),
+    }
+    if let Some(response) = gw.responses.iter().find(|r| r.status >= 500) {
+        let mut evidence = ladder_evidence(gw, response.frame.number);
+        evidence.push(ev(
+            response.frame,
+            format!("HTTP {} {} (decrypted)", response.status, response.reason),
         ));
-        out.push(make(
-            "gateway.unavailable",
+        return Some(make(
+            &GATEWAY_UNAVAILABLE,
+            basis,
             Some(format!(
                 "the RD Gateway {sni} answered HTTP {} {}{}",
-                r.status,
-                r.reason,
-                r.server
+                response.status,
+                response.reason,
+                response
+                    .server
                     .as_deref()
                     .map(|s| format!(" (Server: {s})"))
                     .unwrap_or_default()
             )),
             None,
-            e,
+            evidence,
         ));
-    } else if let Some(last) = g.responses.last().filter(|r| r.status == 401) {
-        // The final answer is 401: no further request was answered.
-        let exchanged = g.responses.iter().any(|r| r.auth_challenge);
-        let sent_auth = g
-            .requests
-            .iter()
-            .rev()
-            .find(|r| r.frame.number < last.frame.number)
-            .and_then(|r| r.authorization.clone());
-        let schemes = if last.www_authenticate.is_empty() {
-            "none named".to_string()
-        } else {
-            last.www_authenticate.join(", ")
-        };
-        let title = match (&sent_auth, exchanged) {
-            (Some(a), true) => format!(
-                "the RD Gateway {sni} rejected the credentials: after the full {a} exchange it answered HTTP 401 again (gateway offers {schemes})"
-            ),
-            (Some(a), false) => format!(
-                "the RD Gateway {sni} answered the client's {a} authentication with HTTP 401 (gateway offers {schemes})"
-            ),
-            (None, _) => format!(
-                "the RD Gateway {sni} requires authentication (HTTP 401, offers {schemes}) and the client gave up without sending credentials"
-            ),
-        };
-        let mut e = ladder_evidence(g, last.frame.number);
-        e.push(ev(
-            last.frame,
-            format!("HTTP 401 {} (decrypted)", last.reason),
-        ));
-        out.push(make("gateway.auth_required", Some(title), None, e));
     }
-    // ---------------------------------------------------------- MS-TSGU
-    for p in &g.packets {
-        let Some(code) = status(p).filter(|c| *c != 0) else {
+    // The final answer is 401: no further request was answered.
+    let last = gw.responses.last().filter(|r| r.status == 401)?;
+    let exchanged = gw.responses.iter().any(|r| r.auth_challenge);
+    let sent_auth = gw
+        .requests
+        .iter()
+        .rev()
+        .find(|r| r.frame.number < last.frame.number)
+        .and_then(|r| r.authorization.clone());
+    let schemes = if last.www_authenticate.is_empty() {
+        "none named".to_string()
+    } else {
+        last.www_authenticate.join(", ")
+    };
+    let title = match (&sent_auth, exchanged) {
+        (Some(a), true) => format!(
+            "the RD Gateway {sni} rejected the credentials: after the full {a} exchange it answered HTTP 401 again (gateway offers {schemes})"
+        ),
+        (Some(a), false) => format!(
+            "the RD Gateway {sni} answered the client's {a} authentication with HTTP 401 (gateway offers {schemes})"
+        ),
+        (None, _) => format!(
+            "the RD Gateway {sni} requires authentication (HTTP 401, offers {schemes}) and the client gave up without sending credentials"
+        ),
+    };
+    let mut evidence = ladder_evidence(gw, last.frame.number);
+    evidence.push(ev(
+        last.frame,
+        format!("HTTP 401 {} (decrypted)", last.reason),
+    ));
+    Some(make(
+        &GATEWAY_AUTH_REQUIRED,
+        basis,
+        Some(title),
+        None,
+        evidence,
+    ))
+}
+
+/// The first MS-TSGU response with a non-zero result.
+fn tunnel_result(gw: &GatewayFacts, sni: &str, basis: Basis) -> Option<Finding> {
+    for packet in &gw.packets {
+        let Some(code) = status(packet).filter(|c| *c != 0) else {
             continue;
         };
-        let name = p
+        let name = packet
             .status
             .as_ref()
             .map(|s| s.name.clone())
             .unwrap_or_default();
-        let what = format!("{} {name} ({code:#010x}) (decrypted)", p.packet_type.name);
-        let (id, title) = match (p.packet_type.value, code) {
+        let what = format!(
+            "{} {name} ({code:#010x}) (decrypted)",
+            packet.packet_type.name
+        );
+        let (rule, title): (&'static RuleDef, String) = match (packet.packet_type.value, code) {
             (
                 PKT_TUNNEL_RESPONSE | PKT_TUNNEL_AUTH_RESPONSE,
                 E_PROXY_NAP_ACCESSDENIED
@@ -172,19 +229,19 @@ pub(super) fn gateway_findings(
                 | E_PROXY_COOKIE_AUTHENTICATION_ACCESS_DENIED
                 | ERROR_ACCESS_DENIED,
             ) => (
-                "gateway.cap_denied",
+                &GATEWAY_CAP_DENIED,
                 format!(
                     "the RD Gateway {sni} refused the tunnel with {name}: the user does not meet any Connection Authorization Policy (RD CAP)"
                 ),
             ),
             (PKT_CHANNEL_RESPONSE, E_PROXY_RAP_ACCESSDENIED) => (
-                "gateway.rap_denied",
+                &GATEWAY_RAP_DENIED,
                 format!(
                     "the RD Gateway {sni} refused the channel to the target with {name}: no Resource Authorization Policy (RD RAP) allows this user to reach that computer"
                 ),
             ),
             (PKT_CHANNEL_RESPONSE, E_PROXY_TS_CONNECTFAILED) => (
-                "gateway.target_unreachable",
+                &GATEWAY_TARGET_UNREACHABLE,
                 format!(
                     "the RD Gateway {sni} could not connect to the target RDP server ({name}): the gateway itself cannot reach it"
                 ),
@@ -196,69 +253,52 @@ pub(super) fn gateway_findings(
                 | PKT_CHANNEL_RESPONSE,
                 _,
             ) => (
-                "gateway.tunnel_error",
+                &GATEWAY_TUNNEL_ERROR,
                 format!(
                     "the RD Gateway {sni} failed the {} with {name} ({code:#010x})",
-                    p.packet_type.name
+                    packet.packet_type.name
                 ),
             ),
             _ => continue,
         };
-        out.push(make(id, Some(title), None, vec![ev(p.frame, what)]));
-        break;
+        return Some(make(
+            rule,
+            basis,
+            Some(title),
+            None,
+            vec![ev(packet.frame, what)],
+        ));
     }
-    let failed = out.len() > before;
-    let ok_frame = g
-        .packets
-        .iter()
-        .find(|p| p.packet_type.value == PKT_CHANNEL_RESPONSE && status(p) == Some(0))
-        .map(|p| p.frame);
-    if failed || ok_frame.is_some() || !g.responses.is_empty() {
-        stages.push(StageMark {
-            stage: Stage::Gateway,
-            ok: !failed,
-            frame: out
-                .get(before)
-                .and_then(|f| f.evidence.last())
-                .and_then(|e| {
-                    g.responses
-                        .iter()
-                        .map(|r| r.frame)
-                        .chain(g.packets.iter().map(|p| p.frame))
-                        .find(|f| f.number == e.frame)
-                })
-                .or(ok_frame)
-                .or(g.responses.last().map(|r| r.frame)),
-        });
-    }
+    None
 }
 
 /// HTTPS to a gateway port without keys: say what is missing.
-fn encrypted(c: &ConnectionRecord, out: &mut Vec<Finding>) {
-    if !looks_like_gateway(c) || c.facts.tls.first_app_data[0].is_none() {
+fn encrypted(rec: &ConnectionRecord, out: &mut Vec<Finding>) {
+    if !looks_like_gateway(rec) || rec.facts.tls.first_app_data[0].is_none() {
         return;
     }
-    let Some(ch) = &c.facts.tls.client_hello else {
+    let Some(hello) = &rec.facts.tls.client_hello else {
         return;
     };
-    let why = match c.facts.decryption.as_ref().map(|d| d.status.as_str()) {
+    let why = match rec.facts.decryption.as_ref().map(|d| d.status.as_str()) {
         None => "no key log was given",
         Some("no_keys") => "the key log has no secrets for it",
         Some(_) => "it could not be decrypted",
     };
-    let mut f = make(
-        "gateway.encrypted",
+    let mut finding = make(
+        &GATEWAY_ENCRYPTED,
+        Basis::Clear,
         Some(format!(
             "RD Gateway (encrypted): HTTPS to {}{} with no RDP negotiation on the wire; {why}, so the gateway's answer (HTTP 401/403/503, CAP/RAP result) stays hidden: give --keylog",
-            c.server,
-            ch.sni
+            rec.server,
+            hello.sni
                 .as_deref()
                 .map(|s| format!(" (SNI {s})"))
                 .unwrap_or_default()
         )),
         None,
-        vec![ev(ch.frame, "TLS ClientHello with no X.224 before it")],
+        vec![ev(hello.frame, "TLS ClientHello with no X.224 before it")],
     );
-    f.inferred = true;
-    out.push(f);
+    set_inferred(&mut finding, true, Basis::Clear);
+    out.push(finding);
 }

@@ -5,7 +5,7 @@
 use super::{apply_disabled, apply_severity, dns_failure, judge_connection, udp_findings};
 use crate::attempt::{self, TcpGroup};
 use crate::session::{ConnectionRecord, DnsLookup, UdpRecord};
-use crate::verdict::{Attempt, DiagConfig, Finding, Outcome, Severity, Stage, StageMark};
+use crate::verdict::{Attempt, Basis, DiagConfig, Finding, Outcome, Severity, Stage, StageMark};
 
 /// Group connections, UDP flows and DNS lookups into attempts and judge each.
 pub fn diagnose(conns: &[ConnectionRecord], udp: &[UdpRecord], cfg: &DiagConfig) -> Vec<Attempt> {
@@ -94,7 +94,7 @@ fn udp_attempt(u: &UdpRecord) -> Attempt {
             Outcome::Incomplete
         },
         failed_stage: failed.then_some(Stage::Udp),
-        evidence_basis: "clear",
+        evidence_basis: Basis::Clear,
         root_cause: root,
         findings,
         stages: vec![StageMark {
@@ -121,7 +121,7 @@ fn dns_attempt(u: &UdpRecord, l: &DnsLookup) -> Option<Attempt> {
         duration_s: l.response.map_or(0.0, |r| r.ts.since(l.query.ts)),
         outcome: Outcome::Failure,
         failed_stage: Some(Stage::Dns),
-        evidence_basis: "clear",
+        evidence_basis: Basis::Clear,
         root_cause: Some(f.clone()),
         findings: vec![f],
         stages: vec![StageMark {
@@ -195,15 +195,15 @@ fn judge_group(g: &[&ConnectionRecord], cfg: &DiagConfig) -> Attempt {
     });
     let tls = g.iter().any(|c| c.facts.tls.server_hello.is_some());
     let basis = if decrypted {
-        "decrypted"
+        Basis::Decrypted
     } else if tls
         && root
             .as_ref()
             .is_some_and(|r| r.stage >= Stage::Tls && r.inferred)
     {
-        "inferred"
+        Basis::Inferred
     } else {
-        "clear"
+        Basis::Clear
     };
     let first = g[0];
     let last = g[g.len() - 1];

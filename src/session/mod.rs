@@ -108,6 +108,22 @@ pub struct DnsLookup {
     id: u16,
 }
 
+impl DnsLookup {
+    /// A lookup built by hand, for rule tests.
+    #[cfg(test)]
+    pub(crate) fn for_test(query: FrameRef, name: &str, qtype: &str) -> Self {
+        DnsLookup {
+            query,
+            name: name.to_string(),
+            qtype: qtype.to_string(),
+            response: None,
+            rcode: None,
+            answers: Vec::new(),
+            id: 0,
+        }
+    }
+}
+
 /// One finished UDP flow with what was parsed from it.
 #[derive(Debug, Clone)]
 pub struct UdpRecord {

@@ -1,0 +1,161 @@
+//! Facts derived once per connection that several stages read: the shape
+//! of the (possibly encrypted) traffic, whether the session got established,
+//! and who closed the connection how.
+
+use super::gateway;
+use crate::session::facts::TlsFacts;
+use crate::session::ConnectionRecord;
+use crate::wire::{Dir, FrameRef};
+
+/// Facts derived once per connection for the rules.
+pub(super) struct Shape {
+    pub(super) tls13: bool,
+    pub(super) handshake_done: Option<FrameRef>,
+    /// Client application records after the handshake that carry data (not Finished, not an alert).
+    pub(super) client_data_records: u32,
+    pub(super) server_data_bytes: u64,
+    pub(super) established: bool,
+    pub(super) established_frame: Option<FrameRef>,
+    pub(super) decrypted: bool,
+    pub(super) hybrid: bool,
+    pub(super) hybrid_ex: bool,
+    pub(super) last_server_record: Option<(FrameRef, u16)>,
+}
+
+pub(super) fn shape(rec: &ConnectionRecord) -> Shape {
+    let tls = &rec.facts.tls;
+    let tls13 = tls
+        .server_hello
+        .as_ref()
+        .is_some_and(|hello| hello.version_raw == 0x0304);
+    let client = Dir::ClientToServer.idx();
+    let server = Dir::ServerToClient.idx();
+    let handshake_done = if tls.server_hello.is_none() {
+        None
+    } else if tls13 {
+        tls.first_app_data[client]
+    } else if tls.ccs[client].is_some() && tls.ccs[server].is_some() {
+        tls.ccs[server].max(tls.ccs[client])
+    } else {
+        None
+    };
+    let records = handshake_done
+        .map(|done| app_records(tls, tls13, done))
+        .unwrap_or_default();
+    let rdp = &rec.facts.rdp;
+    let selected = rec.facts.negotiation.selected_protocol.unwrap_or(0);
+    // Only a fully readable session counts: with a failed record the facts
+    // behind it are missing, and the shape must decide as without keys.
+    let decrypted = rec
+        .facts
+        .decryption
+        .as_ref()
+        .is_some_and(|d| d.records_decrypted > 0 && d.records_failed == 0);
+    // Through an RD Gateway, the tunnel opened and carried data: the RDP
+    // inside is not decoded, so the gateway's channel result decides.
+    let established = established(rec, &records, decrypted) || gateway::tunnel_open(rec);
+    let established_frame = rdp.first_fast_path[server]
+        .or(rdp.demand_active)
+        .or(handshake_done);
+    Shape {
+        tls13,
+        handshake_done,
+        client_data_records: records.client_data_records,
+        server_data_bytes: records.server_data_bytes,
+        established,
+        established_frame,
+        decrypted,
+        hybrid: selected & 0x0A != 0,
+        hybrid_ex: selected & 0x08 != 0,
+        last_server_record: records.last_server_record,
+    }
+}
+
+/// Application-data records after the handshake.
+#[derive(Default)]
+struct AppRecords {
+    client_data_records: u32,
+    server_data_bytes: u64,
+    server_data_records: u32,
+    last_server_record: Option<(FrameRef, u16)>,
+}
+
+fn app_records(tls: &TlsFacts, tls13: bool, done: FrameRef) -> AppRecords {
+    let mut counts = AppRecords::default();
+    let mut seen_client_finished = false;
+    for record in tls.records.iter().filter(|r| r.kind == "app_data") {
+        match record.dir {
+            Dir::ClientToServer => {
+                if tls13 && !seen_client_finished {
+                    seen_client_finished = true;
+                    continue;
+                }
+                if tls13 && record.len <= 24 {
+                    continue; // an encrypted alert (close_notify) in TLS 1.3
+                }
+                counts.client_data_records += 1;
+            }
+            Dir::ServerToClient => {
+                if record.frame.number >= done.number {
+                    counts.server_data_bytes += record.len as u64;
+                    counts.server_data_records += 1;
+                    counts.last_server_record = Some((record.frame, record.len));
+                }
+            }
+        }
+    }
+    if tls.records_dropped > 0 {
+        counts.server_data_bytes += tls.app_bytes[Dir::ServerToClient.idx()];
+        counts.client_data_records += tls.app_records[Dir::ClientToServer.idx()];
+    }
+    counts
+}
+
+/// The session got going: screen output, or (when that is not readable)
+/// enough traffic after the point where failures happen.
+fn established(rec: &ConnectionRecord, records: &AppRecords, decrypted: bool) -> bool {
+    let facts = &rec.facts;
+    let server = Dir::ServerToClient.idx();
+    let seen_output = facts.rdp.first_fast_path[server].is_some();
+    let volume = rec.bytes[server] > 8192 && rec.packets[0] >= 5 && rec.packets[1] >= 5;
+    let tls_volume = records.server_data_bytes > 8192
+        && records.server_data_records >= 8
+        && records.client_data_records >= 4;
+    let negotiated =
+        facts.negotiation.selected_protocol.is_some() || facts.negotiation.request_frame.is_none();
+    let mcs_ok = facts.mcs.result.as_ref().is_some_and(|r| r.value == 0);
+    let server_dropped_early =
+        rec.tcp.closed_by == Some(Dir::ServerToClient) && !seen_output && rec.bytes[server] < 8192;
+    facts
+        .protocol_error
+        .as_ref()
+        .is_none_or(|e| e.1 == Dir::ClientToServer && negotiated)
+        && negotiated
+        && if facts.tls.server_hello.is_some() {
+            seen_output
+                || (!decrypted && tls_volume)
+                || (decrypted && facts.rdp.demand_active.is_some() && volume)
+        } else {
+            seen_output
+                || (mcs_ok && !server_dropped_early)
+                || (facts.mcs.connect_response.is_some() && volume)
+                || (facts.negotiation.request_frame.is_none()
+                    && facts.tls.client_hello.is_none()
+                    && volume)
+        }
+}
+
+/// The first FIN or RST sent by `dir`, and which of the two it was.
+pub(super) fn close_of(rec: &ConnectionRecord, dir: Dir) -> Option<(FrameRef, &'static str)> {
+    let side = rec.tcp.dir(dir);
+    match (side.fin, side.rst) {
+        (Some(fin), Some(rst)) => Some(if fin.frame <= rst.frame {
+            (fin.frame, "FIN")
+        } else {
+            (rst.frame, "RST")
+        }),
+        (Some(fin), None) => Some((fin.frame, "FIN")),
+        (None, Some(rst)) => Some((rst.frame, "RST")),
+        (None, None) => None,
+    }
+}

@@ -24,6 +24,7 @@ pub mod license;
 pub mod mstsc;
 pub mod nego;
 pub mod ntstatus;
+pub mod sspi;
 pub mod tls_alert;
 
 pub use explain::{explain, Explanation, Match, Role};

@@ -20,6 +20,8 @@ mod common;
 pub mod errinfo;
 mod explain;
 pub mod freerdp;
+pub mod gateway;
+pub mod kerberos;
 pub mod license;
 pub mod mstsc;
 pub mod nego;

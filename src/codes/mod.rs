@@ -18,6 +18,7 @@ use serde::Serialize;
 pub mod auth;
 mod common;
 pub mod errinfo;
+pub mod events;
 mod explain;
 pub mod freerdp;
 pub mod gateway;

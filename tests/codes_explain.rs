@@ -56,3 +56,76 @@ fn table_sizes() {
         assert!(t == Table::FreerdpErrInfo || !t.entries().is_empty());
     }
 }
+
+#[test]
+fn new_tables_reach_explain() {
+    // 0x80090302 = SEC_E_UNSUPPORTED_FUNCTION (winerror.h; FreeRDP winpr/sspi.h).
+    let x = explain("0x80090302", None);
+    let m = x.matches.iter().find(|m| m.table == Table::Sspi);
+    assert_eq!(m.map(|m| m.name), Some("SEC_E_UNSUPPORTED_FUNCTION"));
+    assert!(x.to_string().contains("AllowEncryptionOracle"));
+    // Negative decimal form of the same HRESULT.
+    let x = explain("-2146893054", None);
+    assert!(x
+        .matches
+        .iter()
+        .any(|m| m.name == "SEC_E_UNSUPPORTED_FUNCTION"));
+
+    // KDC_ERR_S_PRINCIPAL_UNKNOWN = 7 (RFC 4120 7.5.9).
+    let x = explain("KDC_ERR_S_PRINCIPAL_UNKNOWN", None);
+    assert_eq!(x.matches.len(), 1);
+    assert_eq!(x.matches[0].table, Table::Kerberos);
+    assert_eq!(x.matches[0].code, 7);
+    assert!(x.matches[0].fix.iter().any(|f| f.contains("setspn")));
+
+    // 0x800759DA = E_PROXY_RAP_ACCESSDENIED (MS-TSGU 2.2.6).
+    let x = explain("0x800759DA", None);
+    assert_eq!(
+        x.matches.first().map(|m| (m.table, m.name)),
+        Some((Table::Gateway, "E_PROXY_RAP_ACCESSDENIED"))
+    );
+}
+
+#[test]
+fn new_tables_rank_after_existing_ones() {
+    // Bare numbers keep their existing readings first; the new families
+    // (e.g. 7 = KDC_ERR_S_PRINCIPAL_UNKNOWN, 40 = KRB_AP_ERR_MSG_TYPE) follow.
+    let new = [Table::Sspi, Table::Kerberos, Table::Gateway];
+    for q in ["7", "40", "0x5", "24"] {
+        let x = explain(q, None);
+        let is_new: Vec<bool> = x.matches.iter().map(|m| new.contains(&m.table)).collect();
+        assert!(is_new.contains(&true), "{q}: no new-table reading");
+        let first_new = is_new.iter().position(|b| *b).unwrap_or(0);
+        assert!(is_new[first_new..].iter().all(|b| *b), "{q}: {is_new:?}");
+    }
+}
+
+#[test]
+fn events_are_not_codes() {
+    use rdpdiag::codes::events::{explain_event, find_event};
+    // Event IDs live outside codes::Table: explain does not read 36888 as
+    // anything, and the event lookup needs its own entry point.
+    assert!(explain("36888", None).is_unknown());
+    assert!(Table::ALL.iter().all(|t| !t.title().contains("event ID")));
+    assert_eq!(explain_event("event 1026").map(|e| e.id), Some(1026));
+    assert!(find_event(4771).is_some_and(|e| e.log == "Security"));
+}
+
+/// `rdpdiag explain event ID` reads the Windows event table, never the code
+/// tables: 36870 is Schannel's private-key failure, not a disconnect code.
+#[test]
+fn explain_event_names_the_log_and_the_next_step() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rdpdiag"))
+        .args(["--no-config", "explain", "event", "36870"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Schannel"), "{text}");
+    assert!(text.contains("MachineKeys"), "{text}");
+    let unknown = std::process::Command::new(env!("CARGO_BIN_EXE_rdpdiag"))
+        .args(["--no-config", "explain", "event", "99999"])
+        .output()
+        .expect("runs");
+    assert_eq!(unknown.status.code(), Some(1));
+}

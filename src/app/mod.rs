@@ -81,6 +81,9 @@ fn run_live(l: &cli::LiveArgs, g: &cli::GlobalArgs) -> i32 {
 }
 
 fn explain(code: &str, extended: Option<&str>, format: Format) -> i32 {
+    if code.trim().eq_ignore_ascii_case("event") {
+        return explain_event(extended.unwrap_or(""), format);
+    }
     let e = crate::rules::explain_with_rules(code, extended);
     match format {
         Format::Json => match serde_json::to_string_pretty(&e) {
@@ -102,5 +105,28 @@ fn explain(code: &str, extended: Option<&str>, format: Format) -> i32 {
             let _ = write!(std::io::stdout(), "{text}");
         }
     }
+    0
+}
+
+/// `rdpdiag explain event ID`: a Windows event ID the fixes send people to.
+/// Kept apart from the code tables, so a bare number is never read as one.
+fn explain_event(id: &str, format: Format) -> i32 {
+    let Some(ev) = crate::codes::events::explain_event(id) else {
+        eprintln!(
+            "rdpdiag: no Windows event {id:?} in rdpdiag's list (Schannel, RdpCoreTS, RemoteConnectionManager, LocalSessionManager, RDPClient, Security logon events)"
+        );
+        return 1;
+    };
+    let text = match format {
+        Format::Json => match serde_json::to_string_pretty(ev) {
+            Ok(s) => s + "\n",
+            Err(err) => {
+                eprintln!("rdpdiag: internal error serializing JSON: {err}");
+                return 2;
+            }
+        },
+        Format::Text => format!("{ev}"),
+    };
+    let _ = write!(std::io::stdout(), "{text}");
     0
 }

@@ -18,12 +18,16 @@ use serde::Serialize;
 pub mod auth;
 mod common;
 pub mod errinfo;
+pub mod events;
 mod explain;
 pub mod freerdp;
+pub mod gateway;
+pub mod kerberos;
 pub mod license;
 pub mod mstsc;
 pub mod nego;
 pub mod ntstatus;
+pub mod sspi;
 pub mod tls_alert;
 
 pub use explain::{explain, Explanation, Match, Role};
@@ -133,11 +137,17 @@ pub enum Table {
     EarlyUserAuth,
     /// RDSTLS authentication response result code (a Win32 error).
     Rdstls,
+    /// SSPI status (SEC_E_* / SEC_I_* HRESULT) from CredSSP / Schannel.
+    Sspi,
+    /// Kerberos KRB-ERROR code (RFC 4120 7.5.9).
+    Kerberos,
+    /// RD Gateway status (MS-TSGU 2.2.6 E_PROXY_* and Win32 codes).
+    Gateway,
 }
 
 impl Table {
     /// Every table, in the order `explain` ranks candidates for a bare number.
-    pub const ALL: [Table; 11] = [
+    pub const ALL: [Table; 14] = [
         Table::MstscDisconnect,
         Table::MstscExtended,
         Table::ErrInfo,
@@ -149,6 +159,9 @@ impl Table {
         Table::License,
         Table::EarlyUserAuth,
         Table::Rdstls,
+        Table::Sspi,
+        Table::Kerberos,
+        Table::Gateway,
     ];
 
     /// Human title of the table.
@@ -165,6 +178,11 @@ impl Table {
             Table::License => "licensing ERROR_ALERT dwErrorCode",
             Table::EarlyUserAuth => "Early User Authorization Result (HYBRID_EX)",
             Table::Rdstls => "RDSTLS authentication result (Win32 error)",
+            Table::Sspi => "SSPI status (SEC_E_* / SEC_I_*) from CredSSP or Schannel",
+            Table::Kerberos => {
+                "Kerberos error code (RFC 4120 7.5.9; event 4768/4771 Result/Failure Code)"
+            }
+            Table::Gateway => "RD Gateway status (MS-TSGU 2.2.6)",
         }
     }
 
@@ -183,6 +201,9 @@ impl Table {
             Table::License => license::LICENSE_ERRORS,
             Table::EarlyUserAuth => auth::EARLY_USER_AUTH,
             Table::Rdstls => auth::RDSTLS_RESULTS,
+            Table::Sspi => sspi::SSPI,
+            Table::Kerberos => kerberos::KERBEROS,
+            Table::Gateway => gateway::GATEWAY,
         }
     }
 

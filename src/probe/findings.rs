@@ -46,7 +46,12 @@ pub(super) fn tcp(reach: &Reach, timeout: Duration, out: &mut Vec<Finding>) {
         let title = Some(format!("could not connect to {a}: {e}"));
         let explanation = Some("This machine has no route to the server (or a router answered that it has none): check the address, VPN and routing before the firewall.".into());
         let ev = evidence(f.number, &f.ts.rfc3339(), "SYN, not delivered");
-        out.push(rules::finding(&rules::TCP_SYN_UNANSWERED, title, explanation, ev));
+        out.push(rules::finding(
+            &rules::TCP_SYN_UNANSWERED,
+            title,
+            explanation,
+            ev,
+        ));
     }
 }
 
@@ -84,7 +89,12 @@ fn default_request(d: &NegRow, rdp_ok: bool) -> Option<Finding> {
             if rdp_ok && d.failure_code == Some(FailureCode::SSL_NOT_ALLOWED_BY_SERVER) =>
         {
             let t = Some(format!("the server allows only Standard RDP Security: a default mstsc request ({req}) gets RDP_NEG_FAILURE SSL_NOT_ALLOWED_BY_SERVER and mstsc falls back to it"));
-            rules::finding(&rules::NEGOTIATION_DOWNGRADED_TO_STANDARD_SECURITY, t, None, ev)
+            rules::finding(
+                &rules::NEGOTIATION_DOWNGRADED_TO_STANDARD_SECURITY,
+                t,
+                None,
+                ev,
+            )
         }
         NegResult::Failure => {
             let code = d.failure_name();
@@ -98,14 +108,24 @@ fn default_request(d: &NegRow, rdp_ok: bool) -> Option<Finding> {
             let title = Some(format!(
                 "a default mstsc request ({req}) gets no Connection Confirm: {why}"
             ));
-            rules::finding(&rules::NEGOTIATION_SERVER_CLOSED_AFTER_REQUEST, title, None, ev)
+            rules::finding(
+                &rules::NEGOTIATION_SERVER_CLOSED_AFTER_REQUEST,
+                title,
+                None,
+                ev,
+            )
         }
         NegResult::Legacy => rules::finding(&rules::NEGOTIATION_LEGACY_SERVER, None, None, ev),
         NegResult::Selected if d.selected_value == Some(0) => {
             let t = Some(format!(
                 "the server answers a default mstsc request ({req}) with Standard RDP Security"
             ));
-            rules::finding(&rules::NEGOTIATION_DOWNGRADED_TO_STANDARD_SECURITY, t, None, ev)
+            rules::finding(
+                &rules::NEGOTIATION_DOWNGRADED_TO_STANDARD_SECURITY,
+                t,
+                None,
+                ev,
+            )
         }
         NegResult::Selected | NegResult::Error => return None,
     };
@@ -120,9 +140,12 @@ pub(super) fn tls(t: &TlsReport, host: &str, out: &mut Vec<Finding>) {
         let title = Some(format!("no TLS handshake succeeded: {why}"));
         out.push(match t.failure {
             Some(TlsFailure::Alert) => rules::finding(&rules::TLS_FATAL_ALERT, title, None, vec![]),
-            Some(TlsFailure::Closed) => {
-                rules::finding(&rules::TLS_SERVER_CLOSED_AFTER_CLIENT_HELLO, title, None, vec![])
-            }
+            Some(TlsFailure::Closed) => rules::finding(
+                &rules::TLS_SERVER_CLOSED_AFTER_CLIENT_HELLO,
+                title,
+                None,
+                vec![],
+            ),
             Some(TlsFailure::Other) | None => {
                 rules::finding(&rules::TLS_NO_SERVER_HELLO, title, None, vec![])
             }

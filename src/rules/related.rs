@@ -128,6 +128,8 @@ pub fn related_rules(x: &Explanation) -> Vec<String> {
             Table::License => push(&mut out, "licensing.error"),
             Table::EarlyUserAuth => push(&mut out, "nla.early_user_auth_denied"),
             Table::Rdstls => push(&mut out, "nla.credentials_rejected"),
+            // No rule reads these tables yet.
+            Table::Sspi | Table::Kerberos | Table::Gateway => {}
             Table::FreerdpConnect => {
                 let n = m.name;
                 let ids: &[&str] = if n.contains("DNS") {

@@ -32,6 +32,8 @@ enum Family {
 fn family(table: Table, code: u32) -> Family {
     match table {
         Table::NtStatus | Table::Rdstls | Table::EarlyUserAuth => Family::Credentials,
+        Table::Sspi | Table::Kerberos => Family::Credentials,
+        Table::Gateway => Family::Other,
         Table::NegoFailure => Family::Negotiation,
         Table::License => Family::Licensing,
         Table::TlsAlert if code == 80 => Family::Credentials,

@@ -3,13 +3,15 @@
 //! Data flows one way, and the module names follow it:
 //!
 //! ```text
-//! capture ──► net ──► flow ──► session ──► attempt ──► rules ──► report / tui
-//! (frames)   (IP/TCP) (reassembly,  (protocol   (grouping,   (findings)  (views)
-//!                      TCP health)   events)     stages)
+//! capture ──► net ──► flow ──► session ──► attempt ──► rules ──► report / tui / live
+//! (frames)   (IP/TCP) (reassembly,  (protocol   (grouping)  (findings,  (views)
+//!                      TCP health)   facts)                  verdicts)
 //! ```
-//! [`engine`] ties the first four together for every front end; [`codes`]
-//! holds the code tables (mstsc, ERRINFO, NTSTATUS, …) that `explain` and the
-//! rules share; [`decrypt`] reads TLS with key logs.
+//! [`wire`] holds the types every layer shares and [`verdict`] the vocabulary
+//! rules produce and views read; [`engine`] ties the first four layers
+//! together and [`analysis`] is the service every front end calls; [`app`] is
+//! the CLI on top. [`codes`] holds the code tables (mstsc, ERRINFO, NTSTATUS,
+//! …) that `explain` and the rules share; [`decrypt`] reads TLS with key logs.
 #![forbid(unsafe_code)]
 
 pub mod analysis;

@@ -257,161 +257,17 @@ impl Gen {
                 segments,
                 t,
             } => {
-                let (c, s, port) = Self::flow_addrs(*flow);
-                let sport = if *flow % 2 == 0 { 445 } else { 443 };
-                let (cisn, sisn) = (flow.wrapping_mul(7919), flow.wrapping_mul(104_729));
-                let data_seq = |k: u64| sisn.wrapping_add(1 + (k * 1448) as u32);
-                let cli = |seq, ack, flags| Tcp {
-                    src: c,
-                    dst: s,
-                    sport: port,
-                    dport: sport,
-                    seq,
-                    ack,
-                    flags,
-                    window: 65535,
-                };
-                let srv = |seq, ack, flags| Tcp {
-                    src: s,
-                    dst: c,
-                    sport,
-                    dport: port,
-                    seq,
-                    ack,
-                    flags,
-                    window: 65535,
-                };
-                let n = *i;
-                let last = *segments + *segments / 2 + 3;
                 let payload = &self.pool[pool_off..pool_off + 1448];
-                match n {
-                    0 => synth::tcp_frame(&mut self.frame, &cli(cisn, 0, SYN), &[], false),
-                    1 => synth::tcp_frame(
-                        &mut self.frame,
-                        &srv(sisn, cisn + 1, SYN | ACK),
-                        &[],
-                        false,
-                    ),
-                    2 => {
-                        synth::tcp_frame(&mut self.frame, &cli(cisn + 1, sisn + 1, ACK), &[], false)
-                    }
-                    n if n < last => {
-                        // Two data segments, then an ACK from the client.
-                        let k = n - 3;
-                        let seg = k / 3 * 2 + k % 3;
-                        if k % 3 == 2 {
-                            synth::tcp_frame(
-                                &mut self.frame,
-                                &cli(cisn + 1, data_seq(seg), ACK),
-                                &[],
-                                false,
-                            );
-                        } else {
-                            synth::tcp_frame(
-                                &mut self.frame,
-                                &srv(data_seq(seg), cisn + 1, ACK | PSH),
-                                payload,
-                                false,
-                            );
-                        }
-                    }
-                    n if n == last => synth::tcp_frame(
-                        &mut self.frame,
-                        &srv(data_seq(*segments), cisn + 1, FIN | ACK),
-                        &[],
-                        false,
-                    ),
-                    n if n == last + 1 => synth::tcp_frame(
-                        &mut self.frame,
-                        &cli(cisn + 1, data_seq(*segments) + 1, FIN | ACK),
-                        &[],
-                        false,
-                    ),
-                    _ => {
-                        synth::tcp_frame(
-                            &mut self.frame,
-                            &srv(data_seq(*segments) + 1, cisn + 2, ACK),
-                            &[],
-                            false,
-                        );
-                        restart = Some(true);
-                    }
+                if bulk_frame(&mut self.frame, payload, *flow, *i, *segments) {
+                    restart = Some(true);
                 }
                 *i += 1;
                 *t = now + BULK_GAP_US;
             }
             Lane::Short { flow, i, t } => {
-                let (c, s, port) = Self::flow_addrs(*flow);
-                if *flow % 4 == 0 {
-                    // A DNS lookup: query and answer.
-                    let q = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03www\x07example\x03com\x00\x00\x01\x00\x01";
-                    if *i == 0 {
-                        synth::udp_frame(&mut self.frame, c, [10, 0, 0, 53], port, 53, q);
-                    } else {
-                        let mut a = q.to_vec();
-                        a[2] = 0x81;
-                        a[3] = 0x80;
-                        a[7] = 1;
-                        a.extend_from_slice(
-                            b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x5d\xb8\xd8\x22",
-                        );
-                        synth::udp_frame(&mut self.frame, [10, 0, 0, 53], c, 53, port, &a);
-                        restart = Some(false);
-                    }
-                } else {
-                    let (cisn, sisn) = (flow.wrapping_mul(31), flow.wrapping_mul(17));
-                    let cli = |seq, ack, flags| Tcp {
-                        src: c,
-                        dst: s,
-                        sport: port,
-                        dport: 80,
-                        seq,
-                        ack,
-                        flags,
-                        window: 64240,
-                    };
-                    let srv = |seq, ack, flags| Tcp {
-                        src: s,
-                        dst: c,
-                        sport: 80,
-                        dport: port,
-                        seq,
-                        ack,
-                        flags,
-                        window: 64240,
-                    };
-                    let req = &self.pool[pool_off..pool_off + 300];
-                    let resp = &self.pool[pool_off..pool_off + 1200];
-                    let f = &mut self.frame;
-                    match *i {
-                        0 => synth::tcp_frame(f, &cli(cisn, 0, SYN), &[], false),
-                        1 => synth::tcp_frame(f, &srv(sisn, cisn + 1, SYN | ACK), &[], false),
-                        2 => synth::tcp_frame(f, &cli(cisn + 1, sisn + 1, ACK), &[], false),
-                        3 => synth::tcp_frame(f, &cli(cisn + 1, sisn + 1, ACK | PSH), req, false),
-                        4 => synth::tcp_frame(f, &srv(sisn + 1, cisn + 301, ACK), resp, false),
-                        5 => synth::tcp_frame(
-                            f,
-                            &srv(sisn + 1201, cisn + 301, ACK | PSH),
-                            resp,
-                            false,
-                        ),
-                        6 => synth::tcp_frame(
-                            f,
-                            &cli(cisn + 301, sisn + 2401, ACK | FIN),
-                            &[],
-                            false,
-                        ),
-                        7 => synth::tcp_frame(
-                            f,
-                            &srv(sisn + 2401, cisn + 302, ACK | FIN),
-                            &[],
-                            false,
-                        ),
-                        _ => {
-                            synth::tcp_frame(f, &cli(cisn + 302, sisn + 2402, ACK), &[], false);
-                            restart = Some(false);
-                        }
-                    }
+                let pool = &self.pool[pool_off..pool_off + 1200];
+                if short_frame(&mut self.frame, pool, *flow, *i) {
+                    restart = Some(false);
                 }
                 *i += 1;
                 *t = now + SHORT_GAP_US;
@@ -552,4 +408,140 @@ fn main() -> std::io::Result<()> {
         g.next_flow
     );
     Ok(())
+}
+
+/// The `i`-th frame of a bulk transfer (handshake, data, ACKs, FINs) of `flow`;
+/// true when it was the last one.
+fn bulk_frame(frame: &mut Vec<u8>, payload: &[u8], flow: u32, i: u64, segments: u64) -> bool {
+    let (c, s, port) = Gen::flow_addrs(flow);
+    let sport = if flow % 2 == 0 { 445 } else { 443 };
+    let (cisn, sisn) = (flow.wrapping_mul(7919), flow.wrapping_mul(104_729));
+    let data_seq = |k: u64| sisn.wrapping_add(1 + (k * 1448) as u32);
+    let cli = |seq, ack, flags| Tcp {
+        src: c,
+        dst: s,
+        sport: port,
+        dport: sport,
+        seq,
+        ack,
+        flags,
+        window: 65535,
+    };
+    let srv = |seq, ack, flags| Tcp {
+        src: s,
+        dst: c,
+        sport,
+        dport: port,
+        seq,
+        ack,
+        flags,
+        window: 65535,
+    };
+    let n = i;
+    let last = segments + segments / 2 + 3;
+    match n {
+        0 => synth::tcp_frame(frame, &cli(cisn, 0, SYN), &[], false),
+        1 => synth::tcp_frame(frame, &srv(sisn, cisn + 1, SYN | ACK), &[], false),
+        2 => synth::tcp_frame(frame, &cli(cisn + 1, sisn + 1, ACK), &[], false),
+        n if n < last => {
+            // Two data segments, then an ACK from the client.
+            let k = n - 3;
+            let seg = k / 3 * 2 + k % 3;
+            if k % 3 == 2 {
+                synth::tcp_frame(frame, &cli(cisn + 1, data_seq(seg), ACK), &[], false);
+            } else {
+                synth::tcp_frame(
+                    frame,
+                    &srv(data_seq(seg), cisn + 1, ACK | PSH),
+                    payload,
+                    false,
+                );
+            }
+        }
+        n if n == last => synth::tcp_frame(
+            frame,
+            &srv(data_seq(segments), cisn + 1, FIN | ACK),
+            &[],
+            false,
+        ),
+        n if n == last + 1 => synth::tcp_frame(
+            frame,
+            &cli(cisn + 1, data_seq(segments) + 1, FIN | ACK),
+            &[],
+            false,
+        ),
+        _ => {
+            synth::tcp_frame(
+                frame,
+                &srv(data_seq(segments) + 1, cisn + 2, ACK),
+                &[],
+                false,
+            );
+            return true;
+        }
+    }
+    false
+}
+
+/// The `i`-th frame of a short exchange of `flow` (a DNS lookup, or a small
+/// HTTP request/response); true when it was the last one.
+fn short_frame(frame: &mut Vec<u8>, pool: &[u8], flow: u32, i: u32) -> bool {
+    let (c, s, port) = Gen::flow_addrs(flow);
+    if flow % 4 == 0 {
+        // A DNS lookup: query and answer.
+        let q = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03www\x07example\x03com\x00\x00\x01\x00\x01";
+        if i == 0 {
+            synth::udp_frame(frame, c, [10, 0, 0, 53], port, 53, q);
+        } else {
+            let mut a = q.to_vec();
+            a[2] = 0x81;
+            a[3] = 0x80;
+            a[7] = 1;
+            a.extend_from_slice(
+                b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x5d\xb8\xd8\x22",
+            );
+            synth::udp_frame(frame, [10, 0, 0, 53], c, 53, port, &a);
+            return true;
+        }
+    } else {
+        let (cisn, sisn) = (flow.wrapping_mul(31), flow.wrapping_mul(17));
+        let cli = |seq, ack, flags| Tcp {
+            src: c,
+            dst: s,
+            sport: port,
+            dport: 80,
+            seq,
+            ack,
+            flags,
+            window: 64240,
+        };
+        let srv = |seq, ack, flags| Tcp {
+            src: s,
+            dst: c,
+            sport: 80,
+            dport: port,
+            seq,
+            ack,
+            flags,
+            window: 64240,
+        };
+        let req = &pool[..300];
+        let resp = &pool[..1200];
+        let f = frame;
+        match i {
+            0 => synth::tcp_frame(f, &cli(cisn, 0, SYN), &[], false),
+            1 => synth::tcp_frame(f, &srv(sisn, cisn + 1, SYN | ACK), &[], false),
+            2 => synth::tcp_frame(f, &cli(cisn + 1, sisn + 1, ACK), &[], false),
+            3 => synth::tcp_frame(f, &cli(cisn + 1, sisn + 1, ACK | PSH), req, false),
+            4 => synth::tcp_frame(f, &srv(sisn + 1, cisn + 301, ACK), resp, false),
+            5 => synth::tcp_frame(f, &srv(sisn + 1201, cisn + 301, ACK | PSH), resp, false),
+            6 => synth::tcp_frame(f, &cli(cisn + 301, sisn + 2401, ACK | FIN), &[], false),
+            7 => synth::tcp_frame(f, &srv(sisn + 2401, cisn + 302, ACK | FIN), &[], false),
+            _ => {
+                synth::tcp_frame(f, &cli(cisn + 302, sisn + 2402, ACK), &[], false);
+                return true;
+            }
+        }
+    }
+    false
 }

@@ -450,8 +450,9 @@ impl ConnBuilder {
         self
     }
 
-    /// A TSRequest from `dir` at `at` carrying a Kerberos token (AP-REQ / AP-REP).
-    pub(crate) fn kerberos_token(mut self, dir: Dir, _at: u64) -> Self {
+    /// A TSRequest from `dir` carrying a Kerberos token (AP-REQ / AP-REP);
+    /// the facts keep no frame for it.
+    pub(crate) fn kerberos_token(mut self, dir: Dir) -> Self {
         let nla = &mut self.rec.facts.nla;
         nla.ts_requests[dir.idx()] += 1;
         nla.mechanism = Some("Kerberos".into());

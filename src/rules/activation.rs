@@ -80,3 +80,120 @@ fn error_info(cx: &Conn, frame: FrameRef, code: &Named) -> Finding {
     }
     finding
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::registry::*;
+    use super::super::testkit::{conn, fired, frames, judge, ConnBuilder};
+    use crate::verdict::Stage;
+    use crate::wire::Dir;
+
+    /// captures/server_rst_midsession.pcap, frames 4-14 (decrypted): PROTOCOL_SSL,
+    /// TLS 1.3, MCS Connect Initial (13) and Response rt-successful (14).
+    fn ssl_up_to_licensing() -> ConnBuilder {
+        conn()
+            .handshake()
+            .request(4, 0x1)
+            .confirm(6, 0x1)
+            .client_hello(8)
+            .server_hello(9, 0x0304)
+            .connect_initial(13)
+            .connect_response(14, 0, "rt-successful")
+            .decrypted(90)
+    }
+
+    #[test]
+    fn licensing_error_fires_on_an_error_alert() {
+        // No capture here has one: ERR_NO_LICENSE_SERVER (6) in the same
+        // ERROR_ALERT that says STATUS_VALID_CLIENT at server_rst_midsession frame 43.
+        let rec = ssl_up_to_licensing()
+            .license_error_alert(43, 0x6, "ERR_NO_LICENSE_SERVER", false)
+            .fin(Dir::ServerToClient, 44)
+            .build();
+        let (verdict, _) = judge(&rec);
+        let finding = fired(&rec, &LICENSING_ERROR).expect("fires");
+        assert_eq!(finding.title, "licensing failed: ERR_NO_LICENSE_SERVER (6)");
+        assert_eq!(frames(&finding), [43]);
+        assert_eq!(verdict.failed_stage, Some(Stage::Licensing));
+    }
+
+    #[test]
+    fn licensing_error_silent_on_status_valid_client() {
+        // server_rst_midsession.pcap frame 43: ERROR_ALERT STATUS_VALID_CLIENT
+        // (7) with ST_NO_TRANSITION: licensing done.
+        let rec = ssl_up_to_licensing()
+            .license_error_alert(43, 0x7, "STATUS_VALID_CLIENT", true)
+            .demand_active(45)
+            .confirm_active(47)
+            .screen_output(61)
+            .build();
+        let (verdict, _) = judge(&rec);
+        assert!(fired(&rec, &LICENSING_ERROR).is_none());
+        assert!(verdict
+            .stages
+            .iter()
+            .any(|m| m.stage == Stage::Licensing && m.ok));
+    }
+
+    #[test]
+    fn server_error_info_fires_on_a_failure_code() {
+        // No capture here has one: ERRINFO_SERVER_INSUFFICIENT_PRIVILEGES (9)
+        // after licensing (frame 43), before the Demand Active.
+        let rec = ssl_up_to_licensing()
+            .license_error_alert(43, 0x7, "STATUS_VALID_CLIENT", true)
+            .set_error_info(44, 0x9, "ERRINFO_SERVER_INSUFFICIENT_PRIVILEGES")
+            .fin(Dir::ServerToClient, 46)
+            .build();
+        let (verdict, _) = judge(&rec);
+        let finding = fired(&rec, &ACTIVATION_SERVER_ERROR_INFO).expect("fires");
+        assert_eq!(
+            finding.title,
+            "the server sent Set Error Info ERRINFO_SERVER_INSUFFICIENT_PRIVILEGES (0x9)"
+        );
+        assert_eq!(frames(&finding), [44]);
+        assert_eq!(finding.mstsc_codes.len(), 1);
+        assert!(fired(&rec, &SESSION_ERROR_INFO_NORMAL_END).is_none());
+        assert_eq!(verdict.failed_stage, Some(Stage::Activation));
+    }
+
+    #[test]
+    fn server_error_info_silent_on_a_normal_end() {
+        // ERRINFO_LOGOFF_BY_USER (0xC) after a running session is a normal end.
+        let rec = ssl_up_to_licensing()
+            .license_error_alert(43, 0x7, "STATUS_VALID_CLIENT", true)
+            .demand_active(45)
+            .confirm_active(47)
+            .screen_output(61)
+            .set_error_info(170, 0xC, "ERRINFO_LOGOFF_BY_USER")
+            .build();
+        assert!(fired(&rec, &ACTIVATION_SERVER_ERROR_INFO).is_none());
+    }
+
+    #[test]
+    fn error_info_normal_end_fires_on_a_benign_code() {
+        let rec = ssl_up_to_licensing()
+            .license_error_alert(43, 0x7, "STATUS_VALID_CLIENT", true)
+            .demand_active(45)
+            .confirm_active(47)
+            .screen_output(61)
+            .set_error_info(170, 0xC, "ERRINFO_LOGOFF_BY_USER")
+            .build();
+        let finding = fired(&rec, &SESSION_ERROR_INFO_NORMAL_END).expect("fires");
+        assert_eq!(frames(&finding), [170]);
+        assert!(!finding.decisive);
+    }
+
+    #[test]
+    fn error_info_normal_end_silent_on_errinfo_none() {
+        // A Set Error Info of 0 (ERRINFO_NONE) says nothing.
+        let rec = ssl_up_to_licensing()
+            .license_error_alert(43, 0x7, "STATUS_VALID_CLIENT", true)
+            .demand_active(45)
+            .confirm_active(47)
+            .screen_output(61)
+            .set_error_info(170, 0x0, "ERRINFO_NONE")
+            .build();
+        assert!(fired(&rec, &SESSION_ERROR_INFO_NORMAL_END).is_none());
+        assert!(fired(&rec, &ACTIVATION_SERVER_ERROR_INFO).is_none());
+    }
+}

@@ -302,3 +302,283 @@ fn encrypted(rec: &ConnectionRecord, out: &mut Vec<Finding>) {
     set_inferred(&mut finding, true, Basis::Clear);
     out.push(finding);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::registry::*;
+    use super::super::testkit::{conn, fired, frames, judge, ConnBuilder};
+    use crate::verdict::{Basis, Outcome, Stage};
+    use crate::wire::Dir;
+
+    const C: Dir = Dir::ClientToServer;
+    const S: Dir = Dir::ServerToClient;
+
+    const HANDSHAKE_RESPONSE: (u32, &str) = (0x2, "PKT_TYPE_HANDSHAKE_RESPONSE");
+    const TUNNEL_RESPONSE: (u32, &str) = (0x5, "PKT_TYPE_TUNNEL_RESPONSE");
+    const TUNNEL_AUTH_RESPONSE: (u32, &str) = (0x7, "PKT_TYPE_TUNNEL_AUTH_RESPONSE");
+    const CHANNEL_RESPONSE: (u32, &str) = (0x9, "PKT_TYPE_CHANNEL_RESPONSE");
+    const S_OK: (u32, &str) = (0, "S_OK");
+
+    /// captures/rdg_ok.pcap, connection 1 (the OUT channel), frames 4-10:
+    /// HTTPS straight away, no X.224 (ClientHello 4, TLS 1.2 ServerHello 6,
+    /// CCS 8 and 9), then the client's first request RDG_OUT_DATA with NTLM (10).
+    fn https_to_gateway() -> ConnBuilder {
+        conn()
+            .handshake()
+            .client_hello(4)
+            .server_hello(6, 0x0303)
+            .ccs(C, 8)
+            .ccs(S, 9)
+            .app_data(C, 10, 435)
+    }
+
+    /// rdg_ok.pcap frames 10-13: the NTLM exchange over HTTP ending in 200 OK.
+    fn authenticated() -> ConnBuilder {
+        https_to_gateway()
+            .gateway_request(10, "RDG_OUT_DATA", Some("NTLM"))
+            .gateway_401(11, &["NTLM"], true)
+            .gateway_request(12, "RDG_OUT_DATA", Some("NTLM"))
+            .gateway_response(13, 200, "OK")
+            .decrypted(12)
+    }
+
+    /// rdg_ok.pcap frames 31-38: handshake and tunnel (and its auth) accepted.
+    fn tunnel_authorized() -> ConnBuilder {
+        authenticated()
+            .gateway_packet(31, HANDSHAKE_RESPONSE, S_OK)
+            .gateway_packet(34, TUNNEL_RESPONSE, S_OK)
+            .gateway_packet(38, TUNNEL_AUTH_RESPONSE, S_OK)
+    }
+
+    /// rdg_ok.pcap frames 41-45: the channel to the target opens and the
+    /// tunnelled RDP flows.
+    fn channel_open() -> ConnBuilder {
+        tunnel_authorized()
+            .gateway_packet(41, CHANNEL_RESPONSE, S_OK)
+            .gateway_data(S, 40)
+    }
+
+    /// A gateway failure: the decisive finding, the connection's verdict.
+    fn fails_with(rec: ConnBuilder, rule: &RuleDef) -> crate::verdict::Finding {
+        let rec = rec.build();
+        let (verdict, findings) = judge(&rec);
+        assert_eq!(findings[0].id, rule.id, "{:?}", findings);
+        assert_eq!(verdict.failed_stage, Some(Stage::Gateway));
+        assert_eq!(findings[0].basis, Basis::Decrypted);
+        findings[0].clone()
+    }
+
+    #[test]
+    fn the_healthy_gateway_fires_nothing() {
+        let rec = channel_open().build();
+        let (verdict, findings) = judge(&rec);
+        assert!(
+            findings.iter().all(|f| !f.id.starts_with("gateway.")),
+            "{findings:?}"
+        );
+        assert_eq!(verdict.outcome, Outcome::Success);
+        let mark = verdict.stages.iter().find(|m| m.stage == Stage::Gateway);
+        assert_eq!(
+            mark.map(|m| (m.ok, m.frame.map(|f| f.number))),
+            Some((true, Some(41)))
+        );
+    }
+
+    #[test]
+    fn auth_required_fires_on_a_final_401() {
+        // captures/rdg_auth_rejected.pcap: after the NTLM round trip (10, 11)
+        // the second request (12) is answered 401 again, offering Negotiate, NTLM (13).
+        let rec = https_to_gateway()
+            .gateway_request(10, "RDG_OUT_DATA", Some("NTLM"))
+            .gateway_401(11, &["NTLM"], true)
+            .gateway_request(12, "RDG_OUT_DATA", Some("NTLM"))
+            .gateway_401(13, &["Negotiate", "NTLM"], false)
+            .fin(S, 17)
+            .decrypted(6);
+        let finding = fails_with(rec, &GATEWAY_AUTH_REQUIRED);
+        assert_eq!(
+            finding.title,
+            "the RD Gateway 10.0.0.1:3389 rejected the credentials: after the full NTLM exchange it answered HTTP 401 again (gateway offers Negotiate, NTLM)"
+        );
+        assert_eq!(frames(&finding), [12, 13]);
+    }
+
+    #[test]
+    fn auth_required_silent_when_the_ntlm_exchange_ends_in_200() {
+        // rdg_ok.pcap: the first 401 (11) is a step of the exchange, 200 OK at 13.
+        let rec = authenticated().build();
+        assert!(fired(&rec, &GATEWAY_AUTH_REQUIRED).is_none());
+    }
+
+    #[test]
+    fn forbidden_fires_on_http_403() {
+        // captures/rdg_forbidden.pcap: RDG_OUT_DATA with NTLM (10), 403 Forbidden (11).
+        let rec = https_to_gateway()
+            .gateway_request(10, "RDG_OUT_DATA", Some("NTLM"))
+            .gateway_response(11, 403, "Forbidden")
+            .fin(S, 15)
+            .decrypted(4);
+        let finding = fails_with(rec, &GATEWAY_FORBIDDEN);
+        assert!(finding.title.contains("answered HTTP 403 Forbidden"));
+        assert_eq!(frames(&finding), [10, 11]);
+        assert_eq!(
+            finding.evidence[0].detail,
+            "RDG_OUT_DATA /remoteDesktopGateway/ with Authorization: NTLM (decrypted)"
+        );
+    }
+
+    #[test]
+    fn forbidden_silent_on_http_200() {
+        let rec = authenticated().build();
+        assert!(fired(&rec, &GATEWAY_FORBIDDEN).is_none());
+    }
+
+    #[test]
+    fn unavailable_fires_on_http_503() {
+        // captures/rdg_unavailable.pcap: 503 Service Unavailable at frame 11.
+        let rec = https_to_gateway()
+            .gateway_request(10, "RDG_OUT_DATA", Some("NTLM"))
+            .gateway_response(11, 503, "Service Unavailable")
+            .fin(C, 15)
+            .decrypted(4);
+        let finding = fails_with(rec, &GATEWAY_UNAVAILABLE);
+        assert!(finding
+            .title
+            .contains("answered HTTP 503 Service Unavailable"));
+        assert_eq!(frames(&finding), [10, 11]);
+    }
+
+    #[test]
+    fn unavailable_silent_on_http_200() {
+        let rec = authenticated().build();
+        assert!(fired(&rec, &GATEWAY_UNAVAILABLE).is_none());
+    }
+
+    #[test]
+    fn cap_denied_fires_on_a_refused_tunnel() {
+        // captures/rdg_cap_denied.pcap: HANDSHAKE_RESPONSE S_OK (31), then
+        // TUNNEL_RESPONSE E_PROXY_NAP_ACCESSDENIED (34).
+        let rec = authenticated()
+            .gateway_packet(31, HANDSHAKE_RESPONSE, S_OK)
+            .gateway_packet(
+                34,
+                TUNNEL_RESPONSE,
+                (0x8007_59DB, "E_PROXY_NAP_ACCESSDENIED"),
+            )
+            .fin(C, 43);
+        let finding = fails_with(rec, &GATEWAY_CAP_DENIED);
+        assert_eq!(frames(&finding), [34]);
+        assert_eq!(
+            finding.evidence[0].detail,
+            "PKT_TYPE_TUNNEL_RESPONSE E_PROXY_NAP_ACCESSDENIED (0x800759db) (decrypted)"
+        );
+    }
+
+    #[test]
+    fn cap_denied_silent_on_an_accepted_tunnel() {
+        // rdg_ok.pcap frames 34, 38: TUNNEL_RESPONSE and TUNNEL_AUTH_RESPONSE S_OK.
+        let rec = tunnel_authorized().build();
+        assert!(fired(&rec, &GATEWAY_CAP_DENIED).is_none());
+    }
+
+    #[test]
+    fn rap_denied_fires_on_a_refused_channel() {
+        // captures/rdg_rap_denied.pcap: CHANNEL_RESPONSE E_PROXY_RAP_ACCESSDENIED (41).
+        let rec = tunnel_authorized()
+            .gateway_packet(
+                41,
+                CHANNEL_RESPONSE,
+                (0x8007_59DA, "E_PROXY_RAP_ACCESSDENIED"),
+            )
+            .fin(C, 51);
+        let finding = fails_with(rec, &GATEWAY_RAP_DENIED);
+        assert_eq!(frames(&finding), [41]);
+        assert!(finding
+            .title
+            .contains("refused the channel to the target with E_PROXY_RAP_ACCESSDENIED"));
+    }
+
+    #[test]
+    fn rap_denied_silent_on_an_open_channel() {
+        let rec = channel_open().build();
+        assert!(fired(&rec, &GATEWAY_RAP_DENIED).is_none());
+    }
+
+    #[test]
+    fn target_unreachable_fires_on_ts_connectfailed() {
+        // captures/rdg_target_unreachable.pcap: CHANNEL_RESPONSE
+        // E_PROXY_TS_CONNECTFAILED (41).
+        let rec = tunnel_authorized()
+            .gateway_packet(
+                41,
+                CHANNEL_RESPONSE,
+                (0x8007_59DD, "E_PROXY_TS_CONNECTFAILED"),
+            )
+            .fin(C, 50);
+        let finding = fails_with(rec, &GATEWAY_TARGET_UNREACHABLE);
+        assert_eq!(frames(&finding), [41]);
+        assert!(finding
+            .title
+            .contains("could not connect to the target RDP server (E_PROXY_TS_CONNECTFAILED)"));
+    }
+
+    #[test]
+    fn target_unreachable_silent_on_an_open_channel() {
+        let rec = channel_open().build();
+        assert!(fired(&rec, &GATEWAY_TARGET_UNREACHABLE).is_none());
+    }
+
+    #[test]
+    fn tunnel_error_fires_on_another_failure_code() {
+        // No capture here has one: HANDSHAKE_RESPONSE E_PROXY_INTERNALERROR
+        // where rdg_ok.pcap has S_OK (31).
+        let rec = authenticated()
+            .gateway_packet(
+                31,
+                HANDSHAKE_RESPONSE,
+                (0x8007_59D8, "E_PROXY_INTERNALERROR"),
+            )
+            .fin(C, 35);
+        let finding = fails_with(rec, &GATEWAY_TUNNEL_ERROR);
+        assert_eq!(
+            finding.title,
+            "the RD Gateway 10.0.0.1:3389 failed the PKT_TYPE_HANDSHAKE_RESPONSE with E_PROXY_INTERNALERROR (0x800759d8)"
+        );
+        assert_eq!(frames(&finding), [31]);
+    }
+
+    #[test]
+    fn tunnel_error_silent_on_s_ok() {
+        let rec = channel_open().build();
+        assert!(fired(&rec, &GATEWAY_TUNNEL_ERROR).is_none());
+    }
+
+    #[test]
+    fn encrypted_fires_on_https_without_keys() {
+        // rdg_ok.pcap read without its key log: HTTPS with no X.224 before it.
+        let rec = https_to_gateway().app_data(S, 11, 328).build();
+        let finding = fired(&rec, &GATEWAY_ENCRYPTED).expect("fires");
+        assert_eq!(frames(&finding), [4]);
+        assert!(finding
+            .title
+            .contains("with no RDP negotiation on the wire; no key log was given"));
+        assert!(finding.inferred);
+    }
+
+    #[test]
+    fn encrypted_silent_once_decrypted() {
+        // With the key log the gateway's answers are read.
+        let rec = channel_open().build();
+        assert!(fired(&rec, &GATEWAY_ENCRYPTED).is_none());
+        // Nor on direct RDP, where X.224 comes before the TLS.
+        let rec = conn()
+            .handshake()
+            .request(4, 0x3)
+            .confirm(6, 0x1)
+            .client_hello(8)
+            .server_hello(9, 0x0304)
+            .app_data(C, 11, 69)
+            .build();
+        assert!(fired(&rec, &GATEWAY_ENCRYPTED).is_none());
+    }
+}

@@ -96,3 +96,122 @@ fn echo_mismatch(cx: &Conn) -> Option<Finding> {
         evidence,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::registry::*;
+    use super::super::testkit::{conn, fired, frames, ids, judge, ConnBuilder};
+    use crate::verdict::Stage;
+    use crate::wire::Dir;
+
+    /// captures/rdp_sec_ok.pcap, frames 4-8: a legacy X.224 request (4), the
+    /// server's RDP_NEG_RSP selecting PROTOCOL_RDP (6), MCS Connect Initial (8):
+    /// Standard RDP Security, so MCS is readable without keys.
+    fn standard_security_connect_initial() -> ConnBuilder {
+        conn()
+            .handshake()
+            .legacy_request(4)
+            .confirm(6, 0x0)
+            .connect_initial(8)
+    }
+
+    /// captures/server_rst_midsession.pcap, frames 4-14 (decrypted): PROTOCOL_SSL
+    /// requested (4) and selected (6), TLS 1.3 (8, 9), Connect Initial (13) and
+    /// Response (14), each echoing the negotiation in GCC (1 and 1).
+    fn ssl_up_to_connect_response() -> ConnBuilder {
+        conn()
+            .handshake()
+            .request(4, 0x1)
+            .confirm(6, 0x1)
+            .client_hello(8)
+            .server_hello(9, 0x0304)
+            .connect_initial(13)
+            .gcc_selected_protocol(0x1)
+            .connect_response(14, 0, "rt-successful")
+            .gcc_requested_protocols(0x1)
+            .decrypted(90)
+    }
+
+    #[test]
+    fn connect_failed_fires_on_a_failed_connect_response() {
+        // No capture here has one: rt-parameters-unacceptable (8), the GCC
+        // data the server refuses (MS-RDPBCGR 3.2.5.3.4).
+        let rec = standard_security_connect_initial()
+            .connect_response(10, 8, "rt-parameters-unacceptable")
+            .fin(Dir::ServerToClient, 11)
+            .build();
+        let (verdict, findings) = judge(&rec);
+        assert_eq!(findings[0].id, MCS_CONNECT_FAILED.id);
+        assert_eq!(
+            findings[0].title,
+            "MCS Connect Response result rt-parameters-unacceptable (8)"
+        );
+        assert_eq!(frames(&findings[0]), [10]);
+        assert_eq!(verdict.failed_stage, Some(Stage::Mcs));
+    }
+
+    #[test]
+    fn connect_failed_silent_on_rt_successful() {
+        // rdp_sec_ok.pcap frame 10: Connect Response rt-successful (0).
+        let rec = standard_security_connect_initial()
+            .connect_response(10, 0, "rt-successful")
+            .build();
+        let (verdict, _) = judge(&rec);
+        assert!(fired(&rec, &MCS_CONNECT_FAILED).is_none());
+        assert!(verdict.stages.iter().any(|m| m.stage == Stage::Mcs && m.ok));
+    }
+
+    #[test]
+    fn disconnect_ultimatum_fires_before_the_session() {
+        // The server's Disconnect Provider Ultimatum rn-user-requested (3), as
+        // at captures/server_key_unusable.pcap frame 9, here after a
+        // successful Connect Response and with no other cause.
+        let rec = standard_security_connect_initial()
+            .connect_response(10, 0, "rt-successful")
+            .disconnect_ultimatum(Dir::ServerToClient, 12, 3, "rn-user-requested")
+            .fin(Dir::ServerToClient, 13)
+            .build();
+        let (verdict, findings) = judge(&rec);
+        // The legacy request's info note aside, the Ultimatum is the only finding.
+        assert_eq!(
+            ids(&findings),
+            ["mcs.disconnect_ultimatum", "negotiation.legacy_client"]
+        );
+        assert_eq!(frames(&findings[0]), [12]);
+        assert!(findings[0].title.contains(
+            "Disconnect Provider Ultimatum (rn-user-requested) before the session started"
+        ));
+        assert_eq!(verdict.failed_stage, Some(Stage::Mcs));
+    }
+
+    #[test]
+    fn disconnect_ultimatum_silent_after_the_session_started() {
+        // captures/stall_network_outage.pcap: screen output from frame 61, the
+        // server's Ultimatum rn-user-requested at 175 ends a running session.
+        let rec = ssl_up_to_connect_response()
+            .screen_output(61)
+            .disconnect_ultimatum(Dir::ServerToClient, 175, 3, "rn-user-requested")
+            .build();
+        assert!(fired(&rec, &MCS_DISCONNECT_ULTIMATUM).is_none());
+    }
+
+    #[test]
+    fn negotiation_echo_mismatch_fires_on_a_rewritten_request() {
+        // The client asked for SSL|HYBRID (3) but the server's SC_CORE says it
+        // was asked for SSL (1) only: something rewrote the X.224 request.
+        let rec = ssl_up_to_connect_response().request(4, 0x3).build();
+        let finding = fired(&rec, &MCS_NEGOTIATION_ECHO_MISMATCH).expect("fires");
+        assert_eq!(
+            finding.title,
+            "the server's GCC says the client requested PROTOCOL_SSL but the X.224 request asked for PROTOCOL_SSL|PROTOCOL_HYBRID"
+        );
+        assert_eq!(frames(&finding), [14]);
+        assert!(!finding.decisive);
+    }
+
+    #[test]
+    fn negotiation_echo_mismatch_silent_when_the_echoes_match() {
+        let rec = ssl_up_to_connect_response().build();
+        assert!(fired(&rec, &MCS_NEGOTIATION_ECHO_MISMATCH).is_none());
+    }
+}

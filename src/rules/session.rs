@@ -123,3 +123,120 @@ fn peer_unreachable(cx: &Conn, out: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::registry::*;
+    use super::super::testkit::{conn, fired, frames, judge, ConnBuilder};
+    use crate::verdict::{Basis, Stage};
+    use crate::wire::Dir;
+
+    const C: Dir = Dir::ClientToServer;
+    const S: Dir = Dir::ServerToClient;
+
+    /// captures/server_rst_midsession.pcap (and stall_network_outage.pcap,
+    /// same frames), decrypted: PROTOCOL_SSL (4, 6), TLS 1.3 (8, 9), MCS (13,
+    /// 14), licensing done (43), Demand Active (45), Confirm Active (47).
+    fn connection_sequence() -> ConnBuilder {
+        conn()
+            .handshake()
+            .request(4, 0x1)
+            .confirm(6, 0x1)
+            .client_hello(8)
+            .server_hello(9, 0x0304)
+            .connect_initial(13)
+            .connect_response(14, 0, "rt-successful")
+            .license_error_alert(43, 0x7, "STATUS_VALID_CLIENT", true)
+            .demand_active(45)
+            .confirm_active(47)
+            .decrypted(90)
+    }
+
+    #[test]
+    fn dropped_after_connect_fires_when_the_server_quits_before_output() {
+        // captures/logon_failure_after_connect_tls.pcap: the same sequence
+        // (Confirm Active at 47), then the server's FIN at 70 without screen output.
+        let rec = connection_sequence().fin(S, 70).build();
+        let (verdict, findings) = judge(&rec);
+        assert_eq!(findings[0].id, SESSION_DROPPED_AFTER_CONNECT.id);
+        assert_eq!(frames(&findings[0]), [70]);
+        assert_eq!(findings[0].evidence[0].detail, "FIN from the server");
+        assert_eq!(findings[0].basis, Basis::Decrypted);
+        assert_eq!(verdict.failed_stage, Some(Stage::Session));
+    }
+
+    #[test]
+    fn dropped_after_connect_silent_once_the_screen_is_sent() {
+        // server_rst_midsession.pcap: the server's first fast-path output at 61.
+        let rec = connection_sequence().screen_output(61).fin(S, 170).build();
+        assert!(fired(&rec, &SESSION_DROPPED_AFTER_CONNECT).is_none());
+    }
+
+    #[test]
+    fn reset_fires_on_a_server_rst_in_a_running_session() {
+        // server_rst_midsession.pcap: output from 61, then the server's RST at
+        // 173 (TTL 63) with no FIN, Set Error Info or Ultimatum before it.
+        let rec = connection_sequence()
+            .screen_output(61)
+            .rst(S, 173, 63, false)
+            .build();
+        let finding = fired(&rec, &SESSION_RESET).expect("fires");
+        assert_eq!(frames(&finding), [173]);
+        assert!(finding.title.starts_with(
+            "the running session was ended by a TCP RST from the server's side (TTL 63"
+        ));
+    }
+
+    #[test]
+    fn reset_silent_after_an_rdp_goodbye() {
+        // The same RST after the server's Disconnect Provider Ultimatum (as at
+        // stall_network_outage.pcap frame 175) is a teardown, not a reset.
+        let rec = connection_sequence()
+            .screen_output(61)
+            .disconnect_ultimatum(S, 172, 3, "rn-user-requested")
+            .rst(S, 173, 63, false)
+            .build();
+        assert!(fired(&rec, &SESSION_RESET).is_none());
+        // Nor after the client's FIN (the normal close of mstsc).
+        let rec = connection_sequence()
+            .screen_output(61)
+            .fin(C, 172)
+            .rst(S, 173, 63, false)
+            .build();
+        assert!(fired(&rec, &SESSION_RESET).is_none());
+    }
+
+    #[test]
+    fn peer_unreachable_fires_after_unanswered_keep_alives() {
+        // captures/stall_network_outage.pcap: the server's last packet at
+        // frame 171 (1.17 s), the client's keep-alives at 172, 173 go
+        // unanswered, its RST at 174 (10.22 s): 9 s of silence.
+        let rec = connection_sequence()
+            .screen_output(61)
+            .rst_after_silence(C, 174, 2, 9.04)
+            .build();
+        let finding = fired(&rec, &SESSION_PEER_UNREACHABLE).expect("fires");
+        assert_eq!(
+            finding.title,
+            "the client heard nothing from the server for 9 s: 2 packets (keep-alives or retransmissions) went unanswered, then it aborted the connection"
+        );
+        assert_eq!(frames(&finding), [174]);
+    }
+
+    #[test]
+    fn peer_unreachable_silent_on_a_client_rst_close() {
+        // A client that closes with a RST right after the server's last
+        // packet: nothing went unanswered.
+        let rec = connection_sequence()
+            .screen_output(61)
+            .rst_after_silence(C, 174, 0, 0.1)
+            .build();
+        assert!(fired(&rec, &SESSION_PEER_UNREACHABLE).is_none());
+        // One unanswered packet is not yet a pattern.
+        let rec = connection_sequence()
+            .screen_output(61)
+            .rst_after_silence(C, 174, 1, 9.04)
+            .build();
+        assert!(fired(&rec, &SESSION_PEER_UNREACHABLE).is_none());
+    }
+}

@@ -23,7 +23,10 @@ use super::conn::judge_connection;
 use super::registry::RuleDef;
 use crate::flow::health::{BigRetransmit, CloseEvent};
 use crate::flow::{Handshake, RdpReason, RoleSource, UdpFlow, UdpKind};
-use crate::session::facts::{ClientHelloFacts, Named};
+use crate::session::facts::{
+    AlertInfo, ClientHelloFacts, DecryptFacts, GatewayFacts, GatewayPacket, GatewayRequest,
+    GatewayResponse, LicenseEvent, Named, RecordInfo, ServerHelloFacts,
+};
 use crate::session::{ConnectionRecord, DnsLookup, RdpUdpFacts, UdpRecord};
 use crate::verdict::{ConnVerdict, DiagConfig, Finding};
 use crate::wire::{Dir, FrameRef, Ts};
@@ -320,6 +323,331 @@ impl ConnBuilder {
         self.rec.facts.rdp.first_fast_path[Dir::ServerToClient.idx()] = Some(frame(at));
         self.rec.last = self.rec.last.max(frame(at));
         self
+    }
+
+    // --- nla / mcs / activation / session / gateway facts ---
+
+    /// A TLS ServerHello at `at` negotiating `version_raw` (0x0303 TLS 1.2,
+    /// 0x0304 TLS 1.3).
+    pub(crate) fn server_hello(mut self, at: u64, version_raw: u16) -> Self {
+        let version = match version_raw {
+            0x0304 => "TLS 1.3",
+            0x0303 => "TLS 1.2",
+            _ => "TLS",
+        };
+        self.rec.facts.tls.server_hello = Some(ServerHelloFacts {
+            frame: frame(at),
+            version: version.into(),
+            version_raw,
+            cipher_suite: String::new(),
+            hello_retry_request: false,
+        });
+        self.rec.last = self.rec.last.max(frame(at));
+        self
+    }
+
+    /// A ChangeCipherSpec from `dir` at `at` (TLS 1.2: both sides' CCS end
+    /// the handshake).
+    pub(crate) fn ccs(mut self, dir: Dir, at: u64) -> Self {
+        self.rec.facts.tls.ccs[dir.idx()] = Some(frame(at));
+        self
+    }
+
+    /// One TLS application-data record of `len` bytes (outer length) from
+    /// `dir` at `at`. In TLS 1.3 the handshake after the ServerHello, the
+    /// Finished messages and the alerts travel in such records too.
+    pub(crate) fn app_data(mut self, dir: Dir, at: u64, len: u16) -> Self {
+        let tls = &mut self.rec.facts.tls;
+        tls.records.push(RecordInfo {
+            dir,
+            frame: frame(at),
+            content_type: 23,
+            len,
+            kind: "app_data",
+        });
+        tls.first_app_data[dir.idx()].get_or_insert(frame(at));
+        tls.app_records[dir.idx()] += 1;
+        tls.app_bytes[dir.idx()] += u64::from(len);
+        self.rec.last = self.rec.last.max(frame(at));
+        self
+    }
+
+    /// A TLS alert from `dir` at `at`, read (decrypted) as `code` (`name`).
+    pub(crate) fn alert(mut self, dir: Dir, at: u64, code: u32, name: &str) -> Self {
+        self.rec.facts.tls.alerts.push(AlertInfo {
+            dir,
+            frame: frame(at),
+            level: Some(1),
+            description: Some(Named::new(code, name)),
+            encrypted: false,
+        });
+        self
+    }
+
+    /// The key log decrypted all `records` TLS records of the connection.
+    pub(crate) fn decrypted(mut self, records: u64) -> Self {
+        self.rec.facts.decryption = Some(DecryptFacts {
+            status: "decrypted".into(),
+            keys_found: true,
+            records_decrypted: records,
+            ..Default::default()
+        });
+        self
+    }
+
+    /// The client's CredSSP TSRequest version `client`, the server's `server`.
+    pub(crate) fn credssp_versions(mut self, client: u32, server: u32) -> Self {
+        self.rec.facts.nla.client_version = Some(client);
+        self.rec.facts.nla.server_version = Some(server);
+        self
+    }
+
+    /// The client's TSRequest carrying NTLM NEGOTIATE at `at`.
+    pub(crate) fn ntlm_negotiate(mut self, at: u64) -> Self {
+        let nla = &mut self.rec.facts.nla;
+        nla.ts_requests[Dir::ClientToServer.idx()] += 1;
+        nla.mechanism = Some("NTLM".into());
+        nla.ntlm_negotiate.get_or_insert(frame(at));
+        self
+    }
+
+    /// The server's TSRequest carrying NTLM CHALLENGE at `at`, from the
+    /// computer named `server` (NetBIOS).
+    pub(crate) fn ntlm_challenge(mut self, at: u64, server: &str) -> Self {
+        let nla = &mut self.rec.facts.nla;
+        nla.ts_requests[Dir::ServerToClient.idx()] += 1;
+        nla.mechanism = Some("NTLM".into());
+        nla.ntlm_challenge.get_or_insert(frame(at));
+        nla.server_netbios_computer = Some(server.into());
+        self
+    }
+
+    /// The client's TSRequest carrying NTLM AUTHENTICATE at `at` for `domain\user`.
+    pub(crate) fn ntlm_authenticate(mut self, at: u64, domain: &str, user: &str) -> Self {
+        let nla = &mut self.rec.facts.nla;
+        nla.ts_requests[Dir::ClientToServer.idx()] += 1;
+        nla.mechanism = Some("NTLM".into());
+        nla.ntlm_authenticate.get_or_insert(frame(at));
+        nla.user = Some(user.into());
+        nla.domain = Some(domain.into());
+        self
+    }
+
+    /// The server's TSRequest carrying pubKeyAuth at `at`: it accepted the
+    /// client's authentication.
+    pub(crate) fn server_pub_key_auth(mut self, at: u64) -> Self {
+        let nla = &mut self.rec.facts.nla;
+        nla.ts_requests[Dir::ServerToClient.idx()] += 1;
+        nla.server_pub_key_auth.get_or_insert(frame(at));
+        self
+    }
+
+    /// The server's TSRequest carrying errorCode `code` (an NTSTATUS, `name`) at `at`.
+    pub(crate) fn credssp_error(mut self, at: u64, code: u32, name: &str) -> Self {
+        let nla = &mut self.rec.facts.nla;
+        nla.ts_requests[Dir::ServerToClient.idx()] += 1;
+        nla.error_code = Some((frame(at), Named::new(code, name)));
+        self
+    }
+
+    /// A TSRequest from `dir` carrying a Kerberos token (AP-REQ / AP-REP);
+    /// the facts keep no frame for it.
+    pub(crate) fn kerberos_token(mut self, dir: Dir) -> Self {
+        let nla = &mut self.rec.facts.nla;
+        nla.ts_requests[dir.idx()] += 1;
+        nla.mechanism = Some("Kerberos".into());
+        self
+    }
+
+    /// A TSRequest carrying a Kerberos KRB-ERROR `code` (`name`) at `at`.
+    pub(crate) fn kerberos_error(mut self, at: u64, code: u32, name: &str) -> Self {
+        let nla = &mut self.rec.facts.nla;
+        nla.mechanism = Some("Kerberos".into());
+        nla.kerberos_error = Some((frame(at), Named::new(code, name)));
+        self
+    }
+
+    /// The NTLM CHALLENGE's timestamp `server_time` is `skew_s` seconds off
+    /// the capture's clock (negative: the server is behind).
+    pub(crate) fn ntlm_clock(mut self, server_time: &str, skew_s: f64) -> Self {
+        self.rec.facts.nla.server_time = Some(server_time.into());
+        self.rec.facts.nla.clock_skew_s = Some(skew_s);
+        self
+    }
+
+    /// The server's Early User Authorization Result `code` (`name`) at `at`
+    /// (PROTOCOL_HYBRID_EX).
+    pub(crate) fn early_user_auth(mut self, at: u64, code: u32, name: &str) -> Self {
+        self.rec.facts.rdp.early_user_auth = Some((frame(at), Named::new(code, name)));
+        self
+    }
+
+    /// MCS Connect Response at `at` with result `code` (`name`).
+    pub(crate) fn connect_response(mut self, at: u64, code: u32, name: &str) -> Self {
+        let mcs = &mut self.rec.facts.mcs;
+        mcs.connect_response = Some(frame(at));
+        mcs.result = Some(Named::new(code, name));
+        self.rec.last = self.rec.last.max(frame(at));
+        self
+    }
+
+    /// The client's GCC CS_CORE echoes `protocol` as the server's selected protocol.
+    pub(crate) fn gcc_selected_protocol(mut self, protocol: u32) -> Self {
+        self.rec.facts.mcs.client_server_selected_protocol = Some(protocol);
+        self
+    }
+
+    /// The server's GCC SC_CORE echoes `protocols` as the client's requested ones.
+    pub(crate) fn gcc_requested_protocols(mut self, protocols: u32) -> Self {
+        self.rec.facts.mcs.server_client_requested_protocols = Some(protocols);
+        self
+    }
+
+    /// An MCS Disconnect Provider Ultimatum from `dir` at `at` with reason
+    /// `code` (`name`).
+    pub(crate) fn disconnect_ultimatum(mut self, dir: Dir, at: u64, code: u32, name: &str) -> Self {
+        self.rec.facts.mcs.disconnect_ultimatum = Some((frame(at), dir, Named::new(code, name)));
+        self.rec.last = self.rec.last.max(frame(at));
+        self
+    }
+
+    /// The server's licensing ERROR_ALERT at `at` with `code` (`name`);
+    /// `success`: STATUS_VALID_CLIENT with ST_NO_TRANSITION (licensing done).
+    pub(crate) fn license_error_alert(
+        mut self,
+        at: u64,
+        code: u32,
+        name: &str,
+        success: bool,
+    ) -> Self {
+        self.rec.facts.rdp.license.push(LicenseEvent {
+            frame: frame(at),
+            dir: Dir::ServerToClient,
+            msg_type: Named::new(0xFF, "ERROR_ALERT"),
+            error_code: Some(Named::new(code, name)),
+            state_transition: None,
+            success,
+        });
+        self
+    }
+
+    /// The server's Demand Active PDU at `at`.
+    pub(crate) fn demand_active(mut self, at: u64) -> Self {
+        self.rec.facts.rdp.demand_active = Some(frame(at));
+        self
+    }
+
+    /// The client's Confirm Active PDU at `at`.
+    pub(crate) fn confirm_active(mut self, at: u64) -> Self {
+        self.rec.facts.rdp.confirm_active = Some(frame(at));
+        self
+    }
+
+    /// The server's Set Error Info PDU at `at` with `code` (`name`).
+    pub(crate) fn set_error_info(mut self, at: u64, code: u32, name: &str) -> Self {
+        self.rec
+            .facts
+            .rdp
+            .set_error_info
+            .push((frame(at), Named::new(code, name)));
+        self.rec.last = self.rec.last.max(frame(at));
+        self
+    }
+
+    /// A RST from `dir` at `at` sent after `unanswered` of its packets got
+    /// no answer, `silent_s` seconds after the peer's last packet.
+    pub(crate) fn rst_after_silence(
+        mut self,
+        dir: Dir,
+        at: u64,
+        unanswered: u32,
+        silent_s: f64,
+    ) -> Self {
+        self.rec.tcp.dir_mut(dir).rst = Some(CloseEvent {
+            unanswered_before: unanswered,
+            peer_silent_s: Some(silent_s),
+            ..close_event(at)
+        });
+        if self.rec.tcp.closed_by.is_none() {
+            self.rec.tcp.closed_by = Some(dir);
+            self.rec.tcp.close_kind = Some("rst");
+        }
+        self.rec.last = self.rec.last.max(frame(at));
+        self
+    }
+
+    /// An HTTP request head `method` to the RD Gateway at `at`, with an
+    /// Authorization header of `scheme` if any.
+    pub(crate) fn gateway_request(mut self, at: u64, method: &str, scheme: Option<&str>) -> Self {
+        let kind = match method {
+            "RDG_OUT_DATA" => "rdg_out_data",
+            "RDG_IN_DATA" => "rdg_in_data",
+            _ => "other",
+        };
+        self.gateway().requests.push(GatewayRequest {
+            frame: frame(at),
+            method: method.into(),
+            path: "/remoteDesktopGateway/".into(),
+            kind,
+            connection_id: None,
+            authorization: scheme.map(Into::into),
+            chunked: false,
+        });
+        self
+    }
+
+    /// The RD Gateway's HTTP response head `status` `reason` at `at`.
+    pub(crate) fn gateway_response(mut self, at: u64, status: u16, reason: &str) -> Self {
+        self.gateway().responses.push(GatewayResponse {
+            frame: frame(at),
+            status,
+            reason: reason.into(),
+            www_authenticate: Vec::new(),
+            auth_challenge: false,
+            server: None,
+        });
+        self
+    }
+
+    /// The RD Gateway's HTTP 401 at `at` offering `schemes`; `challenge`: a
+    /// header carries a token (a step of an ongoing NTLM exchange).
+    pub(crate) fn gateway_401(mut self, at: u64, schemes: &[&str], challenge: bool) -> Self {
+        self.gateway().responses.push(GatewayResponse {
+            frame: frame(at),
+            status: 401,
+            reason: "Unauthorized".into(),
+            www_authenticate: schemes.iter().map(|s| s.to_string()).collect(),
+            auth_challenge: challenge,
+            server: None,
+        });
+        self
+    }
+
+    /// The RD Gateway's MS-TSGU packet `packet_type` (`type_name`) at `at`
+    /// with the result `status` (`status_name`).
+    pub(crate) fn gateway_packet(
+        mut self,
+        at: u64,
+        (packet_type, type_name): (u32, &str),
+        (status, status_name): (u32, &str),
+    ) -> Self {
+        self.gateway().packets.push(GatewayPacket {
+            frame: frame(at),
+            dir: Dir::ServerToClient,
+            packet_type: Named::new(packet_type, type_name),
+            status: Some(Named::new(status, status_name)),
+        });
+        self
+    }
+
+    /// `count` MS-TSGU DATA packets (tunnelled RDP) from `dir`.
+    pub(crate) fn gateway_data(mut self, dir: Dir, count: u64) -> Self {
+        self.gateway().data_packets[dir.idx()] += count;
+        self
+    }
+
+    fn gateway(&mut self) -> &mut GatewayFacts {
+        self.rec.facts.gateway.get_or_insert_with(Default::default)
     }
 }
 

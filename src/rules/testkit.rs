@@ -506,14 +506,6 @@ impl ConnBuilder {
         self
     }
 
-    /// The last certificate's key: elliptic curve of `bits` bits.
-    pub(crate) fn cert_ec_key(mut self, bits: usize) -> Self {
-        let cert = self.cert_mut();
-        cert.key_type = "Ec".into();
-        cert.key_bits = bits;
-        self
-    }
-
     /// The last certificate is signed with `algorithm` (SHA-1 and MD5 ones are weak).
     pub(crate) fn cert_signature(mut self, algorithm: &str) -> Self {
         let cert = self.cert_mut();

@@ -209,3 +209,160 @@ pub(super) fn clock_skew(n: &NlaInfo, out: &mut Vec<Finding>) {
     let ev = evidence(n.frame, &record::now().rfc3339(), detail);
     out.push(rules::finding(&rules::NLA_CLOCK_SKEW, title, None, ev));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::report::{TlsMethod, TlsReport, TlsVersion, TlsVersionRow};
+    use super::tls;
+    use crate::rules::{TLS_LEGACY_VERSION_ACCEPTED, TLS_MODERN_SUITES_REFUSED};
+    use crate::verdict::Finding;
+
+    fn row(version: TlsVersion, accepted: bool, detail: &str) -> TlsVersionRow {
+        let method = match version {
+            TlsVersion::Tls13 | TlsVersion::Tls12 => TlsMethod::Rustls,
+            _ => TlsMethod::ClientHello,
+        };
+        TlsVersionRow {
+            version,
+            accepted: Some(accepted),
+            method,
+            detail: detail.into(),
+        }
+    }
+
+    fn judged(versions: Vec<TlsVersionRow>) -> Vec<Finding> {
+        let report = TlsReport {
+            versions,
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        tls(&report, "rdp-srv.lab", &mut out);
+        out
+    }
+
+    fn has(findings: &[Finding], id: &str) -> bool {
+        findings.iter().any(|f| f.id == id)
+    }
+
+    #[test]
+    fn legacy_version_accepted_fires_when_tls_1_0_gets_a_server_hello() {
+        // The TLS 1.0 row is the answer of the Windows 2008 R2 server of
+        // zeek/rdp-to-ssl.pcap (../shared/captures/public, frame 9): a TLS
+        // 1.0 ServerHello with TLS_RSA_WITH_AES_128_CBC_SHA. The other rows'
+        // details are illustrative: the rule reads only which were accepted.
+        let findings = judged(vec![
+            row(
+                TlsVersion::Tls12,
+                false,
+                "server sent fatal alert protocol_version",
+            ),
+            row(
+                TlsVersion::Tls11,
+                false,
+                "server sent fatal alert protocol_version",
+            ),
+            row(
+                TlsVersion::Tls10,
+                true,
+                "ServerHello TLS 1.0: TLS_RSA_WITH_AES_128_CBC_SHA",
+            ),
+        ]);
+        let finding = findings
+            .iter()
+            .find(|f| f.id == TLS_LEGACY_VERSION_ACCEPTED.id)
+            .expect("fires");
+        assert_eq!(finding.title, "the server accepts TLS 1.0");
+    }
+
+    #[test]
+    fn legacy_version_accepted_silent_when_only_tls_1_2_and_1_3_work() {
+        // The lab's xrdp (captures/tls_ok.pcap: TLS 1.3 at frame 9); the
+        // rows' details are illustrative.
+        let findings = judged(vec![
+            row(TlsVersion::Tls13, true, "TLS 1.3, TLS_AES_256_GCM_SHA384"),
+            row(
+                TlsVersion::Tls12,
+                true,
+                "TLS 1.2, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            ),
+            row(
+                TlsVersion::Tls11,
+                false,
+                "server sent fatal alert protocol_version",
+            ),
+            row(
+                TlsVersion::Tls10,
+                false,
+                "server sent fatal alert protocol_version",
+            ),
+        ]);
+        assert!(!has(&findings, TLS_LEGACY_VERSION_ACCEPTED.id));
+        assert!(findings.is_empty());
+    }
+
+    #[test]
+    fn modern_suites_refused_fires_when_only_legacy_suites_work() {
+        // The xrdp of captures/tls_cipher_mismatch.pcap (tls_ciphers=AES128-SHA):
+        // an ECDHE-GCM ClientHello gets handshake_failure (frame 9 there),
+        // an older-suite one a ServerHello.
+        let findings = judged(vec![
+            row(
+                TlsVersion::Tls13,
+                false,
+                "server sent fatal alert handshake_failure",
+            ),
+            row(
+                TlsVersion::Tls12,
+                false,
+                "server sent fatal alert handshake_failure",
+            ),
+            row(
+                TlsVersion::Tls12Legacy,
+                true,
+                "ServerHello TLS 1.2: TLS_RSA_WITH_AES_128_CBC_SHA",
+            ),
+            row(
+                TlsVersion::Tls11,
+                false,
+                "server sent fatal alert protocol_version",
+            ),
+            row(
+                TlsVersion::Tls10,
+                false,
+                "server sent fatal alert protocol_version",
+            ),
+        ]);
+        let finding = findings
+            .iter()
+            .find(|f| f.id == TLS_MODERN_SUITES_REFUSED.id)
+            .expect("fires");
+        assert_eq!(
+            finding.title,
+            "TLS 1.2 works only with legacy cipher suites (ServerHello TLS 1.2: TLS_RSA_WITH_AES_128_CBC_SHA)"
+        );
+    }
+
+    #[test]
+    fn modern_suites_refused_silent_when_modern_tls_1_2_works() {
+        // The lab's xrdp with its default suites (captures/tls12_cbc_ok.pcap
+        // negotiates TLS 1.2): the legacy row is not even tried.
+        let findings = judged(vec![
+            row(
+                TlsVersion::Tls12,
+                true,
+                "TLS 1.2, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            ),
+            row(
+                TlsVersion::Tls11,
+                false,
+                "server sent fatal alert protocol_version",
+            ),
+            row(
+                TlsVersion::Tls10,
+                false,
+                "server sent fatal alert protocol_version",
+            ),
+        ]);
+        assert!(!has(&findings, TLS_MODERN_SUITES_REFUSED.id));
+    }
+}

@@ -362,7 +362,7 @@ mod tests {
     /// its FIN (20), the client's close_notify (22); 12 records decrypted.
     fn server_hangs_up(rec: ConnBuilder) -> ConnBuilder {
         rec.app_data(S, 18, 19)
-            .alert(S, 18, 0, "close_notify")
+            .alert(S, 18, 1, 0, "close_notify")
             .fin(S, 20)
             .app_data(C, 22, 19)
     }
@@ -375,7 +375,7 @@ mod tests {
             .app_data(C, 20, 101)
             .fin(C, 21)
             .app_data(S, 22, 19)
-            .alert(S, 22, 0, "close_notify")
+            .alert(S, 22, 1, 0, "close_notify")
     }
 
     #[test]

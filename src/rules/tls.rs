@@ -219,3 +219,359 @@ fn cert_rejected(cx: &Conn, done: FrameRef) -> Finding {
     }
     finding
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::registry::*;
+    use super::super::testkit::{conn, fired, frames, judge, ConnBuilder};
+    use crate::verdict::{Basis, Outcome, Stage};
+    use crate::wire::Dir;
+
+    const PROTOCOL_SSL: u32 = 0x1;
+    const TLS12: u16 = 0x0303;
+    const TLS13: u16 = 0x0304;
+
+    /// The lab captures' opening (captures/tls_cipher_mismatch.pcap and
+    /// most others): X.224 Request for PROTOCOL_SSL at frame 4, Confirm
+    /// selecting it at frame 6, ClientHello at frame 8.
+    fn up_to_client_hello() -> ConnBuilder {
+        conn()
+            .handshake()
+            .request(4, PROTOCOL_SSL)
+            .confirm(6, PROTOCOL_SSL)
+            .client_hello(8)
+    }
+
+    /// captures/tls12_cbc_ok.pcap (a healthy session): ServerHello at frame
+    /// 9, the client's CCS at 10 and the server's at 11, MCS Connect Initial
+    /// at 12, screen output from frame 60; it ends with the FIN at 175.
+    fn healthy_tls12_session() -> ConnBuilder {
+        up_to_client_hello()
+            .hello_suites(28)
+            .server_hello(9, TLS12)
+            .ccs(Dir::ClientToServer, 10)
+            .ccs(Dir::ServerToClient, 11)
+            .connect_initial(12)
+            .screen_output(60)
+    }
+
+    #[test]
+    fn fatal_alert_fires_on_a_server_alert_before_the_server_hello() {
+        // captures/tls_cipher_mismatch.pcap: the ClientHello at frame 8
+        // offers TLS 1.3 to 1.0 with 5 suites; the server answers with a
+        // fatal handshake_failure (40) at frame 9; the client's FIN at 12.
+        let rec = up_to_client_hello()
+            .hello_versions(&["TLS 1.3", "TLS 1.2", "TLS 1.1", "TLS 1.0"])
+            .hello_suites(5)
+            .alert(Dir::ServerToClient, 9, 2, 40, "handshake_failure")
+            .fin(Dir::ClientToServer, 12)
+            .build();
+        let (verdict, findings) = judge(&rec);
+        let finding = &findings[0];
+        assert_eq!(finding.id, "tls.fatal_alert");
+        assert_eq!(
+            finding.title,
+            "the server ended the TLS handshake with fatal alert handshake_failure (40); the client offered TLS 1.3, TLS 1.2, TLS 1.1, TLS 1.0 with 5 cipher suites"
+        );
+        assert_eq!(frames(finding), [8, 9]);
+        assert_eq!(finding.evidence[1].detail, "fatal alert handshake_failure");
+        // The alert table's meaning and fix replace the rule's generic ones.
+        assert!(finding
+            .explanation
+            .starts_with("No acceptable set of security parameters"));
+        assert_eq!(finding.remediation.len(), 3);
+        assert!(finding.decisive);
+        assert_eq!(verdict.outcome, Outcome::Failure);
+        assert_eq!(verdict.failed_stage, Some(Stage::Tls));
+    }
+
+    #[test]
+    fn fatal_alert_names_the_single_version_offered() {
+        // captures/tls_version_mismatch.pcap: a TLS 1.2-only ClientHello (no
+        // supported_versions, 28 suites) at frame 8, fatal protocol_version
+        // (70) from the server at frame 9.
+        let rec = up_to_client_hello()
+            .hello_suites(28)
+            .alert(Dir::ServerToClient, 9, 2, 70, "protocol_version")
+            .fin(Dir::ClientToServer, 12)
+            .build();
+        let finding = fired(&rec, &TLS_FATAL_ALERT).expect("fires");
+        assert_eq!(
+            finding.title,
+            "the server ended the TLS handshake with fatal alert protocol_version (70); the client offered TLS 1.2 with 28 cipher suites"
+        );
+        assert_eq!(
+            finding.explanation,
+            "The peer does not support the offered TLS version."
+        );
+    }
+
+    #[test]
+    fn fatal_alert_silent_on_a_completed_handshake_with_close_notify() {
+        // captures/tls12_cbc_ok.pcap with its key log: after the session,
+        // close_notify (a warning, 0) from the client at frame 171 and from
+        // the server at 174.
+        let rec = healthy_tls12_session()
+            .alert(Dir::ClientToServer, 171, 1, 0, "close_notify")
+            .alert(Dir::ServerToClient, 174, 1, 0, "close_notify")
+            .fin(Dir::ClientToServer, 175)
+            .build();
+        let (verdict, _) = judge(&rec);
+        assert!(fired(&rec, &TLS_FATAL_ALERT).is_none());
+        assert_eq!(verdict.outcome, Outcome::Success);
+    }
+
+    #[test]
+    fn fatal_alert_silent_on_encrypted_alerts() {
+        // captures/tls12_cbc_ok.pcap without keys: the same close_notify
+        // alerts at frames 171 and 174 are encrypted, their level unknown.
+        let rec = healthy_tls12_session()
+            .encrypted_alert(Dir::ClientToServer, 171)
+            .encrypted_alert(Dir::ServerToClient, 174)
+            .fin(Dir::ClientToServer, 175)
+            .build();
+        assert!(fired(&rec, &TLS_FATAL_ALERT).is_none());
+    }
+
+    #[test]
+    fn server_closed_after_client_hello_fires_on_a_server_reset() {
+        // captures/server_key_unusable.pcap: after the ClientHello at frame
+        // 8, the server (xrdp, certificate and key do not match) sends a
+        // plaintext MCS Disconnect Provider Ultimatum (rn-user-requested, 3)
+        // at frame 9 and a RST at frame 10.
+        let rec = up_to_client_hello()
+            .disconnect_ultimatum(Dir::ServerToClient, 9, 3, "rn-user-requested")
+            .rst(Dir::ServerToClient, 10, 64, false)
+            .build();
+        let (verdict, findings) = judge(&rec);
+        let finding = &findings[0];
+        assert_eq!(finding.id, "tls.server_closed_after_client_hello");
+        assert_eq!(frames(finding), [8, 9, 10]);
+        assert_eq!(
+            finding.evidence[1].detail,
+            "plaintext MCS Disconnect Provider Ultimatum (rn-user-requested)"
+        );
+        assert_eq!(finding.evidence[2].detail, "RST from the server");
+        assert_eq!(finding.basis, Basis::Clear);
+        assert_eq!(verdict.failed_stage, Some(Stage::Tls));
+    }
+
+    #[test]
+    fn server_closed_after_client_hello_silent_when_the_server_answers() {
+        // captures/tls_ok.pcap: the ServerHello (TLS 1.3) at frame 9 answers
+        // the ClientHello at frame 8; the session runs, the client closes.
+        let rec = up_to_client_hello()
+            .server_hello(9, TLS13)
+            .app_data(Dir::ClientToServer, 10, 69)
+            .screen_output(20)
+            .fin(Dir::ClientToServer, 176)
+            .fin(Dir::ServerToClient, 177)
+            .build();
+        assert!(fired(&rec, &TLS_SERVER_CLOSED_AFTER_CLIENT_HELLO).is_none());
+        assert!(fired(&rec, &TLS_NO_SERVER_HELLO).is_none());
+    }
+
+    #[test]
+    fn server_closed_after_client_hello_silent_on_a_forged_reset() {
+        // captures/middlebox_rst_clienthello.pcap: the RST "from the server"
+        // at frame 9 has TTL 64, unlike the server's other packets: a
+        // middlebox sent it, the server did not close.
+        let rec = conn()
+            .handshake()
+            .request(4, PROTOCOL_SSL)
+            .confirm(6, PROTOCOL_SSL)
+            .client_hello(8)
+            .rst(Dir::ServerToClient, 9, 64, true)
+            .build();
+        assert!(fired(&rec, &TLS_SERVER_CLOSED_AFTER_CLIENT_HELLO).is_none());
+        assert!(fired(&rec, &TCP_MIDDLEBOX_RST).is_some());
+    }
+
+    #[test]
+    fn no_server_hello_fires_when_the_client_gives_up() {
+        // captures/mtu_blackhole.pcap: the server's TLS flight never arrives
+        // (full-size frames dropped); the client's FIN at frame 29.
+        let rec = up_to_client_hello().fin(Dir::ClientToServer, 29).build();
+        let (verdict, findings) = judge(&rec);
+        let finding = &findings[0];
+        assert_eq!(finding.id, "tls.no_server_hello");
+        assert_eq!(
+            finding.title,
+            "the server never answered the ClientHello (0 client retransmissions, 0 server retransmissions seen)"
+        );
+        assert_eq!(frames(finding), [8, 29]);
+        assert_eq!(finding.evidence[1].detail, "FIN from the client (gave up)");
+        assert_eq!(verdict.failed_stage, Some(Stage::Tls));
+    }
+
+    #[test]
+    fn no_server_hello_silent_when_the_capture_just_ends() {
+        // The capture stops right after the ClientHello: nobody gave up,
+        // nothing was retransmitted; the attempt is incomplete, not failed.
+        let rec = up_to_client_hello().build();
+        let (verdict, findings) = judge(&rec);
+        assert!(findings.iter().all(|f| f.id != TLS_NO_SERVER_HELLO.id));
+        assert_eq!(verdict.outcome, Outcome::Incomplete);
+    }
+
+    #[test]
+    fn no_server_hello_silent_when_the_server_hello_comes() {
+        // captures/tls_ok.pcap: ServerHello at frame 9.
+        let rec = up_to_client_hello()
+            .server_hello(9, TLS13)
+            .fin(Dir::ClientToServer, 29)
+            .build();
+        assert!(fired(&rec, &TLS_NO_SERVER_HELLO).is_none());
+    }
+
+    /// captures/cert_expired_strict.pcap with its key log: TLS 1.3, the
+    /// ServerHello at frame 9, the CA-signed certificate for 10.203.0.1 at
+    /// frame 10 (decrypted), the client's Finished at frame 12 ends the
+    /// handshake; 8 records decrypted.
+    fn tls13_handshake_with_keys() -> ConnBuilder {
+        up_to_client_hello()
+            .hello_versions(&["TLS 1.3", "TLS 1.2", "TLS 1.1", "TLS 1.0"])
+            .hello_suites(31)
+            .sni("10.203.0.1")
+            .server_hello(9, TLS13)
+            .certificate(10, 0, "O=RDP Lab, CN=10.203.0.1")
+            .cert_decrypted()
+            .cert_san_dns(&["rdp-srv.lab"])
+            .cert_san_ip(&["10.203.0.1"])
+            .cert_eku(true)
+            .app_data(Dir::ClientToServer, 12, 69)
+            .keylog("decrypted")
+            .decrypt_session("TLS 1.3", "TLS_AES_256_GCM_SHA384")
+            .records_decrypted(8)
+    }
+
+    #[test]
+    fn client_rejected_certificate_fires_when_the_client_quits_after_the_handshake() {
+        // captures/cert_expired_strict.pcap: the certificate expired on
+        // 2026-10-22T13:24:52Z; the client sends close_notify at frame 15
+        // (a 19-byte record), its FIN at 16 and a RST at 17.
+        let rec = tls13_handshake_with_keys()
+            .cert_validity("2025-10-17T13:24:52Z", "2026-10-22T13:24:52Z")
+            .app_data(Dir::ClientToServer, 15, 19)
+            .alert(Dir::ClientToServer, 15, 1, 0, "close_notify")
+            .fin(Dir::ClientToServer, 16)
+            .rst(Dir::ClientToServer, 17, 64, false)
+            .build();
+        let (verdict, findings) = judge(&rec);
+        let finding = fired(&rec, &TLS_CLIENT_REJECTED_CERTIFICATE).expect("fires");
+        assert_eq!(
+            finding.title,
+            "the client rejected the server certificate: it expired on 2026-10-22T13:24:52Z (before the capture)"
+        );
+        assert_eq!(frames(&finding), [12, 16, 10]);
+        assert_eq!(finding.evidence[0].detail, "TLS handshake complete");
+        assert_eq!(
+            finding.evidence[1].detail,
+            "FIN from the client before any RDP data"
+        );
+        // Seen through the key log, not guessed from the shape.
+        assert!(!finding.inferred);
+        assert_eq!(finding.basis, Basis::Decrypted);
+        assert_eq!(findings[0].id, "tls.client_rejected_certificate");
+        assert_eq!(verdict.failed_stage, Some(Stage::Tls));
+    }
+
+    #[test]
+    fn client_rejected_certificate_names_the_name_the_client_dialled() {
+        // captures/cert_name_mismatch_strict.pcap: a valid certificate for
+        // wrong-host.lab at frame 11; the client's Finished at 13,
+        // close_notify at 16, FIN at 17.
+        let rec = up_to_client_hello()
+            .sni("10.203.0.1")
+            .server_hello(10, TLS13)
+            .certificate(11, 0, "O=RDP Lab, CN=wrong-host.lab")
+            .cert_decrypted()
+            .cert_validity("2026-11-20T14:56:41Z", "2027-11-20T14:56:41Z")
+            .cert_san_dns(&["wrong-host.lab"])
+            .app_data(Dir::ClientToServer, 13, 69)
+            .app_data(Dir::ClientToServer, 16, 19)
+            .alert(Dir::ClientToServer, 16, 1, 0, "close_notify")
+            .fin(Dir::ClientToServer, 17)
+            .keylog("decrypted")
+            .records_decrypted(8)
+            .build();
+        let finding = fired(&rec, &TLS_CLIENT_REJECTED_CERTIFICATE).expect("fires");
+        assert_eq!(
+            finding.title,
+            "the client rejected the server certificate: it names wrong-host.lab, not 10.203.0.1, the name the client dialled"
+        );
+        assert_eq!(frames(&finding), [13, 17, 11]);
+    }
+
+    #[test]
+    fn client_rejected_certificate_is_inferred_without_keys() {
+        // zeek/rdp-no-cookie-mstshash.pcap (../shared/captures/public): TLS
+        // 1.2, a self-signed certificate at frame 13 (valid when captured,
+        // 2025-02-18), CCS from the client at 15 and the server at 17, then
+        // the client's RST at 19 before any CredSSP.
+        let rec = conn()
+            .handshake()
+            .request(7, 0xB)
+            .confirm(9, 0x8)
+            .client_hello(11)
+            .hello_suites(21)
+            .server_hello(13, TLS12)
+            .certificate(13, 0, "CN=CLK-456040-D.one.phoenix.gov")
+            .cert_seen_at("2025-02-18T15:50:44.600064Z")
+            .cert_validity("2024-11-02T23:19:19Z", "2025-05-04T23:19:19Z")
+            .cert_self_signed()
+            .cert_eku(true)
+            .ccs(Dir::ClientToServer, 15)
+            .ccs(Dir::ServerToClient, 17)
+            .rst(Dir::ClientToServer, 19, 128, false)
+            .build();
+        let finding = fired(&rec, &TLS_CLIENT_REJECTED_CERTIFICATE).expect("fires");
+        assert_eq!(
+            finding.title,
+            "the client rejected the server certificate: self-signed (CN=CLK-456040-D.one.phoenix.gov), not trusted"
+        );
+        assert_eq!(frames(&finding), [17, 19, 13]);
+        assert!(finding.inferred);
+        assert_eq!(finding.basis, Basis::Inferred);
+    }
+
+    #[test]
+    fn client_rejected_certificate_without_keys_in_tls13_says_the_certificate_is_hidden() {
+        // captures/cert_expired_strict.pcap without its key log: the
+        // certificate is encrypted, so the title can only point at --keylog.
+        let rec = up_to_client_hello()
+            .server_hello(9, TLS13)
+            .app_data(Dir::ClientToServer, 12, 69)
+            .app_data(Dir::ClientToServer, 15, 19)
+            .fin(Dir::ClientToServer, 16)
+            .build();
+        let finding = fired(&rec, &TLS_CLIENT_REJECTED_CERTIFICATE).expect("fires");
+        assert!(finding.title.ends_with(
+            "it rejected the server certificate (TLS 1.3 hides the certificate; give --keylog to see why)"
+        ));
+        assert!(finding.inferred);
+    }
+
+    #[test]
+    fn client_rejected_certificate_silent_when_rdp_follows_the_handshake() {
+        // captures/tls12_cbc_ok.pcap: the same handshake, then the client's
+        // MCS Connect Initial at frame 12; the client closes at the end.
+        let rec = healthy_tls12_session()
+            .certificate(9, 0, "CN=rdp-srv")
+            .cert_self_signed()
+            .fin(Dir::ClientToServer, 175)
+            .build();
+        assert!(fired(&rec, &TLS_CLIENT_REJECTED_CERTIFICATE).is_none());
+    }
+
+    #[test]
+    fn client_rejected_certificate_silent_when_the_server_closes_first() {
+        // The handshake of captures/cert_expired_strict.pcap, but the server
+        // is the one that closes (at frame 13): not the client's rejection.
+        let rec = tls13_handshake_with_keys()
+            .fin(Dir::ServerToClient, 13)
+            .fin(Dir::ClientToServer, 16)
+            .build();
+        assert!(fired(&rec, &TLS_CLIENT_REJECTED_CERTIFICATE).is_none());
+    }
+}

@@ -212,10 +212,12 @@ pub(super) fn clock_skew(n: &NlaInfo, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::report::{NegResult, NegRow, ProbeReport};
     use super::super::report::{TlsMethod, TlsReport, TlsVersion, TlsVersionRow};
-    use super::tls;
+    use super::{negotiation, tls};
     use crate::rules::{TLS_LEGACY_VERSION_ACCEPTED, TLS_MODERN_SUITES_REFUSED};
     use crate::verdict::Finding;
+    use rdpdiag_parsers::nego::FailureCode;
 
     fn row(version: TlsVersion, accepted: bool, detail: &str) -> TlsVersionRow {
         let method = match version {
@@ -364,5 +366,55 @@ mod tests {
             ),
         ]);
         assert!(!has(&findings, TLS_MODERN_SUITES_REFUSED.id));
+    }
+
+    /// A negotiation row as the probe records it: `requested` got `result`
+    /// (with the selected protocol or the failure code) at frame 4.
+    fn neg_row(
+        requested: u32,
+        result: NegResult,
+        selected: Option<u32>,
+        failure: Option<FailureCode>,
+    ) -> NegRow {
+        let mut r = NegRow::bare(requested, result, None);
+        r.selected_value = selected;
+        r.failure_code = failure;
+        r.frame = 4;
+        r
+    }
+
+    fn negotiated(rows: Vec<NegRow>) -> Vec<Finding> {
+        let mut rep = ProbeReport::new("rdp-srv.lab", 3389, String::new());
+        rep.negotiation = rows;
+        let mut out = Vec::new();
+        negotiation(&rep, &mut out);
+        out
+    }
+
+    #[test]
+    fn nla_not_required_fires_when_tls_alone_is_accepted() {
+        // xrdp 0.9.21 (tests/probe_servers.rs, security_layer=tls): a
+        // request for PROTOCOL_SSL alone gets PROTOCOL_SSL.
+        let findings = negotiated(vec![neg_row(0x1, NegResult::Selected, Some(0x1), None)]);
+        assert!(
+            has(&findings, "negotiation.nla_not_required"),
+            "{findings:?}"
+        );
+    }
+
+    #[test]
+    fn nla_not_required_silent_when_the_server_requires_nla() {
+        // freerdp-shadow-cli 2.11 with NLA (tests/probe_servers.rs): a TLS-only
+        // request gets RDP_NEG_FAILURE HYBRID_REQUIRED_BY_SERVER.
+        let findings = negotiated(vec![neg_row(
+            0x1,
+            NegResult::Failure,
+            None,
+            Some(FailureCode::HYBRID_REQUIRED_BY_SERVER),
+        )]);
+        assert!(
+            !has(&findings, "negotiation.nla_not_required"),
+            "{findings:?}"
+        );
     }
 }

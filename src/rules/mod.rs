@@ -121,3 +121,57 @@ fn table_fix(finding: &mut Finding, info: Option<&crate::codes::CodeInfo>) {
         }
     }
 }
+
+#[cfg(test)]
+mod coverage {
+    use super::RULES;
+
+    /// The unit tests of every stage file and of the probe's findings.
+    const TEST_SOURCES: &[&str] = &[
+        include_str!("tcp.rs"),
+        include_str!("negotiation.rs"),
+        include_str!("tls.rs"),
+        include_str!("certificate.rs"),
+        include_str!("decrypt.rs"),
+        include_str!("nla.rs"),
+        include_str!("mcs.rs"),
+        include_str!("activation.rs"),
+        include_str!("session.rs"),
+        include_str!("gateway.rs"),
+        include_str!("udp.rs"),
+        include_str!("dns.rs"),
+        include_str!("../probe/findings.rs"),
+    ];
+
+    /// The `#[test]` function names of the test modules.
+    fn test_names() -> Vec<&'static str> {
+        TEST_SOURCES
+            .iter()
+            .filter_map(|src| src.split("#[cfg(test)]").nth(1))
+            .flat_map(|tests| tests.split("#[test]").skip(1))
+            .filter_map(|t| t.split("fn ").nth(1)?.split('(').next())
+            .collect()
+    }
+
+    /// Every rule of the registry has a unit test that fires it and one that
+    /// shows it silent on the nearest healthy case, named after the rule:
+    /// `<name>_fires_…` and `<name>_silent_…` (name: the id after the stage).
+    /// A rule added without its tests fails here.
+    #[test]
+    fn every_rule_has_a_firing_and_a_silent_unit_test() {
+        let names = test_names();
+        let mut missing = Vec::new();
+        for rule in RULES {
+            let short = rule.id.split_once('.').map_or(rule.id, |(_, s)| s);
+            let prefix = format!("{short}_");
+            let of_rule = || names.iter().filter(|n| n.starts_with(prefix.as_str()));
+            if !of_rule().any(|n| n.contains("_fires")) {
+                missing.push(format!("{}: no firing test", rule.id));
+            }
+            if !of_rule().any(|n| n.contains("_silent")) {
+                missing.push(format!("{}: no silent test", rule.id));
+            }
+        }
+        assert!(missing.is_empty(), "{missing:#?}");
+    }
+}

@@ -399,7 +399,7 @@ mod tests {
     }
 
     #[test]
-    fn downgraded_fires_when_standard_security_is_selected() {
+    fn downgraded_to_standard_security_fires_when_standard_security_is_selected() {
         let rec = conn()
             .handshake()
             .request(4, SSL_HYBRID)
@@ -414,7 +414,7 @@ mod tests {
     }
 
     #[test]
-    fn downgraded_silent_when_tls_is_selected() {
+    fn downgraded_to_standard_security_silent_when_tls_is_selected() {
         let rec = conn()
             .handshake()
             .request(4, SSL_HYBRID)

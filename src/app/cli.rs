@@ -155,9 +155,13 @@ pub struct TuiArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct LiveArgs {
-    /// Interface to capture on (default: the first one libpcap finds).
+    /// Interface to capture on: a name from `-D`, or an interface's exact
+    /// description (default: the first one up, not loopback, with an address).
     #[arg(short = 'i', long = "interface", value_name = "IFACE")]
     pub interface: Option<String>,
+    /// List the capture interfaces (names, descriptions, addresses, flags) and exit.
+    #[arg(short = 'D', long = "list-interfaces")]
+    pub list_interfaces: bool,
     /// BPF capture filter (default: the RDP TCP/UDP ports plus DNS).
     #[arg(long, value_name = "BPF")]
     pub filter: Option<String>,

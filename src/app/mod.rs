@@ -60,6 +60,9 @@ fn run_tui(t: &cli::TuiArgs, g: &cli::GlobalArgs) -> i32 {
 }
 
 fn run_live(l: &cli::LiveArgs, g: &cli::GlobalArgs) -> i32 {
+    if l.list_interfaces {
+        return crate::live_devices::print_list();
+    }
     let cfg = match commands::analysis_setup(g, &l.ports, l.keylog.as_deref()) {
         Ok(c) => c,
         Err(code) => return code,

@@ -130,7 +130,8 @@ mod imp {
         // Npcap first (Windows: wpcap.dll is delay-loaded), then the name
         // checked against the real interfaces, so a typo is not blamed on
         // permissions. An empty or failed listing leaves the name to the open.
-        crate::live_devices::prepare_wpcap()?;
+        use crate::live_devices::{prepare_wpcap, WPCAP_CAPTURE, WPCAP_LIST};
+        prepare_wpcap(WPCAP_LIST)?;
         let known = crate::live_devices::list().unwrap_or_default();
         let dev = match &opts.interface {
             Some(i) if known.is_empty() => i.clone(),
@@ -138,6 +139,7 @@ mod imp {
             None => crate::live_devices::default_interface(&known)
                 .map_or_else(|| "any".to_string(), |d| d.name.clone()),
         };
+        prepare_wpcap(WPCAP_CAPTURE)?;
         let cap = pcap::Capture::from_device(dev.as_str())
             .and_then(|c| {
                 c.promisc(false)

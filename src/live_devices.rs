@@ -2,8 +2,8 @@
 //! their descriptions, addresses and flags (on Windows the
 //! `\Device\NPF_{GUID}` names mean nothing without them); an unknown `-i` name
 //! is answered with the real ones instead of a permissions hint; on Windows,
-//! Npcap's DLL directory is put on the search path before the first pcap call
-//! (wpcap.dll is delay-loaded, see build.rs).
+//! Npcap's wpcap.dll is found and loaded before the first pcap call
+//! (it is delay-loaded, see build.rs, so `analyze` runs without Npcap).
 
 use std::ffi::OsStr;
 use std::net::IpAddr;
@@ -119,11 +119,11 @@ pub enum Wpcap {
     Missing,
 }
 
-/// What a Windows user without Npcap is told.
-pub const NPCAP_MISSING: &str = "live capture on Windows needs Npcap (https://npcap.com), \
-     and wpcap.dll was found neither in System32\\Npcap nor on the DLL search path. \
-     Install Npcap (the default options are enough), then run rdpdiag from an elevated \
-     prompt (or install Npcap with \"Restrict Npcap driver's access to Administrators only\" unticked). \
+/// What a Windows user without a usable Npcap is told.
+pub const NPCAP_HELP: &str = "Live capture on Windows needs Npcap (https://npcap.com; \
+     the default install options are enough, WinPcap-compatible mode is not needed); \
+     if it was installed with \"Restrict Npcap driver's access to Administrators only\", \
+     run rdpdiag from an elevated prompt. \
      Without Npcap, capture with pktmon or Wireshark and run `rdpdiag analyze FILE` \
      (docs/getting-started.md, \"On Windows\")";
 
@@ -142,40 +142,67 @@ pub fn locate_wpcap(system_root: &Path, path_var: &OsStr, exists: impl Fn(&Path)
         .map_or(Wpcap::Missing, Wpcap::OnSearchPath)
 }
 
-/// Before the first pcap call on Windows: make the delay-loaded wpcap.dll
-/// findable, or say what to install. A no-op elsewhere.
-#[cfg(windows)]
-pub fn prepare_wpcap() -> Result<(), String> {
+/// The wpcap.dll functions `rdpdiag live -D` reaches (through the pcap crate).
+pub const WPCAP_LIST: &[&str] = &["pcap_findalldevs", "pcap_freealldevs"];
+
+/// The wpcap.dll functions a capture reaches (through the pcap crate): a
+/// wpcap.dll without one of them (WinPcap 4.1.3 and Wine 8 lack
+/// `pcap_set_immediate_mode`) is refused before the first call instead of
+/// ending the process in the delay-load helper.
+pub const WPCAP_CAPTURE: &[&str] = &[
+    "pcap_create",
+    "pcap_set_promisc",
+    "pcap_set_snaplen",
+    "pcap_set_immediate_mode",
+    "pcap_set_timeout",
+    "pcap_activate",
+    "pcap_setnonblock",
+    "pcap_compile",
+    "pcap_setfilter",
+    "pcap_freecode",
+    "pcap_datalink",
+    "pcap_next_ex",
+    "pcap_stats",
+    "pcap_geterr",
+    "pcap_close",
+];
+
+/// Before the first pcap call on Windows: load wpcap.dll by full path (the
+/// delay-loaded imports then bind to it) and check that it exports `needs`,
+/// or say what to install. A no-op elsewhere.
+#[cfg(all(windows, feature = "live"))]
+pub fn prepare_wpcap(needs: &[&str]) -> Result<(), String> {
     let root = std::env::var_os("SystemRoot")
         .or_else(|| std::env::var_os("windir"))
         .map_or_else(|| PathBuf::from(r"C:\Windows"), PathBuf::from);
     let path = std::env::var_os("PATH").unwrap_or_default();
-    match locate_wpcap(&root, &path, Path::is_file) {
-        Wpcap::NpcapDir(dir) => {
-            // The delay-load helper searches PATH (re-read at each load), and
-            // wpcap.dll's own Packet.dll sits in the same directory.
-            // SetDllDirectory would need unsafe code; PATH reaches the same
-            // place for this process only.
-            let dirs = std::iter::once(dir).chain(std::env::split_paths(&path));
-            let joined = std::env::join_paths(dirs)
-                .map_err(|e| format!("cannot put Npcap's directory on PATH: {e}"))?;
-            std::env::set_var("PATH", joined);
-            Ok(())
+    let dir = match locate_wpcap(&root, &path, Path::is_file) {
+        Wpcap::NpcapDir(d) | Wpcap::OnSearchPath(d) => d,
+        Wpcap::Missing => {
+            return Err(format!(
+                "wpcap.dll was found neither in System32\\Npcap nor on the DLL search path. {NPCAP_HELP}"
+            ))
         }
-        Wpcap::OnSearchPath(_) => Ok(()),
-        Wpcap::Missing => Err(NPCAP_MISSING.to_string()),
-    }
+    };
+    let dll = std::path::absolute(dir.join("wpcap.dll"))
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    npcap_preload::preload(&dll, needs).map_err(|e| {
+        format!(
+            "{}: {e} (an old WinPcap or a 32-bit wpcap.dll does not do). {NPCAP_HELP}",
+            dll.display()
+        )
+    })
 }
 
-#[cfg(not(windows))]
-pub fn prepare_wpcap() -> Result<(), String> {
+#[cfg(not(all(windows, feature = "live")))]
+pub fn prepare_wpcap(_needs: &[&str]) -> Result<(), String> {
     Ok(())
 }
 
 /// The interfaces libpcap / Npcap can capture on.
 #[cfg(feature = "live")]
 pub fn list() -> Result<Vec<Interface>, String> {
-    prepare_wpcap()?;
+    prepare_wpcap(WPCAP_LIST)?;
     let devs = pcap::Device::list().map_err(|e| format!("cannot list interfaces: {e}"))?;
     Ok(devs
         .into_iter()
@@ -193,35 +220,6 @@ pub fn list() -> Result<Vec<Interface>, String> {
             description: d.desc,
         })
         .collect())
-}
-
-/// `rdpdiag live -D`: returns the exit code.
-pub fn print_list() -> i32 {
-    #[cfg(feature = "live")]
-    {
-        use std::io::Write;
-        match list() {
-            Ok(l) if l.is_empty() => {
-                eprintln!(
-                    "rdpdiag: no capture interface found. {}",
-                    crate::live::NEEDS
-                );
-                2
-            }
-            Ok(l) => {
-                let _ = write!(std::io::stdout(), "{}", format_list(&l));
-                0
-            }
-            Err(e) => {
-                eprintln!("rdpdiag: {e}");
-                2
-            }
-        }
-    }
-    #[cfg(not(feature = "live"))]
-    {
-        crate::live::run(&crate::live::LiveOptions::default(), &Default::default())
-    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@
 //! Npcap — or with Npcap in its default mode, whose DLLs live in
 //! `System32\Npcap`, off the DLL search path. Delay-loading binds `wpcap.dll`
 //! on the first pcap call instead: `analyze` never makes one, and `live` first
-//! puts Npcap's directory on the search path (src/live_devices.rs).
+//! loads Npcap's wpcap.dll by full path and checks it (src/live_devices.rs,
+//! npcap-preload/), so the delay-load binds to that module.
 //!
 //! - windows-gnu (also the cross-build from Linux): the import library is made
 //!   here with mingw's `dlltool` from the list of functions below, as a delay

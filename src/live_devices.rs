@@ -111,7 +111,8 @@ pub fn default_interface(ifaces: &[Interface]) -> Option<&Interface> {
 /// Where wpcap.dll is found on a Windows machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Wpcap {
-    /// Npcap's own directory (`System32\Npcap`): must go on the search path.
+    /// Npcap's own directory (`System32\Npcap`), off the DLL search path:
+    /// wpcap.dll is loaded from there by full path.
     NpcapDir(PathBuf),
     /// Already on the DLL search path (Npcap in WinPcap-compatible mode, or a
     /// directory in PATH).

@@ -24,6 +24,7 @@ pub mod decrypt;
 pub mod engine;
 pub mod flow;
 pub mod live;
+pub mod live_devices;
 pub mod net;
 #[cfg(feature = "probe")]
 pub mod probe;

@@ -33,7 +33,7 @@ pub fn default_filter(cfg: &AnalysisConfig) -> String {
 /// What a user needs for live capture, said once.
 pub const NEEDS: &str = "live capture needs libpcap and the right to capture: \
 run as root or give the binary CAP_NET_RAW (`sudo setcap cap_net_raw,cap_net_admin=eip $(command -v rdpdiag)`); \
-on Windows install Npcap";
+on Windows install Npcap (https://npcap.com) and run from an elevated prompt";
 
 pub use crate::capture::write::PcapngWriter;
 
@@ -93,7 +93,7 @@ pub fn embed_secrets(path: &str, keylog: &str) -> std::io::Result<usize> {
 pub fn run(_opts: &LiveOptions, _cfg: &AnalysisConfig) -> i32 {
     eprintln!(
         "rdpdiag: this build has no live capture. Rebuild with `cargo build --release --features live` \
-         (needs libpcap-dev on Debian/Ubuntu, libpcap-devel on Fedora, the Npcap SDK on Windows); \
+         (needs libpcap-dev on Debian/Ubuntu, libpcap-devel on Fedora; on Windows nothing for windows-gnu, the Npcap SDK for MSVC); \
          {NEEDS}. Meanwhile, capture with tcpdump/Wireshark and run `rdpdiag tui FILE`."
     );
     2
@@ -126,13 +126,19 @@ mod imp {
         opts: &LiveOptions,
         cfg: &AnalysisConfig,
     ) -> Result<(pcap::Capture<pcap::Active>, String), String> {
+        // Npcap first (Windows: wpcap.dll is delay-loaded), then the name
+        // checked against the real interfaces, so a typo is not blamed on
+        // permissions. An empty or failed listing leaves the name to the open.
+        use crate::live_devices::{prepare_wpcap, WPCAP_CAPTURE, WPCAP_LIST};
+        prepare_wpcap(WPCAP_LIST)?;
+        let known = crate::live_devices::list().unwrap_or_default();
         let dev = match &opts.interface {
-            Some(i) => i.clone(),
-            None => pcap::Device::lookup()
-                .ok()
-                .flatten()
-                .map_or_else(|| "any".to_string(), |d| d.name),
+            Some(i) if known.is_empty() => i.clone(),
+            Some(i) => crate::live_devices::resolve(i, &known)?,
+            None => crate::live_devices::default_interface(&known)
+                .map_or_else(|| "any".to_string(), |d| d.name.clone()),
         };
+        prepare_wpcap(WPCAP_CAPTURE)?;
         let cap = pcap::Capture::from_device(dev.as_str())
             .and_then(|c| {
                 c.promisc(false)

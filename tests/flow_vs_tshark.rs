@@ -200,7 +200,11 @@ fn public_captures_agree_with_tshark_summaries() {
         // (rdpdiag itself reassembles only RDP connections).
         let ports: Vec<u16> = j["top_dst_ports"]
             .as_array()
-            .map(|a| a.iter().filter_map(|p| p.as_str()?.parse().ok()).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| p.as_str()?.parse::<u16>().ok())
+                    .collect()
+            })
             .unwrap_or_default();
         let r = run(&cap, &ports);
         let t = &j["tcp"];

@@ -123,9 +123,9 @@ pub enum Command {
         after_help = "Examples:\n  rdpdiag tui client.pcapng              as fast as possible\n  rdpdiag tui --speed 1x client.pcapng   in real time\n  rdpdiag tui cap.pcap | cat             one text line per attempt (stdout not a terminal)"
     )]
     Tui(TuiArgs),
-    /// Capture live (libpcap) and watch RDP attempts as they happen.
+    /// Capture live (libpcap; Npcap on Windows) and watch RDP attempts as they happen.
     #[command(
-        after_help = "Examples:\n  sudo rdpdiag live                      default interface, RDP ports + DNS\n  sudo rdpdiag live -i eth0 --write rdp.pcapng\n  sudo rdpdiag live -i lo --no-tui       one text line per finished attempt\n\nNeeds the `live` build feature (libpcap) and CAP_NET_RAW/root (Npcap on Windows)."
+        after_help = "Examples:\n  rdpdiag live -D                        list the interfaces (names, descriptions, addresses)\n  sudo rdpdiag live                      default interface, RDP ports + DNS\n  sudo rdpdiag live -i eth0 --write rdp.pcapng\n  sudo rdpdiag live -i lo --no-tui       one text line per finished attempt\n\nNeeds the `live` build feature (libpcap) and CAP_NET_RAW/root; on Windows, Npcap\n(https://npcap.com) and, if Npcap is restricted to administrators, an elevated prompt."
     )]
     Live(LiveArgs),
 }
@@ -155,9 +155,13 @@ pub struct TuiArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct LiveArgs {
-    /// Interface to capture on (default: the first one libpcap finds).
+    /// Interface to capture on: a name from `-D`, or an interface's exact
+    /// description (default: the first one up, not loopback, with an address).
     #[arg(short = 'i', long = "interface", value_name = "IFACE")]
     pub interface: Option<String>,
+    /// List the capture interfaces (names, descriptions, addresses, flags) and exit.
+    #[arg(short = 'D', long = "list-interfaces")]
+    pub list_interfaces: bool,
     /// BPF capture filter (default: the RDP TCP/UDP ports plus DNS).
     #[arg(long, value_name = "BPF")]
     pub filter: Option<String>,

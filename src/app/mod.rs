@@ -60,6 +60,9 @@ fn run_tui(t: &cli::TuiArgs, g: &cli::GlobalArgs) -> i32 {
 }
 
 fn run_live(l: &cli::LiveArgs, g: &cli::GlobalArgs) -> i32 {
+    if l.list_interfaces {
+        return list_interfaces();
+    }
     let cfg = match commands::analysis_setup(g, &l.ports, l.keylog.as_deref()) {
         Ok(c) => c,
         Err(code) => return code,
@@ -78,6 +81,38 @@ fn run_live(l: &cli::LiveArgs, g: &cli::GlobalArgs) -> i32 {
         },
         &cfg,
     )
+}
+
+/// `rdpdiag live -D`: returns the exit code.
+#[cfg(feature = "live")]
+fn list_interfaces() -> i32 {
+    match crate::live_devices::list() {
+        Ok(l) if l.is_empty() => {
+            eprintln!(
+                "rdpdiag: no capture interface found. {}",
+                crate::live::NEEDS
+            );
+            2
+        }
+        Ok(l) => {
+            let _ = write!(
+                std::io::stdout(),
+                "{}",
+                crate::live_devices::format_list(&l)
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("rdpdiag: {e}");
+            2
+        }
+    }
+}
+
+/// Without the `live` feature: the same message as `rdpdiag live`.
+#[cfg(not(feature = "live"))]
+fn list_interfaces() -> i32 {
+    crate::live::run(&Default::default(), &Default::default())
 }
 
 fn explain(code: &str, extended: Option<&str>, format: Format) -> i32 {

@@ -9,6 +9,7 @@ use rdpdiag::analysis::with_ports;
 use rdpdiag::analysis::{analyze_file, load_keylog};
 use rdpdiag::report::FileReport;
 use rdpdiag::verdict::{Outcome, Stage};
+use rdpdiag_parsers::nego::Protocols;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -245,10 +246,10 @@ fn successful_tunnel_is_success_and_its_rdp_is_read() {
     };
     let out = t(0);
     assert_eq!(out.negotiation.confirm_frame.map(|f| f.number), Some(45));
-    assert_eq!(out.negotiation.selected_names, vec!["PROTOCOL_SSL"]);
+    assert_eq!(out.negotiation.selected_protocol, Some(Protocols::SSL));
     let inn = t(1);
     assert_eq!(inn.negotiation.request_frame.map(|f| f.number), Some(43));
-    assert_eq!(inn.negotiation.requested_names, vec!["PROTOCOL_SSL"]);
+    assert_eq!(inn.negotiation.requested_protocols, Some(Protocols::SSL));
     let g = r.connections[0].facts.gateway.as_ref().expect("gateway");
     assert!(g.data_packets[1] > 0, "server DATA on the OUT channel");
     // Without keys: never a failure.

@@ -5,7 +5,7 @@ use super::conn::{Conn, Judged};
 use super::registry::{
     MCS_CONNECT_FAILED, MCS_DISCONNECT_ULTIMATUM, MCS_NEGOTIATION_ECHO_MISMATCH,
 };
-use super::{ev, make, proto_names};
+use super::{ev, make};
 use crate::verdict::{Finding, Stage, StageMark};
 use crate::wire::Dir;
 
@@ -66,8 +66,7 @@ fn echo_mismatch(cx: &Conn) -> Option<Finding> {
     if let (Some((echo, sel)), Some(frame)) = (echo_client, mcs.connect_initial) {
         what.push(format!(
             "the client's GCC says the server selected {} but the X.224 confirm selected {}",
-            proto_names(echo),
-            proto_names(sel)
+            echo, sel
         ));
         evidence.push(ev(
             frame,
@@ -77,8 +76,7 @@ fn echo_mismatch(cx: &Conn) -> Option<Finding> {
     if let (Some((echo, req)), Some(frame)) = (echo_server, mcs.connect_response) {
         what.push(format!(
             "the server's GCC says the client requested {} but the X.224 request asked for {}",
-            proto_names(echo),
-            proto_names(req)
+            echo, req
         ));
         evidence.push(ev(
             frame,

@@ -6,6 +6,7 @@ use super::gateway;
 use crate::session::facts::TlsFacts;
 use crate::session::ConnectionRecord;
 use crate::wire::{Dir, FrameRef};
+use rdpdiag_parsers::nego::Protocols;
 
 /// Facts derived once per connection for the rules.
 pub(super) struct Shape {
@@ -43,7 +44,7 @@ pub(super) fn shape(rec: &ConnectionRecord) -> Shape {
         .map(|done| app_records(tls, tls13, done))
         .unwrap_or_default();
     let rdp = &rec.facts.rdp;
-    let selected = rec.facts.negotiation.selected_protocol.unwrap_or(0);
+    let selected = rec.facts.negotiation.selected_protocol.unwrap_or_default();
     // Only a fully readable session counts: with a failed record the facts
     // behind it are missing, and the shape must decide as without keys.
     let decrypted = rec
@@ -65,8 +66,8 @@ pub(super) fn shape(rec: &ConnectionRecord) -> Shape {
         established,
         established_frame,
         decrypted,
-        hybrid: selected & 0x0A != 0,
-        hybrid_ex: selected & 0x08 != 0,
+        hybrid: selected.intersects(Protocols::HYBRID | Protocols::HYBRID_EX),
+        hybrid_ex: selected.contains(Protocols::HYBRID_EX),
         last_server_record: records.last_server_record,
     }
 }

@@ -23,10 +23,11 @@ use super::conn::judge_connection;
 use super::registry::RuleDef;
 use crate::flow::health::{BigRetransmit, CloseEvent};
 use crate::flow::{Handshake, RdpReason, RoleSource, UdpFlow, UdpKind};
-use crate::session::facts::{ClientHelloFacts, Named};
+use crate::session::facts::ClientHelloFacts;
 use crate::session::{ConnectionRecord, DnsLookup, RdpUdpFacts, UdpRecord};
 use crate::verdict::{ConnVerdict, DiagConfig, Finding};
 use crate::wire::{Dir, FrameRef, Ts};
+use rdpdiag_parsers::nego::{FailureCode, Protocols};
 
 /// 2026-11-21T13:25:00Z, the time of frame 0.
 const BASE_NS: i64 = 1_795_267_500 * 1_000_000_000;
@@ -228,11 +229,11 @@ impl ConnBuilder {
     // ----------------------------------------------------- negotiation
 
     /// An X.224 Connection Request with RDP_NEG_REQ asking for `protocols`.
-    pub(crate) fn request(mut self, at: u64, protocols: u32) -> Self {
+    pub(crate) fn request(mut self, at: u64, protocols: impl Into<Protocols>) -> Self {
         let nego = &mut self.rec.facts.negotiation;
         nego.request_frame = Some(frame(at));
         nego.neg_req = true;
-        nego.requested_protocols = Some(protocols);
+        nego.requested_protocols = Some(protocols.into());
         self.rec.last = self.rec.last.max(frame(at));
         self
     }
@@ -245,10 +246,10 @@ impl ConnBuilder {
     }
 
     /// A Connection Confirm with RDP_NEG_RSP selecting `protocol`.
-    pub(crate) fn confirm(mut self, at: u64, protocol: u32) -> Self {
+    pub(crate) fn confirm(mut self, at: u64, protocol: impl Into<Protocols>) -> Self {
         let nego = &mut self.rec.facts.negotiation;
         nego.confirm_frame = Some(frame(at));
-        nego.selected_protocol = Some(protocol);
+        nego.selected_protocol = Some(protocol.into());
         self.rec.last = self.rec.last.max(frame(at));
         self
     }
@@ -258,16 +259,16 @@ impl ConnBuilder {
         let nego = &mut self.rec.facts.negotiation;
         nego.confirm_frame = Some(frame(at));
         nego.legacy_confirm = true;
-        nego.selected_protocol = Some(0);
+        nego.selected_protocol = Some(Protocols::RDP);
         self.rec.last = self.rec.last.max(frame(at));
         self
     }
 
-    /// A Connection Confirm carrying RDP_NEG_FAILURE `code` (`name`).
-    pub(crate) fn neg_failure(mut self, at: u64, code: u32, name: &str) -> Self {
+    /// A Connection Confirm carrying RDP_NEG_FAILURE `code`.
+    pub(crate) fn neg_failure(mut self, at: u64, code: FailureCode) -> Self {
         let nego = &mut self.rec.facts.negotiation;
         nego.confirm_frame = Some(frame(at));
-        nego.failure = Some(Named::new(code, name));
+        nego.failure = Some(code);
         self.rec.last = self.rec.last.max(frame(at));
         self
     }

@@ -2,6 +2,7 @@
 //! ever sees (rules never touch bytes).
 
 use crate::wire::{Dir, FrameRef};
+use rdpdiag_parsers::nego::{FailureCode, NegReqFlags, NegRspFlags, Protocols};
 use serde::Serialize;
 
 /// Keep at most this many entries in per-connection lists.
@@ -38,17 +39,16 @@ pub struct NegotiationFacts {
     pub routing_token: Option<String>,
     /// RDP_NEG_REQ present? (false = legacy client request)
     pub neg_req: bool,
-    pub requested_protocols: Option<u32>,
-    pub requested_names: Vec<&'static str>,
-    pub request_flags: Vec<&'static str>,
+    pub requested_protocols: Option<Protocols>,
+    /// RDP_NEG_REQ flags (empty without RDP_NEG_REQ).
+    pub request_flags: NegReqFlags,
     pub correlation_id: Option<String>,
     pub confirm_frame: Option<FrameRef>,
     /// CC without negotiation data (legacy server).
     pub legacy_confirm: bool,
-    pub selected_protocol: Option<u32>,
-    pub selected_names: Vec<&'static str>,
-    pub response_flags: Vec<&'static str>,
-    pub failure: Option<Named>,
+    pub selected_protocol: Option<Protocols>,
+    pub response_flags: NegRspFlags,
+    pub failure: Option<FailureCode>,
 }
 
 /// One TLS record as seen on the wire (for shape inference).
@@ -161,13 +161,13 @@ pub struct McsFacts {
     pub early_capability_flags: Vec<&'static str>,
     pub supports_error_info: Option<bool>,
     /// serverSelectedProtocol echoed by the client in CS_CORE.
-    pub client_server_selected_protocol: Option<u32>,
+    pub client_server_selected_protocol: Option<Protocols>,
     pub client_encryption_methods: Option<String>,
     pub channels: Vec<String>,
     pub connect_response: Option<FrameRef>,
     pub result: Option<Named>,
     /// clientRequestedProtocols echoed by the server in SC_CORE.
-    pub server_client_requested_protocols: Option<u32>,
+    pub server_client_requested_protocols: Option<Protocols>,
     pub encryption_method: Option<String>,
     pub encryption_level: Option<String>,
     pub server_cert_type: Option<String>,

@@ -7,20 +7,32 @@ use crate::flow::{Handshake, RdpReason, RoleSource, TcpHealth};
 use crate::session::facts as f;
 use crate::session::ConnectionRecord;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::net::SocketAddr;
 
 /// `{value, name}`: a protocol value and its name.
 #[derive(Debug, Serialize)]
 pub struct Named<'a> {
     pub value: u32,
-    pub name: &'a str,
+    pub name: Cow<'a, str>,
+}
+
+impl Named<'static> {
+    /// A wire value and its open enum's rendering (the spec name, or hex
+    /// when the spec does not name it).
+    fn of(value: impl Into<u32>, v: impl std::fmt::Display) -> Self {
+        Named {
+            value: value.into(),
+            name: Cow::Owned(v.to_string()),
+        }
+    }
 }
 
 impl<'a> From<&'a f::Named> for Named<'a> {
     fn from(n: &'a f::Named) -> Self {
         Named {
             value: n.value,
-            name: &n.name,
+            name: Cow::Borrowed(&n.name),
         }
     }
 }
@@ -250,14 +262,14 @@ pub struct Negotiation<'a> {
     pub routing_token: Option<&'a str>,
     pub neg_req: bool,
     pub requested_protocols: Option<u32>,
-    pub requested_names: &'a [&'static str],
-    pub request_flags: &'a [&'static str],
+    pub requested_names: Vec<&'static str>,
+    pub request_flags: Vec<&'static str>,
     pub correlation_id: Option<&'a str>,
     pub confirm_frame: Option<Frame>,
     pub legacy_confirm: bool,
     pub selected_protocol: Option<u32>,
-    pub selected_names: &'a [&'static str],
-    pub response_flags: &'a [&'static str],
+    pub selected_names: Vec<&'static str>,
+    pub response_flags: Vec<&'static str>,
     pub failure: Option<Named<'a>>,
 }
 
@@ -268,16 +280,16 @@ impl<'a> From<&'a f::NegotiationFacts> for Negotiation<'a> {
             cookie: n.cookie.as_deref(),
             routing_token: n.routing_token.as_deref(),
             neg_req: n.neg_req,
-            requested_protocols: n.requested_protocols,
-            requested_names: &n.requested_names,
-            request_flags: &n.request_flags,
+            requested_protocols: n.requested_protocols.map(|p| p.0),
+            requested_names: n.requested_protocols.map(|p| p.names()).unwrap_or_default(),
+            request_flags: n.request_flags.names(),
             correlation_id: n.correlation_id.as_deref(),
             confirm_frame: opt_frame(n.confirm_frame),
             legacy_confirm: n.legacy_confirm,
-            selected_protocol: n.selected_protocol,
-            selected_names: &n.selected_names,
-            response_flags: &n.response_flags,
-            failure: opt_named(&n.failure),
+            selected_protocol: n.selected_protocol.map(|p| p.0),
+            selected_names: n.selected_protocol.map(|p| p.names()).unwrap_or_default(),
+            response_flags: n.response_flags.names(),
+            failure: n.failure.map(|c| Named::of(c.0, c)),
         }
     }
 }
@@ -541,12 +553,12 @@ impl<'a> From<&'a f::McsFacts> for Mcs<'a> {
             keyboard_layout: m.keyboard_layout,
             early_capability_flags: &m.early_capability_flags,
             supports_error_info: m.supports_error_info,
-            client_server_selected_protocol: m.client_server_selected_protocol,
+            client_server_selected_protocol: m.client_server_selected_protocol.map(|p| p.0),
             client_encryption_methods: m.client_encryption_methods.as_deref(),
             channels: &m.channels,
             connect_response: opt_frame(m.connect_response),
             result: opt_named(&m.result),
-            server_client_requested_protocols: m.server_client_requested_protocols,
+            server_client_requested_protocols: m.server_client_requested_protocols.map(|p| p.0),
             encryption_method: m.encryption_method.as_deref(),
             encryption_level: m.encryption_level.as_deref(),
             server_cert_type: m.server_cert_type.as_deref(),

@@ -14,6 +14,7 @@ use crate::session::facts::*;
 use crate::session::ntlm_challenge::challenge_facts;
 use crate::session::stream::StreamBuf;
 use crate::wire::{Dir, FrameRef};
+use rdpdiag_parsers::nego::Protocols;
 use rdpdiag_parsers::{credssp, kerberos, ntlm, rdp, spnego, tls, tpkt};
 use std::sync::Arc;
 
@@ -302,9 +303,9 @@ impl Session {
 
     fn parse_plain(&mut self, dir: Dir) {
         let d = dir.idx();
-        let sel = self.facts.negotiation.selected_protocol.unwrap_or(0);
-        let hybrid = sel & 0x0A != 0;
-        let hybrid_ex = sel & 0x08 != 0;
+        let sel = self.facts.negotiation.selected_protocol.unwrap_or_default();
+        let hybrid = sel.intersects(Protocols::HYBRID | Protocols::HYBRID_EX);
+        let hybrid_ex = sel.contains(Protocols::HYBRID_EX);
         loop {
             let Some(p) = self.plain.as_mut() else { return };
             if p.buf[d].desync {

@@ -52,10 +52,9 @@ impl Session {
                 }
                 n.neg_req = cr.neg_req.is_some();
                 let p = cr.requested_protocols();
-                n.requested_protocols = Some(p.0);
-                n.requested_names = p.names();
+                n.requested_protocols = Some(p);
                 if let Some(r) = cr.neg_req {
-                    n.request_flags = r.flags.names();
+                    n.request_flags = r.flags;
                 }
                 n.correlation_id = cr.correlation.map(|c| {
                     c.correlation_id
@@ -84,18 +83,16 @@ impl Session {
                 let label = match cc.neg {
                     None => {
                         n.legacy_confirm = true;
-                        n.selected_protocol = Some(0);
-                        n.selected_names = vec!["PROTOCOL_RDP"];
+                        n.selected_protocol = Some(nego::Protocols::RDP);
                         "X.224 Connection Confirm (legacy, no negotiation data)".to_string()
                     }
                     Some(nego::NegResponse::Rsp(r)) => {
-                        n.selected_protocol = Some(r.selected_protocol.0);
-                        n.selected_names = r.selected_protocol.names();
-                        n.response_flags = r.flags.names();
+                        n.selected_protocol = Some(r.selected_protocol);
+                        n.response_flags = r.flags;
                         format!("X.224 Connection Confirm: selected {}", r.selected_protocol)
                     }
                     Some(nego::NegResponse::Failure(fl)) => {
-                        n.failure = Some(named(fl.code.0, fl.code));
+                        n.failure = Some(fl.code);
                         format!("X.224 Connection Confirm: RDP_NEG_FAILURE {}", fl.code)
                     }
                 };
@@ -176,7 +173,7 @@ impl Session {
                         m.supports_error_info =
                             Some(e.contains(gcc::ClientEarlyCapabilityFlags::SUPPORT_ERRINFO_PDU));
                     }
-                    m.client_server_selected_protocol = core.server_selected_protocol.map(|p| p.0);
+                    m.client_server_selected_protocol = core.server_selected_protocol;
                 }
                 if let Some(s) = &cd.security {
                     m.client_encryption_methods = Some(s.encryption_methods.to_string());
@@ -211,8 +208,7 @@ impl Session {
                     self.vc_ids = net.channel_ids.iter().take(64).copied().collect();
                 }
                 if let Some(core) = &sd.core {
-                    m.server_client_requested_protocols =
-                        core.client_requested_protocols.map(|p| p.0);
+                    m.server_client_requested_protocols = core.client_requested_protocols;
                 }
                 if let Some(sec) = &sd.security {
                     m.encryption_method = Some(sec.encryption_method.to_string());
@@ -260,8 +256,9 @@ impl Session {
 
     /// An RDP PDU inside MCS Send Data.
     fn on_rdp(&mut self, dir: Dir, data: &[u8], frame: FrameRef, decrypted: bool) {
-        let standard_security =
-            self.facts.negotiation.selected_protocol.unwrap_or(0) == 0 && !decrypted;
+        let standard_security = self.facts.negotiation.selected_protocol.unwrap_or_default()
+            == nego::Protocols::RDP
+            && !decrypted;
         // Share Control header: totalLength == len (or 0x8000 flow PDU) and version bits 0x10.
         let looks_share_control = data.len() >= 6 && {
             let total = u16::from_le_bytes([data[0], data[1]]) as usize;

@@ -9,7 +9,9 @@
 use rdpdiag::analysis::with_ports;
 use rdpdiag::analysis::{analyze_file, load_keylog, AnalysisConfig};
 use rdpdiag::report::FileReport;
+use rdpdiag::session::facts::CertSource;
 use rdpdiag::verdict::{Attempt, Outcome};
+use rdpdiag_parsers::tls::AlertDescription;
 use std::path::{Path, PathBuf};
 
 fn lab() -> Option<PathBuf> {
@@ -177,7 +179,7 @@ fn tls13_certificate_causes_seen_decrypted() {
         assert!(
             certs
                 .iter()
-                .any(|c| c.index == 0 && c.source == "tls13_decrypted"),
+                .any(|c| c.index == 0 && c.source == CertSource::Tls13Decrypted),
             "{name}"
         );
     }
@@ -218,7 +220,9 @@ fn nla_wrong_password_seen_decrypted() {
             .iter()
             .any(|x| x.dir == rdpdiag::wire::Dir::ServerToClient
                 && !x.encrypted
-                && x.description.as_ref().is_some_and(|d| d.value == 0)));
+                && x.description
+                    .as_ref()
+                    .is_some_and(|d| *d == AlertDescription::CLOSE_NOTIFY)));
     }
 }
 

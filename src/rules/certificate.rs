@@ -10,6 +10,7 @@ use super::registry::{
 use super::{ev, make};
 use crate::session::facts::CertInfo;
 use crate::verdict::{Basis, DiagConfig, Finding};
+use rdpdiag_parsers::x509::{KeyType, Validity};
 
 pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
     let tls = &cx.rec.facts.tls;
@@ -54,7 +55,7 @@ fn judge_chain(
             format!("certificate #{} {}", cert.index, cert.subject),
         )];
         match cert.validity_at_capture {
-            "expired" => out.push(make(
+            Validity::Expired => out.push(make(
                 &CERTIFICATE_EXPIRED,
  basis,
                 Some(format!(
@@ -66,7 +67,7 @@ fn judge_chain(
                 None,
                 evidence.clone(),
             )),
-            "not_yet_valid" => out.push(make(
+            Validity::NotYetValid => out.push(make(
                 &CERTIFICATE_NOT_YET_VALID,
  basis,
                 Some(format!(
@@ -103,7 +104,7 @@ fn judge_chain(
                 evidence.clone(),
             ));
         }
-        if cert.key_type == "Rsa" && cert.key_bits > 0 && cert.key_bits < 2048 {
+        if cert.key_type == KeyType::Rsa && cert.key_bits > 0 && cert.key_bits < 2048 {
             out.push(make(
                 &CERTIFICATE_WEAK_KEY,
                 basis,

@@ -3,6 +3,7 @@
 
 use super::shape::{close_of, shape, Shape};
 use super::{activation, certificate, decrypt, gateway, mcs, negotiation, nla, session, tcp, tls};
+use crate::session::facts::CertSource;
 use crate::session::ConnectionRecord;
 use crate::verdict::{
     Basis, ConnVerdict, DiagConfig, Finding, Outcome, Severity, Stage, StageMark,
@@ -38,7 +39,7 @@ impl<'a> Conn<'a> {
             .tls
             .certificates
             .iter()
-            .any(|cert| cert.source == "tls13_decrypted");
+            .any(|cert| cert.source == CertSource::Tls13Decrypted);
         Conn {
             rec,
             cfg,

@@ -207,7 +207,7 @@ fn credentials_rejected(cx: &Conn, nla: &NlaFacts) -> Finding {
             alert.frame,
             match (&alert.description, alert.encrypted) {
                 (_, true) => "encrypted TLS alert from the server".to_string(),
-                (Some(d), false) => format!("TLS alert {} from the server", d.name),
+                (Some(d), false) => format!("TLS alert {d} from the server"),
                 (None, false) => "TLS alert from the server".to_string(),
             },
         ));

@@ -3,7 +3,7 @@
 //! and who closed the connection how.
 
 use super::gateway;
-use crate::session::facts::TlsFacts;
+use crate::session::facts::{RecordKind, TlsFacts};
 use crate::session::ConnectionRecord;
 use crate::wire::{Dir, FrameRef};
 use rdpdiag_parsers::nego::Protocols;
@@ -84,7 +84,7 @@ struct AppRecords {
 fn app_records(tls: &TlsFacts, tls13: bool, done: FrameRef) -> AppRecords {
     let mut counts = AppRecords::default();
     let mut seen_client_finished = false;
-    for record in tls.records.iter().filter(|r| r.kind == "app_data") {
+    for record in tls.records.iter().filter(|r| r.kind == RecordKind::AppData) {
         match record.dir {
             Dir::ClientToServer => {
                 if tls13 && !seen_client_finished {

@@ -10,9 +10,11 @@ use super::registry::{
 };
 use super::{ev, make, set_inferred, table_fix};
 use crate::codes;
-use crate::session::facts::{AlertInfo, ClientHelloFacts};
+use crate::session::facts::{AlertInfo, CertSource, ClientHelloFacts};
 use crate::verdict::{Basis, Finding, Stage, StageMark};
 use crate::wire::{Dir, FrameRef};
+use rdpdiag_parsers::tls::AlertLevel;
+use rdpdiag_parsers::x509::Validity;
 
 pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
     let tls = &cx.rec.facts.tls;
@@ -22,7 +24,7 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
     let out = &mut judged.findings;
     let handshake_alert = tls.alerts.iter().find(|a| {
         !a.encrypted
-            && a.level == Some(2)
+            && a.level == Some(AlertLevel::FATAL)
             && cx.shape.handshake_done.is_none_or(|done| a.frame <= done)
     });
     if let Some(alert) = handshake_alert {
@@ -55,11 +57,11 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
 }
 
 fn fatal_alert(hello: &ClientHelloFacts, alert: &AlertInfo) -> Finding {
-    let desc = alert
+    // An alert without a readable description reads as "?" (value 0).
+    let (value, name) = alert
         .description
-        .clone()
-        .unwrap_or_else(|| crate::session::facts::Named::new(0, "?"));
-    let info = codes::Table::TlsAlert.lookup(desc.value);
+        .map_or((0, "?".to_string()), |d| (u32::from(d.0), d.to_string()));
+    let info = codes::Table::TlsAlert.lookup(value);
     let offered = if hello.supported_versions.is_empty() {
         hello.max_version.clone()
     } else {
@@ -71,15 +73,15 @@ fn fatal_alert(hello: &ClientHelloFacts, alert: &AlertInfo) -> Finding {
         Some(format!(
             "the {} ended the TLS handshake with fatal alert {} ({}); the client offered {} with {} cipher suites",
             alert.dir.sender(),
-            desc.name,
-            desc.value,
+            name,
+            value,
             offered,
             hello.cipher_suites
         )),
         info.map(|i| i.meaning.to_string()),
         vec![
             ev(hello.frame, "ClientHello"),
-            ev(alert.frame, format!("fatal alert {}", desc.name)),
+            ev(alert.frame, format!("fatal alert {name}")),
         ],
     );
     table_fix(&mut finding, info);
@@ -146,12 +148,15 @@ fn cert_rejected(cx: &Conn, done: FrameRef) -> Finding {
     // With keys, the client's alert names its reason (bad_certificate,
     // certificate_expired, unknown_ca...).
     if let Some(alert) = tls.alerts.iter().find(|a| {
-        a.dir == Dir::ClientToServer && !a.encrypted && a.frame >= done && a.level == Some(2)
+        a.dir == Dir::ClientToServer
+            && !a.encrypted
+            && a.frame >= done
+            && a.level == Some(AlertLevel::FATAL)
     }) {
-        if let Some(desc) = &alert.description {
+        if let Some(desc) = alert.description {
             evidence.push(ev(
                 alert.frame,
-                format!("fatal alert {} from the client", desc.name),
+                format!("fatal alert {desc} from the client"),
             ));
         }
     }
@@ -164,14 +169,14 @@ fn cert_rejected(cx: &Conn, done: FrameRef) -> Finding {
     let leaf = tls
         .certificates
         .iter()
-        .find(|x| x.index == 0 && x.source != "rdp_standard_security");
+        .find(|x| x.index == 0 && x.source != CertSource::RdpStandardSecurity);
     let sni = tls.client_hello.as_ref().and_then(|h| h.sni.clone());
     let title = match leaf {
-        Some(l) if l.validity_at_capture == "expired" => format!(
+        Some(l) if l.validity_at_capture == Validity::Expired => format!(
             "the client rejected the server certificate: it expired on {} (before the capture)",
             l.not_after
         ),
-        Some(l) if l.validity_at_capture == "not_yet_valid" => format!(
+        Some(l) if l.validity_at_capture == Validity::NotYetValid => format!(
             "the client rejected the server certificate: not valid before {}",
             l.not_before
         ),

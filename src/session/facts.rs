@@ -3,6 +3,8 @@
 
 use crate::wire::{Dir, FrameRef};
 use rdpdiag_parsers::nego::{FailureCode, NegReqFlags, NegRspFlags, Protocols};
+use rdpdiag_parsers::tls::{AlertDescription, AlertLevel};
+use rdpdiag_parsers::x509::{KeyType, Validity};
 use serde::Serialize;
 
 /// Keep at most this many entries in per-connection lists.
@@ -51,6 +53,36 @@ pub struct NegotiationFacts {
     pub failure: Option<FailureCode>,
 }
 
+/// What a TLS record carried, as far as the wire shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    Handshake,
+    /// A handshake record after ChangeCipherSpec (Finished, …).
+    EncryptedHandshake,
+    ChangeCipherSpec,
+    Alert,
+    EncryptedAlert,
+    AppData,
+    Heartbeat,
+    Other,
+}
+
+impl RecordKind {
+    /// The name the reports write.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Handshake => "handshake",
+            RecordKind::EncryptedHandshake => "encrypted_handshake",
+            RecordKind::ChangeCipherSpec => "ccs",
+            RecordKind::Alert => "alert",
+            RecordKind::EncryptedAlert => "encrypted_alert",
+            RecordKind::AppData => "app_data",
+            RecordKind::Heartbeat => "heartbeat",
+            RecordKind::Other => "other",
+        }
+    }
+}
+
 /// One TLS record as seen on the wire (for shape inference).
 #[derive(Debug, Clone)]
 pub struct RecordInfo {
@@ -58,8 +90,7 @@ pub struct RecordInfo {
     pub frame: FrameRef,
     pub content_type: u8,
     pub len: u16,
-    /// handshake, encrypted_handshake, ccs, alert, encrypted_alert, app_data, other
-    pub kind: &'static str,
+    pub kind: RecordKind,
 }
 
 /// A TLS alert.
@@ -68,9 +99,70 @@ pub struct AlertInfo {
     pub dir: Dir,
     pub frame: FrameRef,
     /// None when the body is encrypted.
-    pub level: Option<u8>,
-    pub description: Option<Named>,
+    pub level: Option<AlertLevel>,
+    pub description: Option<AlertDescription>,
     pub encrypted: bool,
+}
+
+/// Where a certificate was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertSource {
+    /// A TLS 1.0-1.2 Certificate message in clear.
+    Tls,
+    /// A TLS 1.3 Certificate message, decrypted with the key log.
+    Tls13Decrypted,
+    /// The server certificate of GCC SC_SECURITY (Standard RDP Security).
+    RdpStandardSecurity,
+    /// `rdpdiag probe`'s own handshake.
+    Probe,
+    /// `rdpdiag probe`'s handshake with the client's ClientHello.
+    ProbeClientHello,
+}
+
+impl CertSource {
+    /// The name the reports write.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CertSource::Tls => "tls",
+            CertSource::Tls13Decrypted => "tls13_decrypted",
+            CertSource::RdpStandardSecurity => "rdp_standard_security",
+            CertSource::Probe => "probe",
+            CertSource::ProbeClientHello => "probe_client_hello",
+        }
+    }
+}
+
+/// The name the reports write for a certificate's validity.
+pub fn validity_name(v: Validity) -> &'static str {
+    match v {
+        Validity::Valid => "valid",
+        Validity::Expired => "expired",
+        Validity::NotYetValid => "not_yet_valid",
+    }
+}
+
+/// The name the reports write for a key type (its Rust variant name, as
+/// `rdpdiag/1` has always written it).
+pub fn key_type_name(k: KeyType) -> &'static str {
+    match k {
+        KeyType::Rsa => "Rsa",
+        KeyType::Ec => "Ec",
+        KeyType::Dsa => "Dsa",
+        KeyType::Ed25519 => "Ed25519",
+        KeyType::Ed448 => "Ed448",
+        KeyType::Other => "Other",
+    }
+}
+
+// serde field adapters for the probe report's CertInfo (strings as in rdpdiag/1).
+fn ser_source<S: serde::Serializer>(v: &CertSource, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(v.as_str())
+}
+fn ser_validity<S: serde::Serializer>(v: &Validity, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(validity_name(*v))
+}
+fn ser_key_type<S: serde::Serializer>(v: &KeyType, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(key_type_name(*v))
 }
 
 /// A certificate as judged at capture time.
@@ -81,8 +173,8 @@ pub struct CertInfo {
     pub frame: FrameRef,
     /// Position in the chain (0 = the server's own).
     pub index: usize,
-    /// tls, tls13_decrypted, rdp_standard_security
-    pub source: &'static str,
+    #[serde(serialize_with = "ser_source")]
+    pub source: CertSource,
     pub subject: String,
     pub issuer: String,
     pub common_names: Vec<String>,
@@ -94,15 +186,17 @@ pub struct CertInfo {
     pub not_before_unix: i64,
     #[serde(skip)]
     pub not_after_unix: i64,
-    pub key_type: String,
+    #[serde(serialize_with = "ser_key_type")]
+    pub key_type: KeyType,
     pub key_bits: usize,
     pub signature_algorithm: String,
     pub weak_signature: bool,
     pub eku_server_auth: Option<bool>,
     pub is_ca: bool,
     pub self_signed: bool,
-    /// valid / expired / not_yet_valid at the capture timestamp of `frame`.
-    pub validity_at_capture: &'static str,
+    /// At the capture timestamp of `frame`.
+    #[serde(serialize_with = "ser_validity")]
+    pub validity_at_capture: Validity,
 }
 
 /// TLS facts.

@@ -338,8 +338,8 @@ impl<'a> From<&'a f::TlsFacts> for Tls<'a> {
                 .map(|a| Alert {
                     dir: dir(a.dir),
                     frame: frame(a.frame),
-                    level: a.level,
-                    description: opt_named(&a.description),
+                    level: a.level.map(|l| l.0),
+                    description: a.description.map(|d| Named::of(d.0, d)),
                     encrypted: a.encrypted,
                 })
                 .collect(),
@@ -355,7 +355,7 @@ impl<'a> From<&'a f::TlsFacts> for Tls<'a> {
                     frame: frame(r.frame),
                     content_type: r.content_type,
                     len: r.len,
-                    kind: r.kind,
+                    kind: r.kind.as_str(),
                 })
                 .collect(),
             records_dropped: t.records_dropped,
@@ -439,7 +439,7 @@ impl<'a> From<&'a f::CertInfo> for Certificate<'a> {
         Certificate {
             frame: frame(c.frame),
             index: c.index,
-            source: c.source,
+            source: c.source.as_str(),
             subject: &c.subject,
             issuer: &c.issuer,
             common_names: &c.common_names,
@@ -447,14 +447,14 @@ impl<'a> From<&'a f::CertInfo> for Certificate<'a> {
             san_ip: &c.san_ip,
             not_before: &c.not_before,
             not_after: &c.not_after,
-            key_type: &c.key_type,
+            key_type: f::key_type_name(c.key_type),
             key_bits: c.key_bits,
             signature_algorithm: &c.signature_algorithm,
             weak_signature: c.weak_signature,
             eku_server_auth: c.eku_server_auth,
             is_ca: c.is_ca,
             self_signed: c.self_signed,
-            validity_at_capture: c.validity_at_capture,
+            validity_at_capture: f::validity_name(c.validity_at_capture),
         }
     }
 }

@@ -207,18 +207,22 @@ impl Session {
                     [l, x, ..] => (*l, *x),
                     _ => return,
                 };
-                let dn = tls::AlertDescription(desc);
+                let (level, dn) = (tls::AlertLevel(level), tls::AlertDescription(desc));
                 push_bounded(
                     &mut self.facts.tls.alerts,
                     AlertInfo {
                         dir,
                         frame,
                         level: Some(level),
-                        description: Some(named(desc as u32, dn)),
+                        description: Some(dn),
                         encrypted: false,
                     },
                 );
-                let lvl = if level == 2 { "fatal" } else { "warning" };
+                let lvl = if level == tls::AlertLevel::FATAL {
+                    "fatal"
+                } else {
+                    "warning"
+                };
                 ladder(
                     &mut self.facts,
                     frame,
@@ -246,7 +250,8 @@ impl Session {
             match tls::parse_tls13_certificate(raw) {
                 Ok((_, c)) => {
                     for (i, e) in c.entries.iter().enumerate() {
-                        if let Some(ci) = super::cert_info(e.cert_data, frame, i, "tls13_decrypted")
+                        if let Some(ci) =
+                            super::cert_info(e.cert_data, frame, i, CertSource::Tls13Decrypted)
                         {
                             push_bounded(&mut self.facts.tls.certificates, ci);
                         }
@@ -256,7 +261,7 @@ impl Session {
                         .tls
                         .certificates
                         .iter()
-                        .find(|c| c.index == 0 && c.source == "tls13_decrypted")
+                        .find(|c| c.index == 0 && c.source == CertSource::Tls13Decrypted)
                         .map(|c| c.subject.clone())
                         .unwrap_or_default();
                     ladder(

@@ -235,7 +235,7 @@ impl Session {
             Err(e) => m.malformed = Some(format!("GCC Conference Create Response: {e}")),
         }
         for (i, der) in certs.iter().enumerate() {
-            if let Some(ci) = cert_info(der, frame, i, "rdp_standard_security") {
+            if let Some(ci) = cert_info(der, frame, i, CertSource::RdpStandardSecurity) {
                 push_bounded(&mut self.facts.tls.certificates, ci);
             }
         }

@@ -9,7 +9,7 @@
 use rdpdiag::analysis::with_ports;
 use rdpdiag::analysis::{analyze_file, load_keylog, AnalysisConfig};
 use rdpdiag::report::FileReport;
-use rdpdiag::session::facts::CertSource;
+use rdpdiag::session::facts::{CertSource, DecryptStatus};
 use rdpdiag::verdict::{Attempt, Outcome};
 use rdpdiag_parsers::tls::AlertDescription;
 use std::path::{Path, PathBuf};
@@ -92,7 +92,7 @@ fn successful_sessions_decrypt_completely() {
         assert!(!has(&r, "decrypt.keys_mismatch"), "{capture}");
         let c = &r.connections[0];
         let d = c.facts.decryption.as_ref().expect("decryption facts");
-        assert_eq!(d.status, "decrypted", "{capture}");
+        assert_eq!(d.status, DecryptStatus::Decrypted, "{capture}");
         assert!(d.keys_found, "{capture}");
         assert_eq!(d.records_failed, 0, "{capture}");
         assert!(d.records_decrypted > 20, "{capture}: {d:?}");
@@ -254,7 +254,10 @@ fn wrong_keys_give_a_finding_and_the_keyless_verdict() {
         );
         for c in &r.connections {
             let d = c.facts.decryption.as_ref().expect("decryption facts");
-            assert!(!d.keys_found && d.status == "no_keys", "{capture}: {d:?}");
+            assert!(
+                !d.keys_found && d.status == DecryptStatus::NoKeys,
+                "{capture}: {d:?}"
+            );
             assert_eq!(d.records_decrypted, 0, "{capture}");
             assert_eq!(c.facts.nla.ts_requests, [0, 0], "nothing parsed");
             assert!(c.facts.mcs.client_name.is_none() || capture.contains("rdp_sec"));
@@ -506,7 +509,7 @@ fn damaged_secrets_are_reported_not_parsed() {
         let c = &r.connections[0];
         let d = c.facts.decryption.as_ref().expect("decryption facts");
         assert!(d.keys_found, "{name}");
-        assert_eq!(d.status, "wrong_keys", "{name}: {d:?}");
+        assert_eq!(d.status, DecryptStatus::WrongKeys, "{name}: {d:?}");
         assert_eq!(d.records_decrypted, 0);
         assert!(d.records_failed >= 1);
         assert!(c.facts.mcs.client_name.is_none(), "nothing parsed");

@@ -8,7 +8,7 @@ use super::registry::{
     GATEWAY_RAP_DENIED, GATEWAY_TARGET_UNREACHABLE, GATEWAY_TUNNEL_ERROR, GATEWAY_UNAVAILABLE,
 };
 use super::{ev, make, set_inferred};
-use crate::session::facts::{GatewayFacts, GatewayPacket};
+use crate::session::facts::{DecryptStatus, GatewayFacts, GatewayPacket};
 use crate::session::ConnectionRecord;
 use crate::verdict::{Basis, Evidence, Finding};
 use crate::verdict::{Stage, StageMark};
@@ -280,9 +280,9 @@ fn encrypted(rec: &ConnectionRecord, out: &mut Vec<Finding>) {
     let Some(hello) = &rec.facts.tls.client_hello else {
         return;
     };
-    let why = match rec.facts.decryption.as_ref().map(|d| d.status.as_str()) {
+    let why = match rec.facts.decryption.as_ref().map(|d| d.status) {
         None => "no key log was given",
-        Some("no_keys") => "the key log has no secrets for it",
+        Some(DecryptStatus::NoKeys) => "the key log has no secrets for it",
         Some(_) => "it could not be decrypted",
     };
     let mut finding = make(

@@ -9,9 +9,10 @@ use super::registry::{
 };
 use super::{ev, make, set_inferred, table_fix};
 use crate::codes;
-use crate::session::facts::{Named, NlaFacts};
+use crate::session::facts::NlaFacts;
 use crate::verdict::{Evidence, Finding, Stage, StageMark};
 use crate::wire::{Dir, FrameRef};
+use rdpdiag_parsers::credssp::NtStatus;
 
 pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
     if !cx.shape.hybrid || cx.shape.handshake_done.is_none() {
@@ -19,19 +20,19 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
     }
     let nla = &cx.rec.facts.nla;
     let out = &mut judged.findings;
-    if let Some((frame, code)) = &nla.error_code {
-        out.push(error_code(cx, nla, *frame, code));
+    if let Some((frame, code)) = nla.error_code {
+        out.push(error_code(cx, nla, frame, code));
     }
-    if let Some((frame, code)) = &nla.kerberos_error {
+    if let Some((frame, code)) = nla.kerberos_error {
         out.push(make(
             &NLA_KERBEROS_ERROR,
             cx.inner_basis,
             Some(format!(
-                "Kerberos inside CredSSP returned {} ({})",
-                code.name, code.value
+                "Kerberos inside CredSSP returned {code} ({})",
+                code.0 as u32
             )),
             None,
-            vec![ev(*frame, format!("KRB-ERROR {} (decrypted)", code.name))],
+            vec![ev(frame, format!("KRB-ERROR {code} (decrypted)"))],
         ));
     }
     old_version(cx, nla, out);
@@ -61,28 +62,28 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
 }
 
 /// Statuses that mean "these credentials / this account may not log on".
-fn credential_status(value: u32) -> bool {
+fn credential_status(code: NtStatus) -> bool {
     matches!(
-        value,
-        0xC000_006A // WRONG_PASSWORD
-            | 0xC000_006D // LOGON_FAILURE
-            | 0xC000_0064 // NO_SUCH_USER
-            | 0xC000_006E // ACCOUNT_RESTRICTION
-            | 0xC000_006F // INVALID_LOGON_HOURS
-            | 0xC000_0070 // INVALID_WORKSTATION
-            | 0xC000_0071 // PASSWORD_EXPIRED
-            | 0xC000_0072 // ACCOUNT_DISABLED
-            | 0xC000_0193 // ACCOUNT_EXPIRED
-            | 0xC000_0224 // PASSWORD_MUST_CHANGE
-            | 0xC000_0234 // ACCOUNT_LOCKED_OUT
-            | 0xC000_015B // LOGON_TYPE_NOT_GRANTED
+        code,
+        NtStatus::WRONG_PASSWORD
+            | NtStatus::LOGON_FAILURE
+            | NtStatus::NO_SUCH_USER
+            | NtStatus::ACCOUNT_RESTRICTION
+            | NtStatus::INVALID_LOGON_HOURS
+            | NtStatus::INVALID_WORKSTATION
+            | NtStatus::PASSWORD_EXPIRED
+            | NtStatus::ACCOUNT_DISABLED
+            | NtStatus::ACCOUNT_EXPIRED
+            | NtStatus::PASSWORD_MUST_CHANGE
+            | NtStatus::ACCOUNT_LOCKED_OUT
+            | NtStatus::LOGON_TYPE_NOT_GRANTED
     )
 }
 
 /// The TSRequest errorCode (an NTSTATUS) the server returned.
-fn error_code(cx: &Conn, nla: &NlaFacts, frame: FrameRef, code: &Named) -> Finding {
-    let info = codes::Table::NtStatus.lookup(code.value);
-    let rule: &'static RuleDef = if credential_status(code.value) {
+fn error_code(cx: &Conn, nla: &NlaFacts, frame: FrameRef, code: NtStatus) -> Finding {
+    let info = codes::Table::NtStatus.lookup(code.0);
+    let rule: &'static RuleDef = if credential_status(code) {
         &NLA_CREDENTIALS_REJECTED
     } else {
         &NLA_CREDSSP_ERROR
@@ -91,21 +92,17 @@ fn error_code(cx: &Conn, nla: &NlaFacts, frame: FrameRef, code: &Named) -> Findi
         rule,
         cx.inner_basis,
         Some(format!(
-            "CredSSP authentication failed: the server returned {} ({:#010x}){}",
-            code.name,
-            code.value,
+            "CredSSP authentication failed: the server returned {code} ({:#010x}){}",
+            code.0,
             nla.user
                 .as_ref()
                 .map(|u| format!(" for user {u}"))
                 .unwrap_or_default()
         )),
         info.map(|i| i.meaning.to_string()),
-        vec![ev(
-            frame,
-            format!("TSRequest errorCode {} (decrypted)", code.name),
-        )],
+        vec![ev(frame, format!("TSRequest errorCode {code} (decrypted)"))],
     );
-    if let Some(ms) = codes::ntstatus_to_mstsc(code.value) {
+    if let Some(ms) = codes::ntstatus_to_mstsc(code.0) {
         finding.mstsc_codes = vec![format!("{ms:#x}")];
     }
     table_fix(&mut finding, info);

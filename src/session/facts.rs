@@ -2,6 +2,8 @@
 //! ever sees (rules never touch bytes).
 
 use crate::wire::{Dir, FrameRef};
+use rdpdiag_parsers::credssp::NtStatus;
+use rdpdiag_parsers::kerberos::ErrorCode as KrbErrorCode;
 use rdpdiag_parsers::nego::{FailureCode, NegReqFlags, NegRspFlags, Protocols};
 use rdpdiag_parsers::tls::{AlertDescription, AlertLevel};
 use rdpdiag_parsers::x509::{KeyType, Validity};
@@ -334,16 +336,47 @@ pub struct NlaFacts {
     pub workstation: Option<String>,
     pub server_pub_key_auth: Option<FrameRef>,
     pub client_auth_info: Option<FrameRef>,
-    pub error_code: Option<(FrameRef, Named)>,
-    pub kerberos_error: Option<(FrameRef, Named)>,
+    /// TSRequest.errorCode, when not STATUS_SUCCESS.
+    pub error_code: Option<(FrameRef, NtStatus)>,
+    pub kerberos_error: Option<(FrameRef, KrbErrorCode)>,
+}
+
+/// How far decryption got for one connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DecryptStatus {
+    Decrypted,
+    /// A record failed after others decrypted.
+    Partial,
+    /// The key log names the session but its secrets fail.
+    WrongKeys,
+    /// The key log has no secrets for this session.
+    #[default]
+    NoKeys,
+    /// A version or cipher suite rdpdiag cannot decrypt.
+    Unsupported,
+    NoServerHello,
+    NothingEncrypted,
+}
+
+impl DecryptStatus {
+    /// The name the reports write.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecryptStatus::Decrypted => "decrypted",
+            DecryptStatus::Partial => "partial",
+            DecryptStatus::WrongKeys => "wrong_keys",
+            DecryptStatus::NoKeys => "no_keys",
+            DecryptStatus::Unsupported => "unsupported",
+            DecryptStatus::NoServerHello => "no_server_hello",
+            DecryptStatus::NothingEncrypted => "nothing_encrypted",
+        }
+    }
 }
 
 /// How much of the encrypted part could be read.
 #[derive(Debug, Clone, Default)]
 pub struct DecryptFacts {
-    /// decrypted / partial (a record failed after others decrypted) /
-    /// wrong_keys / no_keys / unsupported / no_server_hello / nothing_encrypted
-    pub status: String,
+    pub status: DecryptStatus,
     /// The key log holds secrets for this session's client random.
     pub keys_found: bool,
     pub version: Option<String>,

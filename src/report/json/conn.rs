@@ -20,9 +20,9 @@ pub struct Named<'a> {
 impl Named<'static> {
     /// A wire value and its open enum's rendering (the spec name, or hex
     /// when the spec does not name it).
-    fn of(value: impl Into<u32>, v: impl std::fmt::Display) -> Self {
+    fn of(value: u32, v: impl std::fmt::Display) -> Self {
         Named {
-            value: value.into(),
+            value,
             name: Cow::Owned(v.to_string()),
         }
     }
@@ -339,7 +339,7 @@ impl<'a> From<&'a f::TlsFacts> for Tls<'a> {
                     dir: dir(a.dir),
                     frame: frame(a.frame),
                     level: a.level.map(|l| l.0),
-                    description: a.description.map(|d| Named::of(d.0, d)),
+                    description: a.description.map(|d| Named::of(d.0.into(), d)),
                     encrypted: a.encrypted,
                 })
                 .collect(),
@@ -507,8 +507,12 @@ impl<'a> From<&'a f::NlaFacts> for Nla<'a> {
             workstation: n.workstation.as_deref(),
             server_pub_key_auth: opt_frame(n.server_pub_key_auth),
             client_auth_info: opt_frame(n.client_auth_info),
-            error_code: n.error_code.as_ref().map(frame_named),
-            kerberos_error: n.kerberos_error.as_ref().map(frame_named),
+            error_code: n.error_code.map(|(fr, c)| (frame(fr), Named::of(c.0, c))),
+            // KRB-ERROR codes are small non-negative numbers; rdpdiag/1 has
+            // always written the i32 reinterpreted as u32.
+            kerberos_error: n
+                .kerberos_error
+                .map(|(fr, c)| (frame(fr), Named::of(c.0 as u32, c))),
         }
     }
 }
@@ -670,7 +674,7 @@ pub struct Decryption<'a> {
 impl<'a> From<&'a f::DecryptFacts> for Decryption<'a> {
     fn from(d: &'a f::DecryptFacts) -> Self {
         Decryption {
-            status: &d.status,
+            status: d.status.as_str(),
             keys_found: d.keys_found,
             version: d.version.as_deref(),
             cipher_suite: d.cipher_suite.as_deref(),

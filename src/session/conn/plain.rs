@@ -66,22 +66,22 @@ impl Plain {
             return None;
         }
         let status = if st.version.is_none() {
-            "no_server_hello"
+            DecryptStatus::NoServerHello
         } else if !st.supported {
-            "unsupported"
+            DecryptStatus::Unsupported
         } else if !st.keys_found {
-            "no_keys"
+            DecryptStatus::NoKeys
         } else if st.records_failed > 0 && st.records_decrypted == 0 {
-            "wrong_keys"
+            DecryptStatus::WrongKeys
         } else if st.records_failed > 0 {
-            "partial"
+            DecryptStatus::Partial
         } else if st.records_decrypted > 0 {
-            "decrypted"
+            DecryptStatus::Decrypted
         } else {
-            "nothing_encrypted"
+            DecryptStatus::NothingEncrypted
         };
         Some(DecryptFacts {
-            status: status.to_string(),
+            status,
             keys_found: st.keys_found,
             version: st.version_name.map(str::to_string),
             cipher_suite: st
@@ -482,7 +482,7 @@ impl Session {
                         Ok((_, k)) => {
                             if let kerberos::KerberosMessage::KrbError(e) = &k.message {
                                 if let Some(code) = e.error_code {
-                                    nla.kerberos_error = Some((frame, named(code.0 as u32, code)));
+                                    nla.kerberos_error = Some((frame, code));
                                 }
                             }
                             parts.push(format!("Kerberos {}", k.message.msg_type()));
@@ -505,7 +505,7 @@ impl Session {
         }
         if let Some(e) = ts.error_code {
             if e.0 != 0 {
-                nla.error_code = Some((frame, named(e.0, e)));
+                nla.error_code = Some((frame, e));
                 parts.push(format!("errorCode {e}"));
             }
         }

@@ -11,6 +11,7 @@ use rdpdiag::analysis::{analyze_file, load_keylog, AnalysisConfig};
 use rdpdiag::report::FileReport;
 use rdpdiag::session::facts::{CertSource, DecryptStatus};
 use rdpdiag::verdict::{Attempt, Outcome};
+use rdpdiag_parsers::mcs::McsResult;
 use rdpdiag_parsers::tls::AlertDescription;
 use std::path::{Path, PathBuf};
 
@@ -100,8 +101,8 @@ fn successful_sessions_decrypt_completely() {
         assert_eq!(c.facts.mcs.client_name.as_deref(), Some("vm"), "{capture}");
         assert_eq!(c.facts.mcs.client_build, Some(18363), "{capture}");
         assert_eq!(
-            c.facts.mcs.result.as_ref().map(|r| r.value),
-            Some(0),
+            c.facts.mcs.result,
+            Some(McsResult::RT_SUCCESSFUL),
             "{capture}"
         );
         // The negotiation echoed in GCC matches the clear X.224 exchange.

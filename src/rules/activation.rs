@@ -8,22 +8,22 @@ use super::registry::{
 };
 use super::{ev, make, table_fix};
 use crate::codes;
-use crate::session::facts::Named;
 use crate::verdict::{Finding, Stage, StageMark};
 use crate::wire::FrameRef;
+use rdpdiag_parsers::rdp::ErrorInfo;
 
 pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
     let rdp = &cx.rec.facts.rdp;
     for event in &rdp.license {
-        if let (Some(code), false) = (&event.error_code, event.success) {
+        if let (Some(code), false) = (event.error_code, event.success) {
             judged.findings.push(make(
                 &LICENSING_ERROR,
                 cx.inner_basis,
-                Some(format!("licensing failed: {} ({})", code.name, code.value)),
+                Some(format!("licensing failed: {code} ({})", code.0)),
                 codes::Table::License
-                    .lookup(code.value)
+                    .lookup(code.0)
                     .map(|i| i.meaning.to_string()),
-                vec![ev(event.frame, code.name.clone())],
+                vec![ev(event.frame, code.to_string())],
             ));
         }
     }
@@ -40,9 +40,9 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
     for (frame, code) in rdp
         .set_error_info
         .iter()
-        .filter(|(_, code)| code.value != 0)
+        .filter(|(_, code)| *code != ErrorInfo::NONE)
     {
-        judged.findings.push(error_info(cx, *frame, code));
+        judged.findings.push(error_info(cx, *frame, *code));
     }
     if rdp.demand_active.is_some() || rdp.confirm_active.is_some() {
         judged.stages.push(StageMark {
@@ -54,8 +54,8 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
 }
 
 /// One non-zero Set Error Info: a failure, or a normal end.
-fn error_info(cx: &Conn, frame: FrameRef, code: &Named) -> Finding {
-    let info = codes::Table::ErrInfo.lookup(code.value);
+fn error_info(cx: &Conn, frame: FrameRef, code: ErrorInfo) -> Finding {
+    let info = codes::Table::ErrInfo.lookup(code.0);
     let benign = info.is_some_and(|i| i.outcome != codes::Outcome::Failure);
     let rule: &'static RuleDef = if benign {
         &SESSION_ERROR_INFO_NORMAL_END
@@ -66,14 +66,14 @@ fn error_info(cx: &Conn, frame: FrameRef, code: &Named) -> Finding {
         rule,
         cx.inner_basis,
         Some(format!(
-            "the server sent Set Error Info {} ({:#x})",
-            code.name, code.value
+            "the server sent Set Error Info {code} ({:#x})",
+            code.0
         )),
         info.map(|i| i.meaning.to_string()),
-        vec![ev(frame, code.name.clone())],
+        vec![ev(frame, code.to_string())],
     );
     if !benign {
-        if let Some(ext) = codes::errinfo_to_extended(code.value) {
+        if let Some(ext) = codes::errinfo_to_extended(code.0) {
             finding.mstsc_codes = vec![format!("0x904 / extended {ext:#x}")];
         }
         table_fix(&mut finding, info);

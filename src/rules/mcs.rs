@@ -8,31 +8,32 @@ use super::registry::{
 use super::{ev, make};
 use crate::verdict::{Finding, Stage, StageMark};
 use crate::wire::Dir;
+use rdpdiag_parsers::mcs::McsResult;
 
 pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
     let mcs = &cx.rec.facts.mcs;
-    if let Some(result) = mcs.result.as_ref().filter(|r| r.value != 0) {
+    if let Some(result) = mcs.result.filter(|r| *r != McsResult::RT_SUCCESSFUL) {
         judged.findings.push(make(
             &MCS_CONNECT_FAILED,
             cx.inner_basis,
             Some(format!(
                 "MCS Connect Response result {} ({})",
-                result.name, result.value
+                result, result.0
             )),
             None,
             mcs.connect_response
-                .map(|f| vec![ev(f, result.name.clone())])
+                .map(|f| vec![ev(f, result.to_string())])
                 .unwrap_or_default(),
         ));
     }
-    if let Some((frame, dir, reason)) = &mcs.disconnect_ultimatum {
-        if *dir == Dir::ServerToClient && !cx.shape.established && !judged.any_decisive() {
+    if let Some((frame, dir, reason)) = mcs.disconnect_ultimatum {
+        if dir == Dir::ServerToClient && !cx.shape.established && !judged.any_decisive() {
             judged.findings.push(make(
                 &MCS_DISCONNECT_ULTIMATUM,
                 cx.inner_basis,
-                Some(format!("the server sent MCS Disconnect Provider Ultimatum ({}) before the session started", reason.name)),
+                Some(format!("the server sent MCS Disconnect Provider Ultimatum ({}) before the session started", reason)),
                 None,
-                vec![ev(*frame, reason.name.clone())],
+                vec![ev(frame, reason.to_string())],
             ));
         }
     }
@@ -42,7 +43,7 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
     if mcs.connect_initial.is_some() || mcs.connect_response.is_some() {
         judged.stages.push(StageMark {
             stage: Stage::Mcs,
-            ok: mcs.result.as_ref().is_some_and(|r| r.value == 0),
+            ok: mcs.result == Some(McsResult::RT_SUCCESSFUL),
             frame: mcs.connect_response.or(mcs.connect_initial),
         });
     }

@@ -13,6 +13,7 @@ use crate::session::facts::NlaFacts;
 use crate::verdict::{Evidence, Finding, Stage, StageMark};
 use crate::wire::{Dir, FrameRef};
 use rdpdiag_parsers::credssp::NtStatus;
+use rdpdiag_parsers::rdp::AuthzResult;
 
 pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
     if !cx.shape.hybrid || cx.shape.handshake_done.is_none() {
@@ -162,14 +163,14 @@ fn server_refused(cx: &Conn, nla: &NlaFacts) -> Finding {
         .rdp
         .early_user_auth
         .as_ref()
-        .filter(|e| e.1.value == 5);
+        .filter(|e| e.1 == AuthzResult::ACCESS_DENIED);
     if let Some((frame, code)) = eua {
         make(
             &NLA_EARLY_USER_AUTH_DENIED,
             cx.inner_basis,
             None,
             None,
-            vec![ev(*frame, code.name.clone())],
+            vec![ev(*frame, code.to_string())],
         )
     } else if eua_tiny {
         let (frame, len) = shape.last_server_record.unwrap_or_default();

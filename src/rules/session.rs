@@ -8,6 +8,7 @@ use super::registry::{SESSION_DROPPED_AFTER_CONNECT, SESSION_PEER_UNREACHABLE, S
 use super::{ev, make, set_inferred};
 use crate::verdict::{Finding, Stage, StageMark};
 use crate::wire::Dir;
+use rdpdiag_parsers::rdp::ErrorInfo;
 
 pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
     if let Some(finding) = dropped_after_connect(cx, judged) {
@@ -71,7 +72,7 @@ fn reset(cx: &Conn, out: &mut Vec<Finding>) {
             .rdp
             .set_error_info
             .iter()
-            .all(|(_, code)| code.value == 0)
+            .all(|(_, code)| *code == ErrorInfo::NONE)
         && rec.facts.mcs.disconnect_ultimatum.is_none();
     let Some(rst) = rec.tcp.server.rst.filter(|_| quiet) else {
         return;

@@ -6,6 +6,7 @@ use super::gateway;
 use crate::session::facts::{RecordKind, TlsFacts};
 use crate::session::ConnectionRecord;
 use crate::wire::{Dir, FrameRef};
+use rdpdiag_parsers::mcs::McsResult;
 use rdpdiag_parsers::nego::Protocols;
 
 /// Facts derived once per connection for the rules.
@@ -124,7 +125,7 @@ fn established(rec: &ConnectionRecord, records: &AppRecords, decrypted: bool) ->
         && records.client_data_records >= 4;
     let negotiated =
         facts.negotiation.selected_protocol.is_some() || facts.negotiation.request_frame.is_none();
-    let mcs_ok = facts.mcs.result.as_ref().is_some_and(|r| r.value == 0);
+    let mcs_ok = facts.mcs.result == Some(McsResult::RT_SUCCESSFUL);
     let server_dropped_early =
         rec.tcp.closed_by == Some(Dir::ServerToClient) && !seen_output && rec.bytes[server] < 8192;
     facts

@@ -109,10 +109,7 @@ fn no_server_hello(cx: &Conn, hello: &ClientHelloFacts, out: &mut Vec<Finding>) 
         if let Some((frame, _, reason)) = ultimatum {
             evidence.push(ev(
                 *frame,
-                format!(
-                    "plaintext MCS Disconnect Provider Ultimatum ({})",
-                    reason.name
-                ),
+                format!("plaintext MCS Disconnect Provider Ultimatum ({reason})"),
             ));
         }
         evidence.push(ev(close, format!("{kind} from the server")));

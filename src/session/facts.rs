@@ -4,7 +4,11 @@
 use crate::wire::{Dir, FrameRef};
 use rdpdiag_parsers::credssp::NtStatus;
 use rdpdiag_parsers::kerberos::ErrorCode as KrbErrorCode;
+use rdpdiag_parsers::mcs::{DisconnectReason, McsResult};
 use rdpdiag_parsers::nego::{FailureCode, NegReqFlags, NegRspFlags, Protocols};
+use rdpdiag_parsers::rdp::{
+    AuthzResult, ErrorInfo, LicenseErrorCode, LicenseMsgType, StateTransition, StatusCode,
+};
 use rdpdiag_parsers::tls::{AlertDescription, AlertLevel};
 use rdpdiag_parsers::x509::{KeyType, Validity};
 use serde::Serialize;
@@ -261,17 +265,17 @@ pub struct McsFacts {
     pub client_encryption_methods: Option<String>,
     pub channels: Vec<String>,
     pub connect_response: Option<FrameRef>,
-    pub result: Option<Named>,
+    pub result: Option<McsResult>,
     /// clientRequestedProtocols echoed by the server in SC_CORE.
     pub server_client_requested_protocols: Option<Protocols>,
     pub encryption_method: Option<String>,
     pub encryption_level: Option<String>,
     pub server_cert_type: Option<String>,
     pub server_rsa_key_bits: Option<u32>,
-    pub attach_user_confirm: Option<(FrameRef, Named)>,
+    pub attach_user_confirm: Option<(FrameRef, McsResult)>,
     pub channel_joins: u32,
     pub channel_join_failures: u32,
-    pub disconnect_ultimatum: Option<(FrameRef, Dir, Named)>,
+    pub disconnect_ultimatum: Option<(FrameRef, Dir, DisconnectReason)>,
     pub malformed: Option<String>,
 }
 
@@ -284,9 +288,9 @@ pub struct RdpFacts {
     pub demand_active: Option<FrameRef>,
     pub confirm_active: Option<FrameRef>,
     pub deactivate_all: Option<FrameRef>,
-    pub set_error_info: Vec<(FrameRef, Named)>,
-    pub status_info: Vec<(FrameRef, Named)>,
-    pub early_user_auth: Option<(FrameRef, Named)>,
+    pub set_error_info: Vec<(FrameRef, ErrorInfo)>,
+    pub status_info: Vec<(FrameRef, StatusCode)>,
+    pub early_user_auth: Option<(FrameRef, AuthzResult)>,
     /// Client Synchronize/Control/FontList or server FontMap: the activation finished.
     pub font_map: Option<FrameRef>,
     pub save_session_info: Option<FrameRef>,
@@ -306,9 +310,9 @@ pub struct RdpFacts {
 pub struct LicenseEvent {
     pub frame: FrameRef,
     pub dir: Dir,
-    pub msg_type: Named,
-    pub error_code: Option<Named>,
-    pub state_transition: Option<Named>,
+    pub msg_type: LicenseMsgType,
+    pub error_code: Option<LicenseErrorCode>,
+    pub state_transition: Option<StateTransition>,
     /// STATUS_VALID_CLIENT + ST_NO_TRANSITION: licensing succeeded.
     pub success: bool,
 }

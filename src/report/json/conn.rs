@@ -41,9 +41,13 @@ fn opt_named(n: &Option<f::Named>) -> Option<Named<'_>> {
     n.as_ref().map(Named::from)
 }
 
-/// `[frameRef, {value, name}]`.
-fn frame_named(x: &(crate::wire::FrameRef, f::Named)) -> (Frame, Named<'_>) {
-    (frame(x.0), (&x.1).into())
+/// `[frameRef, {value, name}]` of an open enum value.
+fn frame_of(
+    fr: crate::wire::FrameRef,
+    value: u32,
+    v: impl std::fmt::Display,
+) -> (Frame, Named<'static>) {
+    (frame(fr), Named::of(value, v))
 }
 
 fn frames2(x: [Option<crate::wire::FrameRef>; 2]) -> [Option<Frame>; 2] {
@@ -561,19 +565,20 @@ impl<'a> From<&'a f::McsFacts> for Mcs<'a> {
             client_encryption_methods: m.client_encryption_methods.as_deref(),
             channels: &m.channels,
             connect_response: opt_frame(m.connect_response),
-            result: opt_named(&m.result),
+            result: m.result.map(|r| Named::of(r.0.into(), r)),
             server_client_requested_protocols: m.server_client_requested_protocols.map(|p| p.0),
             encryption_method: m.encryption_method.as_deref(),
             encryption_level: m.encryption_level.as_deref(),
             server_cert_type: m.server_cert_type.as_deref(),
             server_rsa_key_bits: m.server_rsa_key_bits,
-            attach_user_confirm: m.attach_user_confirm.as_ref().map(frame_named),
+            attach_user_confirm: m
+                .attach_user_confirm
+                .map(|(fr, r)| frame_of(fr, r.0.into(), r)),
             channel_joins: m.channel_joins,
             channel_join_failures: m.channel_join_failures,
             disconnect_ultimatum: m
                 .disconnect_ultimatum
-                .as_ref()
-                .map(|(fr, d, n)| (frame(*fr), dir(*d), n.into())),
+                .map(|(fr, d, n)| (frame(fr), dir(d), Named::of(n.0.into(), n))),
             malformed: m.malformed.as_deref(),
         }
     }
@@ -617,18 +622,26 @@ impl<'a> From<&'a f::RdpFacts> for Rdp<'a> {
                 .map(|l| License {
                     frame: frame(l.frame),
                     dir: dir(l.dir),
-                    msg_type: (&l.msg_type).into(),
-                    error_code: opt_named(&l.error_code),
-                    state_transition: opt_named(&l.state_transition),
+                    msg_type: Named::of(l.msg_type.0.into(), l.msg_type),
+                    error_code: l.error_code.map(|c| Named::of(c.0, c)),
+                    state_transition: l.state_transition.map(|t| Named::of(t.0, t)),
                     success: l.success,
                 })
                 .collect(),
             demand_active: opt_frame(r.demand_active),
             confirm_active: opt_frame(r.confirm_active),
             deactivate_all: opt_frame(r.deactivate_all),
-            set_error_info: r.set_error_info.iter().map(frame_named).collect(),
-            status_info: r.status_info.iter().map(frame_named).collect(),
-            early_user_auth: r.early_user_auth.as_ref().map(frame_named),
+            set_error_info: r
+                .set_error_info
+                .iter()
+                .map(|&(fr, e)| frame_of(fr, e.0, e))
+                .collect(),
+            status_info: r
+                .status_info
+                .iter()
+                .map(|&(fr, s)| frame_of(fr, s.0, s))
+                .collect(),
+            early_user_auth: r.early_user_auth.map(|(fr, a)| frame_of(fr, a.0, a)),
             font_map: opt_frame(r.font_map),
             save_session_info: opt_frame(r.save_session_info),
             shutdown_request: opt_frame(r.shutdown_request),

@@ -8,7 +8,7 @@
 //! A record that does not authenticate stops the decrypted stream of its
 //! direction: nothing after it is parsed, so garbage never becomes facts.
 
-use super::{ladder, named, Session};
+use super::{ladder, Session};
 use crate::decrypt::{self, KeyLog, RecordOutcome, TlsDecryptor};
 use crate::session::facts::*;
 use crate::session::ntlm_challenge::challenge_facts;
@@ -410,7 +410,7 @@ impl Session {
         let Ok((_, r)) = rdp::parse_early_user_auth_result(pdu) else {
             return;
         };
-        self.facts.rdp.early_user_auth = Some((frame, named(r.0, r)));
+        self.facts.rdp.early_user_auth = Some((frame, r));
         ladder(
             &mut self.facts,
             frame,

@@ -2,7 +2,7 @@
 //! negotiation, MCS/GCC, the security header (Standard RDP Security,
 //! licensing), the share control PDUs of activation, and fast-path.
 
-use super::{cert_info, ladder, named, Session};
+use super::{cert_info, ladder, Session};
 use crate::session::facts::*;
 use crate::wire::{Dir, FrameRef};
 use rdpdiag_parsers::{gcc, mcs, nego, rdp, x224};
@@ -119,8 +119,7 @@ impl Session {
             mcs::McsPdu::ConnectResponse(cr) => self.on_connect_response(dir, &cr, frame),
             mcs::McsPdu::Domain(dp) => match dp {
                 mcs::DomainPdu::DisconnectProviderUltimatum { reason } => {
-                    self.facts.mcs.disconnect_ultimatum =
-                        Some((frame, dir, named(reason.0 as u32, reason)));
+                    self.facts.mcs.disconnect_ultimatum = Some((frame, dir, reason));
                     ladder(
                         &mut self.facts,
                         frame,
@@ -129,8 +128,7 @@ impl Session {
                     );
                 }
                 mcs::DomainPdu::AttachUserConfirm { result, .. } => {
-                    self.facts.mcs.attach_user_confirm =
-                        Some((frame, named(result.0 as u32, result)));
+                    self.facts.mcs.attach_user_confirm = Some((frame, result));
                     ladder(
                         &mut self.facts,
                         frame,
@@ -200,7 +198,7 @@ impl Session {
     fn on_connect_response(&mut self, dir: Dir, cr: &mcs::ConnectResponse<'_>, frame: FrameRef) {
         let m = &mut self.facts.mcs;
         m.connect_response = Some(frame);
-        m.result = Some(named(cr.result.0 as u32, cr.result));
+        m.result = Some(cr.result);
         let mut certs = Vec::new();
         match gcc::parse_conference_create_response(cr.user_data) {
             Ok((_, sd)) => {
@@ -239,13 +237,7 @@ impl Session {
                 push_bounded(&mut self.facts.tls.certificates, ci);
             }
         }
-        let res = self
-            .facts
-            .mcs
-            .result
-            .as_ref()
-            .map(|r| r.name.clone())
-            .unwrap_or_default();
+        let res = cr.result;
         ladder(
             &mut self.facts,
             frame,
@@ -287,18 +279,16 @@ impl Session {
             match rdp::parse_license_packet(data) {
                 Ok((_, (_, lp))) => {
                     let (error_code, state_transition, success) = match lp.body {
-                        rdp::LicenseBody::ErrorAlert(e) => (
-                            Some(named(e.error_code.0, e.error_code)),
-                            Some(named(e.state_transition.0, e.state_transition)),
-                            e.is_success(),
-                        ),
+                        rdp::LicenseBody::ErrorAlert(e) => {
+                            (Some(e.error_code), Some(e.state_transition), e.is_success())
+                        }
                         _ => (None, None, false),
                     };
                     let label = match (&error_code, success) {
                         (Some(_), true) => {
                             "License Error Alert: STATUS_VALID_CLIENT (licensing done)".to_string()
                         }
-                        (Some(c), false) => format!("License Error Alert: {}", c.name),
+                        (Some(c), false) => format!("License Error Alert: {c}"),
                         _ => format!("licensing: {}", lp.preamble.msg_type),
                     };
                     push_bounded(
@@ -306,7 +296,7 @@ impl Session {
                         LicenseEvent {
                             frame,
                             dir,
-                            msg_type: named(lp.preamble.msg_type.0 as u32, lp.preamble.msg_type),
+                            msg_type: lp.preamble.msg_type,
                             error_code,
                             state_transition,
                             success,
@@ -346,13 +336,13 @@ impl Session {
             }
             rdp::ShareControlBody::Data(h, body) => match body {
                 rdp::ShareDataBody::SetErrorInfo(e) => {
-                    push_bounded(&mut r.set_error_info, (frame, named(e.0, e)));
+                    push_bounded(&mut r.set_error_info, (frame, e));
                     if e.0 != 0 {
                         ladder(&mut self.facts, frame, dir, format!("Set Error Info: {e}"));
                     }
                 }
                 rdp::ShareDataBody::StatusInfo(s) => {
-                    push_bounded(&mut r.status_info, (frame, named(s.0, s)));
+                    push_bounded(&mut r.status_info, (frame, s));
                 }
                 _ => match h.pdu_type2 {
                     rdp::PduType2::FONTMAP => {

@@ -10,6 +10,7 @@ use rdpdiag::analysis::{analyze_file, load_keylog};
 use rdpdiag::report::FileReport;
 use rdpdiag::verdict::{Outcome, Stage};
 use rdpdiag_parsers::nego::Protocols;
+use rdpdiag_parsers::rdg::RequestKind;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -97,7 +98,7 @@ fn gateway_facts_from_freerdp_requests() {
     for q in &g.requests {
         assert_eq!(q.method, "RDG_OUT_DATA");
         assert_eq!(q.path, "/remoteDesktopGateway/");
-        assert_eq!(q.kind, "rdg_out_data");
+        assert_eq!(q.kind, RequestKind::RdgOutData);
         assert_eq!(q.authorization.as_deref(), Some("NTLM"));
         assert!(q
             .connection_id
@@ -135,8 +136,8 @@ fn tsgu_packets_on_both_channels() {
                     .map(|p| {
                         format!(
                             "{}={}",
-                            p.packet_type.name,
-                            p.status.as_ref().map_or("-", |s| s.name.as_str())
+                            p.type_name(),
+                            p.status_name().as_deref().unwrap_or("-")
                         )
                     })
                     .collect()

@@ -84,10 +84,6 @@ fn ladder(f: &mut SessionFacts, frame: FrameRef, dir: Dir, label: impl Into<Stri
     );
 }
 
-pub(crate) fn named<T: std::fmt::Display>(value: u32, v: T) -> Named {
-    Named::new(value, v.to_string())
-}
-
 /// Render a unix time as RFC 3339.
 pub(crate) fn unix_rfc3339(secs: i64) -> String {
     let (y, mo, d, h, mi, s) = crate::wire::civil_from_unix(secs);

@@ -6,6 +6,7 @@ use rdpdiag_parsers::credssp::NtStatus;
 use rdpdiag_parsers::kerberos::ErrorCode as KrbErrorCode;
 use rdpdiag_parsers::mcs::{DisconnectReason, McsResult};
 use rdpdiag_parsers::nego::{FailureCode, NegReqFlags, NegRspFlags, Protocols};
+use rdpdiag_parsers::rdg::{GatewayStatus, PacketType, RequestKind};
 use rdpdiag_parsers::rdp::{
     AuthzResult, ErrorInfo, LicenseErrorCode, LicenseMsgType, StateTransition, StatusCode,
 };
@@ -19,22 +20,6 @@ pub const MAX_LIST: usize = 256;
 pub(crate) fn push_bounded<T>(v: &mut Vec<T>, x: T) {
     if v.len() < MAX_LIST {
         v.push(x);
-    }
-}
-
-/// A protocol value with its name (when the spec names it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Named {
-    pub value: u32,
-    pub name: String,
-}
-
-impl Named {
-    pub fn new(value: u32, name: impl Into<String>) -> Self {
-        Named {
-            value,
-            name: name.into(),
-        }
     }
 }
 
@@ -433,8 +418,7 @@ pub struct GatewayRequest {
     pub method: String,
     /// e.g. `/remoteDesktopGateway/`
     pub path: String,
-    /// rdg_out_data, rdg_in_data, websocket_upgrade, rpc_in_data, rpc_out_data, other
-    pub kind: &'static str,
+    pub kind: RequestKind,
     /// `RDG-Connection-Id` header.
     pub connection_id: Option<String>,
     /// Scheme of the `Authorization` header (never the credential).
@@ -462,8 +446,38 @@ pub struct GatewayResponse {
 pub struct GatewayPacket {
     pub frame: FrameRef,
     pub dir: Dir,
-    pub packet_type: Named,
+    pub packet_type: PacketType,
     /// HRESULT of HANDSHAKE_RESPONSE, TUNNEL_RESPONSE, TUNNEL_AUTH_RESPONSE,
     /// CHANNEL_RESPONSE, CLOSE_CHANNEL(_RESPONSE).
-    pub status: Option<Named>,
+    pub status: Option<GatewayStatus>,
+}
+
+impl GatewayPacket {
+    /// The packet type's spec name; an unknown type reads `packet type 0x00NN`.
+    pub fn type_name(&self) -> String {
+        self.packet_type
+            .name()
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("packet type {:#06x}", self.packet_type.0))
+    }
+
+    /// The status's name; an unknown HRESULT reads as 10-digit hex.
+    pub fn status_name(&self) -> Option<String> {
+        self.status.map(|s| match s.name() {
+            Some(n) => n.to_string(),
+            None => format!("{:#010x}", s.0),
+        })
+    }
+}
+
+/// The name the reports write for a gateway request's kind.
+pub fn request_kind_name(k: RequestKind) -> &'static str {
+    match k {
+        RequestKind::RdgOutData => "rdg_out_data",
+        RequestKind::RdgInData => "rdg_in_data",
+        RequestKind::WebSocketUpgrade => "websocket_upgrade",
+        RequestKind::RpcInData => "rpc_in_data",
+        RequestKind::RpcOutData => "rpc_out_data",
+        RequestKind::Other => "other",
+    }
 }

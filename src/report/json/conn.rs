@@ -28,19 +28,6 @@ impl Named<'static> {
     }
 }
 
-impl<'a> From<&'a f::Named> for Named<'a> {
-    fn from(n: &'a f::Named) -> Self {
-        Named {
-            value: n.value,
-            name: Cow::Borrowed(&n.name),
-        }
-    }
-}
-
-fn opt_named(n: &Option<f::Named>) -> Option<Named<'_>> {
-    n.as_ref().map(Named::from)
-}
-
 /// `[frameRef, {value, name}]` of an open enum value.
 fn frame_of(
     fr: crate::wire::FrameRef,
@@ -737,7 +724,7 @@ impl<'a> From<&'a f::GatewayFacts> for Gateway<'a> {
                     frame: frame(r.frame),
                     method: &r.method,
                     path: &r.path,
-                    kind: r.kind,
+                    kind: f::request_kind_name(r.kind),
                     connection_id: r.connection_id.as_deref(),
                     authorization: r.authorization.as_deref(),
                     chunked: r.chunked,
@@ -761,8 +748,11 @@ impl<'a> From<&'a f::GatewayFacts> for Gateway<'a> {
                 .map(|p| GatewayPacket {
                     frame: frame(p.frame),
                     dir: dir(p.dir),
-                    packet_type: (&p.packet_type).into(),
-                    status: opt_named(&p.status),
+                    packet_type: Named::of(p.packet_type.0.into(), p.type_name()),
+                    status: p
+                        .status
+                        .zip(p.status_name())
+                        .map(|(s, n)| Named::of(s.0, n)),
                 })
                 .collect(),
             data_packets: g.data_packets,

@@ -6,6 +6,7 @@ use super::conn::{Conn, Judged};
 use super::gateway;
 use super::registry::{SESSION_DROPPED_AFTER_CONNECT, SESSION_PEER_UNREACHABLE, SESSION_RESET};
 use super::{ev, make, set_inferred};
+use crate::flow::CloseKind;
 use crate::verdict::{Finding, Stage, StageMark};
 use crate::wire::Dir;
 use rdpdiag_parsers::rdp::ErrorInfo;
@@ -38,7 +39,11 @@ fn dropped_after_connect(cx: &Conn, judged: &Judged) -> Option<Finding> {
     {
         return None;
     }
-    let (close, kind) = cx.server_close.unwrap_or((cx.rec.last, "close"));
+    let (close, kind) = cx
+        .server_close
+        .map_or((cx.rec.last, "close".to_string()), |(f, k)| {
+            (f, k.to_string())
+        });
     let mut finding = make(
         &SESSION_DROPPED_AFTER_CONNECT,
         cx.inner_basis,
@@ -65,7 +70,7 @@ fn reset(cx: &Conn, out: &mut Vec<Finding>) {
     let rec = cx.rec;
     let quiet = cx.shape.established
         && cx.first_closer == Some(Dir::ServerToClient)
-        && rec.tcp.close_kind == Some("rst")
+        && rec.tcp.close_kind == Some(CloseKind::Rst)
         && rec.tcp.client.fin.is_none()
         && rec
             .facts
@@ -102,7 +107,7 @@ fn peer_unreachable(cx: &Conn, out: &mut Vec<Finding>) {
         let silent = rst.peer_silent_s.unwrap_or(0.0);
         if cx.shape.established
             && cx.first_closer == Some(dir)
-            && cx.rec.tcp.close_kind == Some("rst")
+            && cx.rec.tcp.close_kind == Some(CloseKind::Rst)
             && rst.unanswered_before >= 2
             && silent >= 3.0
         {

@@ -3,6 +3,7 @@
 //! and who closed the connection how.
 
 use super::gateway;
+use crate::flow::CloseKind;
 use crate::session::facts::{RecordKind, TlsFacts};
 use crate::session::ConnectionRecord;
 use crate::wire::{Dir, FrameRef};
@@ -148,16 +149,16 @@ fn established(rec: &ConnectionRecord, records: &AppRecords, decrypted: bool) ->
 }
 
 /// The first FIN or RST sent by `dir`, and which of the two it was.
-pub(super) fn close_of(rec: &ConnectionRecord, dir: Dir) -> Option<(FrameRef, &'static str)> {
+pub(super) fn close_of(rec: &ConnectionRecord, dir: Dir) -> Option<(FrameRef, CloseKind)> {
     let side = rec.tcp.dir(dir);
     match (side.fin, side.rst) {
         (Some(fin), Some(rst)) => Some(if fin.frame <= rst.frame {
-            (fin.frame, "FIN")
+            (fin.frame, CloseKind::Fin)
         } else {
-            (rst.frame, "RST")
+            (rst.frame, CloseKind::Rst)
         }),
-        (Some(fin), None) => Some((fin.frame, "FIN")),
-        (None, Some(rst)) => Some((rst.frame, "RST")),
+        (Some(fin), None) => Some((fin.frame, CloseKind::Fin)),
+        (None, Some(rst)) => Some((rst.frame, CloseKind::Rst)),
         (None, None) => None,
     }
 }

@@ -22,7 +22,7 @@
 use super::conn::judge_connection;
 use super::registry::RuleDef;
 use crate::flow::health::{BigRetransmit, CloseEvent};
-use crate::flow::{Handshake, RdpReason, RoleSource, UdpFlow, UdpKind};
+use crate::flow::{CloseKind, Handshake, RdpReason, RoleSource, UdpFlow, UdpKind};
 use crate::session::facts::ClientHelloFacts;
 use crate::session::{ConnectionRecord, DnsLookup, RdpUdpFacts, UdpRecord};
 use crate::verdict::{ConnVerdict, DiagConfig, Finding};
@@ -45,7 +45,6 @@ pub(crate) fn conn() -> ConnBuilder {
     ConnBuilder {
         rec: ConnectionRecord {
             id: 1,
-            transport: "tcp",
             client: "10.0.0.2:50000".parse().unwrap(),
             server: "10.0.0.1:3389".parse().unwrap(),
             roles: RoleSource::Syn,
@@ -127,7 +126,7 @@ impl ConnBuilder {
         self.rec.tcp.syn_frames = vec![syn];
         self.rec.tcp.server.rst = Some(close_event(rst));
         self.rec.tcp.closed_by = Some(Dir::ServerToClient);
-        self.rec.tcp.close_kind = Some("rst");
+        self.rec.tcp.close_kind = Some(CloseKind::Rst);
         self.rec.last = frame(rst);
         self
     }
@@ -154,7 +153,7 @@ impl ConnBuilder {
         self.rec.tcp.dir_mut(dir).fin = Some(close_event(at));
         if self.rec.tcp.closed_by.is_none() {
             self.rec.tcp.closed_by = Some(dir);
-            self.rec.tcp.close_kind = Some("fin");
+            self.rec.tcp.close_kind = Some(CloseKind::Fin);
         }
         self.rec.last = self.rec.last.max(frame(at));
         self
@@ -170,7 +169,7 @@ impl ConnBuilder {
         });
         if self.rec.tcp.closed_by.is_none() {
             self.rec.tcp.closed_by = Some(dir);
-            self.rec.tcp.close_kind = Some("rst");
+            self.rec.tcp.close_kind = Some(CloseKind::Rst);
         }
         self.rec.last = self.rec.last.max(frame(at));
         self

@@ -10,6 +10,7 @@ use super::registry::{
 };
 use super::{ev, make, set_inferred, table_fix};
 use crate::codes;
+use crate::flow::CloseKind;
 use crate::session::facts::{AlertInfo, CertSource, ClientHelloFacts};
 use crate::verdict::{Basis, Finding, Stage, StageMark};
 use crate::wire::{Dir, FrameRef};
@@ -94,7 +95,9 @@ fn no_server_hello(cx: &Conn, hello: &ClientHelloFacts, out: &mut Vec<Finding>) 
     // A RST forged on the path is not the server's doing: tcp.middlebox_rst
     // is the cause then.
     let forged = rec.tcp.server.rst.is_some_and(|r| r.suspicious_origin)
-        && cx.server_close.is_some_and(|(_, kind)| kind == "RST");
+        && cx
+            .server_close
+            .is_some_and(|(_, kind)| kind == CloseKind::Rst);
     if forged {
         return;
     }

@@ -31,7 +31,6 @@ pub struct SessionConfig {
 #[derive(Debug, Clone)]
 pub struct ConnectionRecord {
     pub id: u32,
-    pub transport: &'static str,
     pub client: SocketAddr,
     pub server: SocketAddr,
     pub roles: RoleSource,
@@ -49,7 +48,6 @@ impl ConnectionRecord {
     fn from_conn(c: &TcpConn, facts: SessionFacts) -> Self {
         ConnectionRecord {
             id: c.id,
-            transport: "tcp",
             client: c.client,
             server: c.server,
             roles: c.roles,
@@ -78,7 +76,7 @@ impl ConnectionRecord {
     /// Short text for how the connection ended.
     pub fn end_text(&self) -> String {
         match (self.tcp.closed_by, self.tcp.close_kind) {
-            (Some(d), Some(k)) => format!("{} by {}", k.to_uppercase(), d.sender()),
+            (Some(d), Some(k)) => format!("{k} by {}", d.sender()),
             _ => "open at end of capture".into(),
         }
     }

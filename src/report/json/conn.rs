@@ -82,7 +82,8 @@ impl<'a> From<&'a ConnectionRecord> for Connection<'a> {
         let s = &c.facts;
         Connection {
             id: c.id,
-            transport: c.transport,
+            // A ConnectionRecord is a TCP connection (UDP flows are UdpRecords).
+            transport: "tcp",
             client: c.client,
             server: c.server,
             roles: match c.roles {
@@ -131,7 +132,7 @@ pub struct Tcp<'a> {
     pub longest_idle: Option<(f64, u64, u64)>,
     pub closed_by: Option<&'static str>,
     /// "fin" or "rst".
-    pub close_kind: Option<&'a str>,
+    pub close_kind: Option<&'static str>,
 }
 
 impl<'a> From<&'a TcpHealth> for Tcp<'a> {
@@ -152,7 +153,7 @@ impl<'a> From<&'a TcpHealth> for Tcp<'a> {
             server: (&h.server).into(),
             longest_idle: h.longest_idle,
             closed_by: h.closed_by.map(dir),
-            close_kind: h.close_kind,
+            close_kind: h.close_kind.map(|k| k.as_str()),
         }
     }
 }

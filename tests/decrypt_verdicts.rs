@@ -9,7 +9,7 @@
 use rdpdiag::analysis::with_ports;
 use rdpdiag::analysis::{analyze_file, load_keylog, AnalysisConfig};
 use rdpdiag::report::FileReport;
-use rdpdiag::session::facts::{CertSource, DecryptStatus};
+use rdpdiag::session::facts::{AuthMechanism, CertSource, DecryptStatus};
 use rdpdiag::verdict::{Attempt, Outcome};
 use rdpdiag_parsers::mcs::McsResult;
 use rdpdiag_parsers::tls::AlertDescription;
@@ -123,7 +123,7 @@ fn successful_sessions_decrypt_completely() {
         );
         let n = &c.facts.nla;
         if nla {
-            assert_eq!(n.mechanism.as_deref(), Some("NTLM"), "{capture}");
+            assert_eq!(n.mechanism, Some(AuthMechanism::Ntlm), "{capture}");
             assert_eq!((n.client_version, n.server_version), (Some(6), Some(6)));
             assert_eq!(n.server_netbios_computer.as_deref(), Some("VM"));
             assert_eq!(n.server_dns_computer.as_deref(), Some("vm"));

@@ -9,7 +9,7 @@ use super::registry::{
 };
 use super::{ev, make, set_inferred, table_fix};
 use crate::codes;
-use crate::session::facts::NlaFacts;
+use crate::session::facts::{AuthMechanism, NlaFacts};
 use crate::verdict::{Evidence, Finding, Stage, StageMark};
 use crate::wire::{Dir, FrameRef};
 use rdpdiag_parsers::credssp::NtStatus;
@@ -250,11 +250,7 @@ fn credentials_rejected(cx: &Conn, nla: &NlaFacts) -> Finding {
 }
 
 fn ntlm_used(cx: &Conn, nla: &NlaFacts, out: &mut Vec<Finding>) {
-    if !nla
-        .mechanism
-        .as_ref()
-        .is_some_and(|mech| mech.eq_ignore_ascii_case("ntlm"))
-    {
+    if nla.mechanism != Some(AuthMechanism::Ntlm) {
         return;
     }
     let sni = cx

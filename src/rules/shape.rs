@@ -9,6 +9,7 @@ use crate::session::ConnectionRecord;
 use crate::wire::{Dir, FrameRef};
 use rdpdiag_parsers::mcs::McsResult;
 use rdpdiag_parsers::nego::Protocols;
+use rdpdiag_parsers::tls::TLS1_3;
 
 /// Facts derived once per connection for the rules.
 pub(super) struct Shape {
@@ -30,7 +31,7 @@ pub(super) fn shape(rec: &ConnectionRecord) -> Shape {
     let tls13 = tls
         .server_hello
         .as_ref()
-        .is_some_and(|hello| hello.version_raw == 0x0304);
+        .is_some_and(|hello| hello.version_raw == TLS1_3);
     let client = Dir::ClientToServer.idx();
     let server = Dir::ServerToClient.idx();
     let handshake_done = if tls.server_hello.is_none() {

@@ -27,6 +27,7 @@ use crate::session::facts::ClientHelloFacts;
 use crate::session::{ConnectionRecord, DnsLookup, RdpUdpFacts, UdpRecord};
 use crate::verdict::{ConnVerdict, DiagConfig, Finding};
 use crate::wire::{Dir, FrameRef, Ts};
+use rdpdiag_parsers::dns::{Rcode, RrType};
 use rdpdiag_parsers::nego::{FailureCode, Protocols};
 
 /// 2026-11-21T13:25:00Z, the time of frame 0.
@@ -370,11 +371,11 @@ pub(crate) fn udp(syns: &[u64], synack: Option<u64>) -> UdpRecord {
 
 /// A DNS question for `name` (type A) at `query`, answered at `response`
 /// with `rcode` (None: no answer seen).
-pub(crate) fn dns(query: u64, name: &str, response: Option<(u64, &str)>) -> DnsLookup {
-    let mut lookup = DnsLookup::for_test(frame(query), name, "A");
+pub(crate) fn dns(query: u64, name: &str, response: Option<(u64, Rcode)>) -> DnsLookup {
+    let mut lookup = DnsLookup::for_test(frame(query), name, RrType::A);
     if let Some((at, rcode)) = response {
         lookup.response = Some(frame(at));
-        lookup.rcode = Some(rcode.to_string());
+        lookup.rcode = Some(rcode);
     }
     lookup
 }

@@ -308,7 +308,7 @@ pub struct NlaFacts {
     pub ts_requests: [u32; 2],
     pub client_version: Option<u32>,
     pub server_version: Option<u32>,
-    pub mechanism: Option<String>,
+    pub mechanism: Option<AuthMechanism>,
     pub ntlm_negotiate: Option<FrameRef>,
     pub ntlm_challenge: Option<FrameRef>,
     pub ntlm_authenticate: Option<FrameRef>,
@@ -358,6 +358,23 @@ impl DecryptStatus {
             DecryptStatus::Unsupported => "unsupported",
             DecryptStatus::NoServerHello => "no_server_hello",
             DecryptStatus::NothingEncrypted => "nothing_encrypted",
+        }
+    }
+}
+
+/// The SPNEGO mechanism CredSSP used (the last one seen wins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMechanism {
+    Ntlm,
+    Kerberos,
+}
+
+impl AuthMechanism {
+    /// The name the reports write.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMechanism::Ntlm => "NTLM",
+            AuthMechanism::Kerberos => "Kerberos",
         }
     }
 }

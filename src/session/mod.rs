@@ -13,6 +13,7 @@ pub use conn::{Session, SessionFacts};
 use crate::flow::{Delivery, FlowSink, TcpConn, TcpHealth, UdpFlow, UdpKind};
 use crate::flow::{Handshake, RdpReason, RoleSource};
 use crate::wire::{Dir, FrameRef};
+use rdpdiag_parsers::dns::{Rcode, RrType};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -99,9 +100,9 @@ pub struct RdpUdpFacts {
 pub struct DnsLookup {
     pub query: FrameRef,
     pub name: String,
-    pub qtype: String,
+    pub qtype: RrType,
     pub response: Option<FrameRef>,
-    pub rcode: Option<String>,
+    pub rcode: Option<Rcode>,
     pub answers: Vec<String>,
     id: u16,
 }
@@ -109,11 +110,11 @@ pub struct DnsLookup {
 impl DnsLookup {
     /// A lookup built by hand, for rule tests.
     #[cfg(test)]
-    pub(crate) fn for_test(query: FrameRef, name: &str, qtype: &str) -> Self {
+    pub(crate) fn for_test(query: FrameRef, name: &str, qtype: RrType) -> Self {
         DnsLookup {
             query,
             name: name.to_string(),
-            qtype: qtype.to_string(),
+            qtype,
             response: None,
             rcode: None,
             answers: Vec::new(),
@@ -318,7 +319,7 @@ impl FlowSink for SessionStore {
                             lookups.push(DnsLookup {
                                 query: frame,
                                 name: q.name.clone(),
-                                qtype: q.qtype.to_string(),
+                                qtype: q.qtype,
                                 response: None,
                                 rcode: None,
                                 answers: Vec::new(),
@@ -338,7 +339,7 @@ impl FlowSink for SessionStore {
                             && l.name.eq_ignore_ascii_case(&qname)
                     }) {
                         l.response = Some(frame);
-                        l.rcode = Some(m.header.rcode().to_string());
+                        l.rcode = Some(m.header.rcode());
                         l.answers = m.addresses().iter().map(|a| a.to_string()).collect();
                     }
                 }

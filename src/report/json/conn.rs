@@ -483,7 +483,7 @@ impl<'a> From<&'a f::NlaFacts> for Nla<'a> {
             ts_requests: n.ts_requests,
             client_version: n.client_version,
             server_version: n.server_version,
-            mechanism: n.mechanism.as_deref(),
+            mechanism: n.mechanism.map(f::AuthMechanism::as_str),
             ntlm_negotiate: opt_frame(n.ntlm_negotiate),
             ntlm_challenge: opt_frame(n.ntlm_challenge),
             ntlm_authenticate: opt_frame(n.ntlm_authenticate),

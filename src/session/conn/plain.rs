@@ -439,7 +439,7 @@ impl Session {
                 spnego::MechToken::Ntlm(b) => {
                     // The last mechanism wins: Kerberos that fails and falls back
                     // to NTLM is an NTLM logon.
-                    nla.mechanism = Some("NTLM".into());
+                    nla.mechanism = Some(AuthMechanism::Ntlm);
                     match ntlm::parse_ntlm(b) {
                         Ok((_, ntlm::NtlmMessage::Negotiate(_))) => {
                             nla.ntlm_negotiate.get_or_insert(frame);
@@ -477,7 +477,7 @@ impl Session {
                     }
                 }
                 spnego::MechToken::Kerberos(b) => {
-                    nla.mechanism = Some("Kerberos".into());
+                    nla.mechanism = Some(AuthMechanism::Kerberos);
                     match kerberos::parse_kerberos(b) {
                         Ok((_, k)) => {
                             if let kerberos::KerberosMessage::KrbError(e) = &k.message {

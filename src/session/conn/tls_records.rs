@@ -183,7 +183,7 @@ impl Session {
             }
             tls::Handshake::ServerHello(sh) => {
                 let v = sh.version();
-                self.tls13 = v == 0x0304;
+                self.tls13 = v == tls::TLS1_3;
                 let suite = sh
                     .cipher_suite_name()
                     .map(str::to_string)

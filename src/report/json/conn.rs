@@ -7,33 +7,28 @@ use crate::flow::{Handshake, RdpReason, RoleSource, TcpHealth};
 use crate::session::facts as f;
 use crate::session::ConnectionRecord;
 use serde::Serialize;
-use std::borrow::Cow;
 use std::net::SocketAddr;
 
 /// `{value, name}`: a protocol value and its name.
 #[derive(Debug, Serialize)]
-pub struct Named<'a> {
+pub struct Named {
     pub value: u32,
-    pub name: Cow<'a, str>,
+    pub name: String,
 }
 
-impl Named<'static> {
+impl Named {
     /// A wire value and its open enum's rendering (the spec name, or hex
     /// when the spec does not name it).
     fn of(value: u32, v: impl std::fmt::Display) -> Self {
         Named {
             value,
-            name: Cow::Owned(v.to_string()),
+            name: v.to_string(),
         }
     }
 }
 
 /// `[frameRef, {value, name}]` of an open enum value.
-fn frame_of(
-    fr: crate::wire::FrameRef,
-    value: u32,
-    v: impl std::fmt::Display,
-) -> (Frame, Named<'static>) {
+fn frame_of(fr: crate::wire::FrameRef, value: u32, v: impl std::fmt::Display) -> (Frame, Named) {
     (frame(fr), Named::of(value, v))
 }
 
@@ -262,7 +257,7 @@ pub struct Negotiation<'a> {
     pub selected_protocol: Option<u32>,
     pub selected_names: Vec<&'static str>,
     pub response_flags: Vec<&'static str>,
-    pub failure: Option<Named<'a>>,
+    pub failure: Option<Named>,
 }
 
 impl<'a> From<&'a f::NegotiationFacts> for Negotiation<'a> {
@@ -292,7 +287,7 @@ pub struct Tls<'a> {
     pub client_hello: Option<ClientHello<'a>>,
     pub server_hello: Option<ServerHello<'a>>,
     pub certificates: Vec<Certificate<'a>>,
-    pub alerts: Vec<Alert<'a>>,
+    pub alerts: Vec<Alert>,
     pub ccs: [Option<Frame>; 2],
     pub first_app_data: [Option<Frame>; 2],
     pub app_records: [u32; 2],
@@ -382,12 +377,12 @@ pub struct ServerHello<'a> {
 
 /// `tls.alerts[]`.
 #[derive(Debug, Serialize)]
-pub struct Alert<'a> {
+pub struct Alert {
     pub dir: &'static str,
     pub frame: Frame,
     /// null when the body is encrypted.
     pub level: Option<u8>,
-    pub description: Option<Named<'a>>,
+    pub description: Option<Named>,
     pub encrypted: bool,
 }
 
@@ -473,8 +468,8 @@ pub struct Nla<'a> {
     pub workstation: Option<&'a str>,
     pub server_pub_key_auth: Option<Frame>,
     pub client_auth_info: Option<Frame>,
-    pub error_code: Option<(Frame, Named<'a>)>,
-    pub kerberos_error: Option<(Frame, Named<'a>)>,
+    pub error_code: Option<(Frame, Named)>,
+    pub kerberos_error: Option<(Frame, Named)>,
 }
 
 impl<'a> From<&'a f::NlaFacts> for Nla<'a> {
@@ -524,17 +519,17 @@ pub struct Mcs<'a> {
     pub client_encryption_methods: Option<&'a str>,
     pub channels: &'a [String],
     pub connect_response: Option<Frame>,
-    pub result: Option<Named<'a>>,
+    pub result: Option<Named>,
     pub server_client_requested_protocols: Option<u32>,
     pub encryption_method: Option<&'a str>,
     pub encryption_level: Option<&'a str>,
     pub server_cert_type: Option<&'a str>,
     pub server_rsa_key_bits: Option<u32>,
-    pub attach_user_confirm: Option<(Frame, Named<'a>)>,
+    pub attach_user_confirm: Option<(Frame, Named)>,
     pub channel_joins: u32,
     pub channel_join_failures: u32,
     /// `[frameRef, dir, {value, name}]`.
-    pub disconnect_ultimatum: Option<(Frame, &'static str, Named<'a>)>,
+    pub disconnect_ultimatum: Option<(Frame, &'static str, Named)>,
     pub malformed: Option<&'a str>,
 }
 
@@ -577,13 +572,13 @@ impl<'a> From<&'a f::McsFacts> for Mcs<'a> {
 pub struct Rdp<'a> {
     pub security_exchange: Option<Frame>,
     pub client_info: Option<Frame>,
-    pub license: Vec<License<'a>>,
+    pub license: Vec<License>,
     pub demand_active: Option<Frame>,
     pub confirm_active: Option<Frame>,
     pub deactivate_all: Option<Frame>,
-    pub set_error_info: Vec<(Frame, Named<'a>)>,
-    pub status_info: Vec<(Frame, Named<'a>)>,
-    pub early_user_auth: Option<(Frame, Named<'a>)>,
+    pub set_error_info: Vec<(Frame, Named)>,
+    pub status_info: Vec<(Frame, Named)>,
+    pub early_user_auth: Option<(Frame, Named)>,
     pub font_map: Option<Frame>,
     pub save_session_info: Option<Frame>,
     pub shutdown_request: Option<Frame>,
@@ -651,12 +646,12 @@ impl<'a> From<&'a f::RdpFacts> for Rdp<'a> {
 
 /// `rdp.license[]`: one licensing PDU.
 #[derive(Debug, Serialize)]
-pub struct License<'a> {
+pub struct License {
     pub frame: Frame,
     pub dir: &'static str,
-    pub msg_type: Named<'a>,
-    pub error_code: Option<Named<'a>>,
-    pub state_transition: Option<Named<'a>>,
+    pub msg_type: Named,
+    pub error_code: Option<Named>,
+    pub state_transition: Option<Named>,
     pub success: bool,
 }
 
@@ -710,7 +705,7 @@ impl<'a> From<&'a f::LadderEvent> for LadderEvent<'a> {
 pub struct Gateway<'a> {
     pub requests: Vec<GatewayRequest<'a>>,
     pub responses: Vec<GatewayResponse<'a>>,
-    pub packets: Vec<GatewayPacket<'a>>,
+    pub packets: Vec<GatewayPacket>,
     pub data_packets: [u64; 2],
     pub tunnel: Option<Tunnel<'a>>,
 }
@@ -800,9 +795,9 @@ pub struct GatewayResponse<'a> {
 
 /// `gateway.packets[]`: one MS-TSGU control packet.
 #[derive(Debug, Serialize)]
-pub struct GatewayPacket<'a> {
+pub struct GatewayPacket {
     pub frame: Frame,
     pub dir: &'static str,
-    pub packet_type: Named<'a>,
-    pub status: Option<Named<'a>>,
+    pub packet_type: Named,
+    pub status: Option<Named>,
 }

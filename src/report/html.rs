@@ -409,6 +409,55 @@ mod tests {
         assert_eq!(group_digits(1_234_567), "1,234,567");
     }
 
+    fn report(capture: &str) -> FileReport {
+        let path = format!("{}/captures/{capture}", env!("CARGO_MANIFEST_DIR"));
+        crate::analysis::analyze_file(&path, &crate::analysis::AnalysisConfig::default())
+            .expect("a bundled capture")
+    }
+
+    #[test]
+    fn a_success_with_an_error_finding_is_not_styled_as_success() {
+        // captures/slow_link_ok.pcap succeeds; an error finding added to it
+        // must take the green headline away.
+        let mut r = report("slow_link_ok.pcap");
+        let page = render(std::slice::from_ref(&r), &Scrub::none());
+        assert!(page.contains("<span class=\"badge ok\">SUCCESS</span>"));
+        let a = &mut r.attempts[0];
+        let mut f = a.root_cause.clone().unwrap_or_else(|| Finding {
+            id: "test.error".into(),
+            stage: crate::verdict::Stage::Session,
+            severity: Severity::Error,
+            title: "an error <b>".into(),
+            explanation: String::new(),
+            evidence: Vec::new(),
+            remediation: Vec::new(),
+            mstsc_codes: Vec::new(),
+            decisive: false,
+            inferred: false,
+            basis: Basis::Clear,
+            connection: None,
+        });
+        f.severity = Severity::Error;
+        a.findings.push(f);
+        let page = render(std::slice::from_ref(&r), &Scrub::none());
+        assert!(!page.contains("badge ok"), "{page}");
+        assert!(
+            page.contains("<span class=\"badge warn\">CONNECTED, but 1 error finding(s)</span>")
+        );
+        assert!(page.contains("an error &lt;b&gt;") && !page.contains("an error <b>"));
+    }
+
+    #[test]
+    fn every_value_goes_through_the_scrub() {
+        let mut r = report("hybrid_required_by_server.pcap");
+        r.file = "<script>x</script>".into();
+        let shout = |s: &str| s.replace("10.203.0.", "IP-");
+        let page = render(std::slice::from_ref(&r), &Scrub::with(&shout));
+        assert!(!page.contains("10.203.0."), "{page}");
+        assert!(!page.contains("<script>"));
+        assert!(page.contains("<h1>&lt;script&gt;x&lt;/script&gt;</h1>"));
+    }
+
     #[test]
     fn truncates_on_characters() {
         assert_eq!(truncate("→→→→", 3), "→→…");

@@ -40,6 +40,9 @@ pub(crate) struct Row {
     bytes: u64,
     /// The finding this row proves (the failing step).
     fail: Option<String>,
+    /// Print the finding's title under this row (only the first of a run of
+    /// rows proving the same finding does).
+    why: bool,
 }
 
 impl Row {
@@ -54,6 +57,7 @@ impl Row {
             count: 1,
             bytes: 0,
             fail: None,
+            why: false,
         }
     }
 }
@@ -122,6 +126,11 @@ pub(crate) fn rows(c: &ConnectionRecord, failing: &[&Finding]) -> Vec<Row> {
     let mut rows = merge_same_frame(rows);
     for f in failing {
         mark_failure(&mut rows, c, f);
+    }
+    let mut prev: Option<String> = None;
+    for r in &mut rows {
+        r.why = r.fail.is_some() && r.fail != prev;
+        prev.clone_from(&r.fail);
     }
     for r in &mut rows {
         if matches!(r.kind, Kind::Encrypted | Kind::Record) && r.bytes > 0 {
@@ -266,7 +275,7 @@ pub(crate) fn svg(
     let height: u32 = HEAD
         + rows
             .iter()
-            .map(|r| if r.fail.is_some() { FAIL_H } else { ROW_H })
+            .map(|r| if r.why { FAIL_H } else { ROW_H })
             .sum::<u32>()
         + 24;
     let mut o = String::new();
@@ -293,7 +302,7 @@ pub(crate) fn svg(
     }
     let mut y = HEAD;
     for r in rows {
-        let h = if r.fail.is_some() { FAIL_H } else { ROW_H };
+        let h = if r.why { FAIL_H } else { ROW_H };
         draw_row(&mut o, r, y, start, s);
         y += h;
     }
@@ -368,7 +377,7 @@ fn draw_row(o: &mut String, r: &Row, y: u32, start: Ts, s: &Scrub) {
         (CLIENT_X + SERVER_X) / 2,
         ay - 6
     );
-    if let Some(title) = &r.fail {
+    if let Some(title) = r.fail.as_ref().filter(|_| r.why) {
         let t = esc(&truncate(&s.raw(title), 88));
         let _ = write!(
             o,

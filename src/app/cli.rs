@@ -42,7 +42,7 @@ Examples:
   tcpdump -w - port 3389 | rdpdiag analyze -    read from stdin
   rdpdiag analyze --port 3390 odd-port.pcap     RDP on a non-standard port
   rdpdiag analyze --format json cap.pcapng      stable JSON for scripts (schema in docs/json.md)
-  rdpdiag analyze --format html cap.pcap > report.html   one self-contained page with ladder diagrams
+  rdpdiag analyze --format html cap.pcapng      one self-contained web page (redirect it to a .html file)
   rdpdiag analyze --keylog keys.txt cap.pcap    decrypt TLS with the client's key log (see docs/capturing.md)
   rdpdiag analyze --redact cap.pcapng           names and addresses replaced, to paste into a ticket
 

@@ -183,10 +183,10 @@ fn render_file(o: &mut String, r: &FileReport, s: &Scrub) {
             .take(8)
             .map(|(p, n)| format!("{p} ({n})"))
             .collect();
-        let _ = write!(
+        let _ = writeln!(
             o,
             "<section class=\"attempt\"><p>No RDP traffic found: {} TCP connection(s) and {} UDP flow(s) \
-             of other kinds. If RDP runs on another port, add it with <code>--port N</code>{}</p></section>\n",
+             of other kinds. If RDP runs on another port, add it with <code>--port N</code>{}</p></section>",
             r.stats.tcp_connections,
             r.stats.udp_flows,
             if ports.is_empty() {

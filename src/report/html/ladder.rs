@@ -378,7 +378,7 @@ fn draw_row(o: &mut String, r: &Row, y: u32, start: Ts, s: &Scrub) {
         ay - 6
     );
     if let Some(title) = r.fail.as_ref().filter(|_| r.why) {
-        let t = esc(&truncate(&s.raw(title), 88));
+        let t = esc(&truncate(&s.raw(title), 76));
         let _ = write!(
             o,
             "<text class=\"why\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">✗ {t}</text>",

@@ -64,6 +64,14 @@ fn render(a: &AnalyzeArgs, reports: &[FileReport]) -> Result<(), i32> {
                 }
             }
         }
+        Format::Html => {
+            let scrub = |s: &str| match &redactor {
+                Some(red) => red.text(s),
+                None => s.to_string(),
+            };
+            let html = report::html::render(reports, &report::html::Scrub::with(&scrub));
+            let _ = write!(out, "{html}");
+        }
         Format::Text => {
             for r in reports {
                 let text = report::text::render(r, a.verbose, color);

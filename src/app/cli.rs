@@ -42,6 +42,7 @@ Examples:
   tcpdump -w - port 3389 | rdpdiag analyze -    read from stdin
   rdpdiag analyze --port 3390 odd-port.pcap     RDP on a non-standard port
   rdpdiag analyze --format json cap.pcapng      stable JSON for scripts (schema in docs/json.md)
+  rdpdiag analyze --format html cap.pcapng      one self-contained web page (redirect it to a .html file)
   rdpdiag analyze --keylog keys.txt cap.pcap    decrypt TLS with the client's key log (see docs/capturing.md)
   rdpdiag analyze --redact cap.pcapng           names and addresses replaced, to paste into a ticket
 
@@ -84,8 +85,8 @@ pub enum Command {
         /// The extended disconnect reason, when mstsc showed one.
         extended: Option<String>,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+        format: ExplainFormat,
     },
     /// Run a folder of captures against their .expect.toml sidecars (regression test).
     #[command(after_help = super::commands::TEST_EXAMPLES)]
@@ -179,10 +180,20 @@ pub struct LiveArgs {
     pub keylog: Option<String>,
 }
 
+/// `explain`'s formats (HTML is a report of an analysis, not of a code).
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExplainFormat {
+    Text,
+    Json,
+}
+
+/// `analyze`'s formats.
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Text,
     Json,
+    /// One self-contained HTML page (inline CSS and SVG ladder diagrams).
+    Html,
 }
 
 #[derive(clap::Args, Debug)]

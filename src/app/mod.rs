@@ -10,7 +10,7 @@ pub mod cli;
 mod commands;
 
 pub use cli::{command, VERSION};
-use cli::{Cli, Command, Format};
+use cli::{Cli, Command, ExplainFormat as Format};
 use std::io::Write;
 
 /// Entry point; returns the process exit code.

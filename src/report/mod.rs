@@ -1,6 +1,8 @@
-//! Views of an analysis: the JSON contract ([`json`]) and the terminal report.
+//! Views of an analysis: the JSON contract ([`json`]), the terminal report
+//! ([`text`]) and a self-contained HTML page ([`html`]).
 //! Views never compute verdicts; they render what the layers below decided.
 
+pub mod html;
 pub mod json;
 pub mod text;
 

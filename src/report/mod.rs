@@ -12,7 +12,7 @@ use crate::verdict::Attempt;
 pub use json::{Document, Tool, SCHEMA};
 
 /// The analysis of one input file. Written as JSON through [`json::File`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct FileReport {
     pub file: String,
     pub capture: ReadSummary,

@@ -85,6 +85,8 @@ pub fn render(r: &FileReport, verbose: bool, color: bool) -> String {
 fn render_attempt(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt, verbose: bool) {
     let _ = writeln!(o);
     let verdict = match a.outcome {
+        // The headline never says plain success above an error finding.
+        Outcome::Success if a.succeeded_with_errors() => p.yellow("SUCCESS, with errors"),
         Outcome::Success => p.green("SUCCESS"),
         Outcome::Failure => p.red(&format!(
             "FAILED at {}",

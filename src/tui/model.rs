@@ -495,6 +495,7 @@ impl AttemptView {
     pub fn text_line(&self) -> String {
         let a = &self.attempt;
         let verdict = match a.outcome {
+            Outcome::Success if a.succeeded_with_errors() => "SUCCESS, with errors".to_string(),
             Outcome::Success => "SUCCESS".to_string(),
             Outcome::Failure => format!("FAILED at {}", a.failed_stage.map_or("?", |s| s.name())),
             Outcome::Incomplete => "INCOMPLETE".to_string(),

@@ -13,11 +13,16 @@ pub(crate) fn run(a: &AnalyzeArgs, g: &GlobalArgs) -> i32 {
     };
     let mut reports = Vec::new();
     let mut input_error = false;
-    for r in super::batch::analyze_files(&a.files, &cfg) {
+    for (r, path) in super::batch::analyze_files(&a.files, &cfg)
+        .into_iter()
+        .zip(&a.files)
+    {
         match r {
             Ok(r) => reports.push(r),
             Err(e) => {
                 eprintln!("rdpdiag: error: {e}");
+                // Also in the JSON, so a script sees which input failed.
+                reports.push(FileReport::unreadable(path, &e));
                 input_error = true;
             }
         }
@@ -65,7 +70,8 @@ fn render(a: &AnalyzeArgs, reports: &[FileReport]) -> Result<(), i32> {
             }
         }
         Format::Text => {
-            for r in reports {
+            // An unreadable input was already reported on stderr.
+            for r in reports.iter().filter(|r| r.error.is_none()) {
                 let text = report::text::render(r, a.verbose, color);
                 let text = match &redactor {
                     Some(red) => red.text(&text),

@@ -2,6 +2,7 @@
 //! Views never compute verdicts; they render what the layers below decided.
 
 pub mod json;
+pub mod shape;
 pub mod text;
 
 use crate::capture::{ReadSummary, Warning};

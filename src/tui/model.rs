@@ -437,6 +437,11 @@ impl AttemptView {
             for l in &c.facts.ladder {
                 push(l.frame, l.dir, l.label.clone());
             }
+            // Unreadable sessions: the encrypted records' shape (bounded).
+            for l in crate::report::shape::encrypted_records(c) {
+                let dir = l.dir.unwrap_or(Dir::ClientToServer);
+                push(l.frame, dir, l.label);
+            }
         }
         ladder.sort_by_key(|l| (l.frame.number, l.connection));
         let mut packets: Vec<PacketRef> = Vec::new();

@@ -342,6 +342,13 @@ fn redacted_reports_reveal_no_names_or_addresses() {
     let t2 = out(&run(&["analyze", "--redact", "captures/port_closed.pcap"]));
     assert_eq!(t1, t2);
     assert!(t1.contains("IP-1 → IP-2:3389"), "{t1}");
+    // The file name is redacted too (header and JSON `file`): it often names
+    // the user or the ticket.
+    assert!(t1.starts_with("FILE-1 — 4 frames"), "{t1}");
+    assert!(!t1.contains("port_closed"), "{t1}");
+    assert!(!text.contains("tls12_cbc_ok") && !json.contains("tls12_cbc_ok"));
+    let f0 = v["files"][0]["file"].as_str().expect("file");
+    assert!(f0.starts_with("FILE-"), "{f0}");
 }
 
 #[test]

@@ -212,8 +212,9 @@ pub struct AnalyzeArgs {
     /// Colour: auto (when stdout is a terminal), always or never.
     #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
-    /// Replace user, host and domain names, IP addresses and certificate subjects
-    /// with stable placeholders (USER-1, HOST-1, IP-1 ...), to paste the report into a ticket.
+    /// Replace user, host and domain names, IP addresses, certificate subjects
+    /// and the capture's file name with stable placeholders (USER-1, HOST-1, IP-1, FILE-1 ...),
+    /// to paste the report into a ticket.
     #[arg(long)]
     pub redact: bool,
 }

@@ -86,6 +86,8 @@ fn report_from(
         stats,
         connections,
         udp_flows,
+        comments: std::mem::take(&mut engine.comments),
+        error: None,
     }
 }
 

@@ -1,6 +1,7 @@
 //! `--redact`: replace user names, host and domain names, IP addresses and
 //! certificate subjects with stable placeholders (`USER-1`, `HOST-2`,
-//! `DOMAIN-1`, `IP-3`, `CERT-1`, `NAME-1`, `TOKEN-1`) in every output, so a
+//! `DOMAIN-1`, `IP-3`, `CERT-1`, `NAME-1`, `TOKEN-1`, `FILE-1` for the input
+//! file names) in every output, so a
 //! report can be pasted into a ticket.
 //!
 //! The sensitive values are collected from the report's facts (X.224 cookie,
@@ -27,6 +28,7 @@ pub enum Kind {
     Cert,
     Name,
     Token,
+    File,
 }
 
 impl Kind {
@@ -39,6 +41,7 @@ impl Kind {
             Kind::Cert => "CERT",
             Kind::Name => "NAME",
             Kind::Token => "TOKEN",
+            Kind::File => "FILE",
         }
     }
 }
@@ -48,7 +51,7 @@ impl Kind {
 pub struct Redactor {
     /// (lower-cased value, placeholder), longest value first once sealed.
     entries: Vec<(String, String)>,
-    counters: [usize; 7],
+    counters: [usize; 8],
 }
 
 fn word_char(c: char) -> bool {
@@ -129,6 +132,20 @@ impl Redactor {
     pub fn from_reports(reports: &[FileReport]) -> Redactor {
         let mut r = Redactor::default();
         for rep in reports {
+            // The capture's name often names the user, host or ticket. The
+            // whole path as given, and its last component where it appears alone.
+            // A name without a dot or separator (say `tls`) could be a word
+            // of the report itself, so it is left alone.
+            let file_like = |n: &str| n.contains(['.', '/', '\\']);
+            if file_like(&rep.file) {
+                r.add(Kind::File, &rep.file);
+            }
+            if let Some(base) = std::path::Path::new(&rep.file).file_name() {
+                let base = base.to_string_lossy();
+                if base.contains('.') {
+                    r.add(Kind::File, &base);
+                }
+            }
             for a in &rep.attempts {
                 r.add_host_or_ip(&a.client);
                 r.add_host_or_ip(&a.server);

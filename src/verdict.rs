@@ -123,6 +123,13 @@ pub struct Attempt {
 }
 
 impl Attempt {
+    /// The attempt succeeded, yet an error finding remains (a reset or an
+    /// outage later in the session): a headline must not say plain success.
+    pub fn succeeded_with_errors(&self) -> bool {
+        self.outcome == Outcome::Success
+            && self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
     /// The findings besides the root cause (the root cause is also listed in
     /// `findings`; a finding is it when rule and connection match).
     pub fn other_findings(&self) -> impl Iterator<Item = &Finding> {

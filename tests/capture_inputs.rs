@@ -591,7 +591,10 @@ fn ipv6_extension_headers_are_walked() {
         .map(|c| c.join("public/zeek/rdpeudp-handshake-success.pcap"))
         .filter(|c| c.is_file())
     else {
-        eprintln!("SKIP: ../shared/captures not found");
+        common::skip(
+            "capture_inputs::ipv6_extension_headers_are_walked",
+            "../shared/captures not found",
+        );
         return;
     };
     let raw = std::fs::read(&cap).expect("read");

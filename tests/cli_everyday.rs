@@ -342,6 +342,13 @@ fn redacted_reports_reveal_no_names_or_addresses() {
     let t2 = out(&run(&["analyze", "--redact", "captures/port_closed.pcap"]));
     assert_eq!(t1, t2);
     assert!(t1.contains("IP-1 → IP-2:3389"), "{t1}");
+    // The file name is redacted too (header and JSON `file`): it often names
+    // the user or the ticket.
+    assert!(t1.starts_with("FILE-1 — 4 frames"), "{t1}");
+    assert!(!t1.contains("port_closed"), "{t1}");
+    assert!(!text.contains("tls12_cbc_ok") && !json.contains("tls12_cbc_ok"));
+    let f0 = v["files"][0]["file"].as_str().expect("file");
+    assert!(f0.starts_with("FILE-"), "{f0}");
 }
 
 #[test]
@@ -473,4 +480,84 @@ fn key_material_is_never_printed() {
             assert!(!o.contains(s.as_str()), "{args:?} prints key material");
         }
     }
+}
+
+/// A classic pcap header (microsecond, little-endian) for `linktype`, and
+/// one 60-byte frame of zeros.
+fn tiny_pcap(linktype: u32, frame: bool) -> Vec<u8> {
+    let mut b = Vec::new();
+    b.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+    b.extend_from_slice(&2u16.to_le_bytes());
+    b.extend_from_slice(&4u16.to_le_bytes());
+    b.extend_from_slice(&[0; 8]);
+    b.extend_from_slice(&65535u32.to_le_bytes());
+    b.extend_from_slice(&linktype.to_le_bytes());
+    if frame {
+        b.extend_from_slice(&1_700_000_000u32.to_le_bytes());
+        b.extend_from_slice(&0u32.to_le_bytes());
+        b.extend_from_slice(&60u32.to_le_bytes());
+        b.extend_from_slice(&60u32.to_le_bytes());
+        b.extend_from_slice(&[0; 60]);
+    }
+    b
+}
+
+#[test]
+fn exit_codes_tell_no_rdp_and_failures_apart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let none = dir.path().join("none.pcap");
+    std::fs::write(&none, tiny_pcap(1, false)).expect("write");
+    // Link type 147 (USER0): rdpdiag cannot decode it.
+    let user0 = dir.path().join("user0.pcap");
+    std::fs::write(&user0, tiny_pcap(147, true)).expect("write");
+    for f in [&none, &user0] {
+        let o = run(&["analyze", f.to_str().expect("utf-8")]);
+        assert_eq!(o.status.code(), Some(3), "{}{}", out(&o), err(&o));
+    }
+    // With an RDP capture beside it, "no RDP here" is not the answer.
+    let o = run(&[
+        "analyze",
+        none.to_str().expect("utf-8"),
+        "captures/tls_ok.pcap",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    // captures/server_rst_midsession.pcap: a successful attempt with an
+    // error finding fails at every threshold; captures/syn_dropped.pcap (a
+    // failed attempt) too.
+    for cap in [
+        "captures/server_rst_midsession.pcap",
+        "captures/syn_dropped.pcap",
+    ] {
+        for t in ["error", "warning", "info"] {
+            let o = run(&["analyze", "--fail-on", t, cap]);
+            assert_eq!(o.status.code(), Some(1), "{cap} --fail-on {t}");
+        }
+    }
+    // explain: known 0, unknown 1, usage 2.
+    assert_eq!(run(&["explain", "0x904", "0x7"]).status.code(), Some(0));
+    assert_eq!(run(&["explain", "0xdeadbeef"]).status.code(), Some(1));
+    assert_eq!(run(&["explain"]).status.code(), Some(2));
+}
+
+#[test]
+fn headline_never_says_plain_success_above_an_error() {
+    // captures/server_rst_midsession.pcap: a successful session the server
+    // side reset later (frame 173), an error finding.
+    let o = run(&[
+        "analyze",
+        "--color",
+        "always",
+        "captures/server_rst_midsession.pcap",
+    ]);
+    let t = out(&o);
+    assert!(t.contains("\x1b[1;33mSUCCESS, with errors\x1b[0m"), "{t}");
+    assert!(!t.contains("\x1b[1;32mSUCCESS"), "{t}");
+    // A clean success stays green.
+    let t = out(&run(&[
+        "analyze",
+        "--color",
+        "always",
+        "captures/tls_ok.pcap",
+    ]));
+    assert!(t.contains("\x1b[1;32mSUCCESS\x1b[0m"), "{t}");
 }

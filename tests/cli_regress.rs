@@ -197,3 +197,33 @@ fn bless_writes_sidecars_that_then_pass() {
     let o = rdpdiag(&["test", "--bless", &d]);
     assert!(stdout(&o).contains("unchanged"), "{}", stdout(&o));
 }
+
+/// Captures without a sidecar are named (they are not tested), with the
+/// command that writes their sidecars; nothing is written without --bless.
+#[test]
+fn captures_without_a_sidecar_are_listed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy("tls_ok", dir.path(), true);
+    copy("port_closed", dir.path(), false);
+    let d = dir.path().to_str().expect("utf-8");
+    let o = rdpdiag(&["test", d]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    let missing = dir.path().join("port_closed.pcap");
+    assert!(
+        out.contains("1 capture(s) have no sidecar and were not tested:")
+            && out.contains(&format!("  {}\n", missing.display()))
+            && out.contains(&format!("rdpdiag test --bless {}", missing.display())),
+        "{out}"
+    );
+    assert!(!dir.path().join("port_closed.expect.toml").exists());
+    // With --bless it gets one, and the list is gone.
+    let o = rdpdiag(&["test", "--bless", d]);
+    assert!(
+        dir.path().join("port_closed.expect.toml").exists(),
+        "{}",
+        stdout(&o)
+    );
+    let out = stdout(&rdpdiag(&["test", d]));
+    assert!(!out.contains("no sidecar"), "{out}");
+}

@@ -129,3 +129,62 @@ fn explain_event_names_the_log_and_the_next_step() {
         .expect("runs");
     assert_eq!(unknown.status.code(), Some(1));
 }
+
+/// mstsc's dialog text pasted whole is read for its two codes.
+#[test]
+fn explain_reads_the_mstsc_dialog_text() {
+    let pasted = "Your computer can't connect to the remote computer because an error \
+                  occurred on the remote computer that you want to connect to. Contact your \
+                  network administrator for assistance.\n\nError code: 0x904\nExtended error \
+                  code: 0x7.";
+    let x = explain(pasted, None);
+    let y = explain("0x904", Some("0x7"));
+    assert_eq!(x.matches, y.matches);
+    assert_eq!(x.combined_reading, y.combined_reading);
+    assert_eq!(x.query, pasted);
+    assert!(
+        x.notes[0].contains("0x904") && x.notes[0].contains("0x7"),
+        "{:?}",
+        x.notes
+    );
+    // One line, as a shell argument, and without an extended code.
+    let x = explain(
+        "Error code: 0x204. Extended error code: 0x0. Timestamp (UTC): 2024-05-01",
+        None,
+    );
+    assert_eq!(x.matches[0].code, 0x204);
+    let x = explain("An error occurred. Error code: 0x108.", None);
+    assert_eq!(x.matches[0].code, 0x108);
+    // Plain text without codes is still not a code.
+    assert!(explain("it does not work", None).is_unknown());
+}
+
+/// Every mstsc code rdpdiag prints (the rules' `mstsc shows:` entries, and
+/// the activation rule's "0x904 / extended N") can be explained back.
+#[test]
+fn every_code_rdpdiag_prints_can_be_explained() {
+    let mut printed: Vec<String> = rdpdiag::rules::catalog::json_doc()
+        .rules
+        .iter()
+        .flat_map(|r| r.mstsc_codes.iter().map(|c| c.to_string()))
+        .collect();
+    for ext in [0x1u32, 0x7, 0x9, 0xc, 0x10d3] {
+        printed.push(format!("0x904 / extended {ext:#x}"));
+    }
+    assert!(printed.len() > 20, "{printed:?}");
+    for code in &printed {
+        let x = explain(code, None);
+        assert!(!x.is_unknown(), "`rdpdiag explain {code:?}` knows nothing");
+        if let Some((_, ext)) = code.split_once("extended 0x") {
+            let ext = ext.split('-').next().unwrap_or_default();
+            let want = u32::from_str_radix(ext, 16).unwrap_or_default();
+            assert!(
+                x.matches
+                    .iter()
+                    .any(|m| m.role == Role::ExtendedReason && m.code == want),
+                "{code}: {:?}",
+                x.matches
+            );
+        }
+    }
+}

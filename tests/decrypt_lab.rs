@@ -242,7 +242,10 @@ fn keyed_lab_captures(root: &std::path::Path) -> Vec<String> {
 #[test]
 fn every_lab_capture_with_keys_decrypts() {
     let Some(root) = decrypt_util::shared_captures() else {
-        eprintln!("SKIP: shared/captures not found");
+        common::skip(
+            "decrypt_lab::every_lab_capture_with_keys_decrypts",
+            "shared/captures not found",
+        );
         return;
     };
     let names = keyed_lab_captures(&root);
@@ -461,7 +464,10 @@ fn pcapng_decryption_secrets_block_key_log() {
 #[test]
 fn tshark_cross_check() {
     let Some(root) = decrypt_util::shared_captures() else {
-        eprintln!("SKIP: shared/captures not found");
+        common::skip(
+            "decrypt_lab::tshark_cross_check",
+            "shared/captures not found",
+        );
         return;
     };
     let names = keyed_lab_captures(&root);

@@ -31,7 +31,7 @@ fn openssl_available() -> bool {
         .status()
         .is_ok_and(|s| s.success());
     if !ok {
-        eprintln!("SKIP: openssl CLI not available");
+        common::skip("decrypt_openssl", "openssl CLI not available");
     }
     ok
 }

@@ -6,6 +6,8 @@
 //!
 //! Everything skips cleanly when ../shared/captures is absent.
 
+mod common;
+
 use rdpdiag::analysis::with_ports;
 use rdpdiag::analysis::{analyze_file, load_keylog, AnalysisConfig};
 use rdpdiag::report::FileReport;
@@ -45,7 +47,7 @@ fn cfg_with(keys: Option<&Path>) -> AnalysisConfig {
 fn run(lab: &Path, capture: &str, keys: Option<&str>) -> Option<FileReport> {
     let path = lab.join(capture);
     if !path.exists() {
-        eprintln!("{capture} absent; skipped");
+        common::skip("decrypt_verdicts", &format!("{capture} absent"));
         return None;
     }
     let keys = keys.map(|k| lab.join(format!("{k}.keys.txt")));
@@ -349,7 +351,10 @@ fn tshark_agrees_on_decrypted_fields() {
         .output()
         .is_err()
     {
-        eprintln!("tshark not installed; skipping the cross-check");
+        common::skip(
+            "decrypt_verdicts::tshark_agrees_on_decrypted_fields",
+            "tshark not installed",
+        );
         return;
     }
     let fields = [
@@ -531,7 +536,7 @@ fn editcap(args: &[&std::ffi::OsStr]) -> bool {
         Ok(o) if o.status.success() => true,
         Ok(o) => panic!("editcap failed: {}", String::from_utf8_lossy(&o.stderr)),
         Err(_) => {
-            eprintln!("editcap not installed; skipping");
+            common::skip("decrypt_verdicts", "editcap not installed");
             false
         }
     }

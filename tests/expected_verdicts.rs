@@ -241,14 +241,20 @@ const CASES: &[Case] = &[
 #[test]
 fn expected_md_verdicts() {
     let Some(base) = shared() else {
-        eprintln!("shared captures not found; skipping");
+        common::skip(
+            "expected_verdicts::expected_md_verdicts",
+            "shared captures not found",
+        );
         return;
     };
     let mut failures = Vec::new();
     for (file, port, outcome, stage, rule) in CASES {
         let path = base.join(file);
         if !path.exists() {
-            eprintln!("{file} absent; skipped");
+            common::skip(
+                "expected_verdicts::expected_md_verdicts",
+                &format!("{file} absent"),
+            );
             continue;
         }
         let cfg = with_ports(&port.map(|p| vec![p]).unwrap_or_default());

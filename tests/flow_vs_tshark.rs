@@ -176,13 +176,19 @@ fn rst_senders(r: &Run) -> BTreeSet<String> {
 #[test]
 fn public_captures_agree_with_tshark_summaries() {
     let Some(root) = shared() else {
-        eprintln!("SKIP: ../shared/captures not found");
+        common::skip(
+            "flow_vs_tshark::public_captures_agree_with_tshark_summaries",
+            "../shared/captures not found",
+        );
         return;
     };
     let mut files = Vec::new();
     json_files(&root.join("public").join("_tshark"), &mut files);
     if files.is_empty() {
-        eprintln!("SKIP: no tshark summaries under {}", root.display());
+        common::skip(
+            "flow_vs_tshark::public_captures_agree_with_tshark_summaries",
+            &format!("no tshark summaries under {}", root.display()),
+        );
         return;
     }
     let mut checked = 0;
@@ -192,7 +198,10 @@ fn public_captures_agree_with_tshark_summaries() {
         let rel = j["path"].as_str().expect("path");
         let cap = root.join("public").join(rel);
         if !cap.is_file() {
-            eprintln!("skip {rel}: capture absent");
+            common::skip(
+                "flow_vs_tshark::public_captures_agree_with_tshark_summaries",
+                &format!("{rel}: capture absent"),
+            );
             continue;
         }
         // Every port tshark saw traffic to is treated as RDP here, so that
@@ -351,12 +360,18 @@ fn summary_field(truth: &str, name: &str) -> Option<u64> {
 #[test]
 fn lab_captures_agree_with_truth_files() {
     let Some(root) = shared() else {
-        eprintln!("SKIP: ../shared/captures not found");
+        common::skip(
+            "flow_vs_tshark::lab_captures_agree_with_truth_files",
+            "../shared/captures not found",
+        );
         return;
     };
     let lab = root.join("lab");
     let Ok(rd) = std::fs::read_dir(&lab) else {
-        eprintln!("SKIP: {} not found", lab.display());
+        common::skip(
+            "flow_vs_tshark::lab_captures_agree_with_truth_files",
+            &format!("{} not found", lab.display()),
+        );
         return;
     };
     let mut truths: Vec<PathBuf> = rd
@@ -372,7 +387,10 @@ fn lab_captures_agree_with_truth_files() {
         let scenario = name.trim_end_matches(".truth.txt");
         let cap = lab.join(format!("{scenario}.pcap"));
         if !cap.is_file() {
-            eprintln!("skip {scenario}: no {scenario}.pcap");
+            common::skip(
+                "flow_vs_tshark::lab_captures_agree_with_truth_files",
+                &format!("{scenario}: no {scenario}.pcap"),
+            );
             continue;
         }
         let r = run(&cap, &[]);

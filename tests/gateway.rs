@@ -5,6 +5,8 @@
 //! capture is available. Frames cited below are those captures' frames, as
 //! tshark numbers them.
 
+mod common;
+
 use rdpdiag::analysis::with_ports;
 use rdpdiag::analysis::{analyze_file, load_keylog};
 use rdpdiag::report::FileReport;
@@ -192,7 +194,10 @@ fn without_keys_the_gateway_stays_encrypted() {
 #[test]
 fn tshark_agrees_on_http_status_lines() {
     if Command::new("tshark").arg("-v").output().is_err() {
-        eprintln!("tshark not installed; skipped");
+        common::skip(
+            "gateway::tshark_agrees_on_http_status_lines",
+            "tshark not installed",
+        );
         return;
     }
     for (name, ..) in CASES {

@@ -150,7 +150,10 @@ fn shared_public_outputs_validate_against_the_schema() {
         .map(|c| c.join("public"))
         .filter(|d| d.is_dir())
     else {
-        eprintln!("shared public captures absent; skipped");
+        common::skip(
+            "json_contract::shared_public_outputs_validate_against_the_schema",
+            "shared public captures absent",
+        );
         return;
     };
     let s = schema();
@@ -367,4 +370,47 @@ fn item_name(line: &str) -> Option<String> {
         .filter(|w| !w.is_empty());
     w.find(|w| *w == "struct" || *w == "enum")?;
     w.next().map(String::from)
+}
+
+/// An input that cannot be read keeps its place in `files`, with its error,
+/// beside the readable ones; the document still validates; exit 2.
+#[test]
+fn unreadable_input_is_listed_with_its_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("notes.pcap");
+    std::fs::write(&bad, "this is not a capture\n").expect("write");
+    let missing = dir.path().join("missing.pcap");
+    let out = Command::new(env!("CARGO_BIN_EXE_rdpdiag"))
+        .args(["--no-config", "analyze", "--format", "json"])
+        .arg(&missing)
+        .arg(root().join("captures/port_closed.pcap"))
+        .arg(&bad)
+        .output()
+        .expect("rdpdiag runs");
+    assert_eq!(out.status.code(), Some(2));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let s = schema();
+    let mut errs = Vec::new();
+    validate(&s, &s, &v, "$", &mut errs);
+    assert!(errs.is_empty(), "{}", errs.join("\n"));
+    let files = v["files"].as_array().expect("files");
+    assert_eq!(files.len(), 3);
+    assert!(files[0]["file"]
+        .as_str()
+        .expect("file")
+        .ends_with("missing.pcap"));
+    assert!(files[0]["error"]
+        .as_str()
+        .expect("error")
+        .contains("cannot open"));
+    assert!(files[1]["error"].is_null());
+    assert!(!files[1]["attempts"]
+        .as_array()
+        .expect("attempts")
+        .is_empty());
+    assert!(files[2]["error"]
+        .as_str()
+        .expect("error")
+        .contains("not a pcap or pcapng"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot open"));
 }

@@ -7,6 +7,8 @@
 
 #![cfg(feature = "live")]
 
+mod common;
+
 use rdpdiag::capture::{Frame, FrameSink, Warning};
 use rdpdiag::net::{self, Transport};
 use std::io::{BufRead, Read, Write};
@@ -56,7 +58,10 @@ fn first_payloads(path: &str) -> (Vec<u8>, Vec<u8>) {
 #[test]
 fn live_on_loopback_shows_the_verdict_of_a_real_negotiation() {
     if !is_root() {
-        eprintln!("SKIPPED: live capture needs root or CAP_NET_RAW");
+        common::skip(
+            "live_capture::live_on_loopback_shows_the_verdict_of_a_real_negotiation",
+            "live capture needs root or CAP_NET_RAW",
+        );
         return;
     }
     let path = format!(
@@ -164,7 +169,10 @@ fn live_on_loopback_shows_the_verdict_of_a_real_negotiation() {
 #[test]
 fn live_without_privileges_says_what_is_needed() {
     if !is_root() || Command::new("setpriv").arg("--help").output().is_err() {
-        eprintln!("SKIPPED: needs root and setpriv to drop privileges");
+        common::skip(
+            "live_capture::live_without_privileges_says_what_is_needed",
+            "needs root and setpriv to drop privileges",
+        );
         return;
     }
     let out = Command::new("setpriv")
@@ -174,7 +182,10 @@ fn live_without_privileges_says_what_is_needed() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     if err.contains("Permission denied") && !err.contains("capture") {
-        eprintln!("SKIPPED: the test binary is not executable by nobody: {err}");
+        common::skip(
+            "live_capture::live_without_privileges_says_what_is_needed",
+            &format!("the test binary is not executable by nobody: {err}"),
+        );
         return;
     }
     assert_eq!(out.status.code(), Some(2), "{err}");

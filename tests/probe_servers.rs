@@ -7,6 +7,8 @@
 //! or when a server binary is missing; CI (.ci/run) installs them.
 #![cfg(feature = "probe")]
 
+mod common;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -28,16 +30,22 @@ fn which(b: &str) -> bool {
 /// Skip unless root and every binary exists.
 fn ready(test: &str, bins: &[&str]) -> bool {
     if !is_root() {
-        eprintln!("SKIP {test}: needs root (servers, network namespaces)");
+        common::skip(
+            &format!("probe_servers::{test}"),
+            "needs root (servers, network namespaces)",
+        );
         return false;
     }
     if bins.contains(&"xrdp") && !Path::new("/etc/xrdp/xrdp.ini").is_file() {
-        eprintln!("SKIP {test}: /etc/xrdp/xrdp.ini missing");
+        common::skip(
+            &format!("probe_servers::{test}"),
+            "/etc/xrdp/xrdp.ini missing",
+        );
         return false;
     }
     for b in bins {
         if !which(b) {
-            eprintln!("SKIP {test}: {b} not installed (apt-get install xrdp freerdp2-shadow-x11 winpr-utils xvfb openssl iproute2)");
+            common::skip(&format!("probe_servers::{test}"), &format!("{b} not installed (apt-get install xrdp freerdp2-shadow-x11 winpr-utils xvfb openssl iproute2)"));
             return false;
         }
     }
@@ -599,7 +607,10 @@ fn shadow_nla_challenge() {
             "no credentials are ever sent: {text}"
         );
     } else {
-        eprintln!("tshark not installed: decryption of the written capture not checked");
+        common::skip(
+            "probe_servers::shadow_nla_challenge",
+            "tshark not installed: decryption of the written capture not checked",
+        );
     }
 }
 
@@ -641,7 +652,10 @@ fn silent_address_times_out() {
         .status()
         .is_ok_and(|s| s.success());
     if !made {
-        eprintln!("SKIP silent_address_times_out: `ip netns add` failed (no CAP_SYS_ADMIN?)");
+        common::skip(
+            "probe_servers::silent_address_times_out",
+            "`ip netns add` failed (no CAP_SYS_ADMIN?)",
+        );
         return;
     }
     let setup = [

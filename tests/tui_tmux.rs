@@ -2,6 +2,8 @@
 //! failure capture, shows the failed stage and the fix, and quits cleanly on
 //! `q` with the terminal restored. Also the text stream when stdout is a pipe.
 
+mod common;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -52,7 +54,10 @@ impl Drop for Tmux {
 #[test]
 fn tui_in_tmux_shows_the_failed_stage_and_the_fix_then_quits() {
     if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("SKIPPED: tmux is not installed (apt-get install tmux)");
+        common::skip(
+            "tui_tmux::tui_in_tmux_shows_the_failed_stage_and_the_fix_then_quits",
+            "tmux is not installed (apt-get install tmux)",
+        );
         return;
     }
     let t = Tmux {

@@ -50,6 +50,20 @@ fn findings_of_an_expired_certificate() {
 }
 
 #[test]
+fn success_with_an_error_finding_is_not_shown_as_plain_success() {
+    // captures/server_rst_midsession.pcap: the session ran, then the server
+    // side reset it (frame 173, session.reset is an error).
+    let s = replay("server_rst_midsession.pcap");
+    let list = screen(&s, &ui(Tab::Findings), 80, 24);
+    assert!(list.contains("SUCCESS w/ errors"), "{list}");
+    assert!(
+        s.attempts[0].text_line().contains("SUCCESS, with errors"),
+        "{}",
+        s.attempts[0].text_line()
+    );
+}
+
+#[test]
 fn findings_of_a_negotiation_failure() {
     let s = replay("hybrid_required_by_server.pcap");
     insta::assert_snapshot!(screen(&s, &ui(Tab::Findings), 80, 24));

@@ -13,6 +13,8 @@
 //! PDU completes. TLS-protected captures with a key log are checked too:
 //! the decrypted records come from tshark's `-x` hex dump.
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -443,7 +445,7 @@ fn compare(
 fn check_plain(shared: &Path, rel: &str, min: usize) {
     let path = shared.join("captures").join(rel);
     if !path.exists() {
-        eprintln!("skip {rel}: not found");
+        common::skip("tshark_crosscheck_rdp_core", &format!("{rel} not found"));
         return;
     }
     let rows = tshark_rows(
@@ -489,7 +491,7 @@ fn check_decrypted(shared: &Path, base: &str, min: usize) {
         lab.join(format!("{base}.keys.txt")),
     );
     if !pcap.exists() || !keys.exists() {
-        eprintln!("skip {base}: not found");
+        common::skip("tshark_crosscheck_rdp_core", &format!("{base} not found"));
         return;
     }
     let blocks = decrypted_blocks(&pcap, &keys);
@@ -538,11 +540,17 @@ fn check_decrypted(shared: &Path, base: &str, min: usize) {
 #[test]
 fn layer_a_agrees_with_tshark() {
     let Some(shared) = shared_dir() else {
-        eprintln!("skip: shared/captures not found (set RDPDIAG_SHARED)");
+        common::skip(
+            "tshark_crosscheck_rdp_core::layer_a_agrees_with_tshark",
+            "shared/captures not found (set RDPDIAG_SHARED)",
+        );
         return;
     };
     if !have_tshark() {
-        eprintln!("skip: tshark not on PATH");
+        common::skip(
+            "tshark_crosscheck_rdp_core::layer_a_agrees_with_tshark",
+            "tshark not on PATH",
+        );
         return;
     }
     // cookie/nego, MCS/GCC in clear, proprietary certificate, channel joins

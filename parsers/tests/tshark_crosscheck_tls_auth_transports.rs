@@ -12,6 +12,8 @@
 //! NetBIOS/DNS names, Version build and AUTHENTICATE user name.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use rdpdiag_parsers::{credssp, dns, ntlm, rdpeudp, spnego, tls, x509};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -45,13 +47,13 @@ fn setup(test: &str) -> Option<PathBuf> {
         .map(|o| o.status.success())
         .unwrap_or(false);
     if !tshark {
-        eprintln!("{test}: skipped, tshark not on PATH");
+        common::skip(test, "tshark not on PATH");
         return None;
     }
     match shared() {
         Some(s) => Some(s),
         None => {
-            eprintln!("{test}: skipped, shared captures not found (set RDPDIAG_SHARED)");
+            common::skip(test, "shared captures not found (set RDPDIAG_SHARED)");
             None
         }
     }

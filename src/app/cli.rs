@@ -33,7 +33,8 @@ Examples:
   rdpdiag rules                                 the rule catalogue (ids, stages, severities)
 
 Configuration: --config FILE, else the default file (`rdpdiag config` shows where).
-Exit codes: 0 nothing at or above --fail-on, 1 there is, 2 usage or input error.";
+Exit codes (analyze): 0 no failed attempt and no finding at or above --fail-on, 1 there is one,
+2 usage or input error, 3 no RDP traffic in any input. `explain`: 0 known, 1 no known code.";
 
 const ANALYZE_EXAMPLES: &str = "\
 Examples:
@@ -46,7 +47,11 @@ Examples:
   rdpdiag analyze --keylog keys.txt cap.pcap    decrypt TLS with the client's key log (see docs/capturing.md)
   rdpdiag analyze --redact cap.pcapng           names and addresses replaced, to paste into a ticket
 
-Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 usage or input error.";
+Exit codes:
+  0  no attempt failed and no finding is at or above --fail-on
+  1  an attempt failed, or a finding is at or above --fail-on (info < warning < error)
+  2  usage error, or an input could not be read (it is listed in the JSON with its error)
+  3  no RDP traffic in any input (nothing on the RDP ports, or only link types rdpdiag cannot decode)";
 
 #[derive(Parser, Debug)]
 #[command(name = "rdpdiag", version = VERSION, about = ABOUT, long_about = None, after_help = MAIN_EXAMPLES)]
@@ -77,7 +82,7 @@ pub enum Command {
     /// Explain an mstsc disconnect code (and extended code), ERRINFO, NTSTATUS,
     /// FreeRDP error, negotiation failure or TLS alert.
     #[command(
-        after_help = "Examples:\n  rdpdiag explain 0x904 0x7\n  rdpdiag explain 516\n  rdpdiag explain STATUS_LOGON_FAILURE\n  rdpdiag explain handshake_failure"
+        after_help = "Examples:\n  rdpdiag explain 0x904 0x7\n  rdpdiag explain 516\n  rdpdiag explain STATUS_LOGON_FAILURE\n  rdpdiag explain handshake_failure\n  rdpdiag explain \"... error code: 0x904. Extended error code: 0x7.\"   (the mstsc dialog text)\n\nExit codes: 0 the code is known, 1 no table knows it, 2 usage error."
     )]
     Explain {
         /// The code: hex (0x904), decimal (2308) or a name (ERRINFO_SERVER_DENIED_CONNECTION).
@@ -215,14 +220,16 @@ pub struct AnalyzeArgs {
     /// List every finding and the packet ladder, not only the root cause.
     #[arg(short, long)]
     pub verbose: bool,
-    /// Exit with 1 when a finding at or above this severity exists.
+    /// Exit with 1 when a finding at or above this severity exists (a failed
+    /// attempt exits with 1 at every threshold).
     #[arg(long, value_name = "SEVERITY", default_value = "error", value_parser = ["info", "warning", "error"])]
     pub fail_on: String,
     /// Colour: auto (when stdout is a terminal), always or never.
     #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
-    /// Replace user, host and domain names, IP addresses and certificate subjects
-    /// with stable placeholders (USER-1, HOST-1, IP-1 ...), to paste the report into a ticket.
+    /// Replace user, host and domain names, IP addresses, certificate subjects
+    /// and the capture's file name with stable placeholders (USER-1, HOST-1, IP-1, FILE-1 ...),
+    /// to paste the report into a ticket.
     #[arg(long)]
     pub redact: bool,
 }

@@ -140,7 +140,8 @@ fn explain(code: &str, extended: Option<&str>, format: Format) -> i32 {
             let _ = write!(std::io::stdout(), "{text}");
         }
     }
-    0
+    // Like grep: "nothing known" is told apart from an answer by the exit code.
+    i32::from(e.matches.is_empty())
 }
 
 /// `rdpdiag explain event ID`: a Windows event ID the fixes send people to.

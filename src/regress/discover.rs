@@ -140,3 +140,20 @@ pub fn discover(paths: &[PathBuf], bless: bool) -> Discovery {
     d.cases.retain(|c| seen.insert(c.capture.clone()));
     d
 }
+
+/// The captures under the given folders that have no sidecar: not tested,
+/// so `rdpdiag test` names them rather than passing in silence.
+pub fn without_sidecar(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for p in paths.iter().filter(|p| p.is_dir()) {
+        walk(p, 0, &mut files, &mut errors);
+    }
+    let present: std::collections::HashSet<&PathBuf> = files.iter().collect();
+    files
+        .iter()
+        .filter(|f| looks_like_capture(f))
+        .filter(|f| sidecar_path(f).is_none_or(|sc| !present.contains(&sc)))
+        .cloned()
+        .collect()
+}

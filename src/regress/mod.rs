@@ -72,6 +72,9 @@ pub fn main(a: &TestArgs, base: &AnalysisConfig) -> i32 {
              (see captures/README.md), or run `rdpdiag test --bless DIR` to write sidecars from today's verdicts.\n",
         );
     }
+    if !a.bless {
+        out.push_str(&untested_text(&discover::without_sidecar(&a.paths)));
+    }
     print!("{out}");
     if let Some(j) = &a.junit {
         let suite = a
@@ -98,5 +101,46 @@ pub fn main(a: &TestArgs, base: &AnalysisConfig) -> i32 {
         1
     } else {
         0
+    }
+}
+
+/// The captures found without a sidecar, and the command that writes them
+/// (nothing is written without `--bless`).
+fn untested_text(untested: &[PathBuf]) -> String {
+    const SHOWN: usize = 20;
+    if untested.is_empty() {
+        return String::new();
+    }
+    let mut o = format!(
+        "{} capture(s) have no sidecar and were not tested:\n",
+        untested.len()
+    );
+    for p in untested.iter().take(SHOWN) {
+        o.push_str(&format!("  {}\n", p.display()));
+    }
+    if untested.len() > SHOWN {
+        o.push_str(&format!("  … and {} more\n", untested.len() - SHOWN));
+    }
+    let args: Vec<String> = untested
+        .iter()
+        .take(SHOWN)
+        .map(|p| shell_word(&p.display().to_string()))
+        .collect();
+    o.push_str(&format!(
+        "To test them, write their sidecars from today's verdicts and review them:\n  rdpdiag test --bless {}\n",
+        args.join(" ")
+    ));
+    o
+}
+
+/// `s` quoted for a POSIX shell when it holds anything but plain path characters.
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%,".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
     }
 }

@@ -210,9 +210,10 @@ fn headline(a: &Attempt) -> (&'static str, String) {
         .filter(|f| f.severity == Severity::Error)
         .count();
     match a.outcome {
-        Outcome::Success if errors > 0 => {
-            ("warn", format!("CONNECTED, but {errors} error finding(s)"))
-        }
+        Outcome::Success if a.succeeded_with_errors() => (
+            "warn",
+            format!("SUCCESS, with errors ({errors} error finding(s))"),
+        ),
         Outcome::Success => ("ok", "SUCCESS".into()),
         Outcome::Failure => (
             "fail",
@@ -441,9 +442,9 @@ mod tests {
         a.findings.push(f);
         let page = render(std::slice::from_ref(&r), &Scrub::none());
         assert!(!page.contains("badge ok"), "{page}");
-        assert!(
-            page.contains("<span class=\"badge warn\">CONNECTED, but 1 error finding(s)</span>")
-        );
+        assert!(page.contains(
+            "<span class=\"badge warn\">SUCCESS, with errors (1 error finding(s))</span>"
+        ));
         assert!(page.contains("an error &lt;b&gt;") && !page.contains("an error <b>"));
     }
 

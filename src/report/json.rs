@@ -83,6 +83,17 @@ pub struct File<'a> {
     pub stats: Stats<'a>,
     pub connections: Vec<Connection<'a>>,
     pub udp_flows: Vec<UdpFlow<'a>>,
+    /// pcapng section and packet comments (added within rdpdiag/1).
+    pub comments: Vec<Comment<'a>>,
+    /// Why the input could not be read, else null (added within rdpdiag/1).
+    pub error: Option<&'a str>,
+}
+
+/// `comments[]`: `{frame, text}`, frame null for a section comment.
+#[derive(Debug, Serialize)]
+pub struct Comment<'a> {
+    pub frame: Option<u64>,
+    pub text: &'a str,
 }
 
 impl<'a> From<&'a FileReport> for File<'a> {
@@ -95,6 +106,15 @@ impl<'a> From<&'a FileReport> for File<'a> {
             stats: (&r.stats).into(),
             connections: r.connections.iter().map(Connection::from).collect(),
             udp_flows: r.udp_flows.iter().map(UdpFlow::from).collect(),
+            comments: r
+                .comments
+                .iter()
+                .map(|(frame, text)| Comment {
+                    frame: *frame,
+                    text,
+                })
+                .collect(),
+            error: r.error.as_deref(),
         }
     }
 }

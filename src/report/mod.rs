@@ -4,6 +4,7 @@
 
 pub mod html;
 pub mod json;
+pub mod shape;
 pub mod text;
 
 use crate::capture::{ReadSummary, Warning};
@@ -14,7 +15,7 @@ use crate::verdict::Attempt;
 pub use json::{Document, Tool, SCHEMA};
 
 /// The analysis of one input file. Written as JSON through [`json::File`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct FileReport {
     pub file: String,
     pub capture: ReadSummary,
@@ -24,4 +25,29 @@ pub struct FileReport {
     pub stats: FlowStats,
     pub connections: Vec<ConnectionRecord>,
     pub udp_flows: Vec<UdpRecord>,
+    /// pcapng comments: (frame, text); frame None for a section comment.
+    /// Bounded by the engine (count and length).
+    pub comments: Vec<(Option<u64>, String)>,
+    /// Why the input could not be read; everything else is then empty.
+    pub error: Option<String>,
+}
+
+impl FileReport {
+    /// The report of an input that could not be read, so that it still
+    /// appears in the JSON `files` (with its `error`), in input order.
+    pub fn unreadable(file: &str, error: &crate::capture::InputError) -> FileReport {
+        FileReport {
+            file: file.to_string(),
+            error: Some(error.to_string()),
+            ..FileReport::default()
+        }
+    }
+
+    /// The comments on frame `n`.
+    pub fn comments_on(&self, n: u64) -> impl Iterator<Item = &str> {
+        self.comments
+            .iter()
+            .filter(move |(f, _)| *f == Some(n))
+            .map(|(_, t)| t.as_str())
+    }
 }

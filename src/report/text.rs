@@ -48,6 +48,9 @@ pub fn render(r: &FileReport, verbose: bool, color: bool) -> String {
             _ => String::new(),
         },
     );
+    for (_, t) in r.comments.iter().filter(|(f, _)| f.is_none()) {
+        let _ = writeln!(o, "  capture comment: {}", comment_text(t));
+    }
     for w in &r.warnings {
         let _ = writeln!(o, "  {} {w}", p.yellow("warning:"));
     }
@@ -85,6 +88,8 @@ pub fn render(r: &FileReport, verbose: bool, color: bool) -> String {
 fn render_attempt(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt, verbose: bool) {
     let _ = writeln!(o);
     let verdict = match a.outcome {
+        // The headline never says plain success above an error finding.
+        Outcome::Success if a.succeeded_with_errors() => p.yellow("SUCCESS, with errors"),
         Outcome::Success => p.green("SUCCESS"),
         Outcome::Failure => p.red(&format!(
             "FAILED at {}",
@@ -125,7 +130,13 @@ fn render_attempt(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt, verbos
             p.bold("evidence:"),
             rc.evidence
                 .iter()
-                .map(|e| format!("frame {} ({})", e.frame, e.detail))
+                .map(|e| {
+                    let mut s = format!("frame {} ({})", e.frame, e.detail);
+                    for t in r.comments_on(e.frame) {
+                        let _ = write!(s, " [comment: {}]", comment_text(t));
+                    }
+                    s
+                })
                 .collect::<Vec<_>>()
                 .join(", "),
             match rc.basis {
@@ -178,25 +189,80 @@ fn render_attempt(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt, verbos
         );
     }
     if verbose {
-        for cid in &a.connection_ids {
-            if let Some(c) = r.connections.iter().find(|c| c.id == *cid) {
-                let _ = writeln!(o, "  connection {} {} → {}:", c.id, c.client, c.server);
-                for l in &c.facts.ladder {
-                    let arrow = match l.dir {
-                        crate::wire::Dir::ClientToServer => "→",
-                        crate::wire::Dir::ServerToClient => "←",
-                    };
-                    let _ = writeln!(o, "    {:>6}  {arrow} {}", l.frame.number, l.label);
+        render_ladder(o, r, a);
+    }
+}
+
+/// The `-v` ladder of each connection of the attempt: what the session
+/// facts saw, the encrypted records when they could not be read, the close,
+/// and the capture's comments on those frames (the other comments within the
+/// attempt's frames follow).
+fn render_ladder(o: &mut String, r: &FileReport, a: &Attempt) {
+    use crate::wire::Dir;
+    let arrow = |d: Option<Dir>| match d {
+        Some(Dir::ClientToServer) => "→",
+        Some(Dir::ServerToClient) => "←",
+        None => " ",
+    };
+    let mut shown = Vec::new();
+    for cid in &a.connection_ids {
+        let Some(c) = r.connections.iter().find(|c| c.id == *cid) else {
+            continue;
+        };
+        let _ = writeln!(o, "  connection {} {} → {}:", c.id, c.client, c.server);
+        let mut rows: Vec<(u64, Option<Dir>, String)> = c
+            .facts
+            .ladder
+            .iter()
+            .map(|l| (l.frame.number, Some(l.dir), l.label.clone()))
+            .collect();
+        // Merged in by frame; the facts' own order is kept as it is.
+        for l in super::shape::encrypted_records(c) {
+            let at = rows
+                .iter()
+                .position(|row| row.0 > l.frame.number)
+                .unwrap_or(rows.len());
+            rows.insert(at, (l.frame.number, l.dir, l.label));
+        }
+        rows.push((
+            c.last.number,
+            None,
+            format!("TCP: handshake {}, {}", c.handshake_text(), c.end_text()),
+        ));
+        for (frame, dir, label) in rows {
+            let _ = writeln!(o, "    {frame:>6}  {} {label}", arrow(dir));
+            if !shown.contains(&frame) {
+                for t in r.comments_on(frame) {
+                    let _ = writeln!(o, "    {:>6}    # {}", "", comment_text(t));
                 }
-                let _ = writeln!(
-                    o,
-                    "    {:>6}    TCP: handshake {}, {}",
-                    c.last.number,
-                    c.handshake_text(),
-                    c.end_text()
-                );
+                shown.push(frame);
             }
         }
+    }
+    let rest: Vec<&(Option<u64>, String)> = r
+        .comments
+        .iter()
+        .filter(|(f, _)| {
+            f.is_some_and(|n| n >= a.start.number && n <= a.end.number && !shown.contains(&n))
+        })
+        .collect();
+    if !rest.is_empty() {
+        let _ = writeln!(o, "  comments in the capture:");
+        for (f, t) in rest {
+            let _ = writeln!(o, "    {:>6}    # {}", f.unwrap_or(0), comment_text(t));
+        }
+    }
+}
+
+/// A capture comment on one line, bounded for the terminal.
+fn comment_text(t: &str) -> String {
+    const MAX: usize = 160;
+    let one: String = t.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() > MAX {
+        let cut: String = one.chars().take(MAX).collect();
+        format!("{cut}…")
+    } else {
+        one
     }
 }
 

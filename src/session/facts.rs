@@ -348,6 +348,10 @@ pub enum DecryptStatus {
 }
 
 impl DecryptStatus {
+    /// The session's records were read (all, or all up to a failed one).
+    pub fn readable(self) -> bool {
+        matches!(self, DecryptStatus::Decrypted | DecryptStatus::Partial)
+    }
     /// The name the reports write.
     pub fn as_str(self) -> &'static str {
         match self {

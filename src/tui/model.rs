@@ -437,6 +437,11 @@ impl AttemptView {
             for l in &c.facts.ladder {
                 push(l.frame, l.dir, l.label.clone());
             }
+            // Unreadable sessions: the encrypted records' shape (bounded).
+            for l in crate::report::shape::encrypted_records(c) {
+                let dir = l.dir.unwrap_or(Dir::ClientToServer);
+                push(l.frame, dir, l.label);
+            }
         }
         ladder.sort_by_key(|l| (l.frame.number, l.connection));
         let mut packets: Vec<PacketRef> = Vec::new();
@@ -495,6 +500,7 @@ impl AttemptView {
     pub fn text_line(&self) -> String {
         let a = &self.attempt;
         let verdict = match a.outcome {
+            Outcome::Success if a.succeeded_with_errors() => "SUCCESS, with errors".to_string(),
             Outcome::Success => "SUCCESS".to_string(),
             Outcome::Failure => format!("FAILED at {}", a.failed_stage.map_or("?", |s| s.name())),
             Outcome::Incomplete => "INCOMPLETE".to_string(),

@@ -111,6 +111,7 @@ pub fn selected_packet<'a>(snap: &'a Snapshot, ui: &UiState) -> Option<&'a Packe
 
 fn verdict_text(v: &AttemptView) -> String {
     match v.shown_outcome() {
+        Shown::Success if v.attempt.succeeded_with_errors() => "SUCCESS w/ errors".into(),
         Shown::Success => "SUCCESS".into(),
         Shown::Failure => format!(
             "FAILED {}",
@@ -121,8 +122,9 @@ fn verdict_text(v: &AttemptView) -> String {
     }
 }
 
-fn verdict_color(s: Shown) -> Color {
-    match s {
+fn verdict_color(v: &AttemptView) -> Color {
+    match v.shown_outcome() {
+        Shown::Success if v.attempt.succeeded_with_errors() => Color::Yellow,
         Shown::Success => Color::Green,
         Shown::Failure => Color::Red,
         Shown::Incomplete => Color::Yellow,
@@ -258,7 +260,7 @@ fn render_list(f: &mut Frame<'_>, area: Rect, snap: &Snapshot, ui: &UiState, vis
         };
         let a = &v.attempt;
         let shown = v.shown_outcome();
-        let color = verdict_color(shown);
+        let color = verdict_color(v);
         let mut spans = vec![
             Span::raw(format!("{:>3} ", a.id)),
             Span::styled(
@@ -372,7 +374,7 @@ pub fn findings_lines(v: &AttemptView) -> Vec<Line<'static>> {
         Span::styled(
             verdict_text(v),
             Style::default()
-                .fg(verdict_color(shown))
+                .fg(verdict_color(v))
                 .add_modifier(Modifier::BOLD),
         ),
         Span::raw(format!(

@@ -2,7 +2,27 @@
 
 use std::path::{Path, PathBuf};
 
+/// A test that cannot run here says so: `SKIPPED: <test>: <reason>` on
+/// stderr, and the same line appended to `target/tmp/test-skips.txt`, which
+/// `.ci/run` counts at the end of the run (cargo shows a passing test's
+/// stderr only with `--nocapture`).
+#[allow(dead_code)]
+pub fn skip(test: &str, reason: &str) {
+    use std::io::Write;
+    let line = format!("SKIPPED: {test}: {reason}");
+    eprintln!("{line}");
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-skips.txt");
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = writeln!(f, "{line}");
+    }
+}
+
 /// `shared/captures` found from env `RDPDIAG_SHARED` or by walking up from the crate.
+#[allow(dead_code)]
 pub fn shared_captures() -> Option<PathBuf> {
     if let Ok(p) = std::env::var("RDPDIAG_SHARED") {
         let p = PathBuf::from(p);

@@ -97,6 +97,11 @@ impl Explanation {
 /// (`"0x904 0x7"`, `"0x904/0x7"`) is treated as a pair.
 pub fn explain(code: &str, extended: Option<&str>) -> Explanation {
     let code = code.trim();
+    if extended.is_none_or(|e| e.trim().is_empty()) {
+        if let Some(x) = explain_dialog(code) {
+            return x;
+        }
+    }
     match extended.map(str::trim).filter(|e| !e.is_empty()) {
         Some(ext) => explain_pair(code, ext),
         None => {
@@ -114,6 +119,26 @@ pub fn explain(code: &str, extended: Option<&str>) -> Explanation {
             }
         }
     }
+}
+
+/// mstsc's dialog text pasted as one argument, or rdpdiag's "0x904 /
+/// extended 0x7": the codes it names, explained, with the text as the query.
+fn explain_dialog(text: &str) -> Option<Explanation> {
+    let (code, ext) = parse::dialog_codes(text)?;
+    let mut x = match &ext {
+        Some(e) => explain_pair(&code, e),
+        None => explain_single(&code),
+    };
+    x.query = text.to_string();
+    x.extended_query = None;
+    x.notes.insert(
+        0,
+        match &ext {
+            Some(e) => format!("Read as error code {code}, extended error code {e}."),
+            None => format!("Read as error code {code}."),
+        },
+    );
+    Some(x)
 }
 
 /// Two tokens in one string form a discReason + extended pair when both are

@@ -126,3 +126,48 @@ pub(super) fn radix_word(r: Radix) -> &'static str {
         Radix::Negative => "negative decimal (32-bit two's complement)",
     }
 }
+
+/// The codes in mstsc's dialog text pasted whole ("… Error code: 0x904.
+/// Extended error code: 0x7. …") or in rdpdiag's own "0x904 / extended 0x7":
+/// `(code, extended)`. None when the text names neither an error code nor an
+/// extended one (then it is read as a code or a name).
+pub(super) fn dialog_codes(s: &str) -> Option<(String, Option<String>)> {
+    let lower = s.to_ascii_lowercase();
+    let ext_at = lower.find("extended");
+    let extended = ext_at.and_then(|i| number_after(s, i + "extended".len()));
+    // "error code" not part of "extended error code".
+    let code = lower
+        .match_indices("error code")
+        .filter(|(i, _)| !lower[..*i].trim_end().ends_with("extended"))
+        .find_map(|(i, m)| number_after(s, i + m.len()))
+        .or_else(|| {
+            // "0x904 / extended 0x7": the number before "extended".
+            let head = &s[..ext_at?];
+            head.split(|c: char| c.is_whitespace() || c == '/' || c == ',' || c == ';')
+                .find(|t| parse_number(t).is_some())
+                .map(str::to_string)
+        });
+    if code.is_none() && extended.is_none() {
+        return None;
+    }
+    Some((code?, extended))
+}
+
+/// The first number after byte `from` of `s`, within a few words (so
+/// "error code: 0x904" and "extended error code: 0x7" both find theirs).
+fn number_after(s: &str, from: usize) -> Option<String> {
+    s.get(from..)?
+        .split(|c: char| {
+            c.is_whitespace() || matches!(c, ':' | '=' | '#' | '/' | ',' | ';' | '(' | ')')
+        })
+        .filter(|t| !t.is_empty())
+        .take(4)
+        .map(|t| t.trim_end_matches('.'))
+        // A range ("0x100-0x10A") is read as its first code.
+        .map(|t| match t.get(1..).and_then(|r| r.find('-')) {
+            Some(i) if parse_number(t).is_none() => &t[..=i],
+            _ => t,
+        })
+        .find(|t| parse_number(t).is_some())
+        .map(str::to_string)
+}

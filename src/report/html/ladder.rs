@@ -3,7 +3,7 @@
 //! long runs of records collapsed, the root cause's evidence frames in red.
 
 use super::{esc, group_digits, truncate, Scrub};
-use crate::session::facts::{DecryptStatus, RecordKind};
+use crate::session::facts::RecordKind;
 use crate::session::ConnectionRecord;
 use crate::verdict::Finding;
 use crate::wire::{Dir, Ts};
@@ -68,7 +68,7 @@ fn decrypted(c: &ConnectionRecord) -> bool {
     c.facts
         .decryption
         .as_ref()
-        .is_some_and(|d| matches!(d.status, DecryptStatus::Decrypted | DecryptStatus::Partial))
+        .is_some_and(|d| d.status.readable())
 }
 
 /// The rows of one connection, in capture order, before collapsing.

@@ -75,16 +75,17 @@ pub fn embed_secrets(path: &str, keylog: &str) -> std::io::Result<usize> {
         head.extend_from_slice(&hdr);
         head.extend_from_slice(&rest);
     }
-    let tmp = format!("{path}.rdpdiag-tmp");
+    // The rewrite holds secrets: private, never through a predictable name.
+    let mut tmp = crate::capture::write::PrivateFile::create(std::path::Path::new(path))?;
     {
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        let mut out = std::io::BufWriter::new(tmp.file());
         out.write_all(&head)?;
         crate::capture::write::write_dsb(&mut out, &secrets)?;
         src.seek(SeekFrom::Start(head.len() as u64))?;
         std::io::copy(&mut src, &mut out)?;
         out.flush()?;
     }
-    std::fs::rename(&tmp, path)?;
+    tmp.commit()?;
     Ok(lines.len())
 }
 
@@ -233,13 +234,17 @@ mod imp {
         };
         let writer = match &opts.write {
             Some(path) => {
-                let f = std::fs::File::create(path).and_then(|f| {
-                    PcapngWriter::new(
-                        std::io::BufWriter::new(f),
-                        cap.get_datalink().0 as u16,
-                        SNAPLEN as u32,
-                    )
-                });
+                // Private from the start (the key log is embedded into it
+                // later); renamed into place at once so it can be followed.
+                let f = crate::capture::write::PrivateFile::create(std::path::Path::new(path))
+                    .and_then(crate::capture::write::PrivateFile::commit)
+                    .and_then(|f| {
+                        PcapngWriter::new(
+                            std::io::BufWriter::new(f),
+                            cap.get_datalink().0 as u16,
+                            SNAPLEN as u32,
+                        )
+                    });
                 match f {
                     Ok(w) => Some(w),
                     Err(e) => {

@@ -170,7 +170,7 @@ pub fn run(a: &ProbeArgs) -> i32 {
     let (mut rep, rec) = probe(&host, port, timeout, !a.no_udp);
     let mut io_error = false;
     if let Some(path) = &a.write {
-        match std::fs::write(path, rec.pcapng()) {
+        match crate::capture::write::write_private(std::path::Path::new(path), &rec.pcapng()) {
             Ok(()) => rep.capture = Some(path.clone()),
             Err(e) => {
                 eprintln!("rdpdiag: writing {path}: {e}");

@@ -45,11 +45,17 @@ pub use crate::capture::write::PcapngWriter;
 pub fn embed_secrets(path: &str, keylog: &str) -> std::io::Result<usize> {
     use std::io::{Read, Seek, SeekFrom};
     let text = std::fs::read_to_string(keylog)?;
-    // Only lines our own key-log parser accepts as secrets are copied.
+    let seen = captured_client_randoms(path)?;
+    // Only lines our own key-log parser accepts as secrets, of the TLS
+    // sessions the capture holds, are copied: a key log often carries the
+    // secrets of every browser session too.
     let lines: Vec<&str> = text
         .lines()
         .map(str::trim)
-        .filter(|l| crate::decrypt::KeyLog::parse(l).0.secret_count() > 0)
+        .filter(|l| {
+            let (k, _) = crate::decrypt::KeyLog::parse(l);
+            k.secret_count() > 0 && seen.iter().any(|cr| k.contains(cr))
+        })
         .collect();
     if lines.is_empty() {
         return Ok(0);
@@ -87,6 +93,28 @@ pub fn embed_secrets(path: &str, keylog: &str) -> std::io::Result<usize> {
     }
     tmp.commit()?;
     Ok(lines.len())
+}
+
+/// The client randoms of the ClientHellos in the capture at `path`.
+fn captured_client_randoms(
+    path: &str,
+) -> std::io::Result<std::collections::HashSet<crate::decrypt::ClientRandom>> {
+    use crate::capture::{Frame, FrameSink, Warning};
+    struct Randoms(std::collections::HashSet<crate::decrypt::ClientRandom>);
+    impl FrameSink for Randoms {
+        fn frame(&mut self, frame: &Frame<'_>) {
+            if let Ok(p) = crate::net::decode(frame) {
+                if let crate::net::Transport::Tcp(_, payload) = p.transport {
+                    self.0.extend(crate::decrypt::client_hello_randoms(payload));
+                }
+            }
+        }
+        fn warning(&mut self, _: Warning) {}
+    }
+    let (reader, gz) = crate::capture::open_path(path).map_err(std::io::Error::other)?;
+    let mut sink = Randoms(std::collections::HashSet::new());
+    crate::capture::read_capture(reader, path, gz, &mut sink).map_err(std::io::Error::other)?;
+    Ok(sink.0)
 }
 
 /// `rdpdiag live`: returns the exit code.
@@ -216,8 +244,8 @@ mod imp {
     fn finish_write(opts: &LiveOptions) {
         if let (Some(path), Some(keys)) = (&opts.write, &opts.keylog) {
             match super::embed_secrets(path, keys) {
-                Ok(0) => {}
-                Ok(n) => eprintln!("rdpdiag: {path}: {n} TLS secret line(s) from {keys} embedded (Decryption Secrets Block)"),
+                Ok(0) => eprintln!("rdpdiag: {path}: no secret in {keys} belongs to a TLS session of this capture; nothing embedded"),
+                Ok(n) => eprintln!("rdpdiag: {path}: {n} TLS secret line(s) of this capture's sessions from {keys} embedded (Decryption Secrets Block; other sessions' secrets left out)"),
                 Err(e) => eprintln!("rdpdiag: warning: could not embed the TLS secrets of {keys} into {path}: {e}; pass the key log with --keylog when analyzing"),
             }
         }

@@ -14,6 +14,9 @@ use std::sync::Arc;
 
 /// Reader buffer: large enough for 256 KiB packets plus block overhead.
 const READ_BUFFER: usize = 1 << 20;
+/// The largest block the buffer grows to hold (a Decryption Secrets Block of
+/// a key log with a few hundred thousand sessions); larger ones are skipped.
+const MAX_BLOCK: usize = 64 << 20;
 
 /// An input the user must fix: the analysis cannot start (exit code 2).
 #[derive(Debug)]
@@ -248,6 +251,11 @@ pub fn read_capture(
                     break;
                 }
             }
+            Err(PcapError::BufferTooSmall) => {
+                if !st.oversized_block(reader.as_mut(), sink) {
+                    break;
+                }
+            }
             Err(e) => {
                 warn_read_error(&e, &mut st.summary, sink);
                 break;
@@ -371,6 +379,8 @@ struct ReadState {
     /// pcapng: interfaces of the current section.
     ifaces: Vec<Iface>,
     warned_unknown_link: Vec<(u32, u32)>,
+    /// Byte order of the pcap file or the current pcapng section.
+    big_endian: bool,
 }
 
 impl ReadState {
@@ -383,7 +393,73 @@ impl ReadState {
             legacy_zone: 0,
             ifaces: Vec::new(),
             warned_unknown_link: Vec::new(),
+            big_endian: false,
         }
+    }
+
+    /// The block at the start of the reader's data is larger than its
+    /// buffer: grow the buffer to the declared size (up to [`MAX_BLOCK`]), or
+    /// skip the block with a warning. False when reading must stop.
+    fn oversized_block(
+        &mut self,
+        reader: &mut (dyn PcapReaderIterator + Send),
+        sink: &mut dyn FrameSink,
+    ) -> bool {
+        let Some((len, is_frame)) = self.declared_block(reader.data()) else {
+            warn_read_error(&PcapError::BufferTooSmall, &mut self.summary, sink);
+            return false;
+        };
+        if len <= MAX_BLOCK {
+            reader.grow(len + READ_BUFFER);
+            return refill(reader, &mut self.summary, sink);
+        }
+        let after = self.summary.frames;
+        if is_frame {
+            self.summary.frames += 1;
+        }
+        let what = if is_frame {
+            format!("frame {}", after + 1)
+        } else {
+            "a block".into()
+        };
+        sink.warning(Warning {
+            frame: Some(after),
+            message: format!(
+                "{what} after frame {after} is {len} bytes, more than the {MAX_BLOCK} bytes rdpdiag reads at once; it was skipped and the rest of the file analyzed"
+            ),
+        });
+        let mut left = len;
+        loop {
+            let n = reader.data().len().min(left);
+            reader.consume(n);
+            left -= n;
+            if left == 0 {
+                return true;
+            }
+            if !refill(reader, &mut self.summary, sink) {
+                return false;
+            }
+        }
+    }
+
+    /// Declared length of the block at the start of `data`, and whether it is
+    /// a packet (which counts as a frame even when skipped).
+    fn declared_block(&self, data: &[u8]) -> Option<(usize, bool)> {
+        let word = |o: usize| -> Option<u32> {
+            let b: [u8; 4] = data.get(o..o + 4)?.try_into().ok()?;
+            Some(if self.big_endian {
+                u32::from_be_bytes(b)
+            } else {
+                u32::from_le_bytes(b)
+            })
+        };
+        if self.format == "pcap" {
+            // Record header: ts_sec, ts_usec, incl_len, orig_len.
+            let len = usize::try_from(word(8)?).ok()?.checked_add(16)?;
+            return Some((len, true));
+        }
+        let len = usize::try_from(word(4)?).ok()?;
+        (len >= 12 && len % 4 == 0).then_some((len, matches!(word(0)?, 2 | 3 | 6)))
     }
 
     fn deliver(&mut self, sink: &mut dyn FrameSink, frame: Frame<'_>) {
@@ -401,6 +477,7 @@ impl ReadState {
                 self.legacy_link = LinkType(h.network.0 as u32);
                 self.legacy_nanos = h.is_nanosecond_precision();
                 self.legacy_zone = h.thiszone as i64;
+                self.big_endian = h.is_bigendian();
             }
             PcapBlockOwned::Legacy(b) => {
                 self.summary.frames += 1;
@@ -436,6 +513,7 @@ impl ReadState {
         match block {
             Block::SectionHeader(shb) => {
                 self.ifaces.clear();
+                self.big_endian = shb.big_endian();
                 for opt in &shb.options {
                     if opt.code == pcap_parser::pcapng::OptionCode::Comment {
                         if let Ok(s) = opt.as_str() {

@@ -674,3 +674,44 @@ fn blocks_larger_than_the_read_buffer_are_read_or_skipped() {
     );
     assert!(!r.capture.truncated);
 }
+
+#[test]
+fn gzip_damaged_in_its_first_mib_keeps_what_decompressed() {
+    // captures/nla_wrong_password.pcap (46 frames, ~12 KB) gzip'd, then
+    // damaged: cut short, garbage appended, CRC wrong. Everything is within
+    // the first MiB, which used to be rejected as "a damaged pcap header".
+    let name = SAMPLES[0];
+    let raw = std::fs::read(bundled(name)).expect("read");
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(&raw).expect("gzip");
+    let gz = e.finish().expect("gzip");
+    let full = original(name);
+    let cut = gz[..gz.len() * 2 / 3].to_vec();
+    let mut garbage = gz.clone();
+    garbage.extend_from_slice(b"\x1f\x8bthis is not a gzip member at all");
+    let mut bad_crc = gz.clone();
+    let n = bad_crc.len();
+    bad_crc[n - 8] ^= 0xff;
+    for (what, bytes, all) in [
+        ("cut", cut, false),
+        ("garbage", garbage, true),
+        ("crc", bad_crc, true),
+    ] {
+        let r = analyze_bytes(&format!("{what}.pcap.gz"), bytes);
+        assert_eq!(r.capture.format, "pcap+gzip", "{what}");
+        assert!(
+            r.capture.frames > 0,
+            "{what}: frames decompressed are analyzed"
+        );
+        if all {
+            assert_eq!(fingerprint(&r), fingerprint(&full), "{what}");
+        }
+        assert_eq!(r.warnings.len(), 1, "{what}: {:?}", r.warnings);
+        assert!(r.capture.truncated, "{what}");
+        assert!(
+            r.warnings[0].message.contains("damaged"),
+            "{what}: {:?}",
+            r.warnings
+        );
+    }
+}

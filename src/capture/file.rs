@@ -220,8 +220,9 @@ pub fn read_capture(
     gzipped: bool,
     sink: &mut dyn FrameSink,
 ) -> Result<ReadSummary, InputError> {
-    let mut reader = start_reader(input, name)?;
-    let mut st = ReadState::new();
+    let latch = ReadErrorLatch::default();
+    let mut reader = start_reader(input, name, latch.clone())?;
+    let mut st = ReadState::new(latch);
     loop {
         if sink.stop() {
             break;
@@ -247,7 +248,7 @@ pub fn read_capture(
             }
             Err(PcapError::Eof) => break,
             Err(PcapError::Incomplete(_)) => {
-                if !refill(reader.as_mut(), &mut st.summary, sink) {
+                if !refill(reader.as_mut(), &mut st, sink) {
                     break;
                 }
             }
@@ -256,11 +257,23 @@ pub fn read_capture(
                     break;
                 }
             }
+            Err(PcapError::UnexpectedEof) if st.input_error.failed() => break,
             Err(e) => {
                 warn_read_error(&e, &mut st.summary, sink);
                 break;
             }
         }
+    }
+    if let Some(e) = st.input_error.take() {
+        st.summary.truncated = true;
+        let what = if gzipped { "compressed file" } else { "file" };
+        sink.warning(Warning {
+            frame: Some(st.summary.frames),
+            message: format!(
+                "the {what} is damaged after frame {} ({e}); everything before it was analyzed. Copy the file again if the failure came later",
+                st.summary.frames
+            ),
+        });
     }
     let mut summary = st.summary;
     summary.format = if gzipped {
@@ -275,6 +288,7 @@ pub fn read_capture(
 fn start_reader(
     mut input: Box<dyn BufRead + Send>,
     name: &str,
+    latch: ReadErrorLatch,
 ) -> Result<Box<dyn PcapReaderIterator + Send>, InputError> {
     let head = input.fill_buf().map_err(|source| InputError::Read {
         path: name.to_string(),
@@ -286,6 +300,10 @@ fn start_reader(
         });
     }
     let looks_like = sniff(head);
+    let input = Latched {
+        inner: input,
+        latch,
+    };
     match pcap_parser::create_reader(READ_BUFFER, input) {
         Ok(r) => Ok(r),
         Err(PcapError::Eof) => Err(InputError::Empty {
@@ -298,15 +316,62 @@ fn start_reader(
     }
 }
 
+/// The first read error of an input (a gzip stream cut short, with garbage
+/// after it or a bad CRC), kept so the frames read before it are analyzed and
+/// the error becomes a warning: pcap-parser turns any read error while it
+/// starts into "not a capture", and a damaged gzip fails within its first MiB.
+#[derive(Clone, Default)]
+struct ReadErrorLatch(Arc<std::sync::Mutex<Option<io::Error>>>);
+
+impl ReadErrorLatch {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<io::Error>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+    fn failed(&self) -> bool {
+        self.lock().is_some()
+    }
+    fn take(&self) -> Option<io::Error> {
+        self.lock().take()
+    }
+}
+
+/// Reads `inner` until its first error, then reports the end of the input.
+struct Latched<R> {
+    inner: R,
+    latch: ReadErrorLatch,
+}
+
+impl<R: Read> Read for Latched<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.latch.failed() {
+            return Ok(0);
+        }
+        loop {
+            match self.inner.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    *self.latch.lock() = Some(e);
+                    return Ok(0);
+                }
+                ok => return ok,
+            }
+        }
+    }
+}
+
 /// The reader needs more bytes: fetch them. False when the file ended (a
 /// partial block left over is a truncation) or reading failed.
 fn refill(
     reader: &mut (dyn PcapReaderIterator + Send),
-    summary: &mut ReadSummary,
+    st: &mut ReadState,
     sink: &mut dyn FrameSink,
 ) -> bool {
+    let summary = &mut st.summary;
     if reader.reader_exhausted() {
-        if !reader.data().is_empty() {
+        // A read error (a damaged gzip stream) is reported after the loop.
+        if !reader.data().is_empty() && !st.input_error.failed() {
             summary.truncated = true;
             sink.warning(Warning {
                 frame: Some(summary.frames),
@@ -379,13 +444,15 @@ struct ReadState {
     /// pcapng: interfaces of the current section.
     ifaces: Vec<Iface>,
     warned_unknown_link: Vec<(u32, u32)>,
+    input_error: ReadErrorLatch,
     /// Byte order of the pcap file or the current pcapng section.
     big_endian: bool,
 }
 
 impl ReadState {
-    fn new() -> Self {
+    fn new(input_error: ReadErrorLatch) -> Self {
         ReadState {
+            input_error,
             summary: ReadSummary::default(),
             format: "pcap",
             legacy_link: LinkType::ETHERNET,
@@ -411,7 +478,7 @@ impl ReadState {
         };
         if len <= MAX_BLOCK {
             reader.grow(len + READ_BUFFER);
-            return refill(reader, &mut self.summary, sink);
+            return refill(reader, self, sink);
         }
         let after = self.summary.frames;
         if is_frame {
@@ -436,7 +503,7 @@ impl ReadState {
             if left == 0 {
                 return true;
             }
-            if !refill(reader, &mut self.summary, sink) {
+            if !refill(reader, self, sink) {
                 return false;
             }
         }

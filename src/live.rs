@@ -120,7 +120,7 @@ fn captured_client_randoms(
 /// `rdpdiag live`: returns the exit code.
 #[cfg(not(feature = "live"))]
 pub fn run(_opts: &LiveOptions, _cfg: &AnalysisConfig) -> i32 {
-    eprintln!(
+    warn!(
         "rdpdiag: this build has no live capture. Rebuild with `cargo build --release --features live` \
          (needs libpcap-dev on Debian/Ubuntu, libpcap-devel on Fedora, the Npcap SDK on Windows); \
          {NEEDS}. Meanwhile, capture with tcpdump/Wireshark and run `rdpdiag tui FILE`."
@@ -192,7 +192,7 @@ mod imp {
         let link = LinkType(cap.get_datalink().0 as u32);
         let mut number = 0u64;
         let mut last_stats = std::time::Instant::now();
-        while !shared.stop.load(Ordering::Relaxed) {
+        while !shared.stop.load(Ordering::Relaxed) && !crate::interrupt::requested() {
             match cap.next_packet() {
                 Ok(p) => {
                     number += 1;
@@ -244,9 +244,9 @@ mod imp {
     fn finish_write(opts: &LiveOptions) {
         if let (Some(path), Some(keys)) = (&opts.write, &opts.keylog) {
             match super::embed_secrets(path, keys) {
-                Ok(0) => eprintln!("rdpdiag: {path}: no secret in {keys} belongs to a TLS session of this capture; nothing embedded"),
-                Ok(n) => eprintln!("rdpdiag: {path}: {n} TLS secret line(s) of this capture's sessions from {keys} embedded (Decryption Secrets Block; other sessions' secrets left out)"),
-                Err(e) => eprintln!("rdpdiag: warning: could not embed the TLS secrets of {keys} into {path}: {e}; pass the key log with --keylog when analyzing"),
+                Ok(0) => warn!("rdpdiag: {path}: no secret in {keys} belongs to a TLS session of this capture; nothing embedded"),
+                Ok(n) => warn!("rdpdiag: {path}: {n} TLS secret line(s) of this capture's sessions from {keys} embedded (Decryption Secrets Block; other sessions' secrets left out)"),
+                Err(e) => warn!("rdpdiag: warning: could not embed the TLS secrets of {keys} into {path}: {e}; pass the key log with --keylog when analyzing"),
             }
         }
     }
@@ -256,7 +256,7 @@ mod imp {
         let (cap, dev) = match open(opts, cfg) {
             Ok(x) => x,
             Err(e) => {
-                eprintln!("rdpdiag: {e}");
+                warn!("rdpdiag: {e}");
                 return 2;
             }
         };
@@ -276,7 +276,7 @@ mod imp {
                 match f {
                     Ok(w) => Some(w),
                     Err(e) => {
-                        eprintln!("rdpdiag: cannot write {path}: {e}");
+                        warn!("rdpdiag: cannot write {path}: {e}");
                         return 2;
                     }
                 }
@@ -293,9 +293,9 @@ mod imp {
         let mut driver = Driver::new(tracker, shared.clone(), format!("live {dev}"), None, lines);
         driver.live = true;
         if !interactive {
-            // Ctrl-C ends the process as usual; `--write` output is flushed
-            // every 200 ms, so at most that much is lost.
-            eprintln!("rdpdiag: capturing on {dev}; one line per finished attempt (Ctrl-C stops)");
+            // Ctrl-C (SIGINT/SIGTERM) ends the capture: the verdicts of
+            // what was seen are printed and `--write`'s keys embedded.
+            warn!("rdpdiag: capturing on {dev}; one line per finished attempt (Ctrl-C stops)");
         }
         let sh = shared.clone();
         let work = move || {

@@ -17,7 +17,7 @@ pub(crate) fn run(a: &AnalyzeArgs, g: &GlobalArgs) -> i32 {
         match r {
             Ok(r) => reports.push(r),
             Err(e) => {
-                eprintln!("rdpdiag: error: {e}");
+                warn!("rdpdiag: error: {e}");
                 input_error = true;
             }
         }
@@ -59,7 +59,7 @@ fn render(a: &AnalyzeArgs, reports: &[FileReport]) -> Result<(), i32> {
                     let _ = writeln!(out, "{s}");
                 }
                 Err(e) => {
-                    eprintln!("rdpdiag: internal error serializing JSON: {e}");
+                    warn!("rdpdiag: internal error serializing JSON: {e}");
                     return Err(2);
                 }
             }

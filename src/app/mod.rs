@@ -23,6 +23,21 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    // The commands that read without end finish cleanly on SIGINT/SIGTERM;
+    // the others keep the default action (Ctrl-C stops at once).
+    let endless = match &cli.command {
+        Command::Analyze(a) => a.files.iter().any(|f| f == "-"),
+        Command::Live(_) | Command::Tui(_) => true,
+        _ => false,
+    };
+    if endless {
+        crate::interrupt::install();
+    }
+    let code = run(&cli);
+    crate::interrupt::exit_code().unwrap_or(code)
+}
+
+fn run(cli: &Cli) -> i32 {
     let g = &cli.global;
     match &cli.command {
         Command::Analyze(a) => analyze::run(a, g),
@@ -53,7 +68,7 @@ fn run_tui(t: &cli::TuiArgs, g: &cli::GlobalArgs) -> i32 {
             Err(code) => code,
         },
         Err(e) => {
-            eprintln!("rdpdiag: {e}");
+            warn!("rdpdiag: {e}");
             2
         }
     }
@@ -91,7 +106,7 @@ fn explain(code: &str, extended: Option<&str>, format: Format) -> i32 {
                 let _ = writeln!(std::io::stdout(), "{s}");
             }
             Err(err) => {
-                eprintln!("rdpdiag: internal error serializing JSON: {err}");
+                warn!("rdpdiag: internal error serializing JSON: {err}");
                 return 2;
             }
         },
@@ -112,7 +127,7 @@ fn explain(code: &str, extended: Option<&str>, format: Format) -> i32 {
 /// Kept apart from the code tables, so a bare number is never read as one.
 fn explain_event(id: &str, format: Format) -> i32 {
     let Some(ev) = crate::codes::events::explain_event(id) else {
-        eprintln!(
+        warn!(
             "rdpdiag: no Windows event {id:?} in rdpdiag's list (Schannel, RdpCoreTS, RemoteConnectionManager, LocalSessionManager, RDPClient, Security logon events)"
         );
         return 1;
@@ -121,7 +136,7 @@ fn explain_event(id: &str, format: Format) -> i32 {
         Format::Json => match serde_json::to_string_pretty(ev) {
             Ok(s) => s + "\n",
             Err(err) => {
-                eprintln!("rdpdiag: internal error serializing JSON: {err}");
+                warn!("rdpdiag: internal error serializing JSON: {err}");
                 return 2;
             }
         },

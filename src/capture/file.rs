@@ -95,6 +95,66 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
+/// Stdin read by a thread, so a signal ends the input even while the writer
+/// (`tcpdump -w - |`) stays silent: a blocking read on a pipe is not
+/// interrupted by a handled signal.
+struct StdinPump {
+    rx: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    at: usize,
+}
+
+impl StdinPump {
+    fn start() -> StdinPump {
+        let (tx, rx) = std::sync::mpsc::sync_channel(16);
+        std::thread::spawn(move || {
+            let mut stdin = io::stdin().lock();
+            loop {
+                let mut buf = vec![0u8; 64 * 1024];
+                let r = match stdin.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        buf.truncate(n);
+                        Ok(buf)
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => Err(e),
+                };
+                let failed = r.is_err();
+                if tx.send(r).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        StdinPump {
+            rx,
+            chunk: Vec::new(),
+            at: 0,
+        }
+    }
+}
+
+impl Read for StdinPump {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use std::sync::mpsc::RecvTimeoutError;
+        while self.at >= self.chunk.len() {
+            match self.rx.recv_timeout(std::time::Duration::from_millis(100)) {
+                Ok(r) => {
+                    self.chunk = r?;
+                    self.at = 0;
+                }
+                Err(RecvTimeoutError::Timeout) if crate::interrupt::requested() => return Ok(0),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.at);
+        buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
 /// [`open_path`], adding the bytes read from the file (compressed bytes for a
 /// gzip'd file) to `count` as reading goes, for a progress display.
 pub fn open_path_counted(
@@ -102,7 +162,7 @@ pub fn open_path_counted(
     count: Option<Arc<AtomicU64>>,
 ) -> Result<(Box<dyn BufRead + Send>, bool), InputError> {
     let raw: Box<dyn Read + Send> = if path == "-" {
-        Box::new(io::stdin())
+        Box::new(StdinPump::start())
     } else {
         let p = Path::new(path);
         match std::fs::File::open(p) {

@@ -158,12 +158,12 @@ pub fn run(a: &ProbeArgs) -> i32 {
     let (host, port) = match parse_target(&a.target) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("rdpdiag: {e}");
+            warn!("rdpdiag: {e}");
             return 2;
         }
     };
     if !(a.timeout.is_finite() && a.timeout > 0.0 && a.timeout <= 600.0) {
-        eprintln!("rdpdiag: --timeout must be between 0 and 600 seconds");
+        warn!("rdpdiag: --timeout must be between 0 and 600 seconds");
         return 2;
     }
     let timeout = Duration::from_secs_f64(a.timeout);
@@ -173,7 +173,7 @@ pub fn run(a: &ProbeArgs) -> i32 {
         match crate::capture::write::write_private(std::path::Path::new(path), &rec.pcapng()) {
             Ok(()) => rep.capture = Some(path.clone()),
             Err(e) => {
-                eprintln!("rdpdiag: writing {path}: {e}");
+                warn!("rdpdiag: writing {path}: {e}");
                 io_error = true;
             }
         }
@@ -194,7 +194,7 @@ pub fn run(a: &ProbeArgs) -> i32 {
                     let _ = writeln!(out, "{s}");
                 }
                 Err(e) => {
-                    eprintln!("rdpdiag: internal error serializing JSON: {e}");
+                    warn!("rdpdiag: internal error serializing JSON: {e}");
                     return 2;
                 }
             }

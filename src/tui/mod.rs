@@ -202,7 +202,8 @@ impl FrameSink for Driver {
     }
     fn stop(&self) -> bool {
         // Replay pauses here, between frames (`stop` is asked once per block).
-        self.tracker.stop()
+        // SIGINT/SIGTERM: the verdicts of what was read are still given.
+        self.tracker.stop() || crate::interrupt::requested()
     }
 }
 
@@ -233,13 +234,11 @@ pub(crate) fn stdout_lines() -> LineOut {
 pub fn run_replay(path: &str, speed: Option<f64>, cfg: &AnalysisConfig) -> i32 {
     if path == "-" {
         // The packet pane re-reads frames from the file; stdin can't be re-read.
-        eprintln!(
-            "rdpdiag: `tui` needs a capture file, not stdin: save it first, or use `analyze -`"
-        );
+        warn!("rdpdiag: `tui` needs a capture file, not stdin: save it first, or use `analyze -`");
         return 2;
     }
     if let Err(e) = crate::capture::open_path(path) {
-        eprintln!("rdpdiag: {e}");
+        warn!("rdpdiag: {e}");
         return 2;
     }
     let interactive = std::io::IsTerminal::is_terminal(&std::io::stdout());
@@ -314,7 +313,7 @@ where
         return match r {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("rdpdiag: {e}");
+                warn!("rdpdiag: {e}");
                 2
             }
         };
@@ -326,12 +325,12 @@ where
     let worker = handle.join();
     after();
     if let Err(e) = r {
-        eprintln!("rdpdiag: terminal error: {e}");
+        warn!("rdpdiag: terminal error: {e}");
         return 2;
     }
     match worker {
         Ok(Err(e)) => {
-            eprintln!("rdpdiag: {e}");
+            warn!("rdpdiag: {e}");
             2
         }
         _ => 0,

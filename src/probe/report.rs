@@ -184,6 +184,9 @@ pub struct TlsVersionRow {
     pub accepted: Option<bool>,
     pub method: TlsMethod,
     pub detail: String,
+    /// The cipher suite the server's ServerHello chose (hand-built hellos).
+    #[serde(skip)]
+    pub suite: Option<u16>,
 }
 
 /// Why the main TLS handshake did not happen.

@@ -713,6 +713,49 @@ fn bad_target_is_a_usage_error() {
 }
 
 #[test]
+fn redacted_probe_reveals_no_names_or_addresses() {
+    if !ready(
+        "redacted_probe_reveals_no_names_or_addresses",
+        &["freerdp-shadow-cli", "Xvfb", "winpr-hash"],
+    ) {
+        return;
+    }
+    let port = 47317;
+    let (_procs, _dir) = start_shadow("nla-redact", port, 127, &["/sec:nla"]);
+    let target = format!("127.0.0.1:{port}");
+    let (_, plain) = probe(&[&target, "--no-udp"]);
+    let n = &plain["probe"]["nla"];
+    let mut secrets: Vec<String> = ["netbios_computer", "netbios_domain", "dns_computer"]
+        .iter()
+        .filter_map(|k| n[*k].as_str())
+        .filter(|s| s.len() > 1)
+        .map(str::to_string)
+        .collect();
+    assert!(!secrets.is_empty(), "the CHALLENGE names the server: {n}");
+    secrets.push("127.0.0.1".into());
+    if let Some(subject) = plain["probe"]["tls"]["certificates"][0]["subject"].as_str() {
+        secrets.push(subject.to_string());
+    }
+    let (_, json) = probe(&[&target, "--no-udp", "--redact"]);
+    let json = json.to_string();
+    let text = Command::new(BIN)
+        .args(["probe", &target, "--no-udp", "--redact", "--timeout", "3"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    for out in [&json, &text] {
+        for s in &secrets {
+            assert!(
+                !out.to_ascii_lowercase().contains(&s.to_ascii_lowercase()),
+                "{s:?} in redacted output:\n{out}"
+            );
+        }
+        assert!(out.contains("IP-1"), "{out}");
+    }
+    assert!(text.contains("NLA"), "the report is still there:\n{text}");
+}
+
+#[test]
 fn listener_that_never_answers() {
     // No root needed: a plain socket that accepts and stays silent, like a
     // wrong service on the port or a hung RDP listener.

@@ -37,6 +37,7 @@ Examples:
   rdpdiag probe 10.0.0.5:3390 --timeout 2       another port, shorter timeouts
   rdpdiag probe [fd00::5]:3389 --format json    IPv6, JSON for scripts
   rdpdiag probe host --write probe.pcapng       keep the probe's own traffic (with TLS keys)
+  rdpdiag probe host --redact                   names and addresses replaced, to paste into a ticket
 
 The probe never sends credentials: NLA stops after the server's NTLM CHALLENGE.
 Evidence frame numbers refer to the capture --write saves.
@@ -71,6 +72,11 @@ pub struct ProbeArgs {
     /// Skip the RDP-UDP SYN.
     #[arg(long)]
     pub no_udp: bool,
+    /// Replace host, domain and NTLM names, addresses and certificate
+    /// subjects with placeholders (HOST-1, IP-2, …), as `analyze --redact`.
+    /// The --write capture is not redacted.
+    #[arg(long)]
+    pub redact: bool,
 }
 
 /// Split HOST[:PORT] / [V6]:PORT / bare IPv6.
@@ -153,6 +159,44 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
     (rep, rec)
 }
 
+/// The names and addresses of a probe report, for `--redact`: the target,
+/// every address tried, the certificates and the NTLM CHALLENGE's names.
+fn redactor(rep: &ProbeReport) -> crate::redact::Redactor {
+    use crate::redact::Kind;
+    let mut r = crate::redact::Redactor::default();
+    r.add_host_or_ip(&rep.host);
+    for a in rep.dns.addresses.iter().chain(rep.address.iter()) {
+        r.add_host_or_ip(a);
+    }
+    for t in &rep.tcp {
+        r.add_host_or_ip(&t.address);
+    }
+    if let Some(t) = &rep.tls {
+        for c in &t.certificates {
+            r.add_cert(c);
+        }
+    }
+    if let Some(n) = &rep.nla {
+        for h in [&n.target_name, &n.netbios_computer, &n.dns_computer]
+            .into_iter()
+            .flatten()
+        {
+            r.add(Kind::Host, h);
+        }
+        for d in [&n.netbios_domain, &n.dns_domain, &n.dns_tree]
+            .into_iter()
+            .flatten()
+        {
+            r.add(Kind::Domain, d);
+        }
+    }
+    if let Ok(v) = serde_json::to_value(rep) {
+        r.add_ipv4_in(&v);
+    }
+    r.seal();
+    r
+}
+
 /// `rdpdiag probe` entry point; returns the exit code.
 pub fn run(a: &ProbeArgs) -> i32 {
     let (host, port) = match parse_target(&a.target) {
@@ -178,8 +222,8 @@ pub fn run(a: &ProbeArgs) -> i32 {
             }
         }
     }
-    let mut out = std::io::stdout().lock();
-    match a.format {
+    let redactor = a.redact.then(|| redactor(&rep));
+    let text = match a.format {
         Format::Json => {
             let doc = Document {
                 schema: SCHEMA,
@@ -189,10 +233,14 @@ pub fn run(a: &ProbeArgs) -> i32 {
                 },
                 probe: &rep,
             };
-            match serde_json::to_string_pretty(&doc) {
-                Ok(s) => {
-                    let _ = writeln!(out, "{s}");
+            let json = serde_json::to_value(&doc).and_then(|mut v| {
+                if let Some(r) = &redactor {
+                    r.json(&mut v);
                 }
+                serde_json::to_string_pretty(&v)
+            });
+            match json {
+                Ok(s) => s + "\n",
                 Err(e) => {
                     warn!("rdpdiag: internal error serializing JSON: {e}");
                     return 2;
@@ -200,9 +248,11 @@ pub fn run(a: &ProbeArgs) -> i32 {
             }
         }
         Format::Text => {
-            let _ = write!(out, "{}", render_text(&rep));
+            let t = render_text(&rep);
+            redactor.as_ref().map_or(t.clone(), |r| r.text(&t))
         }
-    }
+    };
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
     if io_error {
         return 2;
     }

@@ -756,6 +756,51 @@ fn redacted_probe_reveals_no_names_or_addresses() {
 }
 
 #[test]
+fn dripping_server_is_cut_by_the_deadline() {
+    // No root needed: a server that answers every connection with one byte
+    // every 1.5 s (a Connection Confirm that never ends), so no single read
+    // waits the 2 s --timeout. The probe must stop at its deadline, say which
+    // step ran out, and still write what it recorded.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for c in l.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut c = c;
+                let drip = [3u8, 0, 0x0f, 0xff, 0x0e, 0xd0, 0, 0, 0, 0, 0];
+                for b in drip.iter().cycle() {
+                    if std::io::Write::write_all(&mut c, &[*b]).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(1500));
+                }
+            });
+        }
+    });
+    let dir = tmpdir("drip");
+    let pcap = dir.join("drip.pcapng");
+    let pcap_s = pcap.to_str().unwrap_or("");
+    let (_, doc) = probe(&[
+        &format!("127.0.0.1:{port}"),
+        "--timeout",
+        "2",
+        "--deadline",
+        "4",
+        "--no-udp",
+        "--write",
+        pcap_s,
+    ]);
+    let p = &doc["probe"];
+    let why = p["timed_out"].as_str().unwrap_or_default();
+    assert!(why.contains("negotiation"), "the step that ran out: {p}");
+    assert_eq!(p["capture"], pcap_s, "{p}");
+    let r = rdpdiag::analysis::analyze_file(pcap_s, &rdpdiag::analysis::with_ports(&[port]))
+        .expect("the recorded traffic is a capture");
+    assert!(!r.connections.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn listener_that_never_answers() {
     // No root needed: a plain socket that accepts and stays silent, like a
     // wrong service on the port or a hung RDP listener.

@@ -63,6 +63,11 @@ pub struct ProbeArgs {
     /// Seconds to wait for each connect and each answer.
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
     pub timeout: f64,
+    /// Seconds the whole probe may take (default: 12 x --timeout); each step
+    /// (reachability, negotiation, TLS and NLA, UDP) may take 4 x --timeout.
+    /// What was recorded until then is still reported and written.
+    #[arg(long, value_name = "SECONDS")]
+    pub deadline: Option<f64>,
     /// Save the probe's own traffic (and its TLS secrets) as pcapng.
     #[arg(long, value_name = "FILE.pcapng")]
     pub write: Option<String>,
@@ -116,9 +121,37 @@ pub fn alert_name(n: u8) -> String {
     format!("{name} ({n})")
 }
 
-/// Run the whole probe.
+/// Run the whole probe, within the default deadlines (see [`probe_within`]).
 pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeReport, Recorder) {
+    probe_within(host, port, timeout, timeout * 12, udp)
+}
+
+/// Run the whole probe: each read waits at most `timeout`, each step
+/// 4 x `timeout`, everything `deadline`.
+pub fn probe_within(
+    host: &str,
+    port: u16,
+    timeout: Duration,
+    deadline: Duration,
+    udp: bool,
+) -> (ProbeReport, Recorder) {
     let rec = Recorder::default();
+    rec.set_probe_deadline(deadline);
+    let step = (timeout * 4).min(deadline);
+    rec.begin_step("reachability", step);
+    let (mut rep, rec) = steps(host, port, timeout, udp, rec, step);
+    rep.timed_out = rec.deadline_hit();
+    (rep, rec)
+}
+
+fn steps(
+    host: &str,
+    port: u16,
+    timeout: Duration,
+    udp: bool,
+    rec: Recorder,
+    step: Duration,
+) -> (ProbeReport, Recorder) {
     let mut rep = ProbeReport::new(host, port, record::now().rfc3339());
     let addrs = reach::resolve(&mut rep, host, port);
     if addrs.is_empty() {
@@ -131,6 +164,7 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
         return (rep, rec);
     };
     rep.address = Some(addr.to_string());
+    rec.begin_step("negotiation", step);
     let p = Prober {
         rec: rec.clone(),
         addr,
@@ -143,7 +177,11 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
     let mut found = Vec::new();
     findings::negotiation(&rep, &mut found);
     rep.findings.append(&mut found);
+    if rec.probe_expired() {
+        return (rep, rec);
+    }
     if let Some(req) = negotiation::tls_channel(&rep.negotiation) {
+        rec.begin_step("TLS and NLA", step);
         let step = tls_step::probe_tls(&p, req);
         rep.nla = step.nla;
         rep.nla_error = step.nla_error;
@@ -153,7 +191,8 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
             findings::clock_skew(n, &mut rep.findings);
         }
     }
-    if udp {
+    if udp && !rec.probe_expired() {
+        rec.begin_step("UDP", step);
         rep.udp = Some(udp::probe_udp(&rec, addr, timeout));
     }
     (rep, rec)
@@ -211,7 +250,15 @@ pub fn run(a: &ProbeArgs) -> i32 {
         return 2;
     }
     let timeout = Duration::from_secs_f64(a.timeout);
-    let (mut rep, rec) = probe(&host, port, timeout, !a.no_udp);
+    let deadline = match a.deadline {
+        None => timeout * 12,
+        Some(d) if d.is_finite() && d > 0.0 && d <= 7200.0 => Duration::from_secs_f64(d),
+        Some(_) => {
+            warn!("rdpdiag: --deadline must be between 0 and 7200 seconds");
+            return 2;
+        }
+    };
+    let (mut rep, rec) = probe_within(&host, port, timeout, deadline, !a.no_udp);
     let mut io_error = false;
     if let Some(path) = &a.write {
         match crate::capture::write::write_private(std::path::Path::new(path), &rec.pcapng()) {

@@ -34,6 +34,14 @@ impl Shared {
             Err(p) => p.into_inner().clone(),
         }
     }
+    /// Show `error` in the UI: the latest snapshot, marked done with it.
+    pub(crate) fn fail(&self, error: &str) {
+        let mut s = (*self.latest()).clone();
+        s.done = true;
+        s.error = Some(error.to_string());
+        self.publish(s);
+    }
+
     fn publish(&self, s: Snapshot) {
         let s = Arc::new(s);
         match self.snapshot.lock() {
@@ -318,7 +326,14 @@ where
             }
         };
     }
-    let handle = std::thread::spawn(work);
+    let sh = shared.clone();
+    let handle = std::thread::spawn(move || {
+        let r = work();
+        if let Err(e) = &r {
+            sh.fail(e);
+        }
+        r
+    });
     let r = app::run(shared.clone(), replay);
     shared.stop.store(true, Ordering::Relaxed);
     shared.paused.store(false, Ordering::Relaxed);

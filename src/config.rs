@@ -353,13 +353,11 @@ mod tests {
         // Valid TOML (comments), just too large for a configuration.
         let line = format!("#{}\n", "x".repeat(1023));
         std::fs::write(&p, line.repeat(1025)).expect("write");
-        let e = load(Some(&p), false).err().expect("refused");
+        let e = load(Some(&p), false).expect_err("refused");
         assert!(e.to_string().contains("larger than"), "{e}");
         #[cfg(unix)]
         {
-            let e = load(Some(Path::new("/dev/zero")), false)
-                .err()
-                .expect("refused");
+            let e = load(Some(Path::new("/dev/zero")), false).expect_err("refused");
             assert!(e.to_string().contains("larger than"), "{e}");
         }
     }

@@ -794,6 +794,15 @@ fn dripping_server_is_cut_by_the_deadline() {
     let why = p["timed_out"].as_str().unwrap_or_default();
     assert!(why.contains("negotiation"), "the step that ran out: {p}");
     assert_eq!(p["capture"], pcap_s, "{p}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&pcap)
+            .expect("written")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the probe's capture holds TLS secrets");
+    }
     let r = rdpdiag::analysis::analyze_file(pcap_s, &rdpdiag::analysis::with_ports(&[port]))
         .expect("the recorded traffic is a capture");
     assert!(!r.connections.is_empty());

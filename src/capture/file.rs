@@ -1,6 +1,7 @@
 //! pcap and pcapng files (plain or gzip-compressed) and stdin, through
 //! pcap-parser's streaming reader.
 
+use super::input::{Latched, ReadErrorLatch, StdinPump};
 use super::{Frame, FrameSink, LinkType, Warning};
 use crate::wire::Ts;
 use pcap_parser::pcapng::{Block, EnhancedPacketBlock, SimplePacketBlock};
@@ -91,66 +92,6 @@ impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.count.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
-}
-
-/// Stdin read by a thread, so a signal ends the input even while the writer
-/// (`tcpdump -w - |`) stays silent: a blocking read on a pipe is not
-/// interrupted by a handled signal.
-struct StdinPump {
-    rx: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
-    chunk: Vec<u8>,
-    at: usize,
-}
-
-impl StdinPump {
-    fn start() -> StdinPump {
-        let (tx, rx) = std::sync::mpsc::sync_channel(16);
-        std::thread::spawn(move || {
-            let mut stdin = io::stdin().lock();
-            loop {
-                let mut buf = vec![0u8; 64 * 1024];
-                let r = match stdin.read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => {
-                        buf.truncate(n);
-                        Ok(buf)
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => Err(e),
-                };
-                let failed = r.is_err();
-                if tx.send(r).is_err() || failed {
-                    break;
-                }
-            }
-        });
-        StdinPump {
-            rx,
-            chunk: Vec::new(),
-            at: 0,
-        }
-    }
-}
-
-impl Read for StdinPump {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        use std::sync::mpsc::RecvTimeoutError;
-        while self.at >= self.chunk.len() {
-            match self.rx.recv_timeout(std::time::Duration::from_millis(100)) {
-                Ok(r) => {
-                    self.chunk = r?;
-                    self.at = 0;
-                }
-                Err(RecvTimeoutError::Timeout) if crate::interrupt::requested() => return Ok(0),
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.chunk.len() - self.at);
-        buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
-        self.at += n;
         Ok(n)
     }
 }
@@ -373,51 +314,6 @@ fn start_reader(
             path: name.to_string(),
             looks_like,
         }),
-    }
-}
-
-/// The first read error of an input (a gzip stream cut short, with garbage
-/// after it or a bad CRC), kept so the frames read before it are analyzed and
-/// the error becomes a warning: pcap-parser turns any read error while it
-/// starts into "not a capture", and a damaged gzip fails within its first MiB.
-#[derive(Clone, Default)]
-struct ReadErrorLatch(Arc<std::sync::Mutex<Option<io::Error>>>);
-
-impl ReadErrorLatch {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<io::Error>> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-    fn failed(&self) -> bool {
-        self.lock().is_some()
-    }
-    fn take(&self) -> Option<io::Error> {
-        self.lock().take()
-    }
-}
-
-/// Reads `inner` until its first error, then reports the end of the input.
-struct Latched<R> {
-    inner: R,
-    latch: ReadErrorLatch,
-}
-
-impl<R: Read> Read for Latched<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.latch.failed() {
-            return Ok(0);
-        }
-        loop {
-            match self.inner.read(buf) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    *self.latch.lock() = Some(e);
-                    return Ok(0);
-                }
-                ok => return ok,
-            }
-        }
     }
 }
 

@@ -113,7 +113,7 @@ pub fn load(explicit: Option<&Path>, none: bool) -> Result<Loaded, ConfigError> 
             _ => return Ok(Loaded::default()),
         },
     };
-    let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
+    let text = read_capped(&path).map_err(|e| ConfigError {
         path: path.clone(),
         message: format!(
             "cannot read it ({e}). Check the path given to --config, or run without --config to use the defaults."
@@ -126,6 +126,29 @@ pub fn load(explicit: Option<&Path>, none: bool) -> Result<Loaded, ConfigError> 
     Ok(Loaded {
         path: Some(path),
         file,
+    })
+}
+
+/// Upper bound on a configuration file (bytes): ours are a few hundred, and
+/// `--config /dev/zero` must not grow until memory runs out.
+const MAX_CONFIG_FILE: u64 = 1 << 20;
+
+fn read_capped(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_CONFIG_FILE + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_CONFIG_FILE {
+        return Err(std::io::Error::other(format!(
+            "it is larger than {MAX_CONFIG_FILE} bytes, too large for a configuration file"
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        )
     })
 }
 
@@ -321,5 +344,21 @@ mod tests {
         assert!(e.contains("colour") && e.contains("--example"), "{e}");
         let e = parse("[thresholds]\nretrans_storm_ratio = 3\n").unwrap_err();
         assert!(e.contains("between 0 and 1"), "{e}");
+    }
+
+    #[test]
+    fn an_oversized_file_is_refused_without_reading_it_all() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("big.toml");
+        // Valid TOML (comments), just too large for a configuration.
+        let line = format!("#{}\n", "x".repeat(1023));
+        std::fs::write(&p, line.repeat(1025)).expect("write");
+        let e = load(Some(&p), false).expect_err("refused");
+        assert!(e.to_string().contains("larger than"), "{e}");
+        #[cfg(unix)]
+        {
+            let e = load(Some(Path::new("/dev/zero")), false).expect_err("refused");
+            assert!(e.to_string().contains("larger than"), "{e}");
+        }
     }
 }

@@ -14,6 +14,24 @@
 //! …) that `explain` and the rules share; [`decrypt`] reads TLS with key logs.
 #![forbid(unsafe_code)]
 
+/// `eprintln!` that never panics: a closed or full stderr (`2>&1 | head`,
+/// a reader gone) is ignored instead of killing the process with 101.
+macro_rules! warn {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `println!` that never panics on a closed or full stdout.
+#[allow(unused_macros)]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 pub mod analysis;
 pub mod app;
 pub mod attempt;
@@ -23,6 +41,7 @@ pub mod config;
 pub mod decrypt;
 pub mod engine;
 pub mod flow;
+pub mod interrupt;
 pub mod live;
 pub mod live_devices;
 pub mod net;

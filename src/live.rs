@@ -45,11 +45,17 @@ pub use crate::capture::write::PcapngWriter;
 pub fn embed_secrets(path: &str, keylog: &str) -> std::io::Result<usize> {
     use std::io::{Read, Seek, SeekFrom};
     let text = std::fs::read_to_string(keylog)?;
-    // Only lines our own key-log parser accepts as secrets are copied.
+    let seen = captured_client_randoms(path)?;
+    // Only lines our own key-log parser accepts as secrets, of the TLS
+    // sessions the capture holds, are copied: a key log often carries the
+    // secrets of every browser session too.
     let lines: Vec<&str> = text
         .lines()
         .map(str::trim)
-        .filter(|l| crate::decrypt::KeyLog::parse(l).0.secret_count() > 0)
+        .filter(|l| {
+            let (k, _) = crate::decrypt::KeyLog::parse(l);
+            k.secret_count() > 0 && seen.iter().any(|cr| k.contains(cr))
+        })
         .collect();
     if lines.is_empty() {
         return Ok(0);
@@ -75,23 +81,46 @@ pub fn embed_secrets(path: &str, keylog: &str) -> std::io::Result<usize> {
         head.extend_from_slice(&hdr);
         head.extend_from_slice(&rest);
     }
-    let tmp = format!("{path}.rdpdiag-tmp");
+    // The rewrite holds secrets: private, never through a predictable name.
+    let mut tmp = crate::capture::write::PrivateFile::create(std::path::Path::new(path))?;
     {
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        let mut out = std::io::BufWriter::new(tmp.file());
         out.write_all(&head)?;
         crate::capture::write::write_dsb(&mut out, &secrets)?;
         src.seek(SeekFrom::Start(head.len() as u64))?;
         std::io::copy(&mut src, &mut out)?;
         out.flush()?;
     }
-    std::fs::rename(&tmp, path)?;
+    tmp.commit()?;
     Ok(lines.len())
+}
+
+/// The client randoms of the ClientHellos in the capture at `path`.
+fn captured_client_randoms(
+    path: &str,
+) -> std::io::Result<std::collections::HashSet<crate::decrypt::ClientRandom>> {
+    use crate::capture::{Frame, FrameSink, Warning};
+    struct Randoms(std::collections::HashSet<crate::decrypt::ClientRandom>);
+    impl FrameSink for Randoms {
+        fn frame(&mut self, frame: &Frame<'_>) {
+            if let Ok(p) = crate::net::decode(frame) {
+                if let crate::net::Transport::Tcp(_, payload) = p.transport {
+                    self.0.extend(crate::decrypt::client_hello_randoms(payload));
+                }
+            }
+        }
+        fn warning(&mut self, _: Warning) {}
+    }
+    let (reader, gz) = crate::capture::open_path(path).map_err(std::io::Error::other)?;
+    let mut sink = Randoms(std::collections::HashSet::new());
+    crate::capture::read_capture(reader, path, gz, &mut sink).map_err(std::io::Error::other)?;
+    Ok(sink.0)
 }
 
 /// `rdpdiag live`: returns the exit code.
 #[cfg(not(feature = "live"))]
 pub fn run(_opts: &LiveOptions, _cfg: &AnalysisConfig) -> i32 {
-    eprintln!(
+    warn!(
         "rdpdiag: this build has no live capture. Rebuild with `cargo build --release --features live` \
          (needs libpcap-dev on Debian/Ubuntu, libpcap-devel on Fedora; on Windows nothing for windows-gnu, the Npcap SDK for MSVC); \
          {NEEDS}. Meanwhile, capture with tcpdump/Wireshark and run `rdpdiag tui FILE`."
@@ -169,7 +198,7 @@ mod imp {
         let link = LinkType(cap.get_datalink().0 as u32);
         let mut number = 0u64;
         let mut last_stats = std::time::Instant::now();
-        while !shared.stop.load(Ordering::Relaxed) {
+        while !shared.stop.load(Ordering::Relaxed) && !crate::interrupt::requested() {
             match cap.next_packet() {
                 Ok(p) => {
                     number += 1;
@@ -221,9 +250,9 @@ mod imp {
     fn finish_write(opts: &LiveOptions) {
         if let (Some(path), Some(keys)) = (&opts.write, &opts.keylog) {
             match super::embed_secrets(path, keys) {
-                Ok(0) => {}
-                Ok(n) => eprintln!("rdpdiag: {path}: {n} TLS secret line(s) from {keys} embedded (Decryption Secrets Block)"),
-                Err(e) => eprintln!("rdpdiag: warning: could not embed the TLS secrets of {keys} into {path}: {e}; pass the key log with --keylog when analyzing"),
+                Ok(0) => warn!("rdpdiag: {path}: no secret in {keys} belongs to a TLS session of this capture; nothing embedded"),
+                Ok(n) => warn!("rdpdiag: {path}: {n} TLS secret line(s) of this capture's sessions from {keys} embedded (Decryption Secrets Block; other sessions' secrets left out)"),
+                Err(e) => warn!("rdpdiag: warning: could not embed the TLS secrets of {keys} into {path}: {e}; pass the key log with --keylog when analyzing"),
             }
         }
     }
@@ -233,23 +262,27 @@ mod imp {
         let (cap, dev) = match open(opts, cfg) {
             Ok(x) => x,
             Err(e) => {
-                eprintln!("rdpdiag: {e}");
+                warn!("rdpdiag: {e}");
                 return 2;
             }
         };
         let writer = match &opts.write {
             Some(path) => {
-                let f = std::fs::File::create(path).and_then(|f| {
-                    PcapngWriter::new(
-                        std::io::BufWriter::new(f),
-                        cap.get_datalink().0 as u16,
-                        SNAPLEN as u32,
-                    )
-                });
+                // Private from the start (the key log is embedded into it
+                // later); renamed into place at once so it can be followed.
+                let f = crate::capture::write::PrivateFile::create(std::path::Path::new(path))
+                    .and_then(crate::capture::write::PrivateFile::commit)
+                    .and_then(|f| {
+                        PcapngWriter::new(
+                            std::io::BufWriter::new(f),
+                            cap.get_datalink().0 as u16,
+                            SNAPLEN as u32,
+                        )
+                    });
                 match f {
                     Ok(w) => Some(w),
                     Err(e) => {
-                        eprintln!("rdpdiag: cannot write {path}: {e}");
+                        warn!("rdpdiag: cannot write {path}: {e}");
                         return 2;
                     }
                 }
@@ -266,9 +299,9 @@ mod imp {
         let mut driver = Driver::new(tracker, shared.clone(), format!("live {dev}"), None, lines);
         driver.live = true;
         if !interactive {
-            // Ctrl-C ends the process as usual; `--write` output is flushed
-            // every 200 ms, so at most that much is lost.
-            eprintln!("rdpdiag: capturing on {dev}; one line per finished attempt (Ctrl-C stops)");
+            // Ctrl-C (SIGINT/SIGTERM) ends the capture: the verdicts of
+            // what was seen are printed and `--write`'s keys embedded.
+            warn!("rdpdiag: capturing on {dev}; one line per finished attempt (Ctrl-C stops)");
         }
         let sh = shared.clone();
         let work = move || {

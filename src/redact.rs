@@ -86,7 +86,7 @@ impl Redactor {
     }
 
     /// A host name, or an address when it parses as one.
-    fn add_host_or_ip(&mut self, s: &str) {
+    pub fn add_host_or_ip(&mut self, s: &str) {
         let t = s.trim().trim_start_matches('[').trim_end_matches(']');
         if let Ok(ip) = t.parse::<IpAddr>() {
             self.add_ip(ip);
@@ -102,7 +102,7 @@ impl Redactor {
         }
     }
 
-    fn add_ip(&mut self, ip: IpAddr) {
+    pub fn add_ip(&mut self, ip: IpAddr) {
         if !ip.is_unspecified() {
             self.add(Kind::Ip, &ip.to_string());
         }
@@ -172,14 +172,7 @@ impl Redactor {
                     }
                 }
                 for cert in &f.tls.certificates {
-                    for n in cert.common_names.iter().chain(&cert.san_dns) {
-                        r.add_host_or_ip(n);
-                    }
-                    for n in &cert.san_ip {
-                        r.add_host_or_ip(n);
-                    }
-                    r.add_dn(&cert.subject);
-                    r.add_dn(&cert.issuer);
+                    r.add_cert(cert);
                 }
                 if let Some(n) = &f.mcs.client_name {
                     r.add(Kind::Host, n);
@@ -221,19 +214,37 @@ impl Redactor {
             }
             // Anything else shaped like an IPv4 address (warnings, free text).
             if let Ok(v) = serde_json::to_value(crate::report::json::File::from(rep)) {
-                let mut found = Vec::new();
-                collect_ipv4(&v, &mut found);
-                for ip in found {
-                    r.add(Kind::Ip, &ip);
-                }
+                r.add_ipv4_in(&v);
             }
         }
         r.seal();
         r
     }
 
-    /// Order the table for matching: longest value first.
-    fn seal(&mut self) {
+    /// A certificate's names, subject and issuer.
+    pub fn add_cert(&mut self, cert: &crate::session::facts::CertInfo) {
+        for n in cert.common_names.iter().chain(&cert.san_dns) {
+            self.add_host_or_ip(n);
+        }
+        for n in &cert.san_ip {
+            self.add_host_or_ip(n);
+        }
+        self.add_dn(&cert.subject);
+        self.add_dn(&cert.issuer);
+    }
+
+    /// Every string shaped like an IPv4 address in a JSON document.
+    pub fn add_ipv4_in(&mut self, v: &Value) {
+        let mut found = Vec::new();
+        collect_ipv4(v, &mut found);
+        for ip in found {
+            self.add(Kind::Ip, &ip);
+        }
+    }
+
+    /// Order the table for matching: longest value first. Call once every
+    /// value is added, before [`Redactor::text`] or [`Redactor::json`].
+    pub fn seal(&mut self) {
         self.entries
             .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
     }

@@ -636,3 +636,85 @@ fn ipv6_extension_headers_are_walked() {
     let got = analyze_bytes("v6ext.pcap", write_pcap(1, &with_ext, false, false));
     assert_eq!(fingerprint(&got), fingerprint(&want));
 }
+
+#[test]
+fn blocks_larger_than_the_read_buffer_are_read_or_skipped() {
+    // The frames of nla_wrong_password.pcap, in a pcapng that also has a
+    // 2 MiB Decryption Secrets Block (a key log of 12 000 sessions, which
+    // tshark reads) and, halfway, an unknown block of 65 MiB (beyond what
+    // rdpdiag holds in memory: skipped with a warning).
+    let name = SAMPLES[0];
+    let (_, recs) = read_pcap(name);
+    let mut ng = Ng::default();
+    ng.shb(None);
+    ng.idb(1, None, None);
+    let mut keys = String::new();
+    for i in 0..12_000u32 {
+        keys.push_str(&format!("CLIENT_RANDOM {i:064x} {}\n", "ab".repeat(48)));
+    }
+    assert!(keys.len() > 2 << 20);
+    let mut dsb = 0x544c_534bu32.to_le_bytes().to_vec();
+    dsb.extend_from_slice(&(keys.len() as u32).to_le_bytes());
+    dsb.extend_from_slice(keys.as_bytes());
+    ng.block(0x0a, &dsb);
+    let half = recs.len() / 2;
+    let units = |s: u32, ns: u32| s as u64 * 1_000_000 + ns as u64 / 1000;
+    for (s, ns, d) in &recs[..half] {
+        ng.epb(0, units(*s, *ns), d, None);
+    }
+    ng.block(0x0bad_0001, &vec![0u8; 65 << 20]);
+    for (s, ns, d) in &recs[half..] {
+        ng.epb(0, units(*s, *ns), d, None);
+    }
+    let r = analyze_bytes("big-blocks.pcapng", ng.0);
+    assert_eq!(fingerprint(&r), fingerprint(&original(name)));
+    assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+    assert_eq!(r.warnings[0].frame, Some(half as u64));
+    assert!(
+        r.warnings[0].message.contains("skipped"),
+        "{:?}",
+        r.warnings
+    );
+    assert!(!r.capture.truncated);
+}
+
+#[test]
+fn gzip_damaged_in_its_first_mib_keeps_what_decompressed() {
+    // captures/nla_wrong_password.pcap (46 frames, ~12 KB) gzip'd, then
+    // damaged: cut short, garbage appended, CRC wrong. Everything is within
+    // the first MiB, which used to be rejected as "a damaged pcap header".
+    let name = SAMPLES[0];
+    let raw = std::fs::read(bundled(name)).expect("read");
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(&raw).expect("gzip");
+    let gz = e.finish().expect("gzip");
+    let full = original(name);
+    let cut = gz[..gz.len() * 2 / 3].to_vec();
+    let mut garbage = gz.clone();
+    garbage.extend_from_slice(b"\x1f\x8bthis is not a gzip member at all");
+    let mut bad_crc = gz.clone();
+    let n = bad_crc.len();
+    bad_crc[n - 8] ^= 0xff;
+    for (what, bytes, all) in [
+        ("cut", cut, false),
+        ("garbage", garbage, true),
+        ("crc", bad_crc, true),
+    ] {
+        let r = analyze_bytes(&format!("{what}.pcap.gz"), bytes);
+        assert_eq!(r.capture.format, "pcap+gzip", "{what}");
+        assert!(
+            r.capture.frames > 0,
+            "{what}: frames decompressed are analyzed"
+        );
+        if all {
+            assert_eq!(fingerprint(&r), fingerprint(&full), "{what}");
+        }
+        assert_eq!(r.warnings.len(), 1, "{what}: {:?}", r.warnings);
+        assert!(r.capture.truncated, "{what}");
+        assert!(
+            r.warnings[0].message.contains("damaged"),
+            "{what}: {:?}",
+            r.warnings
+        );
+    }
+}

@@ -727,6 +727,103 @@ fn bad_target_is_a_usage_error() {
 }
 
 #[test]
+fn redacted_probe_reveals_no_names_or_addresses() {
+    if !ready(
+        "redacted_probe_reveals_no_names_or_addresses",
+        &["freerdp-shadow-cli", "Xvfb", "winpr-hash"],
+    ) {
+        return;
+    }
+    let port = 47317;
+    let (_procs, _dir) = start_shadow("nla-redact", port, 127, &["/sec:nla"]);
+    let target = format!("127.0.0.1:{port}");
+    let (_, plain) = probe(&[&target, "--no-udp"]);
+    let n = &plain["probe"]["nla"];
+    let mut secrets: Vec<String> = ["netbios_computer", "netbios_domain", "dns_computer"]
+        .iter()
+        .filter_map(|k| n[*k].as_str())
+        .filter(|s| s.len() > 1)
+        .map(str::to_string)
+        .collect();
+    assert!(!secrets.is_empty(), "the CHALLENGE names the server: {n}");
+    secrets.push("127.0.0.1".into());
+    if let Some(subject) = plain["probe"]["tls"]["certificates"][0]["subject"].as_str() {
+        secrets.push(subject.to_string());
+    }
+    let (_, json) = probe(&[&target, "--no-udp", "--redact"]);
+    let json = json.to_string();
+    let text = Command::new(BIN)
+        .args(["probe", &target, "--no-udp", "--redact", "--timeout", "3"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    for out in [&json, &text] {
+        for s in &secrets {
+            assert!(
+                !out.to_ascii_lowercase().contains(&s.to_ascii_lowercase()),
+                "{s:?} in redacted output:\n{out}"
+            );
+        }
+        assert!(out.contains("IP-1"), "{out}");
+    }
+    assert!(text.contains("NLA"), "the report is still there:\n{text}");
+}
+
+#[test]
+fn dripping_server_is_cut_by_the_deadline() {
+    // No root needed: a server that answers every connection with one byte
+    // every 1.5 s (a Connection Confirm that never ends), so no single read
+    // waits the 2 s --timeout. The probe must stop at its deadline, say which
+    // step ran out, and still write what it recorded.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for c in l.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut c = c;
+                let drip = [3u8, 0, 0x0f, 0xff, 0x0e, 0xd0, 0, 0, 0, 0, 0];
+                for b in drip.iter().cycle() {
+                    if std::io::Write::write_all(&mut c, &[*b]).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(1500));
+                }
+            });
+        }
+    });
+    let dir = tmpdir("drip");
+    let pcap = dir.join("drip.pcapng");
+    let pcap_s = pcap.to_str().unwrap_or("");
+    let (_, doc) = probe(&[
+        &format!("127.0.0.1:{port}"),
+        "--timeout",
+        "2",
+        "--deadline",
+        "4",
+        "--no-udp",
+        "--write",
+        pcap_s,
+    ]);
+    let p = &doc["probe"];
+    let why = p["timed_out"].as_str().unwrap_or_default();
+    assert!(why.contains("negotiation"), "the step that ran out: {p}");
+    assert_eq!(p["capture"], pcap_s, "{p}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&pcap)
+            .expect("written")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the probe's capture holds TLS secrets");
+    }
+    let r = rdpdiag::analysis::analyze_file(pcap_s, &rdpdiag::analysis::with_ports(&[port]))
+        .expect("the recorded traffic is a capture");
+    assert!(!r.connections.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn listener_that_never_answers() {
     // No root needed: a plain socket that accepts and stays silent, like a
     // wrong service on the port or a hung RDP listener.

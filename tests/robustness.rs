@@ -181,3 +181,161 @@ fn truncated_and_bit_flipped_captures_never_panic() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Analyze with a (possibly damaged) key log, then render the report
+/// redacted in text and JSON, as `analyze --keylog K --redact` does.
+fn analyze_with_keys_redacted(capture: Vec<u8>, keys: &[u8]) -> Result<(), String> {
+    let mut cfg = with_ports(&[3390]);
+    let (log, _warnings) = rdpdiag::decrypt::KeyLog::parse_bytes(keys);
+    cfg.keylog = Some(std::sync::Arc::new(log));
+    let res = catch_unwind(AssertUnwindSafe(move || {
+        let r = analyze_reader(
+            "mutant.pcap.gz",
+            Box::new(std::io::Cursor::new(capture)),
+            &cfg,
+        )
+        .map_err(|e| e.to_string());
+        let Ok(r) = r else { return Ok(()) };
+        let files = [r];
+        let red = rdpdiag::redact::Redactor::from_reports(&files);
+        let _ = red.text(&report::text::render(&files[0], true, false));
+        let mut v =
+            serde_json::to_value(report::Document::new(&files)).map_err(|e| e.to_string())?;
+        red.json(&mut v);
+        Ok(())
+    }));
+    res.unwrap_or_else(|p| {
+        Err(p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "panic".into()))
+    })
+}
+
+fn gzip(raw: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(raw).expect("gzip");
+    e.finish().expect("gzip")
+}
+
+/// Key logs (truncated, bytes flipped, lines doubled, garbage), the
+/// captures they decrypt gzip'd and damaged, and `--redact` on the result:
+/// the decryption and redaction paths never panic either.
+#[test]
+fn damaged_key_logs_gzip_and_redaction_never_panic() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("captures");
+    let mut pairs: Vec<(PathBuf, PathBuf)> = std::fs::read_dir(&dir)
+        .expect("captures")
+        .flatten()
+        .map(|e| e.path())
+        .filter_map(|k| {
+            let name = k
+                .file_name()?
+                .to_str()?
+                .strip_suffix(".keys.txt")?
+                .to_string();
+            let cap = dir.join(format!("{name}.pcap"));
+            cap.is_file().then_some((cap, k))
+        })
+        .collect();
+    pairs.sort();
+    assert!(!pairs.is_empty(), "captures with key logs");
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut failures = Vec::new();
+    for (cap, keys) in &pairs {
+        let (Ok(raw), Ok(k)) = (std::fs::read(cap), std::fs::read(keys)) else {
+            continue;
+        };
+        let name = cap.display().to_string();
+        let mut rng = Rng::new(fnv(&name));
+        let gz = gzip(&raw);
+        let mut key_variants = vec![k.clone(), k[..k.len() / 2].to_vec(), k.repeat(2)];
+        let mut flipped = k.clone();
+        for _ in 0..8 {
+            let pos = rng.below(flipped.len());
+            if let Some(b) = flipped.get_mut(pos) {
+                *b ^= 1u8 << rng.below(8);
+            }
+        }
+        key_variants.push(flipped);
+        key_variants
+            .push(b"CLIENT_RANDOM zz\n\xff\xfe\0\nSERVER_HANDSHAKE_TRAFFIC_SECRET".to_vec());
+        let cut = 24 + rng.below(gz.len().saturating_sub(24));
+        let mut gz_flipped = gz.clone();
+        let pos = 10 + rng.below(gz_flipped.len().saturating_sub(10));
+        if let Some(b) = gz_flipped.get_mut(pos) {
+            *b ^= 0x10;
+        }
+        let captures = [
+            ("plain", raw.clone()),
+            ("gzip", gz.clone()),
+            ("gzip cut", gz[..cut].to_vec()),
+            ("gzip flipped", gz_flipped),
+        ];
+        for (what, c) in &captures {
+            for (i, kv) in key_variants.iter().enumerate() {
+                if let Err(e) = analyze_with_keys_redacted(c.clone(), kv) {
+                    failures.push(format!("{name} ({what}, key log variant {i}): {e}"));
+                }
+            }
+        }
+        key_variants.clear();
+    }
+    std::panic::set_hook(hook);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `analyze -`: damaged input on stdin ends with an exit code (0, 1 or 2),
+/// never a panic (101) or a signal.
+#[test]
+fn damaged_input_on_stdin_never_panics() {
+    use std::io::Write;
+    let bin = env!("CARGO_BIN_EXE_rdpdiag");
+    let raw = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("captures/nla_wrong_password.pcap"),
+    )
+    .expect("capture");
+    let gz = gzip(&raw);
+    let mut flipped = raw.clone();
+    for pos in [30, 100, 400, 900] {
+        if let Some(b) = flipped.get_mut(pos) {
+            *b ^= 0x41;
+        }
+    }
+    let inputs: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", Vec::new()),
+        ("header only", raw[..24].to_vec()),
+        ("cut", raw[..raw.len() / 2].to_vec()),
+        ("flipped", flipped),
+        ("gzip cut", gz[..gz.len() / 2].to_vec()),
+        ("text", b"not a capture\n".repeat(100)),
+    ];
+    for (what, bytes) in inputs {
+        for redact in [false, true] {
+            let mut cmd = std::process::Command::new(bin);
+            cmd.args(["--no-config", "analyze", "-", "--format", "json"]);
+            if redact {
+                cmd.arg("--redact");
+            }
+            let mut child = cmd
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn");
+            if let Some(mut stdin) = child.stdin.take() {
+                let _ = stdin.write_all(&bytes);
+            }
+            let out = child.wait_with_output().expect("wait");
+            let code = out.status.code();
+            assert!(
+                matches!(code, Some(0..=3)), // 3: no RDP traffic (README exit codes)
+                "{what} (redact {redact}): exit {code:?}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}

@@ -120,6 +120,95 @@ fn tui_in_tmux_shows_the_failed_stage_and_the_fix_then_quits() {
 }
 
 #[test]
+fn sigterm_leaves_the_alternate_screen() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed (apt-get install tmux)");
+        return;
+    }
+    let t = Tmux {
+        socket: format!("rdpdiag-test-term-{}", std::process::id()),
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pidfile = dir.path().join("pid");
+    // The inner shell writes its pid and becomes rdpdiag (exec).
+    let shell = format!(
+        "sh -c 'echo $$ > {}; exec {BIN} tui {}'; echo RDPDIAG_EXIT=$?; sleep 60",
+        pidfile.display(),
+        cap("hybrid_required_by_server.pcap")
+    );
+    t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        "env",
+        "TERM=xterm-256color",
+        "sh",
+        "-c",
+        &shell,
+    ])
+    .expect("tmux new-session");
+    let s = t.wait_for(&["FAILED negotiation", "[done]"], 20);
+    assert!(s.contains("FAILED negotiation"), "screen:\n{s}");
+    let pid = std::fs::read_to_string(&pidfile).expect("pid");
+    Command::new("kill")
+        .args(["-TERM", pid.trim()])
+        .status()
+        .expect("kill");
+    let s = t.wait_for(&["RDPDIAG_EXIT="], 10);
+    assert!(s.contains("RDPDIAG_EXIT=143"), "exit 143:\n{s}");
+    assert!(!s.contains("Attempts ("), "terminal restored:\n{s}");
+}
+
+#[test]
+fn a_read_error_is_shown_in_the_ui() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed (apt-get install tmux)");
+        return;
+    }
+    let t = Tmux {
+        socket: format!("rdpdiag-test-err-{}", std::process::id()),
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let notes = dir.path().join("notes.pcap");
+    std::fs::write(&notes, "these are my notes, not a capture\n".repeat(20)).expect("write");
+    let shell = format!(
+        "{BIN} tui {}; echo RDPDIAG_EXIT=$?; sleep 60",
+        notes.display()
+    );
+    t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "100",
+        "-y",
+        "24",
+        "env",
+        "TERM=xterm-256color",
+        "sh",
+        "-c",
+        &shell,
+    ])
+    .expect("tmux new-session");
+    let s = t.wait_for(&["not a pcap"], 10);
+    assert!(
+        s.contains("not a pcap"),
+        "the error, while the UI runs:\n{s}"
+    );
+    assert!(!s.contains("No RDP traffic found"), "{s}");
+    assert!(!s.contains("RDPDIAG_EXIT="), "still in the UI:\n{s}");
+    t.cmd(&["send-keys", "-t", "t", "q"]);
+    let s = t.wait_for(&["RDPDIAG_EXIT="], 10);
+    assert!(s.contains("RDPDIAG_EXIT=2"), "{s}");
+}
+
+#[test]
 fn tui_with_stdout_not_a_terminal_prints_one_line_per_attempt() {
     let out = Command::new(BIN)
         .args(["tui", &cap("nla_wrong_password.pcap")])

@@ -20,7 +20,7 @@ pub(crate) fn run(a: &AnalyzeArgs, g: &GlobalArgs) -> i32 {
         match r {
             Ok(r) => reports.push(r),
             Err(e) => {
-                eprintln!("rdpdiag: error: {e}");
+                warn!("rdpdiag: error: {e}");
                 // Also in the JSON, so a script sees which input failed.
                 reports.push(FileReport::unreadable(path, &e));
                 input_error = true;
@@ -64,7 +64,7 @@ fn render(a: &AnalyzeArgs, reports: &[FileReport]) -> Result<(), i32> {
                     let _ = writeln!(out, "{s}");
                 }
                 Err(e) => {
-                    eprintln!("rdpdiag: internal error serializing JSON: {e}");
+                    warn!("rdpdiag: internal error serializing JSON: {e}");
                     return Err(2);
                 }
             }

@@ -49,7 +49,7 @@ Examples:
 /// Load the configuration file; on error print it and return exit code 2.
 pub(crate) fn load_config(g: &GlobalArgs) -> Result<crate::config::Loaded, i32> {
     crate::config::load(g.config.as_deref(), g.no_config).map_err(|e| {
-        eprintln!("rdpdiag: error: {e}");
+        warn!("rdpdiag: error: {e}");
         2
     })
 }
@@ -66,12 +66,12 @@ pub(crate) fn analysis_setup(
     match crate::analysis::apply_keylog(&mut cfg, keylog) {
         Ok(warnings) => {
             for w in warnings {
-                eprintln!("rdpdiag: warning: {w}");
+                warn!("rdpdiag: warning: {w}");
             }
             Ok(cfg)
         }
         Err(e) => {
-            eprintln!("rdpdiag: {e}");
+            warn!("rdpdiag: {e}");
             Err(2)
         }
     }
@@ -83,7 +83,7 @@ pub(crate) fn print_or_fail(s: std::io::Result<()>) -> i32 {
         // A closed pipe (`| head`) is not an error worth a message.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
         Err(e) => {
-            eprintln!("rdpdiag: error: cannot write the output: {e}.");
+            warn!("rdpdiag: error: cannot write the output: {e}.");
             2
         }
     }
@@ -100,7 +100,7 @@ pub fn rules(format: RulesFormat, g: &GlobalArgs) -> i32 {
         RulesFormat::Json => match serde_json::to_string_pretty(&catalog::json_doc()) {
             Ok(s) => s + "\n",
             Err(e) => {
-                eprintln!("rdpdiag: internal error serializing JSON: {e}");
+                warn!("rdpdiag: internal error serializing JSON: {e}");
                 return 2;
             }
         },
@@ -197,7 +197,7 @@ pub fn man() -> i32 {
         Ok(())
     };
     if let Err(e) = parts() {
-        eprintln!("rdpdiag: internal error rendering the man page: {e}");
+        warn!("rdpdiag: internal error rendering the man page: {e}");
         return 2;
     }
     print_or_fail(std::io::stdout().write_all(&buf))

@@ -23,6 +23,21 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    // The commands that read without end finish cleanly on SIGINT/SIGTERM;
+    // the others keep the default action (Ctrl-C stops at once).
+    let endless = match &cli.command {
+        Command::Analyze(a) => a.files.iter().any(|f| f == "-"),
+        Command::Live(_) | Command::Tui(_) => true,
+        _ => false,
+    };
+    if endless {
+        crate::interrupt::install();
+    }
+    let code = run(&cli);
+    crate::interrupt::exit_code().unwrap_or(code)
+}
+
+fn run(cli: &Cli) -> i32 {
     let g = &cli.global;
     match &cli.command {
         Command::Analyze(a) => analyze::run(a, g),
@@ -53,7 +68,7 @@ fn run_tui(t: &cli::TuiArgs, g: &cli::GlobalArgs) -> i32 {
             Err(code) => code,
         },
         Err(e) => {
-            eprintln!("rdpdiag: {e}");
+            warn!("rdpdiag: {e}");
             2
         }
     }
@@ -88,7 +103,7 @@ fn run_live(l: &cli::LiveArgs, g: &cli::GlobalArgs) -> i32 {
 fn list_interfaces() -> i32 {
     match crate::live_devices::list() {
         Ok(l) if l.is_empty() => {
-            eprintln!(
+            warn!(
                 "rdpdiag: no capture interface found. {}",
                 crate::live::NEEDS
             );
@@ -103,7 +118,7 @@ fn list_interfaces() -> i32 {
             0
         }
         Err(e) => {
-            eprintln!("rdpdiag: {e}");
+            warn!("rdpdiag: {e}");
             2
         }
     }
@@ -126,7 +141,7 @@ fn explain(code: &str, extended: Option<&str>, format: Format) -> i32 {
                 let _ = writeln!(std::io::stdout(), "{s}");
             }
             Err(err) => {
-                eprintln!("rdpdiag: internal error serializing JSON: {err}");
+                warn!("rdpdiag: internal error serializing JSON: {err}");
                 return 2;
             }
         },
@@ -148,7 +163,7 @@ fn explain(code: &str, extended: Option<&str>, format: Format) -> i32 {
 /// Kept apart from the code tables, so a bare number is never read as one.
 fn explain_event(id: &str, format: Format) -> i32 {
     let Some(ev) = crate::codes::events::explain_event(id) else {
-        eprintln!(
+        warn!(
             "rdpdiag: no Windows event {id:?} in rdpdiag's list (Schannel, RdpCoreTS, RemoteConnectionManager, LocalSessionManager, RDPClient, Security logon events)"
         );
         return 1;
@@ -157,7 +172,7 @@ fn explain_event(id: &str, format: Format) -> i32 {
         Format::Json => match serde_json::to_string_pretty(ev) {
             Ok(s) => s + "\n",
             Err(err) => {
-                eprintln!("rdpdiag: internal error serializing JSON: {err}");
+                warn!("rdpdiag: internal error serializing JSON: {err}");
                 return 2;
             }
         },

@@ -1,6 +1,7 @@
 //! pcap and pcapng files (plain or gzip-compressed) and stdin, through
 //! pcap-parser's streaming reader.
 
+use super::input::{Latched, ReadErrorLatch, StdinPump};
 use super::{Frame, FrameSink, LinkType, Warning};
 use crate::wire::Ts;
 use pcap_parser::pcapng::{Block, EnhancedPacketBlock, SimplePacketBlock};
@@ -14,6 +15,9 @@ use std::sync::Arc;
 
 /// Reader buffer: large enough for 256 KiB packets plus block overhead.
 const READ_BUFFER: usize = 1 << 20;
+/// The largest block the buffer grows to hold (a Decryption Secrets Block of
+/// a key log with a few hundred thousand sessions); larger ones are skipped.
+const MAX_BLOCK: usize = 64 << 20;
 
 /// An input the user must fix: the analysis cannot start (exit code 2).
 #[derive(Debug)]
@@ -99,7 +103,7 @@ pub fn open_path_counted(
     count: Option<Arc<AtomicU64>>,
 ) -> Result<(Box<dyn BufRead + Send>, bool), InputError> {
     let raw: Box<dyn Read + Send> = if path == "-" {
-        Box::new(io::stdin())
+        Box::new(StdinPump::start())
     } else {
         let p = Path::new(path);
         match std::fs::File::open(p) {
@@ -217,8 +221,9 @@ pub fn read_capture(
     gzipped: bool,
     sink: &mut dyn FrameSink,
 ) -> Result<ReadSummary, InputError> {
-    let mut reader = start_reader(input, name)?;
-    let mut st = ReadState::new();
+    let latch = ReadErrorLatch::default();
+    let mut reader = start_reader(input, name, latch.clone())?;
+    let mut st = ReadState::new(latch);
     loop {
         if sink.stop() {
             break;
@@ -244,15 +249,32 @@ pub fn read_capture(
             }
             Err(PcapError::Eof) => break,
             Err(PcapError::Incomplete(_)) => {
-                if !refill(reader.as_mut(), &mut st.summary, sink) {
+                if !refill(reader.as_mut(), &mut st, sink) {
                     break;
                 }
             }
+            Err(PcapError::BufferTooSmall) => {
+                if !st.oversized_block(reader.as_mut(), sink) {
+                    break;
+                }
+            }
+            Err(PcapError::UnexpectedEof) if st.input_error.failed() => break,
             Err(e) => {
                 warn_read_error(&e, &mut st.summary, sink);
                 break;
             }
         }
+    }
+    if let Some(e) = st.input_error.take() {
+        st.summary.truncated = true;
+        let what = if gzipped { "compressed file" } else { "file" };
+        sink.warning(Warning {
+            frame: Some(st.summary.frames),
+            message: format!(
+                "the {what} is damaged after frame {} ({e}); everything before it was analyzed. Copy the file again if the failure came later",
+                st.summary.frames
+            ),
+        });
     }
     let mut summary = st.summary;
     summary.format = if gzipped {
@@ -267,6 +289,7 @@ pub fn read_capture(
 fn start_reader(
     mut input: Box<dyn BufRead + Send>,
     name: &str,
+    latch: ReadErrorLatch,
 ) -> Result<Box<dyn PcapReaderIterator + Send>, InputError> {
     let head = input.fill_buf().map_err(|source| InputError::Read {
         path: name.to_string(),
@@ -278,6 +301,10 @@ fn start_reader(
         });
     }
     let looks_like = sniff(head);
+    let input = Latched {
+        inner: input,
+        latch,
+    };
     match pcap_parser::create_reader(READ_BUFFER, input) {
         Ok(r) => Ok(r),
         Err(PcapError::Eof) => Err(InputError::Empty {
@@ -294,11 +321,13 @@ fn start_reader(
 /// partial block left over is a truncation) or reading failed.
 fn refill(
     reader: &mut (dyn PcapReaderIterator + Send),
-    summary: &mut ReadSummary,
+    st: &mut ReadState,
     sink: &mut dyn FrameSink,
 ) -> bool {
+    let summary = &mut st.summary;
     if reader.reader_exhausted() {
-        if !reader.data().is_empty() {
+        // A read error (a damaged gzip stream) is reported after the loop.
+        if !reader.data().is_empty() && !st.input_error.failed() {
             summary.truncated = true;
             sink.warning(Warning {
                 frame: Some(summary.frames),
@@ -371,11 +400,15 @@ struct ReadState {
     /// pcapng: interfaces of the current section.
     ifaces: Vec<Iface>,
     warned_unknown_link: Vec<(u32, u32)>,
+    input_error: ReadErrorLatch,
+    /// Byte order of the pcap file or the current pcapng section.
+    big_endian: bool,
 }
 
 impl ReadState {
-    fn new() -> Self {
+    fn new(input_error: ReadErrorLatch) -> Self {
         ReadState {
+            input_error,
             summary: ReadSummary::default(),
             format: "pcap",
             legacy_link: LinkType::ETHERNET,
@@ -383,7 +416,73 @@ impl ReadState {
             legacy_zone: 0,
             ifaces: Vec::new(),
             warned_unknown_link: Vec::new(),
+            big_endian: false,
         }
+    }
+
+    /// The block at the start of the reader's data is larger than its
+    /// buffer: grow the buffer to the declared size (up to [`MAX_BLOCK`]), or
+    /// skip the block with a warning. False when reading must stop.
+    fn oversized_block(
+        &mut self,
+        reader: &mut (dyn PcapReaderIterator + Send),
+        sink: &mut dyn FrameSink,
+    ) -> bool {
+        let Some((len, is_frame)) = self.declared_block(reader.data()) else {
+            warn_read_error(&PcapError::BufferTooSmall, &mut self.summary, sink);
+            return false;
+        };
+        if len <= MAX_BLOCK {
+            reader.grow(len + READ_BUFFER);
+            return refill(reader, self, sink);
+        }
+        let after = self.summary.frames;
+        if is_frame {
+            self.summary.frames += 1;
+        }
+        let what = if is_frame {
+            format!("frame {}", after + 1)
+        } else {
+            "a block".into()
+        };
+        sink.warning(Warning {
+            frame: Some(after),
+            message: format!(
+                "{what} after frame {after} is {len} bytes, more than the {MAX_BLOCK} bytes rdpdiag reads at once; it was skipped and the rest of the file analyzed"
+            ),
+        });
+        let mut left = len;
+        loop {
+            let n = reader.data().len().min(left);
+            reader.consume(n);
+            left -= n;
+            if left == 0 {
+                return true;
+            }
+            if !refill(reader, self, sink) {
+                return false;
+            }
+        }
+    }
+
+    /// Declared length of the block at the start of `data`, and whether it is
+    /// a packet (which counts as a frame even when skipped).
+    fn declared_block(&self, data: &[u8]) -> Option<(usize, bool)> {
+        let word = |o: usize| -> Option<u32> {
+            let b: [u8; 4] = data.get(o..o + 4)?.try_into().ok()?;
+            Some(if self.big_endian {
+                u32::from_be_bytes(b)
+            } else {
+                u32::from_le_bytes(b)
+            })
+        };
+        if self.format == "pcap" {
+            // Record header: ts_sec, ts_usec, incl_len, orig_len.
+            let len = usize::try_from(word(8)?).ok()?.checked_add(16)?;
+            return Some((len, true));
+        }
+        let len = usize::try_from(word(4)?).ok()?;
+        (len >= 12 && len % 4 == 0).then_some((len, matches!(word(0)?, 2 | 3 | 6)))
     }
 
     fn deliver(&mut self, sink: &mut dyn FrameSink, frame: Frame<'_>) {
@@ -401,6 +500,7 @@ impl ReadState {
                 self.legacy_link = LinkType(h.network.0 as u32);
                 self.legacy_nanos = h.is_nanosecond_precision();
                 self.legacy_zone = h.thiszone as i64;
+                self.big_endian = h.is_bigendian();
             }
             PcapBlockOwned::Legacy(b) => {
                 self.summary.frames += 1;
@@ -436,6 +536,7 @@ impl ReadState {
         match block {
             Block::SectionHeader(shb) => {
                 self.ifaces.clear();
+                self.big_endian = shb.big_endian();
                 for opt in &shb.options {
                     if opt.code == pcap_parser::pcapng::OptionCode::Comment {
                         if let Ok(s) = opt.as_str() {

@@ -86,3 +86,99 @@ fn write_block<W: Write>(out: &mut W, kind: u32, body: &[u8]) -> std::io::Result
     out.write_all(body)?;
     out.write_all(&total.to_le_bytes())
 }
+
+/// A file that may hold TLS secrets, written privately: created with mode
+/// 0600 under an unpredictable name in the destination's directory with
+/// `create_new` (O_EXCL: a link planted at that name is never followed), then
+/// renamed over the destination. Dropped before [`PrivateFile::commit`], the
+/// temporary file is removed.
+pub struct PrivateFile {
+    file: std::fs::File,
+    /// Empty once committed.
+    tmp: std::path::PathBuf,
+    dest: std::path::PathBuf,
+}
+
+impl PrivateFile {
+    pub fn create(dest: &std::path::Path) -> std::io::Result<PrivateFile> {
+        let dir = match dest.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        };
+        let base = dest
+            .file_name()
+            .map_or_else(|| "capture".into(), |n| n.to_string_lossy().into_owned());
+        let mut last = None;
+        for _ in 0..16 {
+            let tmp = dir.join(format!(".{base}.{:016x}.rdpdiag", unpredictable()));
+            match private_options().open(&tmp) {
+                Ok(file) => {
+                    return Ok(PrivateFile {
+                        file,
+                        tmp,
+                        dest: dest.to_path_buf(),
+                    })
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| std::io::Error::other("no free temporary name")))
+    }
+
+    /// The open temporary file.
+    pub fn file(&mut self) -> &mut std::fs::File {
+        &mut self.file
+    }
+
+    /// Rename the temporary file over the destination (a symlink there is
+    /// replaced, not followed) and hand back the open file, which stays valid.
+    pub fn commit(mut self) -> std::io::Result<std::fs::File> {
+        std::fs::rename(&self.tmp, &self.dest)?;
+        self.tmp = std::path::PathBuf::new();
+        self.file.try_clone()
+    }
+}
+
+impl Drop for PrivateFile {
+    fn drop(&mut self) {
+        if !self.tmp.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Write `bytes` to `dest` privately (see [`PrivateFile`]).
+pub fn write_private(dest: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = PrivateFile::create(dest)?;
+    f.file().write_all(bytes)?;
+    f.commit().map(drop)
+}
+
+fn private_options() -> std::fs::OpenOptions {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).read(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o
+}
+
+/// 64 bits an attacker cannot predict: std's per-process random hash keys,
+/// mixed with the time and a counter.
+fn unpredictable() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.write_u32(std::process::id());
+    h.finish()
+}

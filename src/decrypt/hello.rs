@@ -233,6 +233,24 @@ impl HsReassembler {
     }
 }
 
+/// The client randoms of the ClientHellos that start a TLS record anywhere in
+/// one TCP payload (`16 03 0x len len 01 …`). Only the record and handshake
+/// headers and the 32 random bytes need to be present, so a ClientHello split
+/// over segments still counts. A false match only names a random no key log holds.
+pub fn client_hello_randoms(payload: &[u8]) -> Vec<[u8; 32]> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(w) = payload.get(i..i + 43) {
+        if w[0] == 0x16 && w[1] == 0x03 && w[2] <= 0x04 && w[5] == 0x01 && w[9] == 0x03 {
+            if let Ok(r) = <[u8; 32]>::try_from(&w[11..43]) {
+                out.push(r);
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

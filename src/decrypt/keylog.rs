@@ -260,6 +260,19 @@ impl KeyLog {
         }
     }
 
+    /// Adds every secret of `other`, except that for a session `keep` knows,
+    /// `keep`'s secrets win (the user's key log over the capture's). Work is
+    /// proportional to `other`.
+    pub fn merge_preferring(&mut self, other: &KeyLog, keep: Option<&KeyLog>) {
+        for (cr, secrets) in &other.sessions {
+            let entry = self.sessions.entry(*cr).or_default();
+            entry.absorb(secrets);
+            if let Some(k) = keep.and_then(|k| k.sessions.get(cr)) {
+                entry.absorb(k);
+            }
+        }
+    }
+
     /// Number of sessions (distinct client randoms) with at least one secret.
     pub fn len(&self) -> usize {
         self.sessions.len()

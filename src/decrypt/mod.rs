@@ -23,6 +23,7 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use cipher::suite_name;
+pub use hello::client_hello_randoms;
 pub use keylog::{ClientRandom, KeyLog, KeyLogError, SessionSecrets, DSB_TLS_KEY_LOG};
 
 use crate::wire::Dir;

@@ -5,6 +5,7 @@ use super::nla::NlaInfo;
 use super::reach::Reach;
 use super::record;
 use super::report::{NegResult, NegRow, ProbeReport, TlsFailure, TlsReport, TlsVersion};
+use super::tls;
 use crate::rules;
 use crate::verdict::{Evidence, Finding};
 use rdpdiag_parsers::nego::FailureCode;
@@ -163,9 +164,14 @@ pub(super) fn tls(t: &TlsReport, host: &str, out: &mut Vec<Finding>) {
         let f = rules::finding(&rules::TLS_LEGACY_VERSION_ACCEPTED, title, None, vec![]);
         out.push(f);
     }
-    if t.accepted(TlsVersion::Tls12) == Some(false)
-        && t.accepted(TlsVersion::Tls12Legacy) == Some(true)
-    {
+    // Only when the server's own ServerHello chose a legacy suite: a modern
+    // one there means rustls' refusal had another cause.
+    let legacy_suite = t
+        .row(TlsVersion::Tls12Legacy)
+        .filter(|r| r.accepted == Some(true))
+        .and_then(|r| r.suite)
+        .is_some_and(|s| tls::offered_suite(s) && !tls::is_modern_suite(s));
+    if t.accepted(TlsVersion::Tls12) == Some(false) && legacy_suite {
         let detail = t
             .row(TlsVersion::Tls12Legacy)
             .map(|v| v.detail.clone())
@@ -218,17 +224,23 @@ mod tests {
     use crate::rules::{TLS_LEGACY_VERSION_ACCEPTED, TLS_MODERN_SUITES_REFUSED};
     use crate::verdict::Finding;
     use rdpdiag_parsers::nego::FailureCode;
+    use rdpdiag_parsers::tls::cipher_suite_name;
 
     fn row(version: TlsVersion, accepted: bool, detail: &str) -> TlsVersionRow {
         let method = match version {
             TlsVersion::Tls13 | TlsVersion::Tls12 => TlsMethod::Rustls,
             _ => TlsMethod::ClientHello,
         };
+        // The suite the ServerHello chose, as the probe records it.
+        let suite = detail
+            .strip_prefix("ServerHello TLS 1.2: ")
+            .and_then(|name| (0..=u16::MAX).find(|&s| cipher_suite_name(s) == Some(name)));
         TlsVersionRow {
             version,
             accepted: Some(accepted),
             method,
             detail: detail.into(),
+            suite,
         }
     }
 
@@ -341,6 +353,26 @@ mod tests {
         assert_eq!(
             finding.title,
             "TLS 1.2 works only with legacy cipher suites (ServerHello TLS 1.2: TLS_RSA_WITH_AES_128_CBC_SHA)"
+        );
+    }
+
+    #[test]
+    fn modern_suites_refused_silent_when_the_legacy_hello_got_a_modern_suite() {
+        // A hostile or odd server: it closes on rustls' TLS 1.2 hello but
+        // answers the hand-built one with ECDHE-GCM, a modern suite. That
+        // says nothing about legacy suites.
+        let findings = judged(vec![
+            row(TlsVersion::Tls13, false, "server closed the connection"),
+            row(TlsVersion::Tls12, false, "server closed the connection"),
+            row(
+                TlsVersion::Tls12Legacy,
+                true,
+                "ServerHello TLS 1.2: TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            ),
+        ]);
+        assert!(
+            !has(&findings, TLS_MODERN_SUITES_REFUSED.id),
+            "{findings:?}"
         );
     }
 

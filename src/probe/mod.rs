@@ -37,6 +37,7 @@ Examples:
   rdpdiag probe 10.0.0.5:3390 --timeout 2       another port, shorter timeouts
   rdpdiag probe [fd00::5]:3389 --format json    IPv6, JSON for scripts
   rdpdiag probe host --write probe.pcapng       keep the probe's own traffic (with TLS keys)
+  rdpdiag probe host --redact                   names and addresses replaced, to paste into a ticket
 
 The probe never sends credentials: NLA stops after the server's NTLM CHALLENGE.
 Evidence frame numbers refer to the capture --write saves.
@@ -62,6 +63,11 @@ pub struct ProbeArgs {
     /// Seconds to wait for each connect and each answer.
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
     pub timeout: f64,
+    /// Seconds the whole probe may take (default: 12 x --timeout); each step
+    /// (reachability, negotiation, TLS and NLA, UDP) may take 4 x --timeout.
+    /// What was recorded until then is still reported and written.
+    #[arg(long, value_name = "SECONDS")]
+    pub deadline: Option<f64>,
     /// Save the probe's own traffic (and its TLS secrets) as pcapng.
     #[arg(long, value_name = "FILE.pcapng")]
     pub write: Option<String>,
@@ -71,6 +77,11 @@ pub struct ProbeArgs {
     /// Skip the RDP-UDP SYN.
     #[arg(long)]
     pub no_udp: bool,
+    /// Replace host, domain and NTLM names, addresses and certificate
+    /// subjects with placeholders (HOST-1, IP-2, …), as `analyze --redact`.
+    /// The --write capture is not redacted.
+    #[arg(long)]
+    pub redact: bool,
 }
 
 /// Split HOST[:PORT] / [V6]:PORT / bare IPv6.
@@ -110,9 +121,37 @@ pub fn alert_name(n: u8) -> String {
     format!("{name} ({n})")
 }
 
-/// Run the whole probe.
+/// Run the whole probe, within the default deadlines (see [`probe_within`]).
 pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeReport, Recorder) {
+    probe_within(host, port, timeout, timeout * 12, udp)
+}
+
+/// Run the whole probe: each read waits at most `timeout`, each step
+/// 4 x `timeout`, everything `deadline`.
+pub fn probe_within(
+    host: &str,
+    port: u16,
+    timeout: Duration,
+    deadline: Duration,
+    udp: bool,
+) -> (ProbeReport, Recorder) {
     let rec = Recorder::default();
+    rec.set_probe_deadline(deadline);
+    let step = (timeout * 4).min(deadline);
+    rec.begin_step("reachability", step);
+    let (mut rep, rec) = steps(host, port, timeout, udp, rec, step);
+    rep.timed_out = rec.deadline_hit();
+    (rep, rec)
+}
+
+fn steps(
+    host: &str,
+    port: u16,
+    timeout: Duration,
+    udp: bool,
+    rec: Recorder,
+    step: Duration,
+) -> (ProbeReport, Recorder) {
     let mut rep = ProbeReport::new(host, port, record::now().rfc3339());
     let addrs = reach::resolve(&mut rep, host, port);
     if addrs.is_empty() {
@@ -125,6 +164,7 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
         return (rep, rec);
     };
     rep.address = Some(addr.to_string());
+    rec.begin_step("negotiation", step);
     let p = Prober {
         rec: rec.clone(),
         addr,
@@ -137,7 +177,11 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
     let mut found = Vec::new();
     findings::negotiation(&rep, &mut found);
     rep.findings.append(&mut found);
+    if rec.probe_expired() {
+        return (rep, rec);
+    }
     if let Some(req) = negotiation::tls_channel(&rep.negotiation) {
+        rec.begin_step("TLS and NLA", step);
         let step = tls_step::probe_tls(&p, req);
         rep.nla = step.nla;
         rep.nla_error = step.nla_error;
@@ -147,10 +191,49 @@ pub fn probe(host: &str, port: u16, timeout: Duration, udp: bool) -> (ProbeRepor
             findings::clock_skew(n, &mut rep.findings);
         }
     }
-    if udp {
+    if udp && !rec.probe_expired() {
+        rec.begin_step("UDP", step);
         rep.udp = Some(udp::probe_udp(&rec, addr, timeout));
     }
     (rep, rec)
+}
+
+/// The names and addresses of a probe report, for `--redact`: the target,
+/// every address tried, the certificates and the NTLM CHALLENGE's names.
+fn redactor(rep: &ProbeReport) -> crate::redact::Redactor {
+    use crate::redact::Kind;
+    let mut r = crate::redact::Redactor::default();
+    r.add_host_or_ip(&rep.host);
+    for a in rep.dns.addresses.iter().chain(rep.address.iter()) {
+        r.add_host_or_ip(a);
+    }
+    for t in &rep.tcp {
+        r.add_host_or_ip(&t.address);
+    }
+    if let Some(t) = &rep.tls {
+        for c in &t.certificates {
+            r.add_cert(c);
+        }
+    }
+    if let Some(n) = &rep.nla {
+        for h in [&n.target_name, &n.netbios_computer, &n.dns_computer]
+            .into_iter()
+            .flatten()
+        {
+            r.add(Kind::Host, h);
+        }
+        for d in [&n.netbios_domain, &n.dns_domain, &n.dns_tree]
+            .into_iter()
+            .flatten()
+        {
+            r.add(Kind::Domain, d);
+        }
+    }
+    if let Ok(v) = serde_json::to_value(rep) {
+        r.add_ipv4_in(&v);
+    }
+    r.seal();
+    r
 }
 
 /// `rdpdiag probe` entry point; returns the exit code.
@@ -158,28 +241,36 @@ pub fn run(a: &ProbeArgs) -> i32 {
     let (host, port) = match parse_target(&a.target) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("rdpdiag: {e}");
+            warn!("rdpdiag: {e}");
             return 2;
         }
     };
     if !(a.timeout.is_finite() && a.timeout > 0.0 && a.timeout <= 600.0) {
-        eprintln!("rdpdiag: --timeout must be between 0 and 600 seconds");
+        warn!("rdpdiag: --timeout must be between 0 and 600 seconds");
         return 2;
     }
     let timeout = Duration::from_secs_f64(a.timeout);
-    let (mut rep, rec) = probe(&host, port, timeout, !a.no_udp);
+    let deadline = match a.deadline {
+        None => timeout * 12,
+        Some(d) if d.is_finite() && d > 0.0 && d <= 7200.0 => Duration::from_secs_f64(d),
+        Some(_) => {
+            warn!("rdpdiag: --deadline must be between 0 and 7200 seconds");
+            return 2;
+        }
+    };
+    let (mut rep, rec) = probe_within(&host, port, timeout, deadline, !a.no_udp);
     let mut io_error = false;
     if let Some(path) = &a.write {
-        match std::fs::write(path, rec.pcapng()) {
+        match crate::capture::write::write_private(std::path::Path::new(path), &rec.pcapng()) {
             Ok(()) => rep.capture = Some(path.clone()),
             Err(e) => {
-                eprintln!("rdpdiag: writing {path}: {e}");
+                warn!("rdpdiag: writing {path}: {e}");
                 io_error = true;
             }
         }
     }
-    let mut out = std::io::stdout().lock();
-    match a.format {
+    let redactor = a.redact.then(|| redactor(&rep));
+    let text = match a.format {
         Format::Json => {
             let doc = Document {
                 schema: SCHEMA,
@@ -189,20 +280,26 @@ pub fn run(a: &ProbeArgs) -> i32 {
                 },
                 probe: &rep,
             };
-            match serde_json::to_string_pretty(&doc) {
-                Ok(s) => {
-                    let _ = writeln!(out, "{s}");
+            let json = serde_json::to_value(&doc).and_then(|mut v| {
+                if let Some(r) = &redactor {
+                    r.json(&mut v);
                 }
+                serde_json::to_string_pretty(&v)
+            });
+            match json {
+                Ok(s) => s + "\n",
                 Err(e) => {
-                    eprintln!("rdpdiag: internal error serializing JSON: {e}");
+                    warn!("rdpdiag: internal error serializing JSON: {e}");
                     return 2;
                 }
             }
         }
         Format::Text => {
-            let _ = write!(out, "{}", render_text(&rep));
+            let t = render_text(&rep);
+            redactor.as_ref().map_or(t.clone(), |r| r.text(&t))
         }
-    }
+    };
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
     if io_error {
         return 2;
     }

@@ -129,9 +129,8 @@ pub(super) struct Prober {
 impl Prober {
     pub fn connect(&self) -> Result<RecStream, String> {
         match record::connect(&self.rec, self.addr, self.timeout) {
-            Connect::Ok(s, _) => {
-                let _ = s.sock.set_read_timeout(Some(self.timeout));
-                let _ = s.sock.set_write_timeout(Some(self.timeout));
+            Connect::Ok(mut s, _) => {
+                s.set_io_timeout(self.timeout);
                 let _ = s.sock.set_nodelay(true);
                 Ok(s)
             }

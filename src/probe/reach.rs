@@ -51,10 +51,9 @@ pub(super) fn connect_all(
     let mut r = Reach::default();
     for a in addrs {
         let (outcome, secs, detail) = match record::connect(rec, *a, timeout) {
-            Connect::Ok(s, secs) => {
+            Connect::Ok(mut s, secs) => {
                 if r.first.is_none() {
-                    let _ = s.sock.set_read_timeout(Some(timeout));
-                    let _ = s.sock.set_write_timeout(Some(timeout));
+                    s.set_io_timeout(timeout);
                     r.first = Some((*a, s));
                 } else {
                     s.close();

@@ -13,6 +13,7 @@ use etherparse::PacketBuilder;
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream, UdpSocket};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Largest TCP payload per synthesized segment.
@@ -38,6 +39,22 @@ struct Inner {
     packets: Vec<(Ts, Vec<u8>)>,
     keylog: String,
     dropped: u64,
+    deadlines: Deadlines,
+}
+
+/// Time left below which a deadline counts as passed (a socket timeout set
+/// to the time left may return a little early).
+const SLACK: Duration = Duration::from_millis(10);
+
+/// The probe's deadlines: each read, write and connect waits at most until
+/// the nearer of the whole probe's and the current step's, so a server that
+/// drips a byte before every read timeout cannot hold the probe.
+#[derive(Default)]
+struct Deadlines {
+    probe: Option<(Instant, Duration)>,
+    step: Option<(Instant, Duration, &'static str)>,
+    /// What ran out first, for the report.
+    hit: Option<String>,
 }
 
 /// Shared recorder: every connection of the probe writes into it.
@@ -51,6 +68,74 @@ impl std::fmt::Debug for Recorder {
 }
 
 impl Recorder {
+    fn deadlines<R>(&self, f: impl FnOnce(&mut Deadlines) -> R) -> R {
+        let mut g = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut g.deadlines)
+    }
+
+    /// The whole probe ends `budget` from now.
+    pub fn set_probe_deadline(&self, budget: Duration) {
+        self.deadlines(|d| d.probe = Some((Instant::now() + budget, budget)));
+    }
+
+    /// Step `name` starts now and may take `budget`.
+    pub fn begin_step(&self, name: &'static str, budget: Duration) {
+        self.deadlines(|d| d.step = Some((Instant::now() + budget, budget, name)));
+    }
+
+    /// What ran out: "negotiation (step deadline 8 s)".
+    pub fn deadline_hit(&self) -> Option<String> {
+        self.deadlines(|d| d.hit.clone())
+    }
+
+    /// The whole probe's deadline has passed.
+    pub fn probe_expired(&self) -> bool {
+        self.deadlines(|d| d.probe.is_some_and(|(at, _)| Instant::now() >= at))
+    }
+
+    /// `wait` shortened to the nearest deadline; a TimedOut error (and the
+    /// step recorded as the one that ran out) once it has passed.
+    pub fn bound(&self, wait: Option<Duration>) -> std::io::Result<Option<Duration>> {
+        self.deadlines(|d| {
+            let now = Instant::now();
+            let mut out = wait;
+            let mut passed = None;
+            if let Some((at, budget, name)) = d.step {
+                match at.checked_duration_since(now).filter(|l| *l >= SLACK) {
+                    Some(left) => out = Some(out.map_or(left, |w| w.min(left))),
+                    None => {
+                        passed = Some(format!("{name} (step deadline {} s)", budget.as_secs_f64()))
+                    }
+                }
+            }
+            if let Some((at, budget)) = d.probe {
+                match at.checked_duration_since(now).filter(|l| *l >= SLACK) {
+                    Some(left) => out = Some(out.map_or(left, |w| w.min(left))),
+                    None => {
+                        let step = d.step.map_or("the probe", |s| s.2);
+                        passed = Some(format!(
+                            "{step} (whole-probe deadline {} s, --deadline)",
+                            budget.as_secs_f64()
+                        ));
+                    }
+                }
+            }
+            match passed {
+                Some(what) => {
+                    d.hit.get_or_insert(what);
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "the probe's deadline ran out",
+                    ))
+                }
+                None => Ok(out),
+            }
+        })
+    }
+
     fn push(&self, pkt: Vec<u8>) -> FrameRef {
         let ts = now();
         let mut g = match self.0.lock() {
@@ -268,6 +353,14 @@ fn route_source(server: SocketAddr) -> SocketAddr {
 /// Connect to `server`, recording the handshake (or the refusal / silence).
 pub fn connect(rec: &Recorder, server: SocketAddr, timeout: std::time::Duration) -> Connect {
     let t0 = std::time::Instant::now();
+    // Past a deadline the connect is still tried, briefly, so the report
+    // and the capture show every step; a zero timeout is an error.
+    let timeout = rec
+        .bound(Some(timeout))
+        .ok()
+        .flatten()
+        .unwrap_or(Duration::ZERO)
+        .max(Duration::from_millis(1));
     let r = TcpStream::connect_timeout(&server, timeout);
     let secs = t0.elapsed().as_secs_f64();
     // For failures the kernel's port is unknown; an ephemeral-looking one stands in.
@@ -313,7 +406,14 @@ pub fn connect(rec: &Recorder, server: SocketAddr, timeout: std::time::Duration)
                 },
                 &[],
             );
-            Connect::Ok(RecStream { sock: s, tcp: t }, secs)
+            Connect::Ok(
+                RecStream {
+                    sock: s,
+                    tcp: t,
+                    io_timeout: None,
+                },
+                secs,
+            )
         }
         Err(e) => {
             let mut t = placeholder(rec);
@@ -344,9 +444,21 @@ pub fn connect(rec: &Recorder, server: SocketAddr, timeout: std::time::Duration)
 pub struct RecStream {
     pub sock: TcpStream,
     tcp: TcpRec,
+    /// The longest one read or write may wait (--timeout), before deadlines.
+    io_timeout: Option<Duration>,
 }
 
 impl RecStream {
+    /// A read or write failed: if a deadline shortened its wait and has
+    /// passed, record it as what ran out.
+    fn note_deadline(&self) {
+        let _ = self.tcp.rec.bound(None);
+    }
+
+    /// Each read and write waits at most `t` (and never past a deadline).
+    pub fn set_io_timeout(&mut self, t: Duration) {
+        self.io_timeout = Some(t);
+    }
     /// Frame number the next recorded packet will get.
     pub fn next_frame(&self) -> u64 {
         self.tcp.rec.frames() + 1
@@ -360,7 +472,9 @@ impl RecStream {
 
 impl Read for RecStream {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.sock.read(buf)?;
+        let t = self.tcp.rec.bound(self.io_timeout)?;
+        self.sock.set_read_timeout(t)?;
+        let n = self.sock.read(buf).inspect_err(|_| self.note_deadline())?;
         if n > 0 {
             self.tcp.data(false, &buf[..n]);
         }
@@ -370,7 +484,9 @@ impl Read for RecStream {
 
 impl Write for RecStream {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.sock.write(buf)?;
+        let t = self.tcp.rec.bound(self.io_timeout)?;
+        self.sock.set_write_timeout(t)?;
+        let n = self.sock.write(buf).inspect_err(|_| self.note_deadline())?;
         if n > 0 {
             self.tcp.data(true, &buf[..n]);
         }
@@ -422,6 +538,10 @@ pub fn udp_exchange(
     };
     let s = UdpSocket::bind(bind)?;
     s.connect(server)?;
+    let timeout = rec
+        .bound(Some(timeout))?
+        .unwrap_or(timeout)
+        .max(Duration::from_millis(1));
     s.set_read_timeout(Some(timeout))?;
     let local = s.local_addr()?;
     s.send(payload)?;

@@ -184,6 +184,9 @@ pub struct TlsVersionRow {
     pub accepted: Option<bool>,
     pub method: TlsMethod,
     pub detail: String,
+    /// The cipher suite the server's ServerHello chose (hand-built hellos).
+    #[serde(skip)]
+    pub suite: Option<u16>,
 }
 
 /// Why the main TLS handshake did not happen.
@@ -274,6 +277,10 @@ pub struct ProbeReport {
     pub findings: Vec<Finding>,
     /// The pcapng written with --write.
     pub capture: Option<String>,
+    /// The deadline that cut the probe short, and the step it cut:
+    /// "negotiation (step deadline 8 s)".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timed_out: Option<String>,
 }
 
 impl ProbeReport {
@@ -304,6 +311,7 @@ impl ProbeReport {
             udp: None,
             findings: Vec::new(),
             capture: None,
+            timed_out: None,
         }
     }
 

@@ -29,6 +29,12 @@ pub fn render_text(r: &ProbeReport) -> String {
             }
         }
     }
+    if let Some(t) = &r.timed_out {
+        let _ = writeln!(
+            o,
+            "  Stopped: the deadline ran out in {t}; what was recorded until then is reported"
+        );
+    }
     if let Some(c) = &r.capture {
         let _ = writeln!(o, "  Traffic written to {c} (rdpdiag analyze {c})");
     }

@@ -217,6 +217,17 @@ const LEGACY_SUITES: &[u16] = &[
     0xc009, 0xc00a, 0x009c, 0x009d, 0x003c, 0x003d, 0x002f, 0x0035, 0x000a, 0x0033, 0x0039, 0x00ff,
 ];
 
+/// Whether the hand-built ClientHello offered `suite`.
+pub fn offered_suite(suite: u16) -> bool {
+    LEGACY_SUITES.contains(&suite)
+}
+
+/// The TLS 1.2 suites rustls offers (ECDHE with AES-GCM or ChaCha20-Poly1305):
+/// a server choosing one of them does not need legacy suites.
+pub fn is_modern_suite(suite: u16) -> bool {
+    matches!(suite, 0xc02b | 0xc02c | 0xc02f | 0xc030 | 0xcca8 | 0xcca9)
+}
+
 /// A TLS ClientHello for `version` (0x0301 / 0x0302 / 0x0303) as one record.
 pub fn client_hello(version: u16, host: &str) -> Vec<u8> {
     let mut body = Vec::new();

@@ -153,6 +153,7 @@ fn rustls_row(version: TlsVersion, accepted: Option<bool>, detail: String) -> Tl
         accepted,
         method: TlsMethod::Rustls,
         detail,
+        suite: None,
     }
 }
 
@@ -188,19 +189,25 @@ fn hand_built_rows(p: &Prober, req: u32, t: &mut TlsReport) -> Vec<Vec<u8>> {
     raw.push((0x0301, TlsVersion::Tls10));
     let mut raw_chain: Vec<Vec<u8>> = Vec::new();
     for (v, version) in raw {
-        let (accepted, detail) = match p.channel(req) {
+        let (accepted, detail, suite) = match p.channel(req) {
             Ok((mut s, _)) => {
                 let a = tls::raw_hello(&mut s, v, &p.host);
                 s.close();
-                judge_hello(v, a, &mut raw_chain)
+                let suite = match &a {
+                    tls::RawAnswer::ServerHello { suite, .. } => Some(*suite),
+                    _ => None,
+                };
+                let (accepted, detail) = judge_hello(v, a, &mut raw_chain);
+                (accepted, detail, suite.filter(|_| accepted == Some(true)))
             }
-            Err(e) => (None, format!("no channel: {}", e.detail)),
+            Err(e) => (None, format!("no channel: {}", e.detail), None),
         };
         t.versions.push(TlsVersionRow {
             version,
             accepted,
             method: TlsMethod::ClientHello,
             detail,
+            suite,
         });
     }
     raw_chain
@@ -209,6 +216,17 @@ fn hand_built_rows(p: &Prober, req: u32, t: &mut TlsReport) -> Vec<Vec<u8>> {
 /// Whether the answer to a ClientHello for `v` accepts it, and why.
 fn judge_hello(v: u16, a: tls::RawAnswer, raw_chain: &mut Vec<Vec<u8>>) -> (Option<bool>, String) {
     match a {
+        tls::RawAnswer::ServerHello { version, suite, .. }
+            if version == v && !tls::offered_suite(suite) =>
+        {
+            (
+                None,
+                format!(
+                    "ServerHello {} chose suite {suite:#06x}, which the probe never offered (a broken or hostile server)",
+                    tls::version_label(version)
+                ),
+            )
+        }
         tls::RawAnswer::ServerHello {
             version,
             suite,

@@ -87,7 +87,7 @@ pub fn main(a: &TestArgs, base: &AnalysisConfig) -> i32 {
             j,
             junit(&results, &errors, &format!("rdpdiag test {suite}")),
         ) {
-            eprintln!(
+            warn!(
                 "rdpdiag: error: cannot write the JUnit report {}: {e}. Check that its folder exists and is writable.",
                 j.display()
             );

@@ -140,10 +140,11 @@ pub struct SessionStore {
     live_udp: HashMap<u32, (Option<RdpUdpFacts>, Vec<DnsLookup>)>,
     pub connections: Vec<ConnectionRecord>,
     pub udp: Vec<UdpRecord>,
-    /// Secrets from the capture's Decryption Secrets Blocks.
-    dsb: KeyLog,
     /// The user's keys merged with the DSB keys: what new sessions use.
     keys: Option<Arc<KeyLog>>,
+    /// Sessions' secrets copied while merging DSB keys (work accounting: a
+    /// capture with many small DSBs must stay linear).
+    key_copies: u64,
 }
 
 impl SessionStore {
@@ -163,12 +164,20 @@ impl SessionStore {
         if k.is_empty() {
             return;
         }
-        self.dsb.merge(&k);
-        let mut all = self.dsb.clone();
-        if let Some(user) = &self.cfg.keylog {
-            all.merge(user);
+        // Merged in place: cloning the whole map per block made a capture
+        // with thousands of one-session DSBs quadratic. The map is copied
+        // only while connections still hold the previous version.
+        let keys = self.keys.get_or_insert_with(Default::default);
+        if Arc::strong_count(keys) > 1 || Arc::weak_count(keys) > 0 {
+            self.key_copies += keys.len() as u64;
         }
-        self.keys = Some(Arc::new(all));
+        self.key_copies += k.len() as u64;
+        Arc::make_mut(keys).merge_preferring(&k, self.cfg.keylog.as_deref());
+    }
+
+    /// Sessions' secrets copied so far while merging the capture's DSB keys.
+    pub fn key_copies(&self) -> u64 {
+        self.key_copies
     }
 
     /// Live TCP sessions and UDP flows, and the heap bytes their stream
@@ -354,5 +363,46 @@ impl FlowSink for SessionStore {
             rdpudp,
             dns,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(i: u32) -> String {
+        format!("CLIENT_RANDOM {:064x} {}\n", i, "ab".repeat(48))
+    }
+
+    /// 20 000 one-line Decryption Secrets Blocks (as a capture written with
+    /// a DSB per session has): merging must copy each secret a bounded
+    /// number of times, not the whole key map per block.
+    #[test]
+    fn many_small_key_blocks_merge_in_linear_work() {
+        let n = 20_000u32;
+        let (user, _) = KeyLog::parse(&line(u32::MAX));
+        let mut st = SessionStore::new(SessionConfig {
+            keylog: Some(Arc::new(user)),
+        });
+        for i in 0..n {
+            st.add_keylog_bytes(line(i).as_bytes());
+        }
+        let keys = st.keys.as_ref().expect("keys");
+        assert_eq!(keys.len(), n as usize + 1, "DSB keys plus the user's");
+        assert!(
+            st.key_copies() <= 4 * u64::from(n),
+            "{} copies for {n} blocks: quadratic",
+            st.key_copies()
+        );
+    }
+
+    #[test]
+    fn the_users_key_wins_over_a_dsb_key_for_the_same_session() {
+        let (user, _) = KeyLog::parse(&format!("CLIENT_RANDOM {:064x} {}\n", 7, "01".repeat(48)));
+        let mut st = SessionStore::new(SessionConfig {
+            keylog: Some(Arc::new(user.clone())),
+        });
+        st.add_keylog_bytes(format!("CLIENT_RANDOM {:064x} {}\n", 7, "02".repeat(48)).as_bytes());
+        assert_eq!(st.keys.as_deref(), Some(&user));
     }
 }

@@ -174,6 +174,10 @@ fn event_loop(
         }
         ui.paused = frozen.is_some();
         terminal.draw(|f| view::render(f, &snap, &ui))?;
+        // SIGTERM/SIGINT: leave like `q`, so the terminal is restored.
+        if crate::interrupt::requested() {
+            return Ok(());
+        }
         if !event::poll(Duration::from_millis(100))? {
             continue;
         }

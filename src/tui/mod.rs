@@ -34,6 +34,14 @@ impl Shared {
             Err(p) => p.into_inner().clone(),
         }
     }
+    /// Show `error` in the UI: the latest snapshot, marked done with it.
+    pub(crate) fn fail(&self, error: &str) {
+        let mut s = (*self.latest()).clone();
+        s.done = true;
+        s.error = Some(error.to_string());
+        self.publish(s);
+    }
+
     fn publish(&self, s: Snapshot) {
         let s = Arc::new(s);
         match self.snapshot.lock() {
@@ -202,7 +210,8 @@ impl FrameSink for Driver {
     }
     fn stop(&self) -> bool {
         // Replay pauses here, between frames (`stop` is asked once per block).
-        self.tracker.stop()
+        // SIGINT/SIGTERM: the verdicts of what was read are still given.
+        self.tracker.stop() || crate::interrupt::requested()
     }
 }
 
@@ -233,13 +242,11 @@ pub(crate) fn stdout_lines() -> LineOut {
 pub fn run_replay(path: &str, speed: Option<f64>, cfg: &AnalysisConfig) -> i32 {
     if path == "-" {
         // The packet pane re-reads frames from the file; stdin can't be re-read.
-        eprintln!(
-            "rdpdiag: `tui` needs a capture file, not stdin: save it first, or use `analyze -`"
-        );
+        warn!("rdpdiag: `tui` needs a capture file, not stdin: save it first, or use `analyze -`");
         return 2;
     }
     if let Err(e) = crate::capture::open_path(path) {
-        eprintln!("rdpdiag: {e}");
+        warn!("rdpdiag: {e}");
         return 2;
     }
     let interactive = std::io::IsTerminal::is_terminal(&std::io::stdout());
@@ -314,24 +321,31 @@ where
         return match r {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("rdpdiag: {e}");
+                warn!("rdpdiag: {e}");
                 2
             }
         };
     }
-    let handle = std::thread::spawn(work);
+    let sh = shared.clone();
+    let handle = std::thread::spawn(move || {
+        let r = work();
+        if let Err(e) = &r {
+            sh.fail(e);
+        }
+        r
+    });
     let r = app::run(shared.clone(), replay);
     shared.stop.store(true, Ordering::Relaxed);
     shared.paused.store(false, Ordering::Relaxed);
     let worker = handle.join();
     after();
     if let Err(e) = r {
-        eprintln!("rdpdiag: terminal error: {e}");
+        warn!("rdpdiag: terminal error: {e}");
         return 2;
     }
     match worker {
         Ok(Err(e)) => {
-            eprintln!("rdpdiag: {e}");
+            warn!("rdpdiag: {e}");
             2
         }
         _ => 0,

@@ -290,6 +290,7 @@ impl Tracker {
             done: false,
             source: String::new(),
             paused: false,
+            error: None,
         }
     }
 
@@ -539,6 +540,9 @@ pub struct Snapshot {
     /// "replay FILE" or "live IFACE".
     pub source: String,
     pub paused: bool,
+    /// Why reading stopped (not a capture, the interface went away): shown
+    /// in the UI, not only after quitting.
+    pub error: Option<String>,
 }
 
 /// Analyze a whole file (`crate::analysis::analyze_file`, keeping the
@@ -569,6 +573,7 @@ pub fn analyze_file(path: &str, cfg: &crate::analysis::AnalysisConfig) -> Result
         done: true,
         source: format!("replay {path}"),
         paused: false,
+        error: None,
     })
 }
 

@@ -234,6 +234,11 @@ fn render_list(f: &mut Frame<'_>, area: Rect, snap: &Snapshot, ui: &UiState, vis
     let inner = block.inner(area);
     f.render_widget(block, area);
     let rows = inner.height as usize;
+    if let (true, Some(e)) = (snap.attempts.is_empty(), &snap.error) {
+        let p = Paragraph::new(format!("Error: {e}")).wrap(ratatui::widgets::Wrap { trim: true });
+        f.render_widget(p, inner);
+        return;
+    }
     if vis.is_empty() {
         let msg = if snap.attempts.is_empty() {
             if snap.done {
@@ -691,7 +696,9 @@ fn render_status(f: &mut Frame<'_>, area: Rect, snap: &Snapshot, ui: &UiState, v
         .iter()
         .filter(|v| v.shown_outcome() == Shown::Failure)
         .count();
-    let state = if snap.paused || ui.paused {
+    let state = if snap.error.is_some() {
+        "error"
+    } else if snap.paused || ui.paused {
         "paused"
     } else if snap.done {
         "done"

@@ -25,5 +25,6 @@ pub mod rdpeudp;
 pub mod spnego;
 pub mod tls;
 pub mod tpkt;
+pub mod websocket;
 pub mod x224;
 pub mod x509;

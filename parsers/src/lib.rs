@@ -16,6 +16,7 @@ pub mod credssp;
 pub mod dns;
 pub mod gcc;
 pub mod kerberos;
+pub mod kkdcp;
 pub mod mcs;
 pub mod nego;
 pub mod ntlm;

@@ -266,7 +266,7 @@ impl Reassembler {
                     }
                 }
                 Err(ParseError::Incomplete { needed }) => {
-                    if pending.len() - used + needed > MAX_MESSAGE + 14 {
+                    if (pending.len() - used).saturating_add(needed) > MAX_MESSAGE + 14 {
                         self.fail(
                             ParseError::invalid(WHAT, "payload length", "larger than 16 MiB"),
                             &mut out,

@@ -12,7 +12,7 @@
 use super::{ladder, named, Session};
 use crate::session::facts::*;
 use crate::wire::{Dir, FrameRef};
-use rdpdiag_parsers::{rdg, ParseError};
+use rdpdiag_parsers::{rdg, websocket, ParseError};
 
 /// The 200 that opens the OUT channel is followed by a seed payload the
 /// client skips: FreeRDP (`rdg_skip_seed_payload`) reads 10 bytes in all,
@@ -32,7 +32,12 @@ enum Mode {
     Packets,
     /// A chunked request body carrying MS-TSGU packets.
     Chunked,
-    /// Not decoded further (WebSocket frames, unknown bodies).
+    /// The client asked for the WebSocket transport: its next bytes are
+    /// frames if the gateway answers 101, a new request otherwise.
+    UpgradePending,
+    /// MS-TSGU packets in WebSocket binary messages (after a 101).
+    WebSocket,
+    /// Not decoded further (legacy RPC-over-HTTP, unknown bodies).
     Opaque,
 }
 
@@ -52,6 +57,8 @@ pub(crate) struct GwDir {
     /// Dechunked body bytes not yet parsed as packets.
     body: Vec<u8>,
     body_frame: Option<FrameRef>,
+    /// WebSocket frames of this direction, once the gateway answered 101.
+    ws: Option<websocket::Reassembler>,
 }
 
 /// Per-connection gateway state (lives in the decryption state).
@@ -60,6 +67,10 @@ pub(crate) struct Gw {
     pub(crate) dir: [GwDir; 2],
     /// Method of the last request: decides what a 200 opens.
     last_method: Option<rdg::RequestKind>,
+    /// The last request asked for `Upgrade: websocket`.
+    ws_requested: bool,
+    /// The client direction has bytes to parse again (see [`Session::parse_gateway`]).
+    kick: bool,
     /// The RDP inside the DATA packets, parsed by a session of its own.
     pub(crate) tunnel: Option<Box<Session>>,
     tunnel_off: [u64; 2],
@@ -104,6 +115,18 @@ impl Session {
 
     /// Parse the decrypted HTTP(S) stream of `dir` as RD Gateway traffic.
     pub(super) fn parse_gateway(&mut self, dir: Dir) {
+        self.parse_gateway_dir(dir);
+        // A 101 turned the client's waiting bytes into WebSocket frames.
+        let kick = self
+            .plain
+            .as_mut()
+            .is_some_and(|p| std::mem::take(&mut p.gw.kick));
+        if kick {
+            self.parse_gateway_dir(Dir::ClientToServer);
+        }
+    }
+
+    fn parse_gateway_dir(&mut self, dir: Dir) {
         let d = dir.idx();
         loop {
             let Some(p) = self.plain.as_mut() else { return };
@@ -128,6 +151,16 @@ impl Session {
                 }
                 Mode::Packets => self.gw_packet(dir),
                 Mode::Chunked => self.gw_chunk(dir),
+                // A new request (after a 401) starts with its method; frames
+                // wait for the gateway's 101.
+                Mode::UpgradePending => match p.buf[d].data().first() {
+                    Some(b) if b.is_ascii_uppercase() => {
+                        p.gw.dir[d].mode = Mode::Head;
+                        continue;
+                    }
+                    _ => Step::Wait,
+                },
+                Mode::WebSocket => self.gw_ws(dir),
                 Mode::Opaque => Step::Stop,
             };
             let Some(p) = self.plain.as_mut() else { return };
@@ -164,11 +197,11 @@ impl Session {
                     let cl =
                         header(&r.headers, "Content-Length").and_then(|v| v.parse::<u64>().ok());
                     p.gw.last_method = Some(r.kind);
+                    p.gw.ws_requested = r.websocket;
                     p.gw.dir[d].mode = if chunked {
                         Mode::Chunked
-                    } else if r.kind == rdg::RequestKind::WebSocketUpgrade {
-                        // Frames follow once the gateway answers 101; wait for heads until then.
-                        Mode::Head
+                    } else if r.websocket {
+                        Mode::UpgradePending
                     } else {
                         match cl {
                             Some(n) if n > 0 => Mode::Skip(n, Next::Head),
@@ -179,15 +212,24 @@ impl Session {
                         frame,
                         method: r.method.to_string(),
                         path: r.path.to_string(),
-                        kind: kind_name(r.kind),
+                        kind: if r.websocket {
+                            kind_name(rdg::RequestKind::WebSocketUpgrade)
+                        } else {
+                            kind_name(r.kind)
+                        },
                         connection_id: r.connection_id.map(str::to_string),
                         authorization: r.authorization_scheme.map(str::to_string),
                         chunked,
                     };
                     let label = format!(
-                        "RD Gateway HTTP {} {}{}{} (decrypted)",
+                        "RD Gateway HTTP {} {}{}{}{} (decrypted)",
                         req.method,
                         req.path,
+                        if r.websocket {
+                            ", Upgrade: websocket"
+                        } else {
+                            ""
+                        },
                         req.authorization
                             .as_deref()
                             .map(|s| format!(", Authorization: {s}"))
@@ -213,6 +255,14 @@ impl Session {
                     p.gw.dir[d].mode = match (r.status, p.gw.last_method) {
                         (200, Some(rdg::RequestKind::RdgOutData)) => {
                             Mode::Skip(cl.max(OUT_SEED), Next::Packets)
+                        }
+                        (101, _) if r.switches_to_websocket() && p.gw.ws_requested => {
+                            let c = &mut p.gw.dir[Dir::ClientToServer.idx()];
+                            c.mode = Mode::WebSocket;
+                            c.ws = Some(websocket::Reassembler::new());
+                            p.gw.dir[d].ws = Some(websocket::Reassembler::new());
+                            p.gw.kick = true;
+                            Mode::WebSocket
                         }
                         (101, _) => Mode::Opaque,
                         // The IN channel's 200 has no body of interest; the
@@ -318,13 +368,25 @@ impl Session {
         }
         g.body.extend_from_slice(&data);
         g.body_frame = Some(frame);
-        // Parse whole packets out of the dechunked body.
+        match self.gw_drain(dir, frame) {
+            Ok(()) => Step::Consumed(total),
+            Err(e) => Step::Malformed(e),
+        }
+    }
+
+    /// Parse the whole packets out of the body buffered for `dir` (a
+    /// dechunked body or WebSocket messages); keep an incomplete tail.
+    fn gw_drain(&mut self, dir: Dir, frame: FrameRef) -> Result<(), String> {
+        let d = dir.idx();
         loop {
             let Some(p) = self.plain.as_mut() else {
-                return Step::Stop;
+                return Ok(());
             };
             let g = &mut p.gw.dir[d];
             let body = std::mem::take(&mut g.body);
+            if body.is_empty() {
+                return Ok(());
+            }
             match rdg::parse_packet(&body) {
                 Ok((rest, pkt)) => {
                     let left = rest.to_vec();
@@ -335,12 +397,71 @@ impl Session {
                 }
                 Err(ParseError::Incomplete { .. }) => {
                     g.body = body;
-                    break;
+                    return Ok(());
                 }
-                Err(e) => return Step::Malformed(e.to_string()),
+                Err(e) => return Err(e.to_string()),
             }
         }
-        Step::Consumed(total)
+    }
+
+    /// WebSocket frames (after the gateway's 101): binary messages carry
+    /// MS-TSGU packets, which may span messages.
+    fn gw_ws(&mut self, dir: Dir) -> Step {
+        let d = dir.idx();
+        let Some(p) = self.plain.as_mut() else {
+            return Step::Stop;
+        };
+        let p = &mut **p;
+        let buf = p.buf[d].data();
+        let n = buf.len();
+        let frame = p.buf[d].frame_at(n.saturating_sub(1));
+        let g = &mut p.gw.dir[d];
+        let events =
+            g.ws.get_or_insert_with(websocket::Reassembler::new)
+                .push(buf);
+        for event in events {
+            match event {
+                websocket::Event::Message { opcode, data, .. } => {
+                    if opcode != websocket::Opcode::BINARY {
+                        ladder(
+                            &mut self.facts,
+                            frame,
+                            dir,
+                            format!("RD Gateway WebSocket {opcode} message ignored (decrypted)"),
+                        );
+                        continue;
+                    }
+                    let Some(p) = self.plain.as_mut() else {
+                        return Step::Stop;
+                    };
+                    let g = &mut p.gw.dir[d];
+                    if g.body.len() + data.len() > MAX_BODY {
+                        return Step::Malformed("WebSocket messages do not form packets".into());
+                    }
+                    g.body.extend_from_slice(&data);
+                    if let Err(e) = self.gw_drain(dir, frame) {
+                        return Step::Malformed(e);
+                    }
+                }
+                websocket::Event::Control {
+                    opcode, payload, ..
+                } if opcode == websocket::Opcode::CLOSE => {
+                    let why = match websocket::parse_close(&payload) {
+                        Some((code, _)) => format!(" ({code})"),
+                        None => String::new(),
+                    };
+                    ladder(
+                        &mut self.facts,
+                        frame,
+                        dir,
+                        format!("RD Gateway WebSocket close{why} (decrypted)"),
+                    );
+                }
+                websocket::Event::Control { .. } => {}
+                websocket::Event::Error(e) => return Step::Malformed(format!("WebSocket: {e}")),
+            }
+        }
+        Step::Consumed(n)
     }
 
     fn on_gw_packet(&mut self, dir: Dir, pkt: &rdg::Packet<'_>, frame: FrameRef) {

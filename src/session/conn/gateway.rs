@@ -532,7 +532,13 @@ impl Session {
         let Some(p) = self.plain.as_mut() else { return };
         let off = p.gw.tunnel_off[d];
         p.gw.tunnel_off[d] += data.len() as u64;
-        let inner = p.gw.tunnel.get_or_insert_with(Box::default);
+        let keylog = p.keylog.clone();
+        let inner = p.gw.tunnel.get_or_insert_with(|| {
+            // The tunnelled RDP has its own TLS; the same key log may cover it.
+            let mut s = Box::<Session>::default();
+            s.enable_decryption(keylog);
+            s
+        });
         let before = inner.facts.ladder.len();
         inner.data(dir, off, data, frame);
         let new: Vec<LadderEvent> = inner.facts.ladder.get(before..).unwrap_or(&[]).to_vec();

@@ -2,7 +2,7 @@
 //! frames set aside, handshake, closes, ACKs and payload through reassembly
 //! into the [`FlowSink`], with the health facts kept by [`TcpHealth`].
 
-use super::{looks_like_connection_request, FlowConfig, FlowSink, FlowStats};
+use super::{client_hello_random, looks_like_connection_request, FlowConfig, FlowSink, FlowStats};
 use super::{RdpReason, Reassembler, RoleSource, TcpHealth};
 use crate::net::{Packet, TcpInfo};
 use crate::wire::{Dir, FrameRef, Ts};
@@ -228,6 +228,13 @@ impl TcpConn {
                 if self.roles == RoleSource::FirstPacket {
                     self.roles = RoleSource::Tpkt;
                 }
+            } else if self.client_payload_segments <= 2
+                && client_hello_random(payload).is_some_and(|r| sink.follow_tls(r))
+            {
+                // Cheap for unrelated TLS: a byte check and one key log lookup
+                // on the first segment; nothing is reassembled unless keyed.
+                self.rdp = Some(RdpReason::KeyedTls);
+                stats.rdp_connections += 1;
             }
         }
         if self.rdp.is_some() && !payload.is_empty() {

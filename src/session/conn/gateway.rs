@@ -109,6 +109,19 @@ enum Step {
 }
 
 impl Session {
+    /// The decrypted content spoke RD Gateway (an RDG, RPC-over-HTTP or KDC
+    /// proxy request) or RDP: what makes a keyed TLS connection on another
+    /// port worth a record.
+    pub(crate) fn is_gateway_or_rdp(&self) -> bool {
+        let gateway = self.facts.gateway.as_ref().is_some_and(|g| {
+            g.requests.iter().any(|r| {
+                r.kind != kind_name(rdg::RequestKind::Other)
+                    || rdg::classify_path(&r.path) != rdg::Endpoint::Other
+            })
+        });
+        gateway || self.facts.negotiation.request_frame.is_some()
+    }
+
     fn gw_facts(&mut self) -> &mut GatewayFacts {
         self.facts.gateway.get_or_insert_with(GatewayFacts::default)
     }

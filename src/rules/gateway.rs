@@ -8,11 +8,13 @@ use super::registry::{
     GATEWAY_RAP_DENIED, GATEWAY_TARGET_UNREACHABLE, GATEWAY_TUNNEL_ERROR, GATEWAY_UNAVAILABLE,
 };
 use super::{ev, make, set_inferred};
-use crate::session::facts::{GatewayFacts, GatewayPacket};
+use crate::session::facts::{GatewayFacts, GatewayPacket, GatewayResponse};
 use crate::session::ConnectionRecord;
-use crate::verdict::{Basis, Evidence, Finding};
+use crate::verdict::{Basis, Evidence, Finding, Severity};
 use crate::verdict::{Stage, StageMark};
 use crate::wire::Dir;
+
+mod kdc;
 
 const PKT_HANDSHAKE_RESPONSE: u32 = 0x2;
 const PKT_TUNNEL_RESPONSE: u32 = 0x5;
@@ -93,13 +95,23 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
         .unwrap_or_else(|| rec.server.to_string());
     // The gateway's answers are read inside its HTTPS.
     let basis = cx.inner_basis;
+    if let Some(finding) = kdc::kdc_proxy(gw, &sni, basis) {
+        out.push(finding);
+    }
     if let Some(finding) = http_answer(gw, &sni, basis) {
         out.push(finding);
     }
     if let Some(finding) = tunnel_result(gw, &sni, basis) {
         out.push(finding);
     }
-    let failed = out.len() > before;
+    let failed = out
+        .get(before..)
+        .unwrap_or(&[])
+        .iter()
+        .any(|f| f.severity != Severity::Info);
+    if let Some(finding) = kdc::rpc_over_http(gw, basis) {
+        out.push(finding);
+    }
     let ok_frame = gw
         .packets
         .iter()
@@ -127,7 +139,13 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
 
 /// The gateway's HTTP answer: 403, 5xx, or a final 401.
 fn http_answer(gw: &GatewayFacts, sni: &str, basis: Basis) -> Option<Finding> {
-    if let Some(response) = gw.responses.iter().find(|r| r.status == 403) {
+    // The KDC proxy's answers are judged by `kdc::kdc_proxy`.
+    let responses: Vec<&GatewayResponse> = gw
+        .responses
+        .iter()
+        .filter(|r| !kdc::answers_kdc(gw, r.frame))
+        .collect();
+    if let Some(response) = responses.iter().find(|r| r.status == 403) {
         let mut evidence = ladder_evidence(gw, response.frame.number);
         evidence.push(ev(
             response.frame,
@@ -144,7 +162,7 @@ fn http_answer(gw: &GatewayFacts, sni: &str, basis: Basis) -> Option<Finding> {
             evidence,
         ));
     }
-    if let Some(response) = gw.responses.iter().find(|r| r.status >= 500) {
+    if let Some(response) = responses.iter().find(|r| r.status >= 500) {
         let mut evidence = ladder_evidence(gw, response.frame.number);
         evidence.push(ev(
             response.frame,
@@ -168,8 +186,8 @@ fn http_answer(gw: &GatewayFacts, sni: &str, basis: Basis) -> Option<Finding> {
         ));
     }
     // The final answer is 401: no further request was answered.
-    let last = gw.responses.last().filter(|r| r.status == 401)?;
-    let exchanged = gw.responses.iter().any(|r| r.auth_challenge);
+    let last = responses.last().filter(|r| r.status == 401)?;
+    let exchanged = responses.iter().any(|r| r.auth_challenge);
     let sent_auth = gw
         .requests
         .iter()

@@ -26,7 +26,8 @@ use crate::flow::{Handshake, RdpReason, RoleSource, UdpFlow, UdpKind};
 use crate::session::conn::unix_rfc3339;
 use crate::session::facts::{
     AlertInfo, CertInfo, ClientHelloFacts, DecryptFacts, GatewayFacts, GatewayPacket,
-    GatewayRequest, GatewayResponse, LicenseEvent, Named, RecordInfo, ServerHelloFacts,
+    GatewayRequest, GatewayResponse, KdcProxyExchange, LicenseEvent, Named, RecordInfo,
+    ServerHelloFacts,
 };
 use crate::session::{ConnectionRecord, DnsLookup, RdpUdpFacts, UdpRecord};
 use crate::verdict::{ConnVerdict, DiagConfig, Finding};
@@ -585,6 +586,8 @@ impl ConnBuilder {
         let kind = match method {
             "RDG_OUT_DATA" => "rdg_out_data",
             "RDG_IN_DATA" => "rdg_in_data",
+            "RPC_IN_DATA" => "rpc_in_data",
+            "RPC_OUT_DATA" => "rpc_out_data",
             _ => "other",
         };
         self.gateway().requests.push(GatewayRequest {
@@ -639,6 +642,30 @@ impl ConnBuilder {
             dir: Dir::ServerToClient,
             packet_type: Named::new(packet_type, type_name),
             status: Some(Named::new(status, status_name)),
+        });
+        self
+    }
+
+    /// A KDC proxy exchange: an AS-REQ for LAB.TEST posted at `req_at`,
+    /// answered `status` at `resp_at`, relaying `reply` (type, KRB-ERROR code).
+    pub(crate) fn gateway_kdc(
+        mut self,
+        req_at: u64,
+        resp_at: u64,
+        (status, reason): (u16, &str),
+        reply: Option<(
+            rdpdiag_parsers::kerberos::MessageType,
+            Option<rdpdiag_parsers::kerberos::ErrorCode>,
+        )>,
+    ) -> Self {
+        self.gateway().kdc_proxy.push(KdcProxyExchange {
+            request_frame: frame(req_at),
+            realm: Some("LAB.TEST".into()),
+            request: Some(rdpdiag_parsers::kerberos::MessageType::AS_REQ),
+            response_frame: Some(frame(resp_at)),
+            status: Some((status, reason.into())),
+            reply: reply.map(|r| r.0),
+            krb_error: reply.and_then(|r| r.1),
         });
         self
     }

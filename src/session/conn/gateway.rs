@@ -37,6 +37,8 @@ enum Mode {
     UpgradePending,
     /// MS-TSGU packets in WebSocket binary messages (after a 101).
     WebSocket,
+    /// A KDC proxy body of `n` bytes (request or response), read whole.
+    Kdc(u64),
     /// Not decoded further (legacy RPC-over-HTTP, unknown bodies).
     Opaque,
 }
@@ -69,12 +71,18 @@ pub(crate) struct Gw {
     last_method: Option<rdg::RequestKind>,
     /// The last request asked for `Upgrade: websocket`.
     ws_requested: bool,
+    /// The last request was a KDC proxy `POST`: its answer's body is read.
+    kdc_pending: bool,
     /// The client direction has bytes to parse again (see [`Session::parse_gateway`]).
     kick: bool,
     /// The RDP inside the DATA packets, parsed by a session of its own.
     pub(crate) tunnel: Option<Box<Session>>,
     tunnel_off: [u64; 2],
 }
+
+/// Longest KDC proxy body read (a Kerberos reply with a PAC-laden ticket
+/// stays well below; MS-KKDCP gives no limit).
+const MAX_KDC_BODY: u64 = 64 * 1024;
 
 /// DATA packets per direction fed to the tunnelled session: enough for the
 /// connection sequence, bounded for long sessions.
@@ -174,6 +182,7 @@ impl Session {
                     _ => Step::Wait,
                 },
                 Mode::WebSocket => self.gw_ws(dir),
+                Mode::Kdc(n) => self.gw_kdc_body(dir, n),
                 Mode::Opaque => Step::Stop,
             };
             let Some(p) = self.plain.as_mut() else { return };
@@ -211,8 +220,11 @@ impl Session {
                         header(&r.headers, "Content-Length").and_then(|v| v.parse::<u64>().ok());
                     p.gw.last_method = Some(r.kind);
                     p.gw.ws_requested = r.websocket;
+                    p.gw.kdc_pending = r.is_kdc_proxy();
                     p.gw.dir[d].mode = if chunked {
                         Mode::Chunked
+                    } else if r.is_kdc_proxy() {
+                        Mode::Kdc(cl.unwrap_or(0).min(MAX_KDC_BODY))
                     } else if r.websocket {
                         Mode::UpgradePending
                     } else {
@@ -225,11 +237,7 @@ impl Session {
                         frame,
                         method: r.method.to_string(),
                         path: r.path.to_string(),
-                        kind: if r.websocket {
-                            kind_name(rdg::RequestKind::WebSocketUpgrade)
-                        } else {
-                            kind_name(r.kind)
-                        },
+                        kind: kind_name(r.kind),
                         connection_id: r.connection_id.map(str::to_string),
                         authorization: r.authorization_scheme.map(str::to_string),
                         chunked,
@@ -249,6 +257,20 @@ impl Session {
                             .unwrap_or_default(),
                         if chunked { ", chunked body" } else { "" }
                     );
+                    if r.is_kdc_proxy() {
+                        push_bounded(
+                            &mut self.gw_facts().kdc_proxy,
+                            KdcProxyExchange {
+                                request_frame: frame,
+                                realm: None,
+                                request: None,
+                                response_frame: None,
+                                status: None,
+                                reply: None,
+                                krb_error: None,
+                            },
+                        );
+                    }
                     push_bounded(&mut self.gw_facts().requests, req);
                     ladder(&mut self.facts, frame, dir, label);
                     Step::Consumed(n)
@@ -265,7 +287,9 @@ impl Session {
                         k.eq_ignore_ascii_case("WWW-Authenticate")
                             && v.split_whitespace().nth(1).is_some()
                     });
+                    let kdc = std::mem::take(&mut p.gw.kdc_pending);
                     p.gw.dir[d].mode = match (r.status, p.gw.last_method) {
+                        (200, _) if kdc => Mode::Kdc(cl.min(MAX_KDC_BODY)),
                         (200, Some(rdg::RequestKind::RdgOutData)) => {
                             Mode::Skip(cl.max(OUT_SEED), Next::Packets)
                         }
@@ -310,6 +334,12 @@ impl Session {
                             )
                         }
                     );
+                    if kdc {
+                        if let Some(x) = self.gw_facts().kdc_proxy.last_mut() {
+                            x.response_frame = Some(frame);
+                            x.status = Some((resp.status, resp.reason.clone()));
+                        }
+                    }
                     push_bounded(&mut self.gw_facts().responses, resp);
                     ladder(&mut self.facts, frame, dir, label);
                     Step::Consumed(n)
@@ -415,6 +445,69 @@ impl Session {
                 Err(e) => return Err(e.to_string()),
             }
         }
+    }
+
+    /// A whole KDC proxy body: the KDC-PROXY-MESSAGE of a request (realm,
+    /// AS-REQ/TGS-REQ) or of a 200 answer (the KDC's reply).
+    fn gw_kdc_body(&mut self, dir: Dir, n: u64) -> Step {
+        let d = dir.idx();
+        let Some(p) = self.plain.as_mut() else {
+            return Step::Stop;
+        };
+        let buf = p.buf[d].data();
+        let n = n as usize;
+        if buf.len() < n {
+            return Step::Wait;
+        }
+        let msg = rdpdiag_parsers::kkdcp::parse_kdc_proxy_message(buf.get(..n).unwrap_or(&[]));
+        let (realm, krb) = match &msg {
+            Ok((_, m)) => (m.target_domain_lossy(), m.kerberos().ok()),
+            Err(_) => (None, None),
+        };
+        p.gw.dir[d].mode = Mode::Head;
+        let label = krb.as_ref().map(|k| {
+            let t = k.message.msg_type();
+            let name = t
+                .name()
+                .map_or_else(|| format!("message type {}", t.0), str::to_string);
+            match &k.message {
+                rdpdiag_parsers::kerberos::KerberosMessage::KrbError(e) => format!(
+                    "{name} {}",
+                    e.error_code
+                        .map(|c| c.name().map_or_else(|| c.0.to_string(), str::to_string))
+                        .unwrap_or_default()
+                ),
+                _ => name,
+            }
+        });
+        let frame = p.buf[d].frame_at(n.saturating_sub(1));
+        if let Some(x) = self.gw_facts().kdc_proxy.last_mut() {
+            let t = krb.as_ref().map(|k| k.message.msg_type());
+            match dir {
+                Dir::ClientToServer => {
+                    x.realm = realm.clone();
+                    x.request = t;
+                }
+                Dir::ServerToClient => {
+                    x.reply = t;
+                    if let Some(rdpdiag_parsers::kerberos::KerberosMessage::KrbError(e)) =
+                        krb.as_ref().map(|k| &k.message)
+                    {
+                        x.krb_error = e.error_code;
+                    }
+                }
+            }
+        }
+        if let Some(what) = label {
+            let realm = realm.map(|r| format!(" for realm {r}")).unwrap_or_default();
+            ladder(
+                &mut self.facts,
+                frame,
+                dir,
+                format!("KDC proxy: {what}{realm} (decrypted)"),
+            );
+        }
+        Step::Consumed(n)
     }
 
     /// WebSocket frames (after the gateway's 101): binary messages carry

@@ -278,16 +278,23 @@ fn encrypted(rec: &ConnectionRecord, out: &mut Vec<Finding>) {
     let Some(hello) = &rec.facts.tls.client_hello else {
         return;
     };
-    let why = match rec.facts.decryption.as_ref().map(|d| d.status) {
-        None => "no key log was given",
-        Some(DecryptStatus::NoKeys) => "the key log has no secrets for it",
-        Some(_) => "it could not be decrypted",
+    // Asking for --keylog makes sense only when none was given.
+    let (why, ask) = match rec.facts.decryption.as_ref().map(|d| d.status) {
+        None => ("no key log was given", "give --keylog"),
+        Some(DecryptStatus::NoKeys) => (
+            "the key log has no secrets for it",
+            "give the key log the client wrote during this very capture",
+        ),
+        Some(_) => (
+            "it could not be decrypted",
+            "the key log's secrets do not match this session",
+        ),
     };
     let mut finding = make(
         &GATEWAY_ENCRYPTED,
         Basis::Clear,
         Some(format!(
-            "RD Gateway (encrypted): HTTPS to {}{} with no RDP negotiation on the wire; {why}, so the gateway's answer (HTTP 401/403/503, CAP/RAP result) stays hidden: give --keylog",
+            "RD Gateway (encrypted): HTTPS to {}{} with no RDP negotiation on the wire; {why}, so the gateway's answer (HTTP 401/403/503, CAP/RAP result) stays hidden: {ask}",
             rec.server,
             hello.sni
                 .as_deref()

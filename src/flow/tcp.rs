@@ -233,8 +233,9 @@ impl TcpConn {
             {
                 // Cheap for unrelated TLS: a byte check and one key log lookup
                 // on the first segment; nothing is reassembled unless keyed.
+                // Not counted in `rdp_connections` yet: it is kept only if
+                // its content is RD Gateway (see `SessionStore::tcp_closed`).
                 self.rdp = Some(RdpReason::KeyedTls);
-                stats.rdp_connections += 1;
             }
         }
         if self.rdp.is_some() && !payload.is_empty() {

@@ -16,6 +16,8 @@ use crate::wire::Dir;
 use rdpdiag_parsers::rdg::{GatewayStatus, PacketType};
 
 mod kdc;
+mod tunnel;
+pub(super) use tunnel::{inner_record, judge as judge_tunnel};
 
 /// A connection whose first client bytes are a TLS ClientHello, with no
 /// X.224 Connection Request: HTTPS (an RD Gateway on a port given with

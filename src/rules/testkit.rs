@@ -681,6 +681,18 @@ impl ConnBuilder {
         self
     }
 
+    /// The RDP tunnelled through the gateway, read both ways: `inner`'s facts.
+    pub(crate) fn gateway_tunnel(mut self, inner: ConnBuilder) -> Self {
+        let facts = inner.build().facts;
+        self.gateway().tunnel = Some(crate::session::facts::TunnelFacts {
+            negotiation: facts.negotiation.clone(),
+            certificates: facts.tls.certificates.clone(),
+            ladder: facts.ladder.clone(),
+            session: Some(Box::new(facts)),
+        });
+        self
+    }
+
     /// `count` MS-TSGU DATA packets (tunnelled RDP) from `dir`.
     pub(crate) fn gateway_data(mut self, dir: Dir, count: u64) -> Self {
         self.gateway().data_packets[dir.idx()] += count;

@@ -427,6 +427,10 @@ pub struct TunnelFacts {
     pub negotiation: NegotiationFacts,
     pub certificates: Vec<CertInfo>,
     pub ladder: Vec<LadderEvent>,
+    /// Every fact of the tunnelled RDP, when both of its directions went
+    /// through this connection (the WebSocket transport; the HTTP transport
+    /// splits them over two): judged like a direct connection.
+    pub session: Option<Box<super::SessionFacts>>,
 }
 
 /// One KDC proxy request (MS-KKDCP 2.2.1: a KDC-PROXY-MESSAGE in a `POST`)

@@ -94,6 +94,38 @@ fn header<'a>(h: &[(&'a str, &'a str)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| *v)
 }
 
+/// What a control packet adds to its ladder line. No names (target,
+/// client machine, service message text): `--redact` cannot see the ladder.
+fn packet_detail(m: &rdg::Message<'_>) -> String {
+    match m {
+        rdg::Message::HandshakeRequest {
+            ver_major,
+            ver_minor,
+            extended_auth,
+            ..
+        } => format!(", version {ver_major}.{ver_minor}, extended auth {extended_auth}"),
+        rdg::Message::HandshakeResponse { extended_auth, .. } => {
+            format!(", extended auth {extended_auth}")
+        }
+        rdg::Message::TunnelResponse {
+            consent_message: Some(_),
+            ..
+        } => ", with a consent message".into(),
+        rdg::Message::TunnelAuthResponse {
+            idle_timeout_minutes: Some(t),
+            ..
+        } => format!(", idle timeout {t} min"),
+        rdg::Message::ChannelCreate { port, .. } => format!(", target port {port}"),
+        rdg::Message::ChannelResponse {
+            udp_port: Some(u), ..
+        } => format!(", UDP port {u}"),
+        rdg::Message::ServiceMessage { message } => {
+            format!(", {} characters", message.len() / 2)
+        }
+        _ => String::new(),
+    }
+}
+
 enum Step {
     /// Consumed n bytes; go on.
     Consumed(usize),
@@ -352,7 +384,7 @@ impl Session {
                 let frame = p.buf[d].frame_at(n.saturating_sub(1));
                 let raw = buf.get(..n).unwrap_or(&[]).to_vec();
                 if let Ok((_, pkt)) = rdg::parse_packet(&raw) {
-                    self.on_gw_packet(dir, &pkt, frame);
+                    self.on_gw_packet(dir, &pkt, &raw, frame);
                 }
                 Step::Consumed(n)
             }
@@ -422,7 +454,8 @@ impl Session {
             match rdg::parse_packet(&body) {
                 Ok((rest, pkt)) => {
                     let left = rest.to_vec();
-                    self.on_gw_packet(dir, &pkt, frame);
+                    let raw = body.get(..body.len() - rest.len()).unwrap_or(&[]);
+                    self.on_gw_packet(dir, &pkt, raw, frame);
                     if let Some(p) = self.plain.as_mut() {
                         p.gw.dir[d].body = left;
                     }
@@ -559,7 +592,7 @@ impl Session {
         Step::Consumed(n)
     }
 
-    fn on_gw_packet(&mut self, dir: Dir, pkt: &rdg::Packet<'_>, frame: FrameRef) {
+    fn on_gw_packet(&mut self, dir: Dir, pkt: &rdg::Packet<'_>, raw: &[u8], frame: FrameRef) {
         let t = pkt.header.packet_type;
         if t == rdg::PacketType::DATA {
             let g = self.gw_facts();
@@ -588,6 +621,14 @@ impl Session {
             | rdg::PacketBody::CloseChannel { status_code } => Some(status_code),
             rdg::PacketBody::Other(_) => None,
         };
+        // The full decode names what the short one leaves out (the close
+        // response's status) and the details worth a ladder line.
+        let full = rdg::parse_message(raw).ok().map(|(_, m)| m.message);
+        let status = match &full {
+            Some(rdg::Message::CloseChannelResponse { status_code }) => Some(*status_code),
+            _ => status,
+        };
+        let detail = full.as_ref().map(packet_detail).unwrap_or_default();
         let packet = GatewayPacket {
             frame,
             dir,
@@ -596,8 +637,8 @@ impl Session {
         };
         let type_name = packet.type_name();
         let label = match packet.status_name() {
-            Some(s) => format!("RD Gateway {type_name}: {s} (decrypted)"),
-            None => format!("RD Gateway {type_name} (decrypted)"),
+            Some(s) => format!("RD Gateway {type_name}: {s}{detail} (decrypted)"),
+            None => format!("RD Gateway {type_name}{detail} (decrypted)"),
         };
         push_bounded(&mut self.gw_facts().packets, packet);
         ladder(&mut self.facts, frame, dir, label);

@@ -7,6 +7,7 @@
 //! evicted, so memory is bounded by the number of live flows, not by the
 //! file size.
 
+pub mod gateway_hint;
 pub mod health;
 pub mod reassembly;
 mod tcp;
@@ -15,6 +16,7 @@ mod udp;
 use crate::net::{Packet, TcpInfo, Transport};
 use crate::wire::Ts;
 use crate::wire::{Dir, FrameRef};
+pub use gateway_hint::{GatewayHints, ProbableGateway};
 pub use health::{CloseKind, Handshake, TcpHealth};
 pub use reassembly::{Delivery, Reassembler, SegmentClass};
 use std::collections::hash_map::Entry;
@@ -135,6 +137,8 @@ pub struct FlowStats {
     pub udp_flows: u64,
     /// Server ports of non-RDP TCP connections, most common first (bounded).
     pub other_tcp_ports: BTreeMap<u16, u64>,
+    /// Unread HTTPS and RDP-UDP to 3391: a gateway seen without keys.
+    pub gateway_hints: GatewayHints,
 }
 
 /// A flow's two endpoints, lower first, packed so hashing is one write.
@@ -376,6 +380,9 @@ impl FlowTable {
         let dst = SocketAddr::new(pkt.dst, dst_port);
         let k = key(src, dst);
         if !self.udp.contains_key(&k) {
+            if dst_port == gateway_hint::GATEWAY_UDP_PORT {
+                self.stats.gateway_hints.udp(pkt.src, dst, frame);
+            }
             let Some(flow) = UdpFlow::open(&self.cfg.udp_ports, self.next_id + 1, src, dst, frame)
             else {
                 return;

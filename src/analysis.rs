@@ -76,6 +76,7 @@ fn report_from(
         });
     }
     let connections = std::mem::take(&mut engine.sessions.connections);
+    warnings.extend(gateway_hints(&stats, &connections));
     let udp_flows = std::mem::take(&mut engine.sessions.udp);
     let attempts = crate::rules::diagnose(&connections, &udp_flows, &cfg.diag);
     FileReport {
@@ -164,4 +165,30 @@ pub fn apply_keylog(
         }
     }
     Ok(warnings)
+}
+
+/// Without keys, one line per probable RD Gateway (HTTPS to 443 beside
+/// RDP-UDP to 3391 from the same client) that no attempt covers.
+fn gateway_hints(
+    stats: &crate::flow::FlowStats,
+    connections: &[crate::session::ConnectionRecord],
+) -> Vec<crate::capture::Warning> {
+    stats
+        .gateway_hints
+        .probable_gateways()
+        .into_iter()
+        .filter(|g| !connections.iter().any(|c| c.server == g.server))
+        .map(|g| crate::capture::Warning {
+            frame: Some(g.hello.frame.number),
+            message: format!(
+                "probable RD Gateway {}: TLS to {} from {} (frame {}) beside RDP-UDP to {} (frame {}); it is encrypted: give the client's key log (--keylog) to read it",
+                g.hello.sni.as_deref().unwrap_or("(no SNI)"),
+                g.server,
+                g.hello.client,
+                g.hello.frame.number,
+                g.udp.0,
+                g.udp.1.number
+            ),
+        })
+        .collect()
 }

@@ -128,6 +128,74 @@ impl Redactor {
         self.add(Kind::Cert, dn);
     }
 
+    /// The sensitive values of one connection's facts, and of the RDP
+    /// tunnelled through it (a gateway's findings quote both).
+    fn add_facts(&mut self, f: &crate::session::SessionFacts) {
+        if let Some(u) = &f.negotiation.cookie {
+            self.add(Kind::User, u);
+        }
+        if let Some(t) = &f.negotiation.routing_token {
+            self.add(Kind::Token, t);
+        }
+        if let Some(ch) = &f.tls.client_hello {
+            if let Some(s) = &ch.sni {
+                self.add_host_or_ip(s);
+            }
+        }
+        for cert in &f.tls.certificates {
+            self.add_cert(cert);
+        }
+        if let Some(n) = &f.mcs.client_name {
+            self.add(Kind::Host, n);
+        }
+        let nla = &f.nla;
+        if let Some(u) = &nla.user {
+            self.add(Kind::User, u);
+        }
+        for d in [
+            &nla.domain,
+            &nla.server_netbios_domain,
+            &nla.server_dns_domain,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            self.add(Kind::Domain, d);
+        }
+        for h in [
+            &nla.workstation,
+            &nla.server_netbios_computer,
+            &nla.server_dns_computer,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            self.add(Kind::Host, h);
+        }
+        if let Some(g) = &f.gateway {
+            for x in &g.kdc_proxy {
+                if let Some(realm) = &x.realm {
+                    self.add(Kind::Domain, realm);
+                }
+            }
+            if let Some(t) = &g.tunnel {
+                for cert in &t.certificates {
+                    for n in cert.common_names.iter().chain(&cert.san_dns) {
+                        self.add_host_or_ip(n);
+                    }
+                    self.add_dn(&cert.subject);
+                    self.add_dn(&cert.issuer);
+                }
+                if let Some(u) = &t.negotiation.cookie {
+                    self.add(Kind::User, u);
+                }
+                if let Some(inner) = &t.session {
+                    self.add_facts(inner);
+                }
+            }
+        }
+    }
+
     /// Collect every sensitive value of the reports.
     pub fn from_reports(reports: &[FileReport]) -> Redactor {
         let mut r = Redactor::default();
@@ -159,48 +227,7 @@ impl Redactor {
             for c in &rep.connections {
                 r.add_ip(c.client.ip());
                 r.add_ip(c.server.ip());
-                let f = &c.facts;
-                if let Some(u) = &f.negotiation.cookie {
-                    r.add(Kind::User, u);
-                }
-                if let Some(t) = &f.negotiation.routing_token {
-                    r.add(Kind::Token, t);
-                }
-                if let Some(ch) = &f.tls.client_hello {
-                    if let Some(s) = &ch.sni {
-                        r.add_host_or_ip(s);
-                    }
-                }
-                for cert in &f.tls.certificates {
-                    r.add_cert(cert);
-                }
-                if let Some(n) = &f.mcs.client_name {
-                    r.add(Kind::Host, n);
-                }
-                let nla = &f.nla;
-                if let Some(u) = &nla.user {
-                    r.add(Kind::User, u);
-                }
-                for d in [
-                    &nla.domain,
-                    &nla.server_netbios_domain,
-                    &nla.server_dns_domain,
-                ]
-                .into_iter()
-                .flatten()
-                {
-                    r.add(Kind::Domain, d);
-                }
-                for h in [
-                    &nla.workstation,
-                    &nla.server_netbios_computer,
-                    &nla.server_dns_computer,
-                ]
-                .into_iter()
-                .flatten()
-                {
-                    r.add(Kind::Host, h);
-                }
+                r.add_facts(&c.facts);
             }
             for u in &rep.udp_flows {
                 r.add_ip(u.flow.client.ip());

@@ -8,7 +8,7 @@
 mod common;
 
 use rdpdiag::analysis::with_ports;
-use rdpdiag::analysis::{analyze_file, load_keylog};
+use rdpdiag::analysis::{analyze_file, load_keylog, AnalysisConfig};
 use rdpdiag::report::FileReport;
 use rdpdiag::verdict::{Outcome, Stage};
 use rdpdiag_parsers::nego::Protocols;
@@ -23,7 +23,10 @@ fn cap(name: &str) -> PathBuf {
 }
 
 fn analyze(name: &str, keys: bool) -> FileReport {
-    let mut cfg = with_ports(&[443]);
+    analyze_with(name, keys, with_ports(&[443]))
+}
+
+fn analyze_with(name: &str, keys: bool, mut cfg: AnalysisConfig) -> FileReport {
     if keys {
         let k = cap(&format!("{name}.keys.txt"));
         let (k, bad) = load_keylog(&k.to_string_lossy()).expect("key log readable");
@@ -261,4 +264,126 @@ fn successful_tunnel_is_success_and_its_rdp_is_read() {
     // Without keys: never a failure.
     let r = analyze("rdg_ok", false);
     assert!(r.attempts.iter().all(|a| a.outcome != Outcome::Failure));
+}
+
+/// Outcome, failed stage and root-cause rule of every attempt.
+fn verdicts(r: &FileReport) -> Vec<(Outcome, Option<Stage>, Option<String>)> {
+    r.attempts
+        .iter()
+        .map(|a| {
+            (
+                a.outcome,
+                a.failed_stage,
+                a.root_cause.as_ref().map(|f| f.id.to_string()),
+            )
+        })
+        .collect()
+}
+
+/// Every keyed gateway capture gives the same verdict without `--port 443`:
+/// its ClientHello's client random is in the key log, so it is followed and
+/// its decrypted HTTP is recognised as RD Gateway traffic.
+#[test]
+fn keyed_gateways_need_no_port() {
+    let names = [
+        "rdg_ok",
+        "rdg_auth_rejected",
+        "rdg_forbidden",
+        "rdg_unavailable",
+        "rdg_rap_denied",
+        "rdg_cap_denied",
+        "rdg_target_unreachable",
+        "rdg_ws_ok",
+        "rdg_ws_auth_rejected",
+        "rdg_ws_rap_denied",
+        "kdcproxy_503",
+        "kdcproxy_no_kdc",
+        "kdcproxy_ok",
+    ];
+    for name in names {
+        let with_port = analyze(name, true);
+        let without = analyze_with(name, true, AnalysisConfig::default());
+        assert!(!with_port.attempts.is_empty(), "{name}");
+        assert_eq!(verdicts(&with_port), verdicts(&without), "{name}");
+        // Without keys and without --port: HTTPS on 443 is no attempt.
+        let plain = analyze_with(name, false, AnalysisConfig::default());
+        assert!(plain.attempts.is_empty(), "{name}: {:?}", verdicts(&plain));
+    }
+}
+
+/// The WebSocket transport (rdg_ws_ok.pcap): 101 at frame 13, then MS-TSGU
+/// in frames; the tunnelled RDP (X.224 27/31, TLS 1.3 to the shadow server,
+/// keyed too) is read through activation.
+#[test]
+fn websocket_transport_is_decoded_through_the_tunnelled_session() {
+    let r = analyze("rdg_ws_ok", true);
+    assert_eq!(verdicts(&r), vec![(Outcome::Success, None, None)]);
+    let g = r.connections[0].facts.gateway.as_ref().expect("gateway");
+    let packets: Vec<(u64, String)> = g
+        .packets
+        .iter()
+        .map(|p| (p.frame.number, p.packet_type.to_string()))
+        .collect();
+    assert!(
+        packets.contains(&(15, "PKT_TYPE_HANDSHAKE_RESPONSE".into())),
+        "{packets:?}"
+    );
+    assert!(
+        packets.contains(&(26, "PKT_TYPE_CHANNEL_RESPONSE".into())),
+        "{packets:?}"
+    );
+    assert!(g.data_packets[0] > 0 && g.data_packets[1] > 0);
+    let t = g.tunnel.as_ref().expect("tunnel");
+    assert_eq!(t.negotiation.request_frame.map(|f| f.number), Some(27));
+    assert_eq!(t.negotiation.confirm_frame.map(|f| f.number), Some(31));
+    assert!(t.ladder.iter().any(|e| e.label.contains("Demand Active")));
+    // rdg_ws_rap_denied.pcap: CHANNEL_RESPONSE E_PROXY_RAP_ACCESSDENIED, frame 26.
+    let r = analyze("rdg_ws_rap_denied", true);
+    let a = &r.attempts[0];
+    let cause = a.root_cause.as_ref().expect("cause");
+    assert_eq!(cause.id, "gateway.rap_denied");
+    assert_eq!(cause.evidence.last().map(|e| e.frame), Some(26));
+}
+
+/// Keyed HTTPS that is not a gateway stays out of the attempts, even when
+/// the key log names its sessions: suricata-verify tls-cert-issuer (five
+/// ClientHellos to 443), with a key log holding their client randoms
+/// (from tshark) and dummy secrets.
+#[test]
+fn keyed_unrelated_https_is_no_attempt() {
+    let Some(shared) = common::shared_captures() else {
+        eprintln!("skipped: no shared captures");
+        return;
+    };
+    let pcap = shared.join("public/suricata-verify/tests/tls/tls-cert-issuer/tls.pcap");
+    let out = Command::new("tshark")
+        .args(["-r", &pcap.to_string_lossy(), "-Y", "tls.handshake.type==1"])
+        .args(["-T", "fields", "-e", "tls.handshake.random"])
+        .output();
+    let Ok(out) = out else {
+        eprintln!("skipped: no tshark");
+        return;
+    };
+    let randoms: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .filter(|l| l.len() == 64)
+        .collect();
+    assert!(randoms.len() >= 3, "{randoms:?}");
+    let dir = std::env::temp_dir().join(format!("rdpdiag-keyed-https-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let keys = dir.join("keys.txt");
+    let lines: String = randoms
+        .iter()
+        .map(|r| format!("CLIENT_RANDOM {r} {}\n", "00".repeat(48)))
+        .collect();
+    std::fs::write(&keys, lines).expect("write keys");
+    let (k, _) = load_keylog(&keys.to_string_lossy()).expect("key log");
+    let _ = std::fs::remove_dir_all(&dir);
+    let cfg = AnalysisConfig {
+        keylog: Some(k),
+        ..AnalysisConfig::default()
+    };
+    let r = analyze_file(&pcap.to_string_lossy(), &cfg).expect("analyzes");
+    assert!(r.attempts.is_empty(), "{:?}", verdicts(&r));
 }

@@ -5,6 +5,14 @@
 //! RPC-over-HTTP ones (`RPC_IN_DATA`/`RPC_OUT_DATA` to `/rpc/rpcproxy.dll`),
 //! plus the binary RDG packet header and the HRESULT-bearing responses.
 //!
+//! The WebSocket transport as Windows and FreeRDP deploy it is *not* a `GET`:
+//! it is `RDG_OUT_DATA` carrying `Upgrade: websocket` (kind
+//! [`RequestKind::RdgOutData`], [`HttpRequest::websocket`] set), answered
+//! `101 Switching Protocols`; the frames that follow are
+//! [`crate::websocket`]'s and their payloads are the packets of
+//! [`message`]. The KDC proxy (MS-KKDCP, [`crate::kkdcp`]) is a `POST` to
+//! `/KdcProxy` on the same port; see [`Endpoint`].
+//!
 //! Credentials never leave this module: for `Authorization` and
 //! `Proxy-Authorization` only the scheme (`Negotiate`, `NTLM`, `Basic`,
 //! `Bearer`, …) is kept; those header values are dropped from
@@ -12,6 +20,9 @@
 
 use crate::error::{take, ParseError, ParseResult};
 use crate::open_enum;
+
+pub mod message;
+pub use message::{parse_message, Message, TsguPacket};
 
 /// Longest HTTP head accepted before `\r\n\r\n`.
 pub const MAX_HEAD: usize = 16 * 1024;
@@ -40,6 +51,44 @@ impl RequestKind {
     }
 }
 
+/// Which service a request path names (case-insensitive, query ignored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `/remoteDesktopGateway/` (HTTP and WebSocket transports).
+    RemoteDesktopGateway,
+    /// `/rpc/rpcproxy.dll` (legacy RPC-over-HTTP transport).
+    RpcProxy,
+    /// `/KdcProxy` (MS-KKDCP).
+    KdcProxy,
+    Other,
+}
+
+/// Classify a request path.
+pub fn classify_path(path: &str) -> Endpoint {
+    let p = path.split(['?', '#']).next().unwrap_or("");
+    let p = p.trim_end_matches('/');
+    let eq = |s: &str| p.eq_ignore_ascii_case(s);
+    if eq("/remoteDesktopGateway") {
+        Endpoint::RemoteDesktopGateway
+    } else if eq("/rpc/rpcproxy.dll") {
+        Endpoint::RpcProxy
+    } else if eq("/KdcProxy") {
+        Endpoint::KdcProxy
+    } else {
+        Endpoint::Other
+    }
+}
+
+/// The HTTP/2 client connection preface (RFC 9113 §3.4), sent first after
+/// ALPN `h2`: a KDC proxy behind IIS may be reached this way.
+pub const HTTP2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// True when `input` starts with (a prefix of) the HTTP/2 preface.
+pub fn is_http2_preface(input: &[u8]) -> bool {
+    let n = input.len().min(HTTP2_PREFACE.len());
+    n > 0 && input.get(..n) == HTTP2_PREFACE.get(..n)
+}
+
 /// An HTTP request head (borrowed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpRequest<'a> {
@@ -55,8 +104,29 @@ pub struct HttpRequest<'a> {
     pub authorization_scheme: Option<&'a str>,
     pub upgrade: Option<&'a str>,
     pub host: Option<&'a str>,
+    /// `Upgrade: websocket` is present (on `GET` or, as mstsc and FreeRDP
+    /// send it, on `RDG_OUT_DATA`).
+    pub websocket: bool,
+    /// `Sec-WebSocket-Key` as sent. FreeRDP 2.11 sends 16 printable
+    /// characters, not the base64 of 16 bytes RFC 6455 §4.1 asks for, so it
+    /// is not validated.
+    pub websocket_key: Option<&'a str>,
+    pub content_type: Option<&'a str>,
+    pub endpoint: Endpoint,
     /// Length of the head including the blank line.
     pub head_len: usize,
+}
+
+impl HttpRequest<'_> {
+    /// A KDC proxy request: `POST` to `/KdcProxy`, or any `POST` whose body
+    /// is `application/kerberos` (MS-KKDCP 2.2.1 fixes only the content type).
+    pub fn is_kdc_proxy(&self) -> bool {
+        self.method == "POST"
+            && (self.endpoint == Endpoint::KdcProxy
+                || self
+                    .content_type
+                    .is_some_and(|c| c.eq_ignore_ascii_case("application/kerberos")))
+    }
 }
 
 /// An HTTP response head (borrowed).
@@ -71,7 +141,19 @@ pub struct HttpResponse<'a> {
     pub upgrade: Option<&'a str>,
     pub server: Option<&'a str>,
     pub content_length: Option<u64>,
+    pub content_type: Option<&'a str>,
+    pub websocket_accept: Option<&'a str>,
     pub head_len: usize,
+}
+
+impl HttpResponse<'_> {
+    /// `101` with `Upgrade: websocket`: WebSocket frames follow the head.
+    pub fn switches_to_websocket(&self) -> bool {
+        self.status == 101
+            && self
+                .upgrade
+                .is_some_and(|u| u.eq_ignore_ascii_case("websocket"))
+    }
 }
 
 /// Split off the head (through `\r\n\r\n`); `Incomplete` until it is there.
@@ -172,6 +254,10 @@ pub fn parse_http_request(input: &[u8]) -> ParseResult<'_, HttpRequest<'_>> {
             authorization_scheme,
             upgrade,
             host: find(&headers, "Host"),
+            websocket: upgrade.is_some_and(|u| u.eq_ignore_ascii_case("websocket")),
+            websocket_key: find(&headers, "Sec-WebSocket-Key"),
+            content_type: find(&headers, "Content-Type"),
+            endpoint: classify_path(path),
             headers,
             head_len,
         },
@@ -217,6 +303,8 @@ pub fn parse_http_response(input: &[u8]) -> ParseResult<'_, HttpResponse<'_>> {
             upgrade: find(&headers, "Upgrade"),
             server: find(&headers, "Server"),
             content_length: find(&headers, "Content-Length").and_then(|v| v.parse().ok()),
+            content_type: find(&headers, "Content-Type"),
+            websocket_accept: find(&headers, "Sec-WebSocket-Accept"),
             headers,
             head_len,
         },
@@ -490,5 +578,70 @@ Authorization: NTLM TlRMTVNTUAABAAAAB4IIog==\r\nRDG-Connection-Id: {11111111-222
             PacketType(0x11).name(),
             Some("PKT_TYPE_CLOSE_CHANNEL_RESPONSE")
         );
+    }
+
+    #[test]
+    fn websocket_upgrade_on_rdg_out_data_and_101() {
+        // captures/rdg_ws_rap_denied.pcap frame 10 (xfreerdp 2.11, decrypted):
+        // the WebSocket transport is RDG_OUT_DATA + Upgrade, with FreeRDP's
+        // header spelling and its non-base64 key.
+        let req = b"RDG_OUT_DATA /remoteDesktopGateway/ HTTP/1.1\r\nCache-Control: no-cache\r\n\
+Pragma: no-cache\r\nAccept: */*\r\nUser-Agent: MS-RDGateway/1.0\r\nHost: 127.0.0.1\r\n\
+Connection: Upgrade\r\nUpgrade: websocket\r\nSec-Websocket-Version: 13\r\n\
+Sec-Websocket-Key: @VFVDAO\\YMXWTYF\r\nRDG-Connection-Id: {89caf025-1f05-99df-7d53-3f9c639e3f25}\r\n\
+Content-Length: 0\r\nAuthorization: NTLM TlRMTVNTUAABAAAAt4II4gAAAAAAAAAAAAAAAAAAAAAGAbEdAAAADw==\r\n\r\n";
+        let (rest, r) = parse_http_request(req).unwrap();
+        assert!(rest.is_empty());
+        assert_eq!(r.kind, RequestKind::RdgOutData);
+        assert!(r.websocket);
+        assert_eq!(r.websocket_key, Some("@VFVDAO\\YMXWTYF"));
+        assert_eq!(r.endpoint, Endpoint::RemoteDesktopGateway);
+        assert!(!r.is_kdc_proxy());
+        // frame 13: the emulated gateway's 101.
+        let rsp = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Accept: LOYGlNkFHu+J/E71sfZpJdD6NMA=\r\nServer: Microsoft-HTTPAPI/2.0\r\n\r\n\x82\x10";
+        let (rest, r) = parse_http_response(rsp).unwrap();
+        assert_eq!(rest, b"\x82\x10");
+        assert!(r.switches_to_websocket());
+        assert_eq!(r.websocket_accept, Some("LOYGlNkFHu+J/E71sfZpJdD6NMA="));
+    }
+
+    #[test]
+    fn kdc_proxy_rpc_and_http2_classification() {
+        // captures/kdcproxy_ok.pcap frame 10 (MIT kinit 1.20, decrypted): head only.
+        let req = b"POST /KdcProxy HTTP/1.0\r\nHost: 127.0.0.1:443\r\nCache-Control: no-cache\r\n\
+Pragma: no-cache\r\nUser-Agent: kerberos/1.0\r\nContent-type: application/kerberos\r\n\
+Content-Length: 201\r\n\r\n\x30\x81";
+        let (rest, r) = parse_http_request(req).unwrap();
+        assert_eq!(rest, b"\x30\x81");
+        assert!(r.is_kdc_proxy());
+        assert_eq!(r.endpoint, Endpoint::KdcProxy);
+        assert_eq!(r.kind, RequestKind::Other);
+        // hand-made paths and methods (no RPC-over-HTTP capture exists).
+        assert_eq!(
+            classify_path("/rpc/rpcproxy.dll?gw:3388"),
+            Endpoint::RpcProxy
+        );
+        assert_eq!(
+            classify_path("/REMOTEDESKTOPGATEWAY/"),
+            Endpoint::RemoteDesktopGateway
+        );
+        assert_eq!(classify_path("/kdcproxy"), Endpoint::KdcProxy);
+        assert_eq!(classify_path("/"), Endpoint::Other);
+        let rpc = b"RPC_IN_DATA /rpc/rpcproxy.dll?localhost:3388 HTTP/1.1\r\nHost: gw\r\n\r\n";
+        let (_, r) = parse_http_request(rpc).unwrap();
+        assert!(r.kind.is_rpc_over_http());
+        assert_eq!(r.endpoint, Endpoint::RpcProxy);
+        let get = b"GET /remoteDesktopGateway/ HTTP/1.1\r\nUpgrade: WebSocket\r\n\r\n";
+        assert_eq!(
+            parse_http_request(get).unwrap().1.kind,
+            RequestKind::WebSocketUpgrade
+        );
+        assert!(is_http2_preface(
+            b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00"
+        ));
+        assert!(is_http2_preface(b"PRI *"));
+        assert!(!is_http2_preface(b"POST /KdcProxy"));
+        assert!(!is_http2_preface(b""));
     }
 }

@@ -7,6 +7,7 @@
 //! evicted, so memory is bounded by the number of live flows, not by the
 //! file size.
 
+pub mod gateway_hint;
 pub mod health;
 pub mod reassembly;
 mod tcp;
@@ -15,6 +16,7 @@ mod udp;
 use crate::net::{Packet, TcpInfo, Transport};
 use crate::wire::Ts;
 use crate::wire::{Dir, FrameRef};
+pub use gateway_hint::{GatewayHints, ProbableGateway};
 pub use health::{CloseKind, Handshake, TcpHealth};
 pub use reassembly::{Delivery, Reassembler, SegmentClass};
 use std::collections::hash_map::Entry;
@@ -78,6 +80,11 @@ pub enum RdpReason {
     Port,
     /// The client's first bytes are a TPKT/X.224 Connection Request.
     ConnectionRequest,
+    /// Any port: the client's TLS ClientHello has a client random the key
+    /// log covers, so its content can be read (an RD Gateway on a port not
+    /// given with `--port`). Kept only if the content turns out to be RDP
+    /// or gateway traffic.
+    KeyedTls,
 }
 
 /// Receives what the flow table produces.
@@ -90,6 +97,29 @@ pub trait FlowSink {
     fn udp(&mut self, flow: &UdpFlow, dir: Dir, frame: FrameRef, payload: &[u8]);
     /// A UDP flow is finished.
     fn udp_closed(&mut self, flow: UdpFlow);
+    /// A TCP connection on no RDP port starts with a TLS ClientHello with
+    /// this client random: follow it (reassemble it into [`tcp_data`]) only
+    /// when the answer is true, i.e. the key log can decrypt it.
+    ///
+    /// [`tcp_data`]: FlowSink::tcp_data
+    fn follow_tls(&mut self, _client_random: &[u8; 32]) -> bool {
+        false
+    }
+}
+
+/// The client random of a TLS ClientHello at the start of `p` (a handshake
+/// record whose first message is a ClientHello, RFC 8446 §4.1.2): 5 bytes of
+/// record header, 4 of handshake header, 2 of legacy version, then 32 random.
+pub(crate) fn client_hello_random(p: &[u8]) -> Option<&[u8; 32]> {
+    use rdpdiag_parsers::tls::{ContentType, HandshakeType};
+    match p {
+        [ct, 3, _, _, _, ht, ..]
+            if *ct == ContentType::HANDSHAKE.0 && *ht == HandshakeType::CLIENT_HELLO.0 =>
+        {
+            p.get(11..43)?.try_into().ok()
+        }
+        _ => None,
+    }
 }
 
 /// Counters over all packets.
@@ -107,6 +137,8 @@ pub struct FlowStats {
     pub udp_flows: u64,
     /// Server ports of non-RDP TCP connections, most common first (bounded).
     pub other_tcp_ports: BTreeMap<u16, u64>,
+    /// Unread HTTPS and RDP-UDP to 3391: a gateway seen without keys.
+    pub gateway_hints: GatewayHints,
 }
 
 /// A flow's two endpoints, lower first, packed so hashing is one write.
@@ -348,6 +380,9 @@ impl FlowTable {
         let dst = SocketAddr::new(pkt.dst, dst_port);
         let k = key(src, dst);
         if !self.udp.contains_key(&k) {
+            if dst_port == gateway_hint::GATEWAY_UDP_PORT {
+                self.stats.gateway_hints.udp(pkt.src, dst, frame);
+            }
             let Some(flow) = UdpFlow::open(&self.cfg.udp_ports, self.next_id + 1, src, dst, frame)
             else {
                 return;

@@ -2,7 +2,8 @@
 //! frames set aside, handshake, closes, ACKs and payload through reassembly
 //! into the [`FlowSink`], with the health facts kept by [`TcpHealth`].
 
-use super::{looks_like_connection_request, FlowConfig, FlowSink, FlowStats};
+use super::gateway_hint::GATEWAY_HTTPS_PORT;
+use super::{client_hello_random, looks_like_connection_request, FlowConfig, FlowSink, FlowStats};
 use super::{RdpReason, Reassembler, RoleSource, TcpHealth};
 use crate::net::{Packet, TcpInfo};
 use crate::wire::{Dir, FrameRef, Ts};
@@ -227,6 +228,20 @@ impl TcpConn {
                 stats.rdp_connections += 1;
                 if self.roles == RoleSource::FirstPacket {
                     self.roles = RoleSource::Tpkt;
+                }
+            } else if self.client_payload_segments <= 2 {
+                // Cheap for unrelated TLS: a byte check and one key log lookup
+                // on the first segment; nothing is reassembled unless keyed.
+                match client_hello_random(payload) {
+                    // Not counted in `rdp_connections` yet: it is kept only if
+                    // its content is RD Gateway (see `SessionStore::tcp_closed`).
+                    Some(r) if sink.follow_tls(r) => self.rdp = Some(RdpReason::KeyedTls),
+                    Some(_) if self.server.port() == GATEWAY_HTTPS_PORT => {
+                        stats
+                            .gateway_hints
+                            .https(self.client.ip(), self.server, payload, frame);
+                    }
+                    _ => {}
                 }
             }
         }

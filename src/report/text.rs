@@ -2,6 +2,7 @@
 //! cause with evidence frames, the fix in numbered steps.
 
 use super::FileReport;
+use crate::rules::GATEWAY_ENCRYPTED;
 use crate::verdict::{Attempt, Basis, Outcome};
 use crate::verdict::{Finding, Severity};
 use std::fmt::Write;
@@ -95,6 +96,10 @@ fn render_attempt(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt, verbos
             "FAILED at {}",
             a.failed_stage.map_or("?", |s| s.name())
         )),
+        // Encrypted gateway traffic did not end early: it could not be read.
+        Outcome::Incomplete if a.findings.iter().any(|f| f.id == GATEWAY_ENCRYPTED.id) => {
+            p.yellow("INCOMPLETE (encrypted: give the key log)")
+        }
         Outcome::Incomplete => p.yellow("INCOMPLETE (the capture ends before a verdict)"),
     };
     let _ = writeln!(

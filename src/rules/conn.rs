@@ -98,6 +98,8 @@ pub fn judge_connection(rec: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdic
     mcs::judge(&cx, &mut judged);
     activation::judge(&cx, &mut judged);
     session::judge(&cx, &mut judged);
+    // Last: the tunnelled RDP adds only the stages the gateway connection lacks.
+    gateway::judge_tunnel(&cx, &mut judged);
     let Judged {
         mut findings,
         mut stages,

@@ -8,12 +8,16 @@ use super::registry::{
     GATEWAY_RAP_DENIED, GATEWAY_TARGET_UNREACHABLE, GATEWAY_TUNNEL_ERROR, GATEWAY_UNAVAILABLE,
 };
 use super::{ev, make, set_inferred};
-use crate::session::facts::{DecryptStatus, GatewayFacts, GatewayPacket};
+use crate::session::facts::{DecryptStatus, GatewayFacts, GatewayPacket, GatewayResponse};
 use crate::session::ConnectionRecord;
-use crate::verdict::{Basis, Evidence, Finding};
+use crate::verdict::{Basis, Evidence, Finding, Severity};
 use crate::verdict::{Stage, StageMark};
 use crate::wire::Dir;
 use rdpdiag_parsers::rdg::{GatewayStatus, PacketType};
+
+mod kdc;
+mod tunnel;
+pub(super) use tunnel::{inner_record, judge as judge_tunnel};
 
 /// A connection whose first client bytes are a TLS ClientHello, with no
 /// X.224 Connection Request: HTTPS (an RD Gateway on a port given with
@@ -81,13 +85,23 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
         .unwrap_or_else(|| rec.server.to_string());
     // The gateway's answers are read inside its HTTPS.
     let basis = cx.inner_basis;
+    if let Some(finding) = kdc::kdc_proxy(gw, &sni, basis) {
+        out.push(finding);
+    }
     if let Some(finding) = http_answer(gw, &sni, basis) {
         out.push(finding);
     }
     if let Some(finding) = tunnel_result(gw, &sni, basis) {
         out.push(finding);
     }
-    let failed = out.len() > before;
+    let failed = out
+        .get(before..)
+        .unwrap_or(&[])
+        .iter()
+        .any(|f| f.severity != Severity::Info);
+    if let Some(finding) = kdc::rpc_over_http(gw, basis) {
+        out.push(finding);
+    }
     let ok_frame = gw
         .packets
         .iter()
@@ -115,7 +129,13 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
 
 /// The gateway's HTTP answer: 403, 5xx, or a final 401.
 fn http_answer(gw: &GatewayFacts, sni: &str, basis: Basis) -> Option<Finding> {
-    if let Some(response) = gw.responses.iter().find(|r| r.status == 403) {
+    // The KDC proxy's answers are judged by `kdc::kdc_proxy`.
+    let responses: Vec<&GatewayResponse> = gw
+        .responses
+        .iter()
+        .filter(|r| !kdc::answers_kdc(gw, r.frame))
+        .collect();
+    if let Some(response) = responses.iter().find(|r| r.status == 403) {
         let mut evidence = ladder_evidence(gw, response.frame.number);
         evidence.push(ev(
             response.frame,
@@ -132,7 +152,7 @@ fn http_answer(gw: &GatewayFacts, sni: &str, basis: Basis) -> Option<Finding> {
             evidence,
         ));
     }
-    if let Some(response) = gw.responses.iter().find(|r| r.status >= 500) {
+    if let Some(response) = responses.iter().find(|r| r.status >= 500) {
         let mut evidence = ladder_evidence(gw, response.frame.number);
         evidence.push(ev(
             response.frame,
@@ -156,8 +176,8 @@ fn http_answer(gw: &GatewayFacts, sni: &str, basis: Basis) -> Option<Finding> {
         ));
     }
     // The final answer is 401: no further request was answered.
-    let last = gw.responses.last().filter(|r| r.status == 401)?;
-    let exchanged = gw.responses.iter().any(|r| r.auth_challenge);
+    let last = responses.last().filter(|r| r.status == 401)?;
+    let exchanged = responses.iter().any(|r| r.auth_challenge);
     let sent_auth = gw
         .requests
         .iter()
@@ -260,16 +280,23 @@ fn encrypted(rec: &ConnectionRecord, out: &mut Vec<Finding>) {
     let Some(hello) = &rec.facts.tls.client_hello else {
         return;
     };
-    let why = match rec.facts.decryption.as_ref().map(|d| d.status) {
-        None => "no key log was given",
-        Some(DecryptStatus::NoKeys) => "the key log has no secrets for it",
-        Some(_) => "it could not be decrypted",
+    // Asking for --keylog makes sense only when none was given.
+    let (why, ask) = match rec.facts.decryption.as_ref().map(|d| d.status) {
+        None => ("no key log was given", "give --keylog"),
+        Some(DecryptStatus::NoKeys) => (
+            "the key log has no secrets for it",
+            "give the key log the client wrote during this very capture",
+        ),
+        Some(_) => (
+            "it could not be decrypted",
+            "the key log's secrets do not match this session",
+        ),
     };
     let mut finding = make(
         &GATEWAY_ENCRYPTED,
         Basis::Clear,
         Some(format!(
-            "RD Gateway (encrypted): HTTPS to {}{} with no RDP negotiation on the wire; {why}, so the gateway's answer (HTTP 401/403/503, CAP/RAP result) stays hidden: give --keylog",
+            "RD Gateway (encrypted): HTTPS to {}{} with no RDP negotiation on the wire; {why}, so the gateway's answer (HTTP 401/403/503, CAP/RAP result) stays hidden: {ask}",
             rec.server,
             hello.sni
                 .as_deref()

@@ -134,6 +134,7 @@ mod coverage {
         include_str!("activation.rs"),
         include_str!("session.rs"),
         include_str!("gateway.rs"),
+        include_str!("gateway/kdc.rs"),
         include_str!("udp.rs"),
         include_str!("dns.rs"),
         include_str!("../probe/findings.rs"),

@@ -86,6 +86,8 @@ pub static RULES: &[&RuleDef] = &[
     &GATEWAY_TARGET_UNREACHABLE,
     &GATEWAY_TUNNEL_ERROR,
     &GATEWAY_ENCRYPTED,
+    &GATEWAY_KDC_PROXY_FAILED,
+    &GATEWAY_RPC_OVER_HTTP,
     &UDP_SYN_UNANSWERED,
     &DNS_NXDOMAIN,
     &DNS_SERVER_FAILURE,
@@ -752,6 +754,31 @@ pub static GATEWAY_ENCRYPTED: RuleDef = RuleDef {
     title: "RD Gateway traffic is encrypted: give --keylog to see the gateway's answer",
     explanation: "The connection starts with a TLS ClientHello and no X.224 request: HTTPS to an RD Gateway (or another HTTPS service on a port given with --port). Without the TLS secrets the gateway's HTTP status (401/403/503) and its CAP/RAP results stay hidden.",
     remediation: &["Capture the client's TLS secrets (docs/capturing.md: FreeRDP /tls:secrets-file: or an SSLKEYLOGFILE-capable client) and run again with --keylog FILE."],
+    mstsc_codes: &[],
+};
+pub static GATEWAY_KDC_PROXY_FAILED: RuleDef = RuleDef {
+    id: "gateway.kdc_proxy_failed",
+    stage: Stage::Gateway,
+    severity: Severity::Error,
+    title: "The gateway's KDC proxy gave no Kerberos ticket (HTTP error or KRB-ERROR): the client falls back to NTLM",
+    explanation: "Outside the domain, mstsc reaches a domain controller through the RD Gateway's KDC proxy (MS-KKDCP: `POST /KdcProxy` on the gateway's HTTPS, served by the KDC Proxy Server service, kpssvc). A 503 means the proxy service is not running or found no KDC for the realm (the gateway has no line of sight to a DC on port 88); a relayed KRB-ERROR is the KDC's own refusal. Without a ticket the client falls back to NTLM, and fails where NTLM is refused (Protected Users, \"Restrict NTLM\" policies, a gateway or server that requires Kerberos).",
+    remediation: &[
+        "On the gateway: `Get-Service kpssvc` (KDC Proxy Server): start it and set it to Automatic; `netsh http show urlacl url=https://+:443/KdcProxy/` must list its URL.",
+        "From the gateway, check it reaches a DC for the realm: `nltest /dsgetdc:REALM` and `Test-NetConnection DC -Port 88`; open TCP/UDP 88 from the gateway to the DCs.",
+        "For a KRB-ERROR, fix what the code names (`rdpdiag explain` knows the KDC_ERR_* codes): the account (disabled, locked, expired password) or the realm the client asked for.",
+    ],
+    mstsc_codes: &[],
+};
+
+pub static GATEWAY_RPC_OVER_HTTP: RuleDef = RuleDef {
+    id: "gateway.rpc_over_http",
+    stage: Stage::Gateway,
+    severity: Severity::Info,
+    title: "Legacy RPC-over-HTTP gateway transport: not decoded",
+    explanation: "The client talks to the RD Gateway with `RPC_IN_DATA`/`RPC_OUT_DATA` on `/rpc/rpcproxy.dll`, the legacy RPC-over-HTTP transport (MS-TSGU 3.x) that old clients use and mstsc falls back to when the HTTP and WebSocket transports fail. rdpdiag reads only its HTTP status, not the RPC inside.",
+    remediation: &[
+        "If mstsc fell back to it, look at why the HTTP transport failed first (an HTTP 401/403/503 on `RDG_OUT_DATA`, or a proxy that drops its unusual methods).",
+    ],
     mstsc_codes: &[],
 };
 // -------------------------------------------------------- udp / dns

@@ -57,7 +57,16 @@ pub(super) fn shape(rec: &ConnectionRecord) -> Shape {
         .is_some_and(|d| d.records_decrypted > 0 && d.records_failed == 0);
     // Through an RD Gateway, the tunnel opened and carried data: the RDP
     // inside is not decoded, so the gateway's channel result decides.
-    let established = established(rec, &records, decrypted) || gateway::tunnel_open(rec);
+    // HTTPS to a gateway that could not be read: its volume says nothing
+    // about the RDP inside, so no success is claimed from it.
+    let unread_gateway = rec.facts.gateway.is_none() && gateway::looks_like_gateway(rec);
+    // Through a gateway the tunnelled RDP decides when it was read both
+    // ways; otherwise the open channel carrying data does.
+    let through_gateway = match gateway::inner_record(rec) {
+        Some(inner) => shape(&inner).established,
+        None => gateway::tunnel_open(rec),
+    };
+    let established = (!unread_gateway && established(rec, &records, decrypted)) || through_gateway;
     let established_frame = rdp.first_fast_path[server]
         .or(rdp.demand_active)
         .or(handshake_done);

@@ -26,8 +26,8 @@ use crate::flow::{CloseKind, Handshake, RdpReason, RoleSource, UdpFlow, UdpKind}
 use crate::session::conn::unix_rfc3339;
 use crate::session::facts::{
     AlertInfo, AuthMechanism, CertInfo, CertSource, ClientHelloFacts, DecryptFacts, DecryptStatus,
-    GatewayFacts, GatewayPacket, GatewayRequest, GatewayResponse, LicenseEvent, RecordInfo,
-    RecordKind, ServerHelloFacts,
+    GatewayFacts, GatewayPacket, GatewayRequest, GatewayResponse, KdcProxyExchange, LicenseEvent,
+    RecordInfo, RecordKind, ServerHelloFacts,
 };
 use crate::session::{ConnectionRecord, DnsLookup, RdpUdpFacts, UdpRecord};
 use crate::verdict::{ConnVerdict, DiagConfig, Finding};
@@ -598,6 +598,8 @@ impl ConnBuilder {
         let kind = match method {
             "RDG_OUT_DATA" => RequestKind::RdgOutData,
             "RDG_IN_DATA" => RequestKind::RdgInData,
+            "RPC_IN_DATA" => RequestKind::RpcInData,
+            "RPC_OUT_DATA" => RequestKind::RpcOutData,
             _ => RequestKind::Other,
         };
         self.gateway().requests.push(GatewayRequest {
@@ -651,6 +653,42 @@ impl ConnBuilder {
             dir: Dir::ServerToClient,
             packet_type,
             status: Some(status),
+        });
+        self
+    }
+
+    /// A KDC proxy exchange: an AS-REQ for LAB.TEST posted at `req_at`,
+    /// answered `status` at `resp_at`, relaying `reply` (type, KRB-ERROR code).
+    pub(crate) fn gateway_kdc(
+        mut self,
+        req_at: u64,
+        resp_at: u64,
+        (status, reason): (u16, &str),
+        reply: Option<(
+            rdpdiag_parsers::kerberos::MessageType,
+            Option<rdpdiag_parsers::kerberos::ErrorCode>,
+        )>,
+    ) -> Self {
+        self.gateway().kdc_proxy.push(KdcProxyExchange {
+            request_frame: frame(req_at),
+            realm: Some("LAB.TEST".into()),
+            request: Some(rdpdiag_parsers::kerberos::MessageType::AS_REQ),
+            response_frame: Some(frame(resp_at)),
+            status: Some((status, reason.into())),
+            reply: reply.map(|r| r.0),
+            krb_error: reply.and_then(|r| r.1),
+        });
+        self
+    }
+
+    /// The RDP tunnelled through the gateway, read both ways: `inner`'s facts.
+    pub(crate) fn gateway_tunnel(mut self, inner: ConnBuilder) -> Self {
+        let facts = inner.build().facts;
+        self.gateway().tunnel = Some(crate::session::facts::TunnelFacts {
+            negotiation: facts.negotiation.clone(),
+            certificates: facts.tls.certificates.clone(),
+            ladder: facts.ladder.clone(),
+            session: Some(Box::new(facts)),
         });
         self
     }

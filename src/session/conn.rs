@@ -149,7 +149,10 @@ impl Session {
             self.facts.decryption = p.facts();
             if let (Some(t), Some(g)) = (p.gw.tunnel.take(), self.facts.gateway.as_mut()) {
                 let f = t.into_facts();
+                let both =
+                    f.negotiation.request_frame.is_some() && f.negotiation.confirm_frame.is_some();
                 g.tunnel = Some(TunnelFacts {
+                    session: both.then(|| Box::new(f.clone())),
                     negotiation: f.negotiation,
                     certificates: f.tls.certificates,
                     ladder: f.ladder,

@@ -417,6 +417,8 @@ pub struct GatewayFacts {
     pub packets: Vec<GatewayPacket>,
     /// PKT_TYPE_DATA packets per direction (the tunnelled RDP).
     pub data_packets: [u64; 2],
+    /// MS-KKDCP exchanges (`POST /KdcProxy`): Kerberos through the gateway.
+    pub kdc_proxy: Vec<KdcProxyExchange>,
     /// The RDP carried in this connection's DATA packets, as far as it is
     /// readable here. With the HTTP transport each connection carries one
     /// direction (OUT: server → client, IN: client → server).
@@ -429,6 +431,27 @@ pub struct TunnelFacts {
     pub negotiation: NegotiationFacts,
     pub certificates: Vec<CertInfo>,
     pub ladder: Vec<LadderEvent>,
+    /// Every fact of the tunnelled RDP, when both of its directions went
+    /// through this connection (the WebSocket transport; the HTTP transport
+    /// splits them over two): judged like a direct connection.
+    pub session: Option<Box<super::SessionFacts>>,
+}
+
+/// One KDC proxy request (MS-KKDCP 2.2.1: a KDC-PROXY-MESSAGE in a `POST`)
+/// and the proxy's answer. No principal names are kept.
+#[derive(Debug, Clone)]
+pub struct KdcProxyExchange {
+    pub request_frame: FrameRef,
+    /// `target-domain`: the realm the proxy must find a KDC for.
+    pub realm: Option<String>,
+    /// AS-REQ or TGS-REQ (None: the body did not decode).
+    pub request: Option<rdpdiag_parsers::kerberos::MessageType>,
+    pub response_frame: Option<FrameRef>,
+    /// HTTP status and reason of the proxy's answer.
+    pub status: Option<(u16, String)>,
+    /// The KDC's reply relayed in a 200 (AS-REP, TGS-REP, KRB-ERROR).
+    pub reply: Option<rdpdiag_parsers::kerberos::MessageType>,
+    pub krb_error: Option<rdpdiag_parsers::kerberos::ErrorCode>,
 }
 
 /// One HTTP request head sent to the gateway.

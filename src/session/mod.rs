@@ -275,9 +275,22 @@ impl FlowSink for SessionStore {
         }
     }
 
+    fn follow_tls(&mut self, client_random: &[u8; 32]) -> bool {
+        self.keys
+            .as_ref()
+            .is_some_and(|k| k.get(client_random).is_some())
+    }
+
     fn tcp_closed(&mut self, conn: TcpConn) {
         let session = self.live.remove(&conn.id).map(|s| *s).unwrap_or_default();
-        if conn.rdp.is_some() {
+        // Keyed TLS on another port is kept only when its content is RD
+        // Gateway (or RDP): unrelated HTTPS is no attempt.
+        let keep = match conn.rdp {
+            Some(RdpReason::KeyedTls) => session.is_gateway_or_rdp(),
+            Some(_) => true,
+            None => false,
+        };
+        if keep {
             self.connections
                 .push(ConnectionRecord::from_conn(&conn, session.into_facts()));
         }

@@ -90,6 +90,7 @@ impl<'a> From<&'a ConnectionRecord> for Connection<'a> {
             rdp_reason: c.rdp.map(|r| match r {
                 RdpReason::Port => "port",
                 RdpReason::ConnectionRequest => "connection_request",
+                RdpReason::KeyedTls => "keyed_tls",
             }),
             first: frame(c.first),
             last: frame(c.last),

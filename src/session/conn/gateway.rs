@@ -12,7 +12,7 @@
 use super::{ladder, Session};
 use crate::session::facts::*;
 use crate::wire::{Dir, FrameRef};
-use rdpdiag_parsers::{rdg, ParseError};
+use rdpdiag_parsers::{rdg, websocket, ParseError};
 
 /// The 200 that opens the OUT channel is followed by a seed payload the
 /// client skips: FreeRDP (`rdg_skip_seed_payload`) reads 10 bytes in all,
@@ -32,7 +32,14 @@ enum Mode {
     Packets,
     /// A chunked request body carrying MS-TSGU packets.
     Chunked,
-    /// Not decoded further (WebSocket frames, unknown bodies).
+    /// The client asked for the WebSocket transport: its next bytes are
+    /// frames if the gateway answers 101, a new request otherwise.
+    UpgradePending,
+    /// MS-TSGU packets in WebSocket binary messages (after a 101).
+    WebSocket,
+    /// A KDC proxy body of `n` bytes (request or response), read whole.
+    Kdc(u64),
+    /// Not decoded further (legacy RPC-over-HTTP, unknown bodies).
     Opaque,
 }
 
@@ -52,6 +59,8 @@ pub(crate) struct GwDir {
     /// Dechunked body bytes not yet parsed as packets.
     body: Vec<u8>,
     body_frame: Option<FrameRef>,
+    /// WebSocket frames of this direction, once the gateway answered 101.
+    ws: Option<websocket::Reassembler>,
 }
 
 /// Per-connection gateway state (lives in the decryption state).
@@ -60,10 +69,20 @@ pub(crate) struct Gw {
     pub(crate) dir: [GwDir; 2],
     /// Method of the last request: decides what a 200 opens.
     last_method: Option<rdg::RequestKind>,
+    /// The last request asked for `Upgrade: websocket`.
+    ws_requested: bool,
+    /// The last request was a KDC proxy `POST`: its answer's body is read.
+    kdc_pending: bool,
+    /// The client direction has bytes to parse again (see [`Session::parse_gateway`]).
+    kick: bool,
     /// The RDP inside the DATA packets, parsed by a session of its own.
     pub(crate) tunnel: Option<Box<Session>>,
     tunnel_off: [u64; 2],
 }
+
+/// Longest KDC proxy body read (a Kerberos reply with a PAC-laden ticket
+/// stays well below; MS-KKDCP gives no limit).
+const MAX_KDC_BODY: u64 = 64 * 1024;
 
 /// DATA packets per direction fed to the tunnelled session: enough for the
 /// connection sequence, bounded for long sessions.
@@ -73,6 +92,38 @@ fn header<'a>(h: &[(&'a str, &'a str)], name: &str) -> Option<&'a str> {
     h.iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
         .map(|(_, v)| *v)
+}
+
+/// What a control packet adds to its ladder line. No names (target,
+/// client machine, service message text): `--redact` cannot see the ladder.
+fn packet_detail(m: &rdg::Message<'_>) -> String {
+    match m {
+        rdg::Message::HandshakeRequest {
+            ver_major,
+            ver_minor,
+            extended_auth,
+            ..
+        } => format!(", version {ver_major}.{ver_minor}, extended auth {extended_auth}"),
+        rdg::Message::HandshakeResponse { extended_auth, .. } => {
+            format!(", extended auth {extended_auth}")
+        }
+        rdg::Message::TunnelResponse {
+            consent_message: Some(_),
+            ..
+        } => ", with a consent message".into(),
+        rdg::Message::TunnelAuthResponse {
+            idle_timeout_minutes: Some(t),
+            ..
+        } => format!(", idle timeout {t} min"),
+        rdg::Message::ChannelCreate { port, .. } => format!(", target port {port}"),
+        rdg::Message::ChannelResponse {
+            udp_port: Some(u), ..
+        } => format!(", UDP port {u}"),
+        rdg::Message::ServiceMessage { message } => {
+            format!(", {} characters", message.len() / 2)
+        }
+        _ => String::new(),
+    }
 }
 
 enum Step {
@@ -87,12 +138,37 @@ enum Step {
 }
 
 impl Session {
+    /// The decrypted content spoke RD Gateway (an RDG, RPC-over-HTTP or KDC
+    /// proxy request) or RDP: what makes a keyed TLS connection on another
+    /// port worth a record.
+    pub(crate) fn is_gateway_or_rdp(&self) -> bool {
+        let gateway = self.facts.gateway.as_ref().is_some_and(|g| {
+            g.requests.iter().any(|r| {
+                r.kind != rdg::RequestKind::Other
+                    || rdg::classify_path(&r.path) != rdg::Endpoint::Other
+            })
+        });
+        gateway || self.facts.negotiation.request_frame.is_some()
+    }
+
     fn gw_facts(&mut self) -> &mut GatewayFacts {
         self.facts.gateway.get_or_insert_with(GatewayFacts::default)
     }
 
     /// Parse the decrypted HTTP(S) stream of `dir` as RD Gateway traffic.
     pub(super) fn parse_gateway(&mut self, dir: Dir) {
+        self.parse_gateway_dir(dir);
+        // A 101 turned the client's waiting bytes into WebSocket frames.
+        let kick = self
+            .plain
+            .as_mut()
+            .is_some_and(|p| std::mem::take(&mut p.gw.kick));
+        if kick {
+            self.parse_gateway_dir(Dir::ClientToServer);
+        }
+    }
+
+    fn parse_gateway_dir(&mut self, dir: Dir) {
         let d = dir.idx();
         loop {
             let Some(p) = self.plain.as_mut() else { return };
@@ -117,6 +193,17 @@ impl Session {
                 }
                 Mode::Packets => self.gw_packet(dir),
                 Mode::Chunked => self.gw_chunk(dir),
+                // A new request (after a 401) starts with its method; frames
+                // wait for the gateway's 101.
+                Mode::UpgradePending => match p.buf[d].data().first() {
+                    Some(b) if b.is_ascii_uppercase() => {
+                        p.gw.dir[d].mode = Mode::Head;
+                        continue;
+                    }
+                    _ => Step::Wait,
+                },
+                Mode::WebSocket => self.gw_ws(dir),
+                Mode::Kdc(n) => self.gw_kdc_body(dir, n),
                 Mode::Opaque => Step::Stop,
             };
             let Some(p) = self.plain.as_mut() else { return };
@@ -153,11 +240,14 @@ impl Session {
                     let cl =
                         header(&r.headers, "Content-Length").and_then(|v| v.parse::<u64>().ok());
                     p.gw.last_method = Some(r.kind);
+                    p.gw.ws_requested = r.websocket;
+                    p.gw.kdc_pending = r.is_kdc_proxy();
                     p.gw.dir[d].mode = if chunked {
                         Mode::Chunked
-                    } else if r.kind == rdg::RequestKind::WebSocketUpgrade {
-                        // Frames follow once the gateway answers 101; wait for heads until then.
-                        Mode::Head
+                    } else if r.is_kdc_proxy() {
+                        Mode::Kdc(cl.unwrap_or(0).min(MAX_KDC_BODY))
+                    } else if r.websocket {
+                        Mode::UpgradePending
                     } else {
                         match cl {
                             Some(n) if n > 0 => Mode::Skip(n, Next::Head),
@@ -174,15 +264,34 @@ impl Session {
                         chunked,
                     };
                     let label = format!(
-                        "RD Gateway HTTP {} {}{}{} (decrypted)",
+                        "RD Gateway HTTP {} {}{}{}{} (decrypted)",
                         req.method,
                         req.path,
+                        if r.websocket {
+                            ", Upgrade: websocket"
+                        } else {
+                            ""
+                        },
                         req.authorization
                             .as_deref()
                             .map(|s| format!(", Authorization: {s}"))
                             .unwrap_or_default(),
                         if chunked { ", chunked body" } else { "" }
                     );
+                    if r.is_kdc_proxy() {
+                        push_bounded(
+                            &mut self.gw_facts().kdc_proxy,
+                            KdcProxyExchange {
+                                request_frame: frame,
+                                realm: None,
+                                request: None,
+                                response_frame: None,
+                                status: None,
+                                reply: None,
+                                krb_error: None,
+                            },
+                        );
+                    }
                     push_bounded(&mut self.gw_facts().requests, req);
                     ladder(&mut self.facts, frame, dir, label);
                     Step::Consumed(n)
@@ -199,9 +308,19 @@ impl Session {
                         k.eq_ignore_ascii_case("WWW-Authenticate")
                             && v.split_whitespace().nth(1).is_some()
                     });
+                    let kdc = std::mem::take(&mut p.gw.kdc_pending);
                     p.gw.dir[d].mode = match (r.status, p.gw.last_method) {
+                        (200, _) if kdc => Mode::Kdc(cl.min(MAX_KDC_BODY)),
                         (200, Some(rdg::RequestKind::RdgOutData)) => {
                             Mode::Skip(cl.max(OUT_SEED), Next::Packets)
+                        }
+                        (101, _) if r.switches_to_websocket() && p.gw.ws_requested => {
+                            let c = &mut p.gw.dir[Dir::ClientToServer.idx()];
+                            c.mode = Mode::WebSocket;
+                            c.ws = Some(websocket::Reassembler::new());
+                            p.gw.dir[d].ws = Some(websocket::Reassembler::new());
+                            p.gw.kick = true;
+                            Mode::WebSocket
                         }
                         (101, _) => Mode::Opaque,
                         // The IN channel's 200 has no body of interest; the
@@ -236,6 +355,12 @@ impl Session {
                             )
                         }
                     );
+                    if kdc {
+                        if let Some(x) = self.gw_facts().kdc_proxy.last_mut() {
+                            x.response_frame = Some(frame);
+                            x.status = Some((resp.status, resp.reason.clone()));
+                        }
+                    }
                     push_bounded(&mut self.gw_facts().responses, resp);
                     ladder(&mut self.facts, frame, dir, label);
                     Step::Consumed(n)
@@ -259,7 +384,7 @@ impl Session {
                 let frame = p.buf[d].frame_at(n.saturating_sub(1));
                 let raw = buf.get(..n).unwrap_or(&[]).to_vec();
                 if let Ok((_, pkt)) = rdg::parse_packet(&raw) {
-                    self.on_gw_packet(dir, &pkt, frame);
+                    self.on_gw_packet(dir, &pkt, &raw, frame);
                 }
                 Step::Consumed(n)
             }
@@ -307,32 +432,167 @@ impl Session {
         }
         g.body.extend_from_slice(&data);
         g.body_frame = Some(frame);
-        // Parse whole packets out of the dechunked body.
+        match self.gw_drain(dir, frame) {
+            Ok(()) => Step::Consumed(total),
+            Err(e) => Step::Malformed(e),
+        }
+    }
+
+    /// Parse the whole packets out of the body buffered for `dir` (a
+    /// dechunked body or WebSocket messages); keep an incomplete tail.
+    fn gw_drain(&mut self, dir: Dir, frame: FrameRef) -> Result<(), String> {
+        let d = dir.idx();
         loop {
             let Some(p) = self.plain.as_mut() else {
-                return Step::Stop;
+                return Ok(());
             };
             let g = &mut p.gw.dir[d];
             let body = std::mem::take(&mut g.body);
+            if body.is_empty() {
+                return Ok(());
+            }
             match rdg::parse_packet(&body) {
                 Ok((rest, pkt)) => {
                     let left = rest.to_vec();
-                    self.on_gw_packet(dir, &pkt, frame);
+                    let raw = body.get(..body.len() - rest.len()).unwrap_or(&[]);
+                    self.on_gw_packet(dir, &pkt, raw, frame);
                     if let Some(p) = self.plain.as_mut() {
                         p.gw.dir[d].body = left;
                     }
                 }
                 Err(ParseError::Incomplete { .. }) => {
                     g.body = body;
-                    break;
+                    return Ok(());
                 }
-                Err(e) => return Step::Malformed(e.to_string()),
+                Err(e) => return Err(e.to_string()),
             }
         }
-        Step::Consumed(total)
     }
 
-    fn on_gw_packet(&mut self, dir: Dir, pkt: &rdg::Packet<'_>, frame: FrameRef) {
+    /// A whole KDC proxy body: the KDC-PROXY-MESSAGE of a request (realm,
+    /// AS-REQ/TGS-REQ) or of a 200 answer (the KDC's reply).
+    fn gw_kdc_body(&mut self, dir: Dir, n: u64) -> Step {
+        let d = dir.idx();
+        let Some(p) = self.plain.as_mut() else {
+            return Step::Stop;
+        };
+        let buf = p.buf[d].data();
+        let n = n as usize;
+        if buf.len() < n {
+            return Step::Wait;
+        }
+        let msg = rdpdiag_parsers::kkdcp::parse_kdc_proxy_message(buf.get(..n).unwrap_or(&[]));
+        let (realm, krb) = match &msg {
+            Ok((_, m)) => (m.target_domain_lossy(), m.kerberos().ok()),
+            Err(_) => (None, None),
+        };
+        p.gw.dir[d].mode = Mode::Head;
+        let label = krb.as_ref().map(|k| {
+            let t = k.message.msg_type();
+            let name = t
+                .name()
+                .map_or_else(|| format!("message type {}", t.0), str::to_string);
+            match &k.message {
+                rdpdiag_parsers::kerberos::KerberosMessage::KrbError(e) => format!(
+                    "{name} {}",
+                    e.error_code
+                        .map(|c| c.name().map_or_else(|| c.0.to_string(), str::to_string))
+                        .unwrap_or_default()
+                ),
+                _ => name,
+            }
+        });
+        let frame = p.buf[d].frame_at(n.saturating_sub(1));
+        if let Some(x) = self.gw_facts().kdc_proxy.last_mut() {
+            let t = krb.as_ref().map(|k| k.message.msg_type());
+            match dir {
+                Dir::ClientToServer => {
+                    x.realm = realm.clone();
+                    x.request = t;
+                }
+                Dir::ServerToClient => {
+                    x.reply = t;
+                    if let Some(rdpdiag_parsers::kerberos::KerberosMessage::KrbError(e)) =
+                        krb.as_ref().map(|k| &k.message)
+                    {
+                        x.krb_error = e.error_code;
+                    }
+                }
+            }
+        }
+        if let Some(what) = label {
+            let realm = realm.map(|r| format!(" for realm {r}")).unwrap_or_default();
+            ladder(
+                &mut self.facts,
+                frame,
+                dir,
+                format!("KDC proxy: {what}{realm} (decrypted)"),
+            );
+        }
+        Step::Consumed(n)
+    }
+
+    /// WebSocket frames (after the gateway's 101): binary messages carry
+    /// MS-TSGU packets, which may span messages.
+    fn gw_ws(&mut self, dir: Dir) -> Step {
+        let d = dir.idx();
+        let Some(p) = self.plain.as_mut() else {
+            return Step::Stop;
+        };
+        let p = &mut **p;
+        let buf = p.buf[d].data();
+        let n = buf.len();
+        let frame = p.buf[d].frame_at(n.saturating_sub(1));
+        let g = &mut p.gw.dir[d];
+        let events =
+            g.ws.get_or_insert_with(websocket::Reassembler::new)
+                .push(buf);
+        for event in events {
+            match event {
+                websocket::Event::Message { opcode, data, .. } => {
+                    if opcode != websocket::Opcode::BINARY {
+                        ladder(
+                            &mut self.facts,
+                            frame,
+                            dir,
+                            format!("RD Gateway WebSocket {opcode} message ignored (decrypted)"),
+                        );
+                        continue;
+                    }
+                    let Some(p) = self.plain.as_mut() else {
+                        return Step::Stop;
+                    };
+                    let g = &mut p.gw.dir[d];
+                    if g.body.len() + data.len() > MAX_BODY {
+                        return Step::Malformed("WebSocket messages do not form packets".into());
+                    }
+                    g.body.extend_from_slice(&data);
+                    if let Err(e) = self.gw_drain(dir, frame) {
+                        return Step::Malformed(e);
+                    }
+                }
+                websocket::Event::Control {
+                    opcode, payload, ..
+                } if opcode == websocket::Opcode::CLOSE => {
+                    let why = match websocket::parse_close(&payload) {
+                        Some((code, _)) => format!(" ({code})"),
+                        None => String::new(),
+                    };
+                    ladder(
+                        &mut self.facts,
+                        frame,
+                        dir,
+                        format!("RD Gateway WebSocket close{why} (decrypted)"),
+                    );
+                }
+                websocket::Event::Control { .. } => {}
+                websocket::Event::Error(e) => return Step::Malformed(format!("WebSocket: {e}")),
+            }
+        }
+        Step::Consumed(n)
+    }
+
+    fn on_gw_packet(&mut self, dir: Dir, pkt: &rdg::Packet<'_>, raw: &[u8], frame: FrameRef) {
         let t = pkt.header.packet_type;
         if t == rdg::PacketType::DATA {
             let g = self.gw_facts();
@@ -361,6 +621,14 @@ impl Session {
             | rdg::PacketBody::CloseChannel { status_code } => Some(status_code),
             rdg::PacketBody::Other(_) => None,
         };
+        // The full decode names what the short one leaves out (the close
+        // response's status) and the details worth a ladder line.
+        let full = rdg::parse_message(raw).ok().map(|(_, m)| m.message);
+        let status = match &full {
+            Some(rdg::Message::CloseChannelResponse { status_code }) => Some(*status_code),
+            _ => status,
+        };
+        let detail = full.as_ref().map(packet_detail).unwrap_or_default();
         let packet = GatewayPacket {
             frame,
             dir,
@@ -369,8 +637,8 @@ impl Session {
         };
         let type_name = packet.type_name();
         let label = match packet.status_name() {
-            Some(s) => format!("RD Gateway {type_name}: {s} (decrypted)"),
-            None => format!("RD Gateway {type_name} (decrypted)"),
+            Some(s) => format!("RD Gateway {type_name}: {s}{detail} (decrypted)"),
+            None => format!("RD Gateway {type_name}{detail} (decrypted)"),
         };
         push_bounded(&mut self.gw_facts().packets, packet);
         ladder(&mut self.facts, frame, dir, label);
@@ -391,7 +659,13 @@ impl Session {
         let Some(p) = self.plain.as_mut() else { return };
         let off = p.gw.tunnel_off[d];
         p.gw.tunnel_off[d] += data.len() as u64;
-        let inner = p.gw.tunnel.get_or_insert_with(Box::default);
+        let keylog = p.keylog.clone();
+        let inner = p.gw.tunnel.get_or_insert_with(|| {
+            // The tunnelled RDP has its own TLS; the same key log may cover it.
+            let mut s = Box::<Session>::default();
+            s.enable_decryption(keylog);
+            s
+        });
         let before = inner.facts.ladder.len();
         inner.data(dir, off, data, frame);
         let new: Vec<LadderEvent> = inner.facts.ladder.get(before..).unwrap_or(&[]).to_vec();

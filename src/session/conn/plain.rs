@@ -40,12 +40,14 @@ pub(crate) struct Plain {
     pub(crate) active: Option<Dir>,
     /// RD Gateway HTTP / MS-TSGU state (HTTPS on a gateway port).
     pub(crate) gw: super::gateway::Gw,
+    /// The key log, for the RDP tunnelled through a gateway (its own TLS).
+    pub(crate) keylog: Arc<KeyLog>,
 }
 
 impl Plain {
     pub(crate) fn new(keylog: Arc<KeyLog>) -> Plain {
         Plain {
-            dec: TlsDecryptor::new(keylog),
+            dec: TlsDecryptor::new(keylog.clone()),
             buf: Default::default(),
             off: [0; 2],
             hs: Default::default(),
@@ -56,6 +58,7 @@ impl Plain {
             first_failure: None,
             active: None,
             gw: Default::default(),
+            keylog,
         }
     }
 

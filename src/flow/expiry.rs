@@ -1,0 +1,152 @@
+//! When flows end without a close: the expiry queue that finds idle and
+//! lingering connections without visiting the whole table, and the cap on
+//! open connections.
+//!
+//! The sweep keeps its schedule (every 5 s of capture time, every second
+//! under pressure) and its rule (a connection goes when it lingered after its
+//! close or idled past its limit), so the same connections end at the same
+//! packets as with a full scan; the queue only says which connections can
+//! possibly be due. Each connection has one live entry, at a lower bound of
+//! its deadline; entries made stale by later packets are dropped when they
+//! come up (lazy invalidation), and a packet pushes a new entry only when it
+//! brings the deadline earlier (a close, a timestamp going backwards).
+
+use super::{FlowConfig, FlowSink, FlowTable, Handshake, Key, TcpConn};
+use crate::wire::Ts;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// Open TCP connections above which the table sweeps every second.
+pub(super) const PRESSURE_FLOWS: usize = 16_384;
+
+/// Default of [`FlowConfig::max_open_flows`].
+pub const DEFAULT_MAX_OPEN_FLOWS: usize = 200_000;
+
+/// Margin under a deadline for the float rounding of the age comparison.
+const SLACK_NS: i64 = 1_000_000;
+
+/// A queued deadline: (lower bound of the deadline in ns, connection id, key).
+pub(super) type Due = Reverse<(i64, u32, Key)>;
+
+/// (closed linger, idle limit) in seconds for `c`.
+fn limits(cfg: &FlowConfig, c: &TcpConn, pressure: bool) -> (f64, f64) {
+    let probe = c.health.client.payload_bytes == 0
+        && c.health.server.payload_bytes == 0
+        && c.health.handshake != Handshake::Completed;
+    if c.rdp.is_some() {
+        (cfg.closed_linger_s, cfg.idle_evict_s)
+    } else if probe {
+        // A scan probe or a refused connection: nothing to wait for but SYN
+        // retransmissions.
+        let idle = if pressure { cfg.other_linger_s } else { 10.0 };
+        (cfg.other_linger_s, cfg.other_linger_s.max(idle))
+    } else {
+        (cfg.other_linger_s, cfg.other_idle_evict_s)
+    }
+}
+
+/// Whether `c` is finished as of `now`.
+fn expired(cfg: &FlowConfig, c: &TcpConn, now: Ts, pressure: bool) -> bool {
+    let age = now.since(c.last.ts);
+    let (linger, idle) = limits(cfg, c, pressure);
+    (c.closed && age > linger) || age > idle
+}
+
+/// A time (ns) before which `c` cannot be [`expired`].
+fn lower_bound(cfg: &FlowConfig, c: &TcpConn, pressure: bool) -> i64 {
+    let (linger, idle) = limits(cfg, c, pressure);
+    let limit = if c.closed { linger.min(idle) } else { idle };
+    // `as` saturates: an infinite limit is "never".
+    let limit_ns = (limit * 1e9) as i64;
+    c.last
+        .ts
+        .0
+        .saturating_add(limit_ns)
+        .saturating_sub(SLACK_NS)
+}
+
+/// After a packet of `c` (key `k`): queue it again if its deadline came earlier.
+/// The bound assumes pressure, the earlier of the two.
+pub(super) fn reschedule(cfg: &FlowConfig, queue: &mut BinaryHeap<Due>, c: &mut TcpConn, k: Key) {
+    let at = lower_bound(cfg, c, true);
+    if at < c.due {
+        c.due = at;
+        queue.push(Reverse((at, c.id, k)));
+    }
+}
+
+impl FlowTable {
+    /// The TCP connections finished as of `now`, by their lower-bound
+    /// deadlines; or by visiting them all when pressure just began (entries
+    /// of probes were pushed past their pressure deadline while there was none).
+    pub(super) fn expired_tcp(&mut self, now: Ts, pressure: bool) -> Vec<(u32, Key)> {
+        let cfg = &self.cfg;
+        if pressure && !self.was_pressure {
+            self.was_pressure = true;
+            return self
+                .tcp
+                .iter()
+                .filter(|(_, c)| expired(cfg, c, now, pressure))
+                .map(|(k, c)| (c.id, *k))
+                .collect();
+        }
+        self.was_pressure = pressure;
+        let mut out = Vec::new();
+        while let Some(&Reverse((at, id, k))) = self.due.peek() {
+            if at > now.0 {
+                break;
+            }
+            self.due.pop();
+            let Some(c) = self.tcp.get_mut(&k) else {
+                continue;
+            };
+            if c.id != id || c.due != at {
+                continue; // stale: superseded by a later entry or connection
+            }
+            if expired(cfg, c, now, pressure) {
+                out.push((id, k));
+                continue;
+            }
+            let mut next = lower_bound(cfg, c, true);
+            if next <= now.0 {
+                next = lower_bound(cfg, c, false);
+            }
+            c.due = next.max(now.0 + 1);
+            self.due.push(Reverse((c.due, id, k)));
+        }
+        out
+    }
+
+    /// More than [`FlowConfig::max_open_flows`] connections are open: finish
+    /// the longest idle ones early, down to 15/16 of the cap so that this
+    /// happens once per many new connections.
+    pub(super) fn evict_early(&mut self, sink: &mut dyn FlowSink) {
+        let cap = self.cfg.max_open_flows.max(1);
+        let keep = cap - cap / 16;
+        let n = self.tcp.len().saturating_sub(keep);
+        if n == 0 {
+            return;
+        }
+        let mut idle: Vec<(Ts, u32, Key)> = self
+            .tcp
+            .iter()
+            .map(|(k, c)| (c.last.ts, c.id, *k))
+            .collect();
+        idle.select_nth_unstable(n - 1);
+        idle.truncate(n);
+        idle.sort_unstable_by_key(|(_, id, _)| *id);
+        for (_, _, k) in idle {
+            if let Some(c) = self.tcp.remove(&k) {
+                let f = c.last;
+                self.finish_tcp(*c, f, sink);
+            }
+        }
+        self.stats.flows_evicted_early += n as u64;
+        // Their queue entries would wait for deadlines that may never come
+        // within the capture: drop every stale entry now, as often as this
+        // runs (once per cap/16 new connections).
+        let tcp = &self.tcp;
+        self.due
+            .retain(|Reverse((at, id, k))| tcp.get(k).is_some_and(|c| c.id == *id && c.due == *at));
+    }
+}

@@ -6,6 +6,7 @@
 //! the file in memory.
 
 mod file;
+mod prefetch;
 pub mod write;
 
 pub use file::{open_path, open_path_counted, open_reader, read_capture, InputError, ReadSummary};

@@ -118,11 +118,12 @@ impl FlowTable {
     }
 
     /// More than [`FlowConfig::max_open_flows`] connections are open: finish
-    /// the longest idle ones early, down to 15/16 of the cap so that this
-    /// happens once per many new connections.
+    /// the longest idle ones early, down to 3/4 of the cap: each time visits
+    /// every open connection, so it must happen once per many new ones
+    /// (a batch of 1/16 cost 30 % more CPU on 1 M open connections).
     pub(super) fn evict_early(&mut self, sink: &mut dyn FlowSink) {
         let cap = self.cfg.max_open_flows.max(1);
-        let keep = cap - cap / 16;
+        let keep = cap - cap / 4;
         let n = self.tcp.len().saturating_sub(keep);
         if n == 0 {
             return;
@@ -144,7 +145,7 @@ impl FlowTable {
         self.stats.flows_evicted_early += n as u64;
         // Their queue entries would wait for deadlines that may never come
         // within the capture: drop every stale entry now, as often as this
-        // runs (once per cap/16 new connections).
+        // runs (once per cap/4 new connections).
         let tcp = &self.tcp;
         self.due
             .retain(|Reverse((at, id, k))| tcp.get(k).is_some_and(|c| c.id == *id && c.due == *at));

@@ -107,14 +107,36 @@ impl FlowTable {
                 out.push((id, k));
                 continue;
             }
-            let mut next = lower_bound(cfg, c, true);
-            if next <= now.0 {
-                next = lower_bound(cfg, c, false);
-            }
-            c.due = next.max(now.0 + 1);
+            // Not due under the limits in force: under pressure it is within
+            // the slack and goes at the next sweep; without, its later
+            // limit applies (and the full visit when pressure begins
+            // covers the pressure limit).
+            c.due = lower_bound(cfg, c, pressure).max(now.0 + 1);
             self.due.push(Reverse((c.due, id, k)));
         }
+        #[cfg(debug_assertions)]
+        self.check_against_full_visit(now, pressure, &out);
         out
+    }
+
+    /// Debug builds (every test) check that the queue finds exactly the
+    /// connections a visit of the whole table finds.
+    #[cfg(debug_assertions)]
+    fn check_against_full_visit(&self, now: Ts, pressure: bool, found: &[(u32, Key)]) {
+        let cfg = &self.cfg;
+        let mut all: Vec<(u32, Key)> = self
+            .tcp
+            .iter()
+            .filter(|(_, c)| expired(cfg, c, now, pressure))
+            .map(|(k, c)| (c.id, *k))
+            .collect();
+        let mut found = found.to_vec();
+        all.sort_unstable();
+        found.sort_unstable();
+        assert_eq!(
+            found, all,
+            "expiry queue and full visit disagree at {now:?}"
+        );
     }
 
     /// More than [`FlowConfig::max_open_flows`] connections are open: finish
@@ -149,5 +171,116 @@ impl FlowTable {
         let tcp = &self.tcp;
         self.due
             .retain(|Reverse((at, id, k))| tcp.get(k).is_some_and(|c| c.id == *id && c.due == *at));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::{Delivery, FlowConfig, UdpFlow};
+    use crate::net::{Packet, TcpInfo, Transport};
+    use crate::wire::{Dir, FrameRef};
+    use std::net::{IpAddr, Ipv4Addr};
+
+    #[derive(Default)]
+    struct Closed(Vec<u32>);
+
+    impl FlowSink for Closed {
+        fn tcp_data(&mut self, _: &TcpConn, _: Dir, _: Delivery<'_>) {}
+        fn tcp_closed(&mut self, conn: TcpConn) {
+            self.0.push(conn.id);
+        }
+        fn udp(&mut self, _: &UdpFlow, _: Dir, _: FrameRef, _: &[u8]) {}
+        fn udp_closed(&mut self, _: UdpFlow) {}
+    }
+
+    fn seg(
+        frame: u64,
+        ms: i64,
+        src: u32,
+        dst: u32,
+        sport: u16,
+        dport: u16,
+        flags: &str,
+    ) -> Packet<'static> {
+        let t = TcpInfo {
+            src_port: sport,
+            dst_port: dport,
+            seq: 1000,
+            ack: if flags.contains('A') { 2001 } else { 0 },
+            syn: flags.contains('S'),
+            ack_flag: flags.contains('A'),
+            fin: flags.contains('F'),
+            rst: flags.contains('R'),
+            psh: false,
+            window: 1024,
+            mss: None,
+            wscale: None,
+            payload_len: 0,
+        };
+        Packet {
+            frame,
+            ts: Ts(1_700_000_000_000_000_000 + ms * 1_000_000),
+            src: IpAddr::V4(Ipv4Addr::from(src)),
+            dst: IpAddr::V4(Ipv4Addr::from(dst)),
+            ttl: 64,
+            ip_id: Some(frame as u16),
+            transport: Transport::Tcp(t, &[]),
+        }
+    }
+
+    /// A scan fast enough to put the table under pressure, then slow enough
+    /// to release it, with refused, answered, retransmitted and RDP probes
+    /// and a timestamp going backwards: every sweep must finish exactly what
+    /// a full visit finds (checked in `expired_tcp` in debug builds), and
+    /// every connection is finished once.
+    #[test]
+    fn queue_matches_full_visit_through_pressure() {
+        let mut table = FlowTable::new(FlowConfig::default());
+        let mut sink = Closed::default();
+        let scanner = 0xC000_0207;
+        let mut frame = 0;
+        let mut ms = 0i64;
+        for i in 0..60_000u32 {
+            // 20 000 per second for 2 s, then 500 per second.
+            ms += if i < 40_000 { 0 } else { 2 } + (i % 20 == 0) as i64;
+            if i == 50_000 {
+                ms -= 3_000;
+            }
+            let target = 0x0A00_0000 + i;
+            let port = if i % 7 == 0 { 3389 } else { 445 };
+            let sport = 40_000 + (i % 1000) as u16;
+            frame += 1;
+            table.process(
+                &seg(frame, ms, scanner, target, sport, port, "S"),
+                &mut sink,
+            );
+            let answer = match i % 5 {
+                0 => Some("RA"),
+                1 => Some("SA"),
+                _ => None,
+            };
+            if let Some(flags) = answer {
+                frame += 1;
+                table.process(
+                    &seg(frame, ms + 1, target, scanner, port, sport, flags),
+                    &mut sink,
+                );
+            }
+            if i % 11 == 0 {
+                frame += 1;
+                table.process(
+                    &seg(frame, ms + 1_000, scanner, target, sport, port, "S"),
+                    &mut sink,
+                );
+            }
+        }
+        let opened = table.stats.tcp_connections as usize;
+        table.finish(&mut sink);
+        assert_eq!(sink.0.len(), opened);
+        let mut ids = sink.0.clone();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), opened, "a connection was finished twice");
     }
 }

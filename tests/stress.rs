@@ -28,9 +28,6 @@ struct Probe {
 }
 
 impl Probe {
-    fn new() -> Self {
-        Self::with(EngineConfig::default())
-    }
     fn with(cfg: EngineConfig) -> Self {
         Probe {
             engine: Engine::new(cfg),

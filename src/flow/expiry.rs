@@ -104,6 +104,8 @@ impl FlowTable {
                 continue; // stale: superseded by a later entry or connection
             }
             if expired(cfg, c, now, pressure) {
+                // Another entry with the same deadline must not find it again.
+                c.due = i64::MIN;
                 out.push((id, k));
                 continue;
             }

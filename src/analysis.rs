@@ -75,6 +75,15 @@ fn report_from(
             ),
         });
     }
+    if stats.flows_evicted_early > 0 {
+        warnings.push(crate::capture::Warning {
+            frame: None,
+            message: format!(
+                "{} TCP connection(s) were finished early because more than {} were open at once (a scan or a very busy link); an RDP connection among them that went on is reported as two, the second one seen mid-stream. Filter the capture to the RDP hosts, or raise [limits] max_open_flows in the configuration file",
+                stats.flows_evicted_early, engine.flows.config().max_open_flows
+            ),
+        });
+    }
     let connections = std::mem::take(&mut engine.sessions.connections);
     warnings.extend(gateway_hints(&stats, &connections));
     let udp_flows = std::mem::take(&mut engine.sessions.udp);

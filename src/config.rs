@@ -22,6 +22,16 @@ pub struct ConfigFile {
     pub ports: Vec<u16>,
     pub thresholds: Thresholds,
     pub rules: RulesSection,
+    pub limits: Limits,
+}
+
+/// Resource limits of the engine; an absent key keeps the built-in default.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Most TCP connections open at once before the longest idle ones are finished early.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_open_flows: Option<usize>,
 }
 
 /// Diagnosis thresholds; an absent key keeps the built-in default.
@@ -207,6 +217,12 @@ impl ConfigFile {
                 ));
             }
         }
+        if self.limits.max_open_flows == Some(0) {
+            return Err(
+                "[limits] max_open_flows = 0: at least one connection must be open at a time."
+                    .into(),
+            );
+        }
         if let Some(d) = t.expiring_soon_days {
             if d < 0 {
                 return Err(format!(
@@ -223,6 +239,9 @@ impl ConfigFile {
         ports.extend_from_slice(extra_ports);
         let mut cfg = crate::analysis::with_ports(&ports);
         self.apply_diag(&mut cfg.diag);
+        if let Some(n) = self.limits.max_open_flows {
+            cfg.engine.flow.max_open_flows = n;
+        }
         cfg
     }
 
@@ -285,6 +304,11 @@ disabled = []
 # Rule id = \"info\" | \"warning\" | \"error\". Severities decide --fail-on; they do not
 # change an attempt's outcome (a connection that failed still failed).
 # \"certificate.expiring_soon\" = \"error\"
+
+[limits]
+# TCP connections open at once beyond which the longest idle ones are finished
+# early (stats.flows_evicted_early, with a warning). Bounds memory on scans.
+max_open_flows = {}
 ",
         default_path().map_or_else(
             || "(none on this system)".to_string(),
@@ -295,6 +319,7 @@ disabled = []
         d.expiring_soon_days,
         d.stall_s,
         d.group_window_s,
+        crate::flow::DEFAULT_MAX_OPEN_FLOWS,
     )
 }
 

@@ -28,9 +28,9 @@ struct Probe {
 }
 
 impl Probe {
-    fn new() -> Self {
+    fn with(cfg: EngineConfig) -> Self {
         Probe {
-            engine: Engine::new(EngineConfig::default()),
+            engine: Engine::new(cfg),
             frames: 0,
             max_tcp: 0,
             max_pending: 0,
@@ -65,8 +65,12 @@ impl FrameSink for Probe {
 
 /// Stream a generated capture through the engine.
 fn run<F: FnMut(&mut Vec<u8>) -> bool + Send + 'static>(gen: F) -> Probe {
+    run_with(EngineConfig::default(), gen)
+}
+
+fn run_with<F: FnMut(&mut Vec<u8>) -> bool + Send + 'static>(cfg: EngineConfig, gen: F) -> Probe {
     let reader = Box::new(BufReader::with_capacity(256 << 10, PcapStream::new(gen)));
-    let mut p = Probe::new();
+    let mut p = Probe::with(cfg);
     let summary = capture::read_capture(reader, "generated", false, &mut p).expect("capture");
     assert!(!summary.truncated);
     p.sample();
@@ -144,6 +148,57 @@ fn short_flows_100k_stay_bounded() {
 #[ignore = "1M flows: run with --release --ignored"]
 fn short_flows_1m_stay_bounded() {
     assert_short_flows(1_000_000);
+}
+
+/// `n` connections that send one request and stay open, 10 000 new per
+/// second, under a cap of `cap` open connections.
+fn open_flows(n: u32, cap: usize) -> Probe {
+    let mut cfg = EngineConfig::default();
+    cfg.flow.max_open_flows = cap;
+    let mut i = 0u32;
+    let mut frame = Vec::new();
+    run_with(cfg, move |out| {
+        if i >= n {
+            return false;
+        }
+        let c = [10, (i >> 16) as u8, (i >> 8) as u8, i as u8];
+        let s = [10, 200, 0, 1];
+        let p = 1024 + (i % 60000) as u16;
+        let ts = 1_767_603_600_000_000 + i as u64 * 100;
+        let pkts = [
+            (tcp(c, s, p, 443, 1, 0, SYN), 0),
+            (tcp(s, c, 443, p, 9, 2, SYN | ACK), 0),
+            (tcp(c, s, p, 443, 2, 10, ACK | PSH), 16),
+        ];
+        for (k, (t, len)) in pkts.iter().enumerate() {
+            frame.clear();
+            synth::tcp_frame(&mut frame, t, &[b'x'; 16][..*len], false);
+            synth::pcap_record(out, ts + k as u64 * 10, &frame);
+        }
+        i += 1;
+        true
+    })
+}
+
+/// Connections that never close are finished early beyond the cap, counted,
+/// and the table never holds more than the cap.
+#[test]
+fn open_flows_stay_under_the_cap() {
+    let p = open_flows(40_000, 5_000);
+    let stats = &p.engine.flows.stats;
+    assert_eq!(stats.tcp_connections, 40_000);
+    assert!(
+        p.max_tcp <= 5_000,
+        "live TCP connections peaked at {}",
+        p.max_tcp
+    );
+    // Everything beyond the cap went early; the rest at the end of input.
+    assert!(
+        (35_000..=40_000).contains(&stats.flows_evicted_early),
+        "{}",
+        stats.flows_evicted_early
+    );
+    assert_eq!(stats.other_tcp_ports.get(&443), Some(&40_000));
 }
 
 /// One RDP connection carrying `total` bytes server→client in 1448-byte

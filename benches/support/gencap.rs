@@ -6,9 +6,14 @@
 //!
 //! ```text
 //! cargo run --release --example gencap -- OUT.pcap [--size-mb 1100] [--rdp-share 0.25] [DIR...]
+//! cargo run --release --example gencap -- OUT.pcap --scan 1000000 [--port 3389]
+//! cargo run --release --example gencap -- OUT.pcap --open 1000000 [--port 443]
 //! ```
+//! `--scan` and `--open` write only the stress traffic of `stressgen.rs`.
 //! Used by `benches/compare.sh`; not part of the test suite.
 
+#[path = "stressgen.rs"]
+mod stressgen;
 #[path = "synth.rs"]
 mod synth;
 
@@ -299,8 +304,13 @@ fn main() -> std::io::Result<()> {
     let mut size_mb: u64 = 1100;
     let mut share = 0.25f64;
     let mut dirs = Vec::new();
+    let (mut scan, mut open, mut port) = (None, None, None);
     while let Some(a) = args.next() {
+        let mut num = || args.next().and_then(|s| s.parse::<u32>().ok());
         match a.as_str() {
+            "--scan" => scan = num(),
+            "--open" => open = num(),
+            "--port" => port = num().and_then(|p| u16::try_from(p).ok()),
             "--size-mb" => size_mb = args.next().and_then(|s| s.parse().ok()).unwrap_or(size_mb),
             "--rdp-share" => share = args.next().and_then(|s| s.parse().ok()).unwrap_or(share),
             _ if out.is_none() => out = Some(a),
@@ -308,9 +318,24 @@ fn main() -> std::io::Result<()> {
         }
     }
     let Some(out) = out else {
-        eprintln!("usage: gencap OUT.pcap [--size-mb N] [--rdp-share F] [DIR...]");
+        eprintln!("usage: gencap OUT.pcap [--size-mb N] [--rdp-share F] [DIR...] | --scan N | --open N [--port P]");
         std::process::exit(2);
     };
+    if scan.is_some() || open.is_some() {
+        let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(&out)?);
+        w.write_all(&synth::pcap_header())?;
+        let total = match (scan, open) {
+            (Some(n), _) => stressgen::scan(&mut w, n, port.unwrap_or(3389))?,
+            (_, Some(n)) => stressgen::open_flows(&mut w, n, port.unwrap_or(443))?,
+            _ => 0,
+        };
+        w.flush()?;
+        eprintln!(
+            "gencap: wrote {out}: {} MB of stress traffic",
+            total / 1_000_000
+        );
+        return Ok(());
+    }
     if dirs.is_empty() {
         dirs = vec!["captures".into(), "../shared/captures".into()];
     }

@@ -140,6 +140,10 @@ pub fn config(g: &GlobalArgs, example: bool) -> i32 {
     for (id, sev) in &d.severity {
         o.push_str(&format!("\"{id}\" = \"{}\"\n", sev.name()));
     }
+    o.push_str(&format!(
+        "\n[limits]\nmax_open_flows = {}\n",
+        cfg.engine.flow.max_open_flows
+    ));
     print_or_fail(std::io::stdout().write_all(o.as_bytes()))
 }
 

@@ -1,7 +1,7 @@
 //! pcap and pcapng files (plain or gzip-compressed) and stdin, through
 //! pcap-parser's streaming reader.
 
-use super::input::{Latched, ReadErrorLatch, StdinPump};
+use super::input::{Latched, ReadErrorLatch};
 use super::{Frame, FrameSink, LinkType, Warning};
 use crate::wire::Ts;
 use pcap_parser::pcapng::{Block, EnhancedPacketBlock, SimplePacketBlock};
@@ -103,7 +103,14 @@ pub fn open_path_counted(
     count: Option<Arc<AtomicU64>>,
 ) -> Result<(Box<dyn BufRead + Send>, bool), InputError> {
     let raw: Box<dyn Read + Send> = if path == "-" {
-        Box::new(StdinPump::start())
+        // A pipe hands out 64 KiB per read and stalls its writer while the
+        // analysis runs: drain it on a thread.
+        let stdin =
+            super::prefetch::spawn(Box::new(io::stdin())).map_err(|source| InputError::Read {
+                path: path.to_string(),
+                source,
+            })?;
+        Box::new(stdin)
     } else {
         let p = Path::new(path);
         match std::fs::File::open(p) {
@@ -143,8 +150,13 @@ pub fn open_reader(
         source,
     })?;
     if head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+        // Decompress on a thread, beside the analysis.
         let gz = flate2::bufread::MultiGzDecoder::new(buf);
-        Ok((Box::new(BufReader::with_capacity(256 * 1024, gz)), true))
+        let ahead = super::prefetch::spawn(Box::new(gz)).map_err(|source| InputError::Read {
+            path: path.to_string(),
+            source,
+        })?;
+        Ok((Box::new(ahead), true))
     } else {
         Ok((Box::new(buf), false))
     }

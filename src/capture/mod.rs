@@ -7,6 +7,7 @@
 
 mod file;
 mod input;
+mod prefetch;
 pub mod write;
 
 pub use file::{open_path, open_path_counted, open_reader, read_capture, InputError, ReadSummary};

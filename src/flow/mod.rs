@@ -7,6 +7,7 @@
 //! evicted, so memory is bounded by the number of live flows, not by the
 //! file size.
 
+mod expiry;
 pub mod gateway_hint;
 pub mod health;
 pub mod reassembly;
@@ -16,11 +17,12 @@ mod udp;
 use crate::net::{Packet, TcpInfo, Transport};
 use crate::wire::Ts;
 use crate::wire::{Dir, FrameRef};
+pub use expiry::DEFAULT_MAX_OPEN_FLOWS;
 pub use gateway_hint::{GatewayHints, ProbableGateway};
 pub use health::{CloseKind, Handshake, TcpHealth};
 pub use reassembly::{Delivery, Reassembler, SegmentClass};
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::net::SocketAddr;
 pub use tcp::TcpConn;
 pub use udp::{UdpFlow, UdpKind};
@@ -44,6 +46,10 @@ pub struct FlowConfig {
     pub other_linger_s: f64,
     /// [`FlowConfig::idle_evict_s`] for TCP connections that are not RDP.
     pub other_idle_evict_s: f64,
+    /// Most TCP connections open at once; beyond it the longest idle ones
+    /// are finished early ([`FlowStats::flows_evicted_early`]). Bounds memory
+    /// on a scan or a link with more open connections than any RDP problem needs.
+    pub max_open_flows: usize,
 }
 
 impl Default for FlowConfig {
@@ -56,6 +62,7 @@ impl Default for FlowConfig {
             idle_evict_s: 1800.0,
             other_linger_s: 2.0,
             other_idle_evict_s: 300.0,
+            max_open_flows: DEFAULT_MAX_OPEN_FLOWS,
         }
     }
 }
@@ -139,11 +146,19 @@ pub struct FlowStats {
     pub other_tcp_ports: BTreeMap<u16, u64>,
     /// Unread HTTPS and RDP-UDP to 3391: a gateway seen without keys.
     pub gateway_hints: GatewayHints,
+    /// TCP connections finished before their end because more than
+    /// [`FlowConfig::max_open_flows`] were open.
+    pub flows_evicted_early: u64,
 }
 
 /// A flow's two endpoints, lower first, packed so hashing is one write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Key([u8; 38]);
+
+/// The flow maps' hasher: foldhash, several times faster than SipHash on the
+/// 38-byte keys, randomly seeded per process. Nothing depends on the map
+/// order (expired flows are finished in order of their ids).
+type FlowMap<V> = HashMap<Key, V, foldhash::fast::RandomState>;
 
 impl std::hash::Hash for Key {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
@@ -196,17 +211,18 @@ pub struct FlowUsage {
     pub pending_segments: usize,
 }
 
-/// Open TCP connections above which the table sweeps every second.
-const PRESSURE_FLOWS: usize = 16_384;
-
 /// The flow table.
 pub struct FlowTable {
     cfg: FlowConfig,
     /// Boxed: a connection is ~1 KiB, and the table rehashes as it grows.
-    tcp: HashMap<Key, Box<TcpConn>>,
-    udp: HashMap<Key, UdpFlow>,
+    tcp: FlowMap<Box<TcpConn>>,
+    udp: FlowMap<UdpFlow>,
     next_id: u32,
     last_sweep: Option<Ts>,
+    /// When TCP connections may be due: see `expiry`.
+    due: BinaryHeap<expiry::Due>,
+    /// Whether the last sweep was under pressure.
+    was_pressure: bool,
     pub stats: FlowStats,
 }
 
@@ -214,10 +230,12 @@ impl FlowTable {
     pub fn new(cfg: FlowConfig) -> Self {
         FlowTable {
             cfg,
-            tcp: HashMap::new(),
-            udp: HashMap::new(),
+            tcp: FlowMap::default(),
+            udp: FlowMap::default(),
             next_id: 0,
             last_sweep: None,
+            due: BinaryHeap::new(),
+            was_pressure: false,
             stats: FlowStats::default(),
         }
     }
@@ -291,6 +309,9 @@ impl FlowTable {
                 self.udp_packet(pkt, src_port, dst_port, payload, frame, sink);
             }
         }
+        if self.tcp.len() > self.cfg.max_open_flows {
+            self.evict_early(sink);
+        }
         self.maybe_sweep(pkt.ts, sink);
     }
 
@@ -318,6 +339,7 @@ impl FlowTable {
             tcp,
             next_id,
             stats,
+            due,
             ..
         } = self;
         let conn: &mut TcpConn = match tcp.entry(k) {
@@ -333,6 +355,7 @@ impl FlowTable {
             }
         };
         conn.packet(pkt, t, payload, frame, stats, sink);
+        expiry::reschedule(cfg, due, conn, k);
     }
 
     /// A SYN from `src` with sequence number `seq` on the 4-tuple `k`.
@@ -427,40 +450,17 @@ impl FlowTable {
     fn maybe_sweep(&mut self, now: Ts, sink: &mut dyn FlowSink) {
         // Under pressure (a scan or a very busy link), sweep every second and
         // drop finished probes sooner, so the table stays near its working set.
-        let pressure = self.tcp.len() > PRESSURE_FLOWS;
+        let pressure = self.tcp.len() > expiry::PRESSURE_FLOWS;
         let period = if pressure { 1.0 } else { 5.0 };
         let due = self.last_sweep.is_none_or(|l| now.since(l) >= period);
         if !due {
             return;
         }
         self.last_sweep = Some(now);
-        let cfg = &self.cfg;
-        let expired: Vec<(u32, Key)> = self
-            .tcp
-            .iter()
-            .filter(|(_, c)| {
-                let age = now.since(c.last.ts);
-                let probe = c.health.client.payload_bytes == 0
-                    && c.health.server.payload_bytes == 0
-                    && c.health.handshake != Handshake::Completed;
-                let (linger, idle) = if c.rdp.is_some() {
-                    (cfg.closed_linger_s, cfg.idle_evict_s)
-                } else if probe {
-                    // A scan probe or a refused connection: nothing to wait for
-                    // but SYN retransmissions.
-                    let idle = if pressure { cfg.other_linger_s } else { 10.0 };
-                    (cfg.other_linger_s, cfg.other_linger_s.max(idle))
-                } else {
-                    (cfg.other_linger_s, cfg.other_idle_evict_s)
-                };
-                (c.closed && age > linger) || age > idle
-            })
-            .map(|(k, c)| (c.id, *k))
-            .collect();
-        // Finish them in the order they were opened, not in the hash
-        // order: the statistics they feed (other_tcp_ports, bounded) and the
-        // order of records must not depend on the hasher's seed.
-        let mut expired = expired;
+        let mut expired = self.expired_tcp(now, pressure);
+        // Finish them in the order they were opened, not in the hash or
+        // queue order: the statistics they feed (other_tcp_ports, bounded)
+        // and the order of records must not depend on the hasher's seed.
         expired.sort_unstable_by_key(|(id, _)| *id);
         for (_, k) in expired {
             if let Some(c) = self.tcp.remove(&k) {
@@ -485,6 +485,7 @@ impl FlowTable {
 
     /// End of input: finish every flow, in order of first packet.
     pub fn finish(&mut self, sink: &mut dyn FlowSink) {
+        self.due.clear();
         let mut conns: Vec<Box<TcpConn>> = self.tcp.drain().map(|(_, c)| c).collect();
         conns.sort_by_key(|c| c.id);
         for c in conns {

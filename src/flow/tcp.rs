@@ -45,6 +45,8 @@ pub struct TcpConn {
     pub(super) syn_seq: Option<u32>,
     /// True once a FIN from both sides or a RST was seen.
     pub closed: bool,
+    /// The deadline of its entry in the expiry queue (ns; see `expiry`).
+    pub(super) due: i64,
 }
 
 impl TcpConn {
@@ -104,6 +106,7 @@ impl TcpConn {
             client_payload_segments: 0,
             syn_seq: None,
             closed: false,
+            due: i64::MAX,
         }
     }
 

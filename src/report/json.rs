@@ -174,6 +174,8 @@ pub struct Stats<'a> {
     pub udp_flows: u64,
     /// Server port (as a string key) → connections.
     pub other_tcp_ports: &'a BTreeMap<u16, u64>,
+    /// TCP connections finished early because too many were open at once.
+    pub flows_evicted_early: u64,
 }
 
 impl<'a> From<&'a FlowStats> for Stats<'a> {
@@ -190,6 +192,7 @@ impl<'a> From<&'a FlowStats> for Stats<'a> {
             rdp_connections: s.rdp_connections,
             udp_flows: s.udp_flows,
             other_tcp_ports: &s.other_tcp_ports,
+            flows_evicted_early: s.flows_evicted_early,
         }
     }
 }

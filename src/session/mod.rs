@@ -46,7 +46,13 @@ pub struct ConnectionRecord {
 }
 
 impl ConnectionRecord {
-    fn from_conn(c: &TcpConn, facts: SessionFacts) -> Self {
+    /// The record of a finished connection: its health facts are moved, not copied.
+    fn from_conn(mut c: TcpConn, facts: SessionFacts) -> Self {
+        let tcp = std::mem::take(&mut c.health);
+        Self::with_health(&c, tcp, facts)
+    }
+
+    fn with_health(c: &TcpConn, tcp: TcpHealth, facts: SessionFacts) -> Self {
         ConnectionRecord {
             id: c.id,
             client: c.client,
@@ -56,9 +62,9 @@ impl ConnectionRecord {
             first: c.first,
             last: c.last,
             duration_s: c.last.ts.since(c.first.ts),
-            packets: [c.health.client.packets, c.health.server.packets],
-            bytes: [c.health.client.payload_bytes, c.health.server.payload_bytes],
-            tcp: c.health.clone(),
+            packets: [tcp.client.packets, tcp.server.packets],
+            bytes: [tcp.client.payload_bytes, tcp.server.payload_bytes],
+            tcp,
             facts,
         }
     }
@@ -202,7 +208,7 @@ impl SessionStore {
                     .get(&c.id)
                     .map(|s| s.facts.clone())
                     .unwrap_or_default();
-                let mut r = ConnectionRecord::from_conn(c, facts);
+                let mut r = ConnectionRecord::with_health(c, c.health.clone(), facts);
                 for d in [Dir::ClientToServer, Dir::ServerToClient] {
                     r.tcp.dir_mut(d).capture_gap_bytes = c.stream(d).gap_bytes;
                 }
@@ -282,18 +288,18 @@ impl FlowSink for SessionStore {
     }
 
     fn tcp_closed(&mut self, conn: TcpConn) {
+        // Only RDP connections get stream bytes, hence a session and a record.
+        if conn.rdp.is_none() {
+            return;
+        }
         let session = self.live.remove(&conn.id).map(|s| *s).unwrap_or_default();
         // Keyed TLS on another port is kept only when its content is RD
         // Gateway (or RDP): unrelated HTTPS is no attempt.
-        let keep = match conn.rdp {
-            Some(RdpReason::KeyedTls) => session.is_gateway_or_rdp(),
-            Some(_) => true,
-            None => false,
-        };
-        if keep {
-            self.connections
-                .push(ConnectionRecord::from_conn(&conn, session.into_facts()));
+        if conn.rdp == Some(RdpReason::KeyedTls) && !session.is_gateway_or_rdp() {
+            return;
         }
+        self.connections
+            .push(ConnectionRecord::from_conn(conn, session.into_facts()));
     }
 
     fn udp(&mut self, flow: &UdpFlow, dir: Dir, frame: FrameRef, payload: &[u8]) {

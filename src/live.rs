@@ -12,6 +12,8 @@ pub struct LiveOptions {
     pub filter: Option<String>,
     pub write: Option<String>,
     pub no_tui: bool,
+    /// `--format jsonl`: `rdpdiag-jsonl/1` lines (implies `no_tui`).
+    pub jsonl: bool,
     /// Key log whose secrets go into `write`'s file as a Decryption Secrets
     /// Block when the capture ends (the client writes them during the session).
     pub keylog: Option<String>,
@@ -289,7 +291,8 @@ mod imp {
             }
             None => None,
         };
-        let interactive = !opts.no_tui && std::io::IsTerminal::is_terminal(&std::io::stdout());
+        let interactive =
+            !opts.no_tui && !opts.jsonl && std::io::IsTerminal::is_terminal(&std::io::stdout());
         let shared = Arc::new(Shared::default());
         // Live: a closed connection is judged after 2 s instead of lingering 30 s.
         let mut ecfg = cfg.engine_config();
@@ -298,10 +301,20 @@ mod imp {
         let lines = (!interactive).then(crate::tui::stdout_lines);
         let mut driver = Driver::new(tracker, shared.clone(), format!("live {dev}"), None, lines);
         driver.live = true;
+        if opts.jsonl {
+            driver.jsonl = Some(crate::tui::JsonlLines {
+                file: opts.write.clone(),
+            });
+        }
         if !interactive {
             // Ctrl-C (SIGINT/SIGTERM) ends the capture: the verdicts of
             // what was seen are printed and `--write`'s keys embedded.
-            warn!("rdpdiag: capturing on {dev}; one line per finished attempt (Ctrl-C stops)");
+            let per = if opts.jsonl {
+                "one JSON line per attempt, once no reconnect can join it"
+            } else {
+                "one line per finished attempt"
+            };
+            warn!("rdpdiag: capturing on {dev}; {per} (Ctrl-C stops)");
         }
         let sh = shared.clone();
         let work = move || {

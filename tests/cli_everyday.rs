@@ -314,7 +314,15 @@ fn redacted_reports_reveal_no_names_or_addresses() {
     let json = out(&run(&jargs));
     let v: Value = serde_json::from_str(&json).expect("redacted JSON is JSON");
     assert_eq!(v["files"].as_array().map(Vec::len), Some(caps.len()));
-    for (name, body) in [("text", &text), ("json", &json)] {
+    let mut largs = vec!["analyze", "--redact", "--format", "jsonl"];
+    largs.extend(caps);
+    let jsonl = out(&run(&largs));
+    for l in jsonl.lines() {
+        let l: Value = serde_json::from_str(l).expect("a redacted JSON line is JSON");
+        // A hash of the real 5-tuple would undo the redaction of the addresses.
+        assert!(l["community_id"].is_null(), "{l}");
+    }
+    for (name, body) in [("text", &text), ("json", &json), ("jsonl", &jsonl)] {
         let low = body.to_lowercase();
         for s in &secrets {
             assert!(
@@ -323,10 +331,10 @@ fn redacted_reports_reveal_no_names_or_addresses() {
             );
         }
         // The text report shows no cookie; the JSON has every placeholder kind.
-        let phs: &[&str] = if name == "json" {
-            &["USER-1", "HOST-1", "IP-1", "CERT-1"]
-        } else {
-            &["IP-1", "CERT-1"]
+        let phs: &[&str] = match name {
+            "json" => &["USER-1", "HOST-1", "IP-1", "CERT-1"],
+            "jsonl" => &["IP-1", "HOST-", "FILE-1"],
+            _ => &["IP-1", "CERT-1"],
         };
         for ph in phs {
             assert!(body.contains(ph), "{name} output has no {ph}:\n{body}");
@@ -346,7 +354,11 @@ fn redacted_reports_reveal_no_names_or_addresses() {
     // the user or the ticket.
     assert!(t1.starts_with("FILE-1 — 4 frames"), "{t1}");
     assert!(!t1.contains("port_closed"), "{t1}");
-    assert!(!text.contains("tls12_cbc_ok") && !json.contains("tls12_cbc_ok"));
+    assert!(
+        !text.contains("tls12_cbc_ok")
+            && !json.contains("tls12_cbc_ok")
+            && !jsonl.contains("tls12_cbc_ok")
+    );
     let f0 = v["files"][0]["file"].as_str().expect("file");
     assert!(f0.starts_with("FILE-"), "{f0}");
 }

@@ -414,3 +414,209 @@ fn unreadable_input_is_listed_with_its_error() {
         .contains("not a pcap or pcapng"));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot open"));
 }
+
+// ---- rdpdiag-jsonl/1 (`--format jsonl`, docs/json.md "JSON lines") ----
+
+fn jsonl_schema() -> Value {
+    let text = std::fs::read_to_string(root().join("docs/schema/rdpdiag-jsonl-1.schema.json"))
+        .expect("docs/schema/rdpdiag-jsonl-1.schema.json is readable");
+    serde_json::from_str(&text).expect("the schema is JSON")
+}
+
+fn analyze_stdout(args: &[&str], files: &[PathBuf]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_rdpdiag"))
+        .args(["--no-config", "analyze"])
+        .args(args)
+        .args(files)
+        .output()
+        .expect("rdpdiag runs");
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+/// Every line of every bundled capture's `--format jsonl` output validates
+/// against the schema, carries exactly the schema's keys, and says what the
+/// `rdpdiag/1` document says of the same attempt, in the same order.
+#[test]
+fn bundled_jsonl_lines_validate_and_agree_with_the_document() {
+    let s = jsonl_schema();
+    let props = s["properties"].as_object().expect("properties");
+    let required: Vec<&str> = s["required"]
+        .as_array()
+        .expect("required")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(required.len(), props.len(), "every key is always present");
+    let caps = bundled();
+    let text = analyze_stdout(&["--format", "jsonl"], &caps);
+    let doc: Value =
+        serde_json::from_str(&analyze_stdout(&["--format", "json"], &caps)).expect("JSON");
+    let attempts: Vec<(&Value, &Value)> = doc["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .flat_map(|f| {
+            f["attempts"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(move |a| (f, a))
+        })
+        .collect();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), attempts.len(), "one line per attempt");
+    assert!(lines.len() >= 19, "the lab captures hold attempts");
+    let mut uids = std::collections::HashSet::new();
+    for (l, (f, a)) in lines.iter().zip(&attempts) {
+        let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+        let mut errs = Vec::new();
+        validate(&s, &s, &v, "$", &mut errs);
+        assert!(errs.is_empty(), "{l}\n{}", errs.join("\n"));
+        let keys: Vec<&String> = v.as_object().expect("object").keys().collect();
+        let undocumented: Vec<_> = keys.iter().filter(|k| !props.contains_key(**k)).collect();
+        assert!(
+            undocumented.is_empty(),
+            "not in the schema: {undocumented:?}"
+        );
+        assert!(
+            uids.insert(v["uid"].as_str().expect("uid").to_string()),
+            "{l}"
+        );
+        assert_eq!(v["file"], f["file"], "{l}");
+        assert_eq!(v["attempt"], a["id"], "{l}");
+        assert_eq!(v["outcome"], a["outcome"], "{l}");
+        assert_eq!(v["stage"], a["failed_stage"], "{l}");
+        assert_eq!(v["server"], a["server"], "{l}");
+        assert_eq!(v["start_frame"], a["start"]["frame"], "{l}");
+        assert_eq!(v["end_frame"], a["end"]["frame"], "{l}");
+        let rc = &a["root_cause"];
+        assert_eq!(
+            v["rule"],
+            rc.get("id").cloned().unwrap_or(Value::Null),
+            "{l}"
+        );
+        assert_eq!(
+            v["mstsc_codes"],
+            rc.get("mstsc_codes")
+                .cloned()
+                .unwrap_or(Value::Array(vec![])),
+            "{l}"
+        );
+        // The Zeek `id` fields are the first connection's, whose client the
+        // document names as the attempt's client.
+        if a["connection_ids"]
+            .as_array()
+            .is_some_and(|c| !c.is_empty())
+        {
+            assert_eq!(v["id.orig_h"], a["client"], "{l}");
+            assert_eq!(v["proto"], "tcp", "{l}");
+            assert!(v["community_id"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("1:")));
+        }
+    }
+    // Stable: the same input gives the same lines (uids included).
+    assert_eq!(analyze_stdout(&["--format", "jsonl"], &caps), text);
+}
+
+/// A line of captures/port_closed.pcap, field by field: the connection of
+/// frame 1 (SYN 10.203.0.2 → 10.203.0.1:3389, answered by RST).
+#[test]
+fn jsonl_line_of_a_known_capture() {
+    let text = analyze_stdout(
+        &["--format", "jsonl"],
+        &[root().join("captures/port_closed.pcap")],
+    );
+    let v: Value = serde_json::from_str(text.lines().next().expect("a line")).expect("JSON");
+    assert_eq!(v["schema"], "rdpdiag-jsonl/1");
+    assert_eq!(v["outcome"], "failure");
+    assert_eq!(v["stage"], "tcp");
+    assert_eq!(v["id.resp_p"], 3389);
+    assert_eq!(v["start_frame"], 1);
+    assert!(v["ts"].as_f64().is_some_and(|t| t > 1.6e9), "{v}");
+}
+
+/// `--compact`: the same document on one line.
+#[test]
+fn compact_json_is_the_same_document_on_one_line() {
+    let caps = [root().join("captures/port_closed.pcap")];
+    let compact = analyze_stdout(&["--format", "json", "--compact"], &caps);
+    let pretty = analyze_stdout(&["--format", "json"], &caps);
+    assert_eq!(compact.lines().count(), 1);
+    let a: Value = serde_json::from_str(&compact).expect("JSON");
+    let b: Value = serde_json::from_str(&pretty).expect("JSON");
+    assert_eq!(a, b);
+}
+
+#[test]
+fn jsonl_validator_rejects_a_broken_line() {
+    let s = jsonl_schema();
+    let v = serde_json::json!({"schema": "rdpdiag-jsonl/1", "ts": "yesterday", "outcome": "maybe"});
+    let mut errs = Vec::new();
+    validate(&s, &s, &v, "$", &mut errs);
+    for want in [
+        "missing required key \"uid\"",
+        "$.ts: expected type",
+        "maybe",
+    ] {
+        assert!(errs.iter().any(|e| e.contains(want)), "{want}: {errs:?}");
+    }
+}
+
+/// `community_id` is what Wireshark's Community ID dissector computes for
+/// the attempt's first frame (the first connection's SYN when the attempt
+/// has no UDP flow), so the lines join with Zeek and Suricata records.
+#[test]
+fn jsonl_community_id_matches_wireshark() {
+    let tshark_ok = Command::new("tshark")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !tshark_ok {
+        common::skip(
+            "json_contract::jsonl_community_id_matches_wireshark",
+            "tshark absent",
+        );
+        return;
+    }
+    let mut checked = 0;
+    for c in ["port_closed.pcap", "dns_nxdomain.pcap", "tls12_cbc_ok.pcap"] {
+        let p = root().join("captures").join(c);
+        let text = analyze_stdout(&["--format", "jsonl"], std::slice::from_ref(&p));
+        for l in text.lines() {
+            let v: Value = serde_json::from_str(l).expect("JSON");
+            let tcp_only = v["proto"] == "tcp" && v["udp_flows"] == 0;
+            let udp_only = v["proto"] == "udp" && v["connections"] == 0;
+            if !(tcp_only || udp_only) {
+                continue;
+            }
+            let frame = v["start_frame"].as_u64().expect("start_frame");
+            let o = Command::new("tshark")
+                .args(["-r"])
+                .arg(&p)
+                .args(["--enable-protocol", "communityid", "-V"])
+                .args(["-Y", &format!("frame.number == {frame}")])
+                .output()
+                .expect("tshark runs");
+            let dump = String::from_utf8_lossy(&o.stdout);
+            let Some(want) = dump
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("[Community ID: "))
+            else {
+                continue; // an older Wireshark without the dissector
+            };
+            assert_eq!(
+                v["community_id"].as_str(),
+                Some(want.trim_end_matches(']')),
+                "{c}"
+            );
+            checked += 1;
+        }
+    }
+    if checked == 0 {
+        common::skip(
+            "json_contract::jsonl_community_id_matches_wireshark",
+            "tshark has no Community ID dissector",
+        );
+    }
+}

@@ -55,32 +55,19 @@ fn first_payloads(path: &str) -> (Vec<u8>, Vec<u8>) {
     (p.0.unwrap(), p.1.unwrap())
 }
 
-#[test]
-fn live_on_loopback_shows_the_verdict_of_a_real_negotiation() {
-    if !is_root() {
-        common::skip(
-            "live_capture::live_on_loopback_shows_the_verdict_of_a_real_negotiation",
-            "live capture needs root or CAP_NET_RAW",
-        );
-        return;
-    }
-    let path = format!(
-        "{}/captures/hybrid_required_by_server.pcap",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let (cr, cc) = first_payloads(&path);
-    assert_eq!(cr[5], 0xE0, "X.224 Connection Request");
-    assert_eq!(cc[5], 0xD0, "X.224 Connection Confirm");
+/// A running `rdpdiag live` on loopback and its output lines
+/// ("out: …" / "err: …"), once the capture has started.
+struct Live {
+    child: std::process::Child,
+    rx: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
 
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let dir = tempfile::tempdir().unwrap();
-    let written = dir.path().join("live.pcapng");
+fn start_live(port: u16, extra: &[&std::ffi::OsStr]) -> Live {
     let mut child = Command::new(BIN)
         .args(["live", "-i", "lo", "--no-tui", "--port", &port.to_string()])
         .args(["--filter", &format!("tcp port {port}")])
-        .arg("--write")
-        .arg(&written)
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -120,8 +107,15 @@ fn live_on_loopback_shows_the_verdict_of_a_real_negotiation() {
         }
     }
     std::thread::sleep(Duration::from_millis(300));
+    Live { child, rx, seen }
+}
 
-    // The server side: read the Connection Request, answer RDP_NEG_FAILURE, close.
+/// One real negotiation on `listener`: the client's Connection Request, the
+/// server's RDP_NEG_FAILURE, close.
+fn negotiate(listener: TcpListener, port: u16, path: &str) {
+    let (cr, cc) = first_payloads(path);
+    assert_eq!(cr[5], 0xE0, "X.224 Connection Request");
+    assert_eq!(cc[5], 0xD0, "X.224 Connection Confirm");
     let server = std::thread::spawn(move || {
         let (mut s, _) = listener.accept().unwrap();
         let mut buf = vec![0u8; cr.len()];
@@ -130,7 +124,7 @@ fn live_on_loopback_shows_the_verdict_of_a_real_negotiation() {
         buf
     });
     let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let (cr2, _) = first_payloads(&path);
+    let (cr2, _) = first_payloads(path);
     c.write_all(&cr2).unwrap();
     let mut got = Vec::new();
     let _ = c.read_to_end(&mut got);
@@ -140,17 +134,43 @@ fn live_on_loopback_shows_the_verdict_of_a_real_negotiation() {
         got.starts_with(&[3, 0]),
         "the client got the Connection Confirm"
     );
+}
+
+fn sample() -> String {
+    format!(
+        "{}/captures/hybrid_required_by_server.pcap",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn live_on_loopback_shows_the_verdict_of_a_real_negotiation() {
+    if !is_root() {
+        common::skip(
+            "live_capture::live_on_loopback_shows_the_verdict_of_a_real_negotiation",
+            "live capture needs root or CAP_NET_RAW",
+        );
+        return;
+    }
+    let path = sample();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let written = dir.path().join("live.pcapng");
+    let mut live = start_live(port, &["--write".as_ref(), written.as_os_str()]);
+    negotiate(listener, port, &path);
 
     let mut verdict = None;
-    while let Ok(l) = rx.recv_timeout(Duration::from_secs(20)) {
-        seen.push(l.clone());
+    while let Ok(l) = live.rx.recv_timeout(Duration::from_secs(20)) {
+        live.seen.push(l.clone());
         if l.starts_with("out: attempt") {
             verdict = Some(l);
             break;
         }
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    let _ = live.child.kill();
+    let _ = live.child.wait();
+    let seen = &live.seen;
     let line = verdict.unwrap_or_else(|| panic!("no verdict line: {seen:?}"));
     assert!(line.contains("FAILED at negotiation"), "{line}");
     assert!(line.contains("HYBRID_REQUIRED_BY_SERVER"), "{line}");
@@ -163,6 +183,77 @@ fn live_on_loopback_shows_the_verdict_of_a_real_negotiation() {
     assert_eq!(
         rep.attempts[0].failed_stage,
         Some(rdpdiag::verdict::Stage::Negotiation)
+    );
+}
+
+/// `live --format jsonl`: one `rdpdiag-jsonl/1` line for the attempt, once
+/// the attempt window (1 s here) has passed with no reconnect, and no other
+/// line for it, not even when Ctrl-C flushes what is left.
+#[test]
+fn live_jsonl_prints_one_settled_line_per_attempt() {
+    if !is_root() {
+        common::skip(
+            "live_capture::live_jsonl_prints_one_settled_line_per_attempt",
+            "live capture needs root or CAP_NET_RAW",
+        );
+        return;
+    }
+    let path = sample();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, "[thresholds]\nattempt_window_seconds = 1.0\n").unwrap();
+    let written = dir.path().join("live.pcapng");
+    let mut live = start_live(
+        port,
+        &[
+            "--config".as_ref(),
+            cfg.as_os_str(),
+            "--format".as_ref(),
+            "jsonl".as_ref(),
+            "--write".as_ref(),
+            written.as_os_str(),
+        ],
+    );
+    negotiate(listener, port, &path);
+    let mut lines = Vec::new();
+    while let Ok(l) = live.rx.recv_timeout(Duration::from_secs(15)) {
+        live.seen.push(l.clone());
+        if let Some(j) = l.strip_prefix("out: ") {
+            lines.push(j.to_string());
+            break;
+        }
+    }
+    // Settled by the window while the capture still runs, not by Ctrl-C.
+    assert_eq!(lines.len(), 1, "no line before Ctrl-C: {:?}", live.seen);
+    // Ctrl-C: the capture ends, and the attempt is not printed again.
+    let pid = live.child.id().to_string();
+    let _ = Command::new("kill").args(["-INT", &pid]).status();
+    let _ = live.child.wait();
+    while let Ok(l) = live.rx.recv_timeout(Duration::from_secs(2)) {
+        live.seen.push(l.clone());
+        if let Some(j) = l.strip_prefix("out: ") {
+            lines.push(j.to_string());
+        }
+    }
+    let seen = &live.seen;
+    assert_eq!(lines.len(), 1, "{seen:?}");
+    let v: serde_json::Value = serde_json::from_str(&lines[0]).expect("a JSON line");
+    assert_eq!(v["schema"], "rdpdiag-jsonl/1");
+    assert_eq!(v["outcome"], "failure");
+    assert_eq!(v["stage"], "negotiation");
+    assert_eq!(v["id.resp_p"], port);
+    assert_eq!(v["id.orig_h"], "127.0.0.1");
+    assert_eq!(v["file"], written.to_string_lossy().as_ref());
+    assert!(v["community_id"]
+        .as_str()
+        .is_some_and(|c| c.starts_with("1:")));
+    assert!(
+        v["rule"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("negotiation.")),
+        "{v}"
     );
 }
 

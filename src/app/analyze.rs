@@ -52,12 +52,17 @@ fn render(a: &AnalyzeArgs, reports: &[FileReport]) -> Result<(), i32> {
         Format::Json => {
             // Redaction works on JSON values (whose keys come out sorted);
             // without it the wire structs are written directly, in field order.
-            let json = match &redactor {
-                Some(r) => report::json::to_value(reports).and_then(|mut v| {
+            let json = match (&redactor, a.compact) {
+                (Some(r), compact) => report::json::to_value(reports).and_then(|mut v| {
                     r.json(&mut v);
-                    serde_json::to_string_pretty(&v)
+                    if compact {
+                        serde_json::to_string(&v)
+                    } else {
+                        serde_json::to_string_pretty(&v)
+                    }
                 }),
-                None => report::json::to_string_pretty(reports),
+                (None, true) => report::json::to_string(reports),
+                (None, false) => report::json::to_string_pretty(reports),
             };
             match json {
                 Ok(s) => {
@@ -77,6 +82,14 @@ fn render(a: &AnalyzeArgs, reports: &[FileReport]) -> Result<(), i32> {
             let html = report::html::render(reports, &report::html::Scrub::with(&scrub));
             let _ = write!(out, "{html}");
         }
+        Format::Jsonl => {
+            let scrub = redactor.as_ref().map(|r| move |s: &str| r.text(s));
+            jsonl(
+                &mut out,
+                reports,
+                scrub.as_ref().map(|f| f as &dyn Fn(&str) -> String),
+            )?;
+        }
         Format::Text => {
             // An unreadable input was already reported on stderr.
             for r in reports.iter().filter(|r| r.error.is_none()) {
@@ -86,6 +99,35 @@ fn render(a: &AnalyzeArgs, reports: &[FileReport]) -> Result<(), i32> {
                     None => text,
                 };
                 let _ = write!(out, "{text}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `--format jsonl`: one line per attempt, file by file, in attempt order
+/// (an unreadable input was already reported on stderr). Each line is
+/// written and flushed as it is made, as a streaming engine will when
+/// attempts close during the read.
+fn jsonl(
+    out: &mut impl Write,
+    reports: &[FileReport],
+    scrub: report::jsonl::Scrub<'_>,
+) -> Result<(), i32> {
+    for r in reports.iter().filter(|r| r.error.is_none()) {
+        for at in &r.attempts {
+            let ctx = report::jsonl::Context::of(r, at);
+            match report::jsonl::to_line(at, &ctx, scrub) {
+                Ok(l) => {
+                    // A closed pipe (`| head`) ends the output, not the run.
+                    if writeln!(out, "{l}").and_then(|()| out.flush()).is_err() {
+                        return Ok(());
+                    }
+                }
+                Err(e) => {
+                    warn!("rdpdiag: internal error serializing JSON: {e}");
+                    return Err(2);
+                }
             }
         }
     }

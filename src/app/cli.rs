@@ -44,6 +44,7 @@ Examples:
   rdpdiag analyze --port 3390 odd-port.pcap     RDP on a non-standard port
   rdpdiag analyze --format json cap.pcapng      stable JSON for scripts (schema in docs/json.md)
   rdpdiag analyze --format html cap.pcapng      one self-contained web page (redirect it to a .html file)
+  rdpdiag analyze --format jsonl *.pcap         one JSON line per attempt, Zeek-style fields, for a SIEM
   rdpdiag analyze --keylog keys.txt cap.pcap    decrypt TLS with the client's key log (see docs/capturing.md)
   rdpdiag analyze --redact cap.pcapng           names and addresses replaced, to paste into a ticket
 
@@ -131,7 +132,7 @@ pub enum Command {
     Tui(TuiArgs),
     /// Capture live (libpcap; Npcap on Windows) and watch RDP attempts as they happen.
     #[command(
-        after_help = "Examples:\n  rdpdiag live -D                        list the interfaces (names, descriptions, addresses)\n  sudo rdpdiag live                      default interface, RDP ports + DNS\n  sudo rdpdiag live -i eth0 --write rdp.pcapng\n  sudo rdpdiag live -i lo --no-tui       one text line per finished attempt\n\nNeeds the `live` build feature (libpcap) and CAP_NET_RAW/root; on Windows, Npcap\n(https://npcap.com) and, if Npcap is restricted to administrators, an elevated prompt."
+        after_help = "Examples:\n  rdpdiag live -D                        list the interfaces (names, descriptions, addresses)\n  sudo rdpdiag live                      default interface, RDP ports + DNS\n  sudo rdpdiag live -i eth0 --write rdp.pcapng\n  sudo rdpdiag live -i lo --no-tui       one text line per finished attempt\n  sudo rdpdiag live --no-tui --format jsonl   one JSON line per attempt (for Vector, Fluent Bit)\n\nNeeds the `live` build feature (libpcap) and CAP_NET_RAW/root; on Windows, Npcap\n(https://npcap.com) and, if Npcap is restricted to administrators, an elevated prompt."
     )]
     Live(LiveArgs),
 }
@@ -174,9 +175,13 @@ pub struct LiveArgs {
     /// Also save the captured packets as pcapng.
     #[arg(long, value_name = "FILE.pcapng")]
     pub write: Option<String>,
-    /// Print one text line per finished attempt instead of the interactive view.
+    /// Print one line per finished attempt instead of the interactive view.
     #[arg(long)]
     pub no_tui: bool,
+    /// The lines of `--no-tui` (or of a non-terminal stdout): `text`, or `jsonl`
+    /// (one JSON object per attempt, as `analyze --format jsonl`).
+    #[arg(long, value_enum, default_value_t = LineFormat::Text)]
+    pub format: LineFormat,
     /// Also treat this TCP/UDP port as RDP (repeatable).
     #[arg(long = "port", value_name = "N")]
     pub ports: Vec<u16>,
@@ -199,6 +204,18 @@ pub enum Format {
     Json,
     /// One self-contained HTML page (inline CSS and SVG ladder diagrams).
     Html,
+    /// One flat JSON object per attempt and line, Zeek-style fields (docs/json.md).
+    Jsonl,
+}
+
+/// `live --no-tui`'s line formats.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LineFormat {
+    /// One text line per finished attempt.
+    #[default]
+    Text,
+    /// One JSON object per attempt (as `analyze --format jsonl`), once it is settled.
+    Jsonl,
 }
 
 #[derive(clap::Args, Debug)]
@@ -209,6 +226,9 @@ pub struct AnalyzeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// With `--format json`: the document on one line, without indentation.
+    #[arg(long)]
+    pub compact: bool,
     /// TLS key log (NSS format, as written by SSLKEYLOGFILE or FreeRDP
     /// /tls:secrets-file) to decrypt the sessions. Default: $SSLKEYLOGFILE.
     /// Keys embedded in a pcapng (Decryption Secrets Block) are always used.

@@ -88,6 +88,7 @@ fn run_live(l: &cli::LiveArgs, g: &cli::GlobalArgs) -> i32 {
             filter: l.filter.clone(),
             write: l.write.clone(),
             no_tui: l.no_tui,
+            jsonl: l.format == cli::LineFormat::Jsonl,
             keylog: l.keylog.clone().or_else(|| {
                 std::env::var("SSLKEYLOGFILE")
                     .ok()

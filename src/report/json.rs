@@ -67,6 +67,11 @@ pub fn to_string_pretty(reports: &[FileReport]) -> serde_json::Result<String> {
     serde_json::to_string_pretty(&Document::new(reports))
 }
 
+/// The document of `reports` on one line (`--compact`).
+pub fn to_string(reports: &[FileReport]) -> serde_json::Result<String> {
+    serde_json::to_string(&Document::new(reports))
+}
+
 /// The document of `reports` as a JSON value (for redaction, which rewrites
 /// values; its keys come out sorted).
 pub fn to_value(reports: &[FileReport]) -> serde_json::Result<serde_json::Value> {

@@ -1,9 +1,11 @@
-//! Views of an analysis: the JSON contract ([`json`]), the terminal report
+//! Views of an analysis: the JSON contract ([`json`]), one JSON line per
+//! attempt ([`jsonl`]), the terminal report
 //! ([`text`]) and a self-contained HTML page ([`html`]).
 //! Views never compute verdicts; they render what the layers below decided.
 
 pub mod html;
 pub mod json;
+pub mod jsonl;
 pub mod shape;
 pub mod text;
 

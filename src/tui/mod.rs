@@ -69,6 +69,17 @@ pub struct Driver {
     pub drops: u64,
     /// Live capture (print verdicts at once) rather than replay.
     pub live: bool,
+    /// Print `rdpdiag-jsonl/1` lines instead of text lines.
+    pub jsonl: Option<JsonlLines>,
+    /// The wall clock as of the last [`Driver::idle`] (live capture).
+    clock: Option<Ts>,
+}
+
+/// `live --format jsonl`: where the lines' `file` and frame numbers point.
+#[derive(Debug, Clone, Default)]
+pub struct JsonlLines {
+    /// `--write`'s file (its frame numbers are the capture's), if any.
+    pub file: Option<String>,
 }
 
 const MIN_TICK: Duration = Duration::from_millis(200);
@@ -95,6 +106,8 @@ impl Driver {
             lines,
             drops: 0,
             live: false,
+            jsonl: None,
+            clock: None,
         }
     }
 
@@ -113,25 +126,8 @@ impl Driver {
         snap.done = done;
         snap.source = self.source.clone();
         self.last_packets = pk;
-        if let Some(out) = self.lines.as_mut() {
-            // Replay prints an attempt once nothing can join it any more;
-            // live prints at once, and again if a reconnect changes it.
-            let settled = if done || self.live {
-                None
-            } else {
-                let window = (self.tracker.diag.group_window_s * 1e9) as i64;
-                Some(Ts(snap
-                    .counters
-                    .last_ts
-                    .map_or(i64::MIN, |t| t.0.saturating_sub(window))))
-            };
-            for (v, updated) in self.tracker.newly_finished(&snap, settled) {
-                if updated {
-                    out(&format!("{} (updated)", v.text_line()));
-                } else {
-                    out(&v.text_line());
-                }
-            }
+        if self.lines.is_some() {
+            self.print_finished(&snap, done);
         }
         self.shared.publish(snap);
         // Keep analysis of packets at least ~80 % of the worker's time, even
@@ -139,6 +135,39 @@ impl Driver {
         let cost = t0.elapsed();
         self.tick_every = MIN_TICK.max(cost * 4);
         self.last_tick = Instant::now();
+    }
+
+    /// Print the attempts finished since the last tick.
+    fn print_finished(&mut self, snap: &Snapshot, done: bool) {
+        // Replay prints an attempt once nothing can join it any more; live
+        // text prints at once, and again if a reconnect changes it. JSON
+        // lines are records, written once: live waits for the group window
+        // too, by the wall clock when no packet arrives.
+        let settled = if done || (self.live && self.jsonl.is_none()) {
+            None
+        } else {
+            let window = (self.tracker.diag.group_window_s * 1e9) as i64;
+            let now = snap.counters.last_ts.max(self.clock);
+            Some(Ts(now.map_or(i64::MIN, |t| t.0.saturating_sub(window))))
+        };
+        let finished = self.tracker.newly_finished(snap, settled);
+        let Some(out) = self.lines.as_mut() else {
+            return;
+        };
+        for (v, updated) in finished {
+            match &self.jsonl {
+                Some(_) if updated => {}
+                Some(j) => {
+                    let ctx = jsonl_context(&v, &self.tracker.engine.sessions.udp, j);
+                    match crate::report::jsonl::to_line(&v.attempt, &ctx, None) {
+                        Ok(l) => out(&l),
+                        Err(e) => warn!("rdpdiag: internal error serializing JSON: {e}"),
+                    }
+                }
+                None if updated => out(&format!("{} (updated)", v.text_line())),
+                None => out(&v.text_line()),
+            }
+        }
     }
 
     fn maybe_tick(&mut self) {
@@ -149,6 +178,7 @@ impl Driver {
 
     /// Live capture: nothing arrived for a while; evict flows as of `now`.
     pub fn idle(&mut self, now: Ts) {
+        self.clock = Some(now);
         self.tracker.sweep(now);
         self.maybe_tick();
     }
@@ -212,6 +242,40 @@ impl FrameSink for Driver {
         // Replay pauses here, between frames (`stop` is asked once per block).
         // SIGINT/SIGTERM: the verdicts of what was read are still given.
         self.tracker.stop() || crate::interrupt::requested()
+    }
+}
+
+/// The `rdpdiag-jsonl/1` context of a live attempt: its first TCP
+/// connection, else its first UDP flow.
+fn jsonl_context<'a>(
+    v: &model::AttemptView,
+    udp: &[crate::session::UdpRecord],
+    j: &'a JsonlLines,
+) -> crate::report::jsonl::Context<'a> {
+    use crate::report::jsonl::{Context, Endpoints, Proto};
+    let a = &v.attempt;
+    let tcp = a.connection_ids.first().and_then(|id| {
+        v.endpoints
+            .iter()
+            .find(|(c, _, _)| c == id)
+            .map(|(_, client, server)| Endpoints {
+                client: *client,
+                server: *server,
+                proto: Proto::Tcp,
+            })
+    });
+    let first = tcp.or_else(|| {
+        let id = a.udp_flow_ids.first()?;
+        let u = udp.iter().find(|u| u.flow.id == *id)?;
+        Some(Endpoints {
+            client: u.flow.client,
+            server: u.flow.server,
+            proto: Proto::Udp,
+        })
+    });
+    Context {
+        file: j.file.as_deref(),
+        first,
     }
 }
 

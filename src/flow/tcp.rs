@@ -230,6 +230,9 @@ impl TcpConn {
                 }
             }
         }
+        if self.rdp.is_none() && self.server.port() == super::KDC_PORT && !payload.is_empty() {
+            sink.kdc_segment(self, dir, t.seq, payload, frame);
+        }
         if self.rdp.is_some() && !payload.is_empty() {
             let d = dir.idx();
             let mut stream = std::mem::take(&mut self.streams[d]);

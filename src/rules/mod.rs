@@ -17,6 +17,7 @@ mod decrypt;
 mod dns;
 mod gateway;
 mod judge;
+mod kerberos;
 mod mcs;
 mod negotiation;
 mod nla;
@@ -134,6 +135,7 @@ mod coverage {
         include_str!("certificate.rs"),
         include_str!("decrypt.rs"),
         include_str!("nla.rs"),
+        include_str!("kerberos.rs"),
         include_str!("mcs.rs"),
         include_str!("activation.rs"),
         include_str!("session.rs"),

@@ -63,6 +63,7 @@ pub static RULES: &[&RuleDef] = &[
     &DECRYPT_KEYS_MISMATCH,
     &DECRYPT_UNSUPPORTED,
     &NLA_KERBEROS_ERROR,
+    &KERBEROS_KDC_ERROR,
     &NLA_CREDSSP_OLD_VERSION,
     &NLA_CREDENTIALS_REJECTED,
     &NLA_CREDSSP_ERROR,
@@ -473,6 +474,18 @@ pub static NLA_KERBEROS_ERROR: RuleDef = RuleDef {
         "Synchronize clocks (`w32tm /resync`), check the server's SPNs (`setspn -L server`) and that the computer account password is in sync (`Test-ComputerSecureChannel -Repair`).",
     ],
     mstsc_codes: &["0x1807"],
+};
+
+pub static KERBEROS_KDC_ERROR: RuleDef = RuleDef {
+    id: "kerberos.kdc_error",
+    stage: Stage::Nla,
+    severity: Severity::Warning,
+    title: "the KDC refused the client's Kerberos request",
+    explanation: "Before NLA a Windows client asks its KDC (a domain controller, TCP/UDP 88) for a ticket to TERMSRV/<server>; the KDC answered with a KRB-ERROR, so Kerberos could not be used and the client fell back to NTLM (or failed). KDC_ERR_PREAUTH_REQUIRED and KRB_ERR_RESPONSE_TOO_BIG are normal steps and never reported.",
+    remediation: &[
+        "Read the KRB-ERROR code in the finding (rdpdiag explain CODE); on a DC, Security events 4768 / 4769 / 4771 for the user at the capture time give the same code.",
+    ],
+    mstsc_codes: &[],
 };
 
 pub static NLA_CREDSSP_OLD_VERSION: RuleDef = RuleDef {

@@ -9,7 +9,10 @@
 use rdpdiag::analysis::with_ports;
 use rdpdiag::analysis::{analyze_file, load_keylog, AnalysisConfig};
 use rdpdiag::report::FileReport;
+use rdpdiag::session::facts::{AuthMechanism, CertSource, DecryptStatus};
 use rdpdiag::verdict::{Attempt, Outcome};
+use rdpdiag_parsers::mcs::McsResult;
+use rdpdiag_parsers::tls::AlertDescription;
 use std::path::{Path, PathBuf};
 
 fn lab() -> Option<PathBuf> {
@@ -90,7 +93,7 @@ fn successful_sessions_decrypt_completely() {
         assert!(!has(&r, "decrypt.keys_mismatch"), "{capture}");
         let c = &r.connections[0];
         let d = c.facts.decryption.as_ref().expect("decryption facts");
-        assert_eq!(d.status, "decrypted", "{capture}");
+        assert_eq!(d.status, DecryptStatus::Decrypted, "{capture}");
         assert!(d.keys_found, "{capture}");
         assert_eq!(d.records_failed, 0, "{capture}");
         assert!(d.records_decrypted > 20, "{capture}: {d:?}");
@@ -98,8 +101,8 @@ fn successful_sessions_decrypt_completely() {
         assert_eq!(c.facts.mcs.client_name.as_deref(), Some("vm"), "{capture}");
         assert_eq!(c.facts.mcs.client_build, Some(18363), "{capture}");
         assert_eq!(
-            c.facts.mcs.result.as_ref().map(|r| r.value),
-            Some(0),
+            c.facts.mcs.result,
+            Some(McsResult::RT_SUCCESSFUL),
             "{capture}"
         );
         // The negotiation echoed in GCC matches the clear X.224 exchange.
@@ -120,7 +123,7 @@ fn successful_sessions_decrypt_completely() {
         );
         let n = &c.facts.nla;
         if nla {
-            assert_eq!(n.mechanism.as_deref(), Some("NTLM"), "{capture}");
+            assert_eq!(n.mechanism, Some(AuthMechanism::Ntlm), "{capture}");
             assert_eq!((n.client_version, n.server_version), (Some(6), Some(6)));
             assert_eq!(n.server_netbios_computer.as_deref(), Some("VM"));
             assert_eq!(n.server_dns_computer.as_deref(), Some("vm"));
@@ -177,7 +180,7 @@ fn tls13_certificate_causes_seen_decrypted() {
         assert!(
             certs
                 .iter()
-                .any(|c| c.index == 0 && c.source == "tls13_decrypted"),
+                .any(|c| c.index == 0 && c.source == CertSource::Tls13Decrypted),
             "{name}"
         );
     }
@@ -218,7 +221,9 @@ fn nla_wrong_password_seen_decrypted() {
             .iter()
             .any(|x| x.dir == rdpdiag::wire::Dir::ServerToClient
                 && !x.encrypted
-                && x.description.as_ref().is_some_and(|d| d.value == 0)));
+                && x.description
+                    .as_ref()
+                    .is_some_and(|d| *d == AlertDescription::CLOSE_NOTIFY)));
     }
 }
 
@@ -250,7 +255,10 @@ fn wrong_keys_give_a_finding_and_the_keyless_verdict() {
         );
         for c in &r.connections {
             let d = c.facts.decryption.as_ref().expect("decryption facts");
-            assert!(!d.keys_found && d.status == "no_keys", "{capture}: {d:?}");
+            assert!(
+                !d.keys_found && d.status == DecryptStatus::NoKeys,
+                "{capture}: {d:?}"
+            );
             assert_eq!(d.records_decrypted, 0, "{capture}");
             assert_eq!(c.facts.nla.ts_requests, [0, 0], "nothing parsed");
             assert!(c.facts.mcs.client_name.is_none() || capture.contains("rdp_sec"));
@@ -502,7 +510,7 @@ fn damaged_secrets_are_reported_not_parsed() {
         let c = &r.connections[0];
         let d = c.facts.decryption.as_ref().expect("decryption facts");
         assert!(d.keys_found, "{name}");
-        assert_eq!(d.status, "wrong_keys", "{name}: {d:?}");
+        assert_eq!(d.status, DecryptStatus::WrongKeys, "{name}: {d:?}");
         assert_eq!(d.records_decrypted, 0);
         assert!(d.records_failed >= 1);
         assert!(c.facts.mcs.client_name.is_none(), "nothing parsed");

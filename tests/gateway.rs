@@ -9,6 +9,8 @@ use rdpdiag::analysis::with_ports;
 use rdpdiag::analysis::{analyze_file, load_keylog};
 use rdpdiag::report::FileReport;
 use rdpdiag::verdict::{Outcome, Stage};
+use rdpdiag_parsers::nego::Protocols;
+use rdpdiag_parsers::rdg::RequestKind;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -96,7 +98,7 @@ fn gateway_facts_from_freerdp_requests() {
     for q in &g.requests {
         assert_eq!(q.method, "RDG_OUT_DATA");
         assert_eq!(q.path, "/remoteDesktopGateway/");
-        assert_eq!(q.kind, "rdg_out_data");
+        assert_eq!(q.kind, RequestKind::RdgOutData);
         assert_eq!(q.authorization.as_deref(), Some("NTLM"));
         assert!(q
             .connection_id
@@ -134,8 +136,8 @@ fn tsgu_packets_on_both_channels() {
                     .map(|p| {
                         format!(
                             "{}={}",
-                            p.packet_type.name,
-                            p.status.as_ref().map_or("-", |s| s.name.as_str())
+                            p.type_name(),
+                            p.status_name().as_deref().unwrap_or("-")
                         )
                     })
                     .collect()
@@ -245,10 +247,10 @@ fn successful_tunnel_is_success_and_its_rdp_is_read() {
     };
     let out = t(0);
     assert_eq!(out.negotiation.confirm_frame.map(|f| f.number), Some(45));
-    assert_eq!(out.negotiation.selected_names, vec!["PROTOCOL_SSL"]);
+    assert_eq!(out.negotiation.selected_protocol, Some(Protocols::SSL));
     let inn = t(1);
     assert_eq!(inn.negotiation.request_frame.map(|f| f.number), Some(43));
-    assert_eq!(inn.negotiation.requested_names, vec!["PROTOCOL_SSL"]);
+    assert_eq!(inn.negotiation.requested_protocols, Some(Protocols::SSL));
     let g = r.connections[0].facts.gateway.as_ref().expect("gateway");
     assert!(g.data_packets[1] > 0, "server DATA on the OUT channel");
     // Without keys: never a failure.

@@ -181,6 +181,10 @@ macro_rules! flag_set {
             fn bitor(self, rhs: $name) -> $name { $name(self.0 | rhs.0) }
         }
 
+        impl From<$int> for $name {
+            fn from(bits: $int) -> $name { $name(bits) }
+        }
+
         impl core::fmt::Debug for $name {
             fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                 write!(f, "{}({:#x}: {})", stringify!($name), self.0, self)
@@ -216,6 +220,10 @@ macro_rules! open_enum {
 
             /// Every named value, in declaration order.
             pub const ALL: &'static [($int, &'static str)] = &[ $( ($value, $label) ),* ];
+        }
+
+        impl From<$int> for $name {
+            fn from(value: $int) -> $name { $name(value) }
         }
 
         impl core::fmt::Display for $name {

@@ -35,7 +35,7 @@ pub const CT_HANDSHAKE: u8 = 22;
 pub const CT_APPLICATION_DATA: u8 = 23;
 
 /// TLS 1.3 protocol version.
-pub const TLS13: u16 = 0x0304;
+pub use rdpdiag_parsers::tls::TLS1_3 as TLS13;
 
 /// Largest TLSCiphertext fragment allowed (RFC 5246 6.2.3: 2^14 + 2048).
 pub const MAX_CIPHERTEXT: usize = (1 << 14) + 2048;

@@ -6,6 +6,33 @@ use super::reassembly::SegmentClass;
 use crate::net::TcpInfo;
 use crate::wire::{Dir, FrameRef};
 
+/// How a side closed a TCP connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseKind {
+    Fin,
+    Rst,
+}
+
+impl CloseKind {
+    /// The name `rdpdiag/1` writes ("fin", "rst").
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloseKind::Fin => "fin",
+            CloseKind::Rst => "rst",
+        }
+    }
+}
+
+/// "FIN" / "RST", as evidence and the text report write it.
+impl std::fmt::Display for CloseKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CloseKind::Fin => "FIN",
+            CloseKind::Rst => "RST",
+        })
+    }
+}
+
 /// Keep at most this many frame numbers per evidence list.
 pub const MAX_EVIDENCE: usize = 32;
 
@@ -136,8 +163,8 @@ pub struct TcpHealth {
     pub longest_idle: Option<(f64, u64, u64)>,
     /// Who closed first (FIN or RST), if anyone.
     pub closed_by: Option<Dir>,
-    /// How the first close happened: "fin" or "rst".
-    pub close_kind: Option<&'static str>,
+    /// How the first close happened.
+    pub close_kind: Option<CloseKind>,
     pub(crate) first_syn: Option<FrameRef>,
 }
 
@@ -292,7 +319,7 @@ impl TcpHealth {
         }
         if self.closed_by.is_none() {
             self.closed_by = Some(dir);
-            self.close_kind = Some(if rst { "rst" } else { "fin" });
+            self.close_kind = Some(if rst { CloseKind::Rst } else { CloseKind::Fin });
         }
         rst || (self.client.fin.is_some() && self.server.fin.is_some())
     }

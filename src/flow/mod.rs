@@ -15,7 +15,7 @@ mod udp;
 use crate::net::{Packet, TcpInfo, Transport};
 use crate::wire::Ts;
 use crate::wire::{Dir, FrameRef};
-pub use health::{Handshake, TcpHealth};
+pub use health::{CloseKind, Handshake, TcpHealth};
 pub use reassembly::{Delivery, Reassembler, SegmentClass};
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};

@@ -1,6 +1,8 @@
 //! The probe's text report.
 
 use super::report::{NegResult, ProbeReport, TlsReport};
+use crate::session::facts::{key_type_name, validity_name};
+use rdpdiag_parsers::x509::Validity;
 use std::fmt::Write as _;
 
 /// Text rendering.
@@ -123,13 +125,16 @@ fn tls(o: &mut String, t: &TlsReport) {
             c.issuer,
             c.not_before,
             c.not_after,
-            c.key_type,
+            key_type_name(c.key_type),
             c.key_bits,
             c.signature_algorithm,
-            if c.validity_at_capture == "valid" {
+            if c.validity_at_capture == Validity::Valid {
                 String::new()
             } else {
-                format!(", {}", c.validity_at_capture.replace('_', " "))
+                format!(
+                    ", {}",
+                    validity_name(c.validity_at_capture).replace('_', " ")
+                )
             }
         );
     }

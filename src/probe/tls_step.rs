@@ -7,6 +7,7 @@ use super::nla::{self, NlaInfo};
 use super::record;
 use super::report::{TlsFailure, TlsMethod, TlsReport, TlsVersion, TlsVersionRow};
 use super::tls;
+use crate::session::facts::CertSource;
 use crate::wire::FrameRef;
 
 /// What the TLS step learned.
@@ -38,7 +39,7 @@ pub(super) fn probe_tls(p: &Prober, req: u32) -> TlsStep {
             .iter()
             .enumerate()
             .filter_map(|(i, der)| {
-                crate::session::conn::cert_info(der, fr, i, "probe_client_hello")
+                crate::session::conn::cert_info(der, fr, i, CertSource::ProbeClientHello)
             })
             .collect();
     }
@@ -92,7 +93,7 @@ fn main_handshake(p: &Prober, req: u32, step: &mut TlsStep) -> Option<u16> {
         .chain
         .iter()
         .enumerate()
-        .filter_map(|(i, der)| crate::session::conn::cert_info(der, fr, i, "probe"))
+        .filter_map(|(i, der)| crate::session::conn::cert_info(der, fr, i, CertSource::Probe))
         .collect();
     if sel & (0x2 | 0x8) != 0 {
         let mut st = rustls::Stream::new(&mut h.conn, &mut s);

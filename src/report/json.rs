@@ -410,9 +410,9 @@ impl From<&verdict::ConnVerdict> for ConnVerdict {
 pub struct DnsLookup<'a> {
     pub query: Frame,
     pub name: &'a str,
-    pub qtype: &'a str,
+    pub qtype: String,
     pub response: Option<Frame>,
-    pub rcode: Option<&'a str>,
+    pub rcode: Option<String>,
     pub answers: &'a [String],
 }
 
@@ -421,9 +421,9 @@ impl<'a> From<&'a SessionDns> for DnsLookup<'a> {
         DnsLookup {
             query: frame(l.query),
             name: &l.name,
-            qtype: &l.qtype,
+            qtype: l.qtype.to_string(),
             response: opt_frame(l.response),
-            rcode: l.rcode.as_deref(),
+            rcode: l.rcode.map(|r| r.to_string()),
             answers: &l.answers,
         }
     }

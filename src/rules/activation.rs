@@ -8,22 +8,22 @@ use super::registry::{
 };
 use super::{ev, make, table_fix};
 use crate::codes;
-use crate::session::facts::Named;
 use crate::verdict::{Finding, Stage, StageMark};
 use crate::wire::FrameRef;
+use rdpdiag_parsers::rdp::ErrorInfo;
 
 pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
     let rdp = &cx.rec.facts.rdp;
     for event in &rdp.license {
-        if let (Some(code), false) = (&event.error_code, event.success) {
+        if let (Some(code), false) = (event.error_code, event.success) {
             judged.findings.push(make(
                 &LICENSING_ERROR,
                 cx.inner_basis,
-                Some(format!("licensing failed: {} ({})", code.name, code.value)),
+                Some(format!("licensing failed: {code} ({})", code.0)),
                 codes::Table::License
-                    .lookup(code.value)
+                    .lookup(code.0)
                     .map(|i| i.meaning.to_string()),
-                vec![ev(event.frame, code.name.clone())],
+                vec![ev(event.frame, code.to_string())],
             ));
         }
     }
@@ -40,9 +40,9 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
     for (frame, code) in rdp
         .set_error_info
         .iter()
-        .filter(|(_, code)| code.value != 0)
+        .filter(|(_, code)| *code != ErrorInfo::NONE)
     {
-        judged.findings.push(error_info(cx, *frame, code));
+        judged.findings.push(error_info(cx, *frame, *code));
     }
     if rdp.demand_active.is_some() || rdp.confirm_active.is_some() {
         judged.stages.push(StageMark {
@@ -54,8 +54,8 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
 }
 
 /// One non-zero Set Error Info: a failure, or a normal end.
-fn error_info(cx: &Conn, frame: FrameRef, code: &Named) -> Finding {
-    let info = codes::Table::ErrInfo.lookup(code.value);
+fn error_info(cx: &Conn, frame: FrameRef, code: ErrorInfo) -> Finding {
+    let info = codes::Table::ErrInfo.lookup(code.0);
     let benign = info.is_some_and(|i| i.outcome != codes::Outcome::Failure);
     let rule: &'static RuleDef = if benign {
         &SESSION_ERROR_INFO_NORMAL_END
@@ -66,14 +66,14 @@ fn error_info(cx: &Conn, frame: FrameRef, code: &Named) -> Finding {
         rule,
         cx.inner_basis,
         Some(format!(
-            "the server sent Set Error Info {} ({:#x})",
-            code.name, code.value
+            "the server sent Set Error Info {code} ({:#x})",
+            code.0
         )),
         info.map(|i| i.meaning.to_string()),
-        vec![ev(frame, code.name.clone())],
+        vec![ev(frame, code.to_string())],
     );
     if !benign {
-        if let Some(ext) = codes::errinfo_to_extended(code.value) {
+        if let Some(ext) = codes::errinfo_to_extended(code.0) {
             finding.mstsc_codes = vec![format!("0x904 / extended {ext:#x}")];
         }
         table_fix(&mut finding, info);
@@ -87,6 +87,8 @@ mod tests {
     use super::super::testkit::{conn, fired, frames, judge, ConnBuilder};
     use crate::verdict::Stage;
     use crate::wire::Dir;
+    use rdpdiag_parsers::mcs::McsResult;
+    use rdpdiag_parsers::rdp::{ErrorInfo, LicenseErrorCode};
 
     /// captures/server_rst_midsession.pcap, frames 4-14 (decrypted): PROTOCOL_SSL,
     /// TLS 1.3, MCS Connect Initial (13) and Response rt-successful (14).
@@ -98,7 +100,7 @@ mod tests {
             .client_hello(8)
             .server_hello(9, 0x0304)
             .connect_initial(13)
-            .connect_response(14, 0, "rt-successful")
+            .connect_response(14, McsResult::RT_SUCCESSFUL)
             .decrypted(90)
     }
 
@@ -107,7 +109,7 @@ mod tests {
         // No capture here has one: ERR_NO_LICENSE_SERVER (6) in the same
         // ERROR_ALERT that says STATUS_VALID_CLIENT at server_rst_midsession frame 43.
         let rec = ssl_up_to_licensing()
-            .license_error_alert(43, 0x6, "ERR_NO_LICENSE_SERVER", false)
+            .license_error_alert(43, LicenseErrorCode::ERR_NO_LICENSE_SERVER, false)
             .fin(Dir::ServerToClient, 44)
             .build();
         let (verdict, _) = judge(&rec);
@@ -122,7 +124,7 @@ mod tests {
         // server_rst_midsession.pcap frame 43: ERROR_ALERT STATUS_VALID_CLIENT
         // (7) with ST_NO_TRANSITION: licensing done.
         let rec = ssl_up_to_licensing()
-            .license_error_alert(43, 0x7, "STATUS_VALID_CLIENT", true)
+            .license_error_alert(43, LicenseErrorCode::STATUS_VALID_CLIENT, true)
             .demand_active(45)
             .confirm_active(47)
             .screen_output(61)
@@ -140,8 +142,8 @@ mod tests {
         // No capture here has one: ERRINFO_SERVER_INSUFFICIENT_PRIVILEGES (9)
         // after licensing (frame 43), before the Demand Active.
         let rec = ssl_up_to_licensing()
-            .license_error_alert(43, 0x7, "STATUS_VALID_CLIENT", true)
-            .set_error_info(44, 0x9, "ERRINFO_SERVER_INSUFFICIENT_PRIVILEGES")
+            .license_error_alert(43, LicenseErrorCode::STATUS_VALID_CLIENT, true)
+            .set_error_info(44, ErrorInfo::SERVER_INSUFFICIENT_PRIVILEGES)
             .fin(Dir::ServerToClient, 46)
             .build();
         let (verdict, _) = judge(&rec);
@@ -160,11 +162,11 @@ mod tests {
     fn server_error_info_silent_on_a_normal_end() {
         // ERRINFO_LOGOFF_BY_USER (0xC) after a running session is a normal end.
         let rec = ssl_up_to_licensing()
-            .license_error_alert(43, 0x7, "STATUS_VALID_CLIENT", true)
+            .license_error_alert(43, LicenseErrorCode::STATUS_VALID_CLIENT, true)
             .demand_active(45)
             .confirm_active(47)
             .screen_output(61)
-            .set_error_info(170, 0xC, "ERRINFO_LOGOFF_BY_USER")
+            .set_error_info(170, ErrorInfo::LOGOFF_BY_USER)
             .build();
         assert!(fired(&rec, &ACTIVATION_SERVER_ERROR_INFO).is_none());
     }
@@ -172,11 +174,11 @@ mod tests {
     #[test]
     fn error_info_normal_end_fires_on_a_benign_code() {
         let rec = ssl_up_to_licensing()
-            .license_error_alert(43, 0x7, "STATUS_VALID_CLIENT", true)
+            .license_error_alert(43, LicenseErrorCode::STATUS_VALID_CLIENT, true)
             .demand_active(45)
             .confirm_active(47)
             .screen_output(61)
-            .set_error_info(170, 0xC, "ERRINFO_LOGOFF_BY_USER")
+            .set_error_info(170, ErrorInfo::LOGOFF_BY_USER)
             .build();
         let finding = fired(&rec, &SESSION_ERROR_INFO_NORMAL_END).expect("fires");
         assert_eq!(frames(&finding), [170]);
@@ -187,11 +189,11 @@ mod tests {
     fn error_info_normal_end_silent_on_errinfo_none() {
         // A Set Error Info of 0 (ERRINFO_NONE) says nothing.
         let rec = ssl_up_to_licensing()
-            .license_error_alert(43, 0x7, "STATUS_VALID_CLIENT", true)
+            .license_error_alert(43, LicenseErrorCode::STATUS_VALID_CLIENT, true)
             .demand_active(45)
             .confirm_active(47)
             .screen_output(61)
-            .set_error_info(170, 0x0, "ERRINFO_NONE")
+            .set_error_info(170, ErrorInfo::NONE)
             .build();
         assert!(fired(&rec, &SESSION_ERROR_INFO_NORMAL_END).is_none());
         assert!(fired(&rec, &ACTIVATION_SERVER_ERROR_INFO).is_none());

@@ -10,6 +10,7 @@ use super::registry::{
 use super::{ev, make};
 use crate::session::facts::CertInfo;
 use crate::verdict::{Basis, DiagConfig, Finding};
+use rdpdiag_parsers::x509::{KeyType, Validity};
 
 pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
     let tls = &cx.rec.facts.tls;
@@ -54,7 +55,7 @@ fn judge_chain(
             format!("certificate #{} {}", cert.index, cert.subject),
         )];
         match cert.validity_at_capture {
-            "expired" => out.push(make(
+            Validity::Expired => out.push(make(
                 &CERTIFICATE_EXPIRED,
  basis,
                 Some(format!(
@@ -66,7 +67,7 @@ fn judge_chain(
                 None,
                 evidence.clone(),
             )),
-            "not_yet_valid" => out.push(make(
+            Validity::NotYetValid => out.push(make(
                 &CERTIFICATE_NOT_YET_VALID,
  basis,
                 Some(format!(
@@ -103,7 +104,7 @@ fn judge_chain(
                 evidence.clone(),
             ));
         }
-        if cert.key_type == "Rsa" && cert.key_bits > 0 && cert.key_bits < 2048 {
+        if cert.key_type == KeyType::Rsa && cert.key_bits > 0 && cert.key_bits < 2048 {
             out.push(make(
                 &CERTIFICATE_WEAK_KEY,
                 basis,
@@ -178,8 +179,10 @@ mod tests {
     use super::super::registry::*;
     use super::super::testkit::{conn, fired, frames, judge, ConnBuilder};
     use super::certificate_findings;
+    use crate::session::facts::DecryptStatus;
     use crate::verdict::{Basis, DiagConfig, Severity, Stage};
     use crate::wire::Dir;
+    use rdpdiag_parsers::mcs::DisconnectReason;
 
     /// A ClientHello at frame 8 (dialling `sni` when given) and a TLS 1.2
     /// ServerHello at frame 9: the certificate that follows is judged.
@@ -524,8 +527,8 @@ mod tests {
             .ccs(Dir::ClientToServer, 10)
             .ccs(Dir::ServerToClient, 11)
             .connect_initial(12)
-            .disconnect_ultimatum(Dir::ServerToClient, 14, 3, "rn-user-requested")
-            .keylog("decrypted")
+            .disconnect_ultimatum(Dir::ServerToClient, 14, DisconnectReason::RN_USER_REQUESTED)
+            .keylog(DecryptStatus::Decrypted)
             .records_decrypted(6)
             .fin(Dir::ServerToClient, 16)
             .build();

@@ -3,6 +3,8 @@
 
 use super::shape::{close_of, shape, Shape};
 use super::{activation, certificate, decrypt, gateway, mcs, negotiation, nla, session, tcp, tls};
+use crate::flow::CloseKind;
+use crate::session::facts::CertSource;
 use crate::session::ConnectionRecord;
 use crate::verdict::{
     Basis, ConnVerdict, DiagConfig, Finding, Outcome, Severity, Stage, StageMark,
@@ -15,9 +17,9 @@ pub(super) struct Conn<'a> {
     pub(super) cfg: &'a DiagConfig,
     pub(super) shape: Shape,
     /// The client's first FIN or RST.
-    pub(super) client_close: Option<(FrameRef, &'static str)>,
+    pub(super) client_close: Option<(FrameRef, CloseKind)>,
     /// The server's first FIN or RST.
-    pub(super) server_close: Option<(FrameRef, &'static str)>,
+    pub(super) server_close: Option<(FrameRef, CloseKind)>,
     /// Who closed the connection first.
     pub(super) first_closer: Option<Dir>,
     /// The TCP handshake completed (or the capture starts mid-stream).
@@ -38,7 +40,7 @@ impl<'a> Conn<'a> {
             .tls
             .certificates
             .iter()
-            .any(|cert| cert.source == "tls13_decrypted");
+            .any(|cert| cert.source == CertSource::Tls13Decrypted);
         Conn {
             rec,
             cfg,
@@ -61,7 +63,7 @@ impl<'a> Conn<'a> {
     }
 
     /// The server's close, if the server closed first.
-    pub(super) fn server_closed_first(&self) -> Option<(FrameRef, &'static str)> {
+    pub(super) fn server_closed_first(&self) -> Option<(FrameRef, CloseKind)> {
         self.server_close
             .filter(|_| self.first_closer == Some(Dir::ServerToClient))
     }

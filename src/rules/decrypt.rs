@@ -3,6 +3,7 @@
 use super::conn::{Conn, Judged};
 use super::registry::{DECRYPT_KEYS_MISMATCH, DECRYPT_UNSUPPORTED};
 use super::{ev, make};
+use crate::session::facts::DecryptStatus;
 use crate::verdict::Basis;
 
 pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
@@ -24,23 +25,23 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
             .map(|f| vec![ev(f, "first record that failed to decrypt")])
             .unwrap_or_default()
     };
-    let (rule, title, evidence) = match dec.status.as_str() {
-        "no_keys" => (
+    let (rule, title, evidence) = match dec.status {
+        DecryptStatus::NoKeys => (
             &DECRYPT_KEYS_MISMATCH,
             format!("the key log has no secrets for this {version} session (its ClientHello random is not in it): nothing was decrypted"),
             vec![ev(frame, "ClientHello (its random identifies the session in the key log)")],
         ),
-        "wrong_keys" => (
+        DecryptStatus::WrongKeys => (
             &DECRYPT_KEYS_MISMATCH,
             format!("the key log names this session but its secrets do not decrypt it ({version}, {suite}): {} record(s) failed authentication, none decrypted", dec.records_failed),
             first_failure(),
         ),
-        "partial" => (
+        DecryptStatus::Partial => (
             &DECRYPT_KEYS_MISMATCH,
             format!("decryption stopped part-way ({} record(s) decrypted, {} failed): a record is missing from the capture or the keys changed; the verdict falls back to the encrypted shape", dec.records_decrypted, dec.records_failed),
             first_failure(),
         ),
-        "unsupported" => (
+        DecryptStatus::Unsupported => (
             &DECRYPT_UNSUPPORTED,
             format!("this session uses {version} with {suite}, which rdpdiag cannot decrypt"),
             vec![ev(frame, "ClientHello")],
@@ -57,8 +58,10 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
 mod tests {
     use super::super::registry::*;
     use super::super::testkit::{conn, fired, frames, ConnBuilder};
+    use crate::session::facts::DecryptStatus;
     use crate::verdict::{Basis, Severity};
     use crate::wire::Dir;
+    use rdpdiag_parsers::tls::{AlertDescription, AlertLevel};
 
     /// captures/tls_ok.pcap: ClientHello at frame 8, TLS 1.3 ServerHello
     /// (TLS_AES_256_GCM_SHA384) at frame 9, the session runs to frame 177.
@@ -79,7 +82,7 @@ mod tests {
         // captures/tls_ok.pcap given captures/cert_expired_strict.keys.txt,
         // the key log of another session: no secrets for this random.
         let rec = tls_ok()
-            .keylog("no_keys")
+            .keylog(DecryptStatus::NoKeys)
             .decrypt_session("TLS 1.3", "TLS_AES_256_GCM_SHA384")
             .build();
         let finding = fired(&rec, &DECRYPT_KEYS_MISMATCH).expect("fires");
@@ -99,7 +102,7 @@ mod tests {
         // hex digit changed: 2 records fail authentication (the first at
         // frame 9), none decrypts.
         let rec = tls_ok()
-            .keylog("wrong_keys")
+            .keylog(DecryptStatus::WrongKeys)
             .decrypt_session("TLS 1.3", "TLS_AES_256_GCM_SHA384")
             .records_failed(2, 9)
             .build();
@@ -121,7 +124,7 @@ mod tests {
         // SERVER_TRAFFIC_SECRET_0 changed: 28 records decrypt, 1 fails
         // (at frame 11).
         let rec = tls_ok()
-            .keylog("partial")
+            .keylog(DecryptStatus::Partial)
             .decrypt_session("TLS 1.3", "TLS_AES_256_GCM_SHA384")
             .records_decrypted(28)
             .records_failed(1, 11)
@@ -138,7 +141,7 @@ mod tests {
     fn keys_mismatch_silent_when_the_session_decrypts() {
         // captures/tls_ok.pcap with its own key log: 91 records decrypted.
         let rec = tls_ok()
-            .keylog("decrypted")
+            .keylog(DecryptStatus::Decrypted)
             .decrypt_session("TLS 1.3", "TLS_AES_256_GCM_SHA384")
             .records_decrypted(91)
             .build();
@@ -156,8 +159,13 @@ mod tests {
             .request(4, 0x1)
             .confirm(6, 0x1)
             .client_hello(8)
-            .alert(Dir::ServerToClient, 9, 2, 70, "protocol_version")
-            .keylog("no_server_hello")
+            .alert(
+                Dir::ServerToClient,
+                9,
+                AlertLevel::FATAL,
+                AlertDescription::PROTOCOL_VERSION,
+            )
+            .keylog(DecryptStatus::NoServerHello)
             .build();
         assert!(fired(&rec, &DECRYPT_KEYS_MISMATCH).is_none());
         assert!(fired(&rec, &TLS_FATAL_ALERT).is_some());
@@ -174,7 +182,7 @@ mod tests {
             .confirm(6, 0x1)
             .client_hello(8)
             .server_hello(9, 0x0303)
-            .keylog("unsupported")
+            .keylog(DecryptStatus::Unsupported)
             .decrypt_session("TLS 1.2", "0x000a")
             .build();
         let finding = fired(&rec, &DECRYPT_UNSUPPORTED).expect("fires");
@@ -201,7 +209,7 @@ mod tests {
             .ccs(Dir::ServerToClient, 11)
             .connect_initial(12)
             .screen_output(60)
-            .keylog("decrypted")
+            .keylog(DecryptStatus::Decrypted)
             .decrypt_session("TLS 1.2", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA")
             .records_decrypted(86)
             .build();

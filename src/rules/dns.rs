@@ -4,11 +4,12 @@ use super::registry::{DNS_NXDOMAIN, DNS_SERVER_FAILURE};
 use super::{ev, make};
 use crate::session::DnsLookup;
 use crate::verdict::{Basis, Finding};
+use rdpdiag_parsers::dns::Rcode;
 
 /// A failed DNS lookup, if this one failed.
 pub fn dns_failure(l: &DnsLookup) -> Option<Finding> {
-    match l.rcode.as_deref() {
-        Some("NXDOMAIN") => Some(make(
+    match l.rcode? {
+        Rcode::NXDOMAIN => Some(make(
             &DNS_NXDOMAIN,
             Basis::Clear,
             Some(format!("the name {} does not exist (NXDOMAIN)", l.name)),
@@ -18,13 +19,12 @@ pub fn dns_failure(l: &DnsLookup) -> Option<Finding> {
                 ev(l.response.unwrap_or(l.query), "NXDOMAIN"),
             ],
         )),
-        Some("SERVFAIL") | Some("REFUSED") => Some(make(
+        rcode @ (Rcode::SERVFAIL | Rcode::REFUSED) => Some(make(
             &DNS_SERVER_FAILURE,
             Basis::Clear,
             Some(format!(
-                "the DNS server could not resolve {} ({})",
-                l.name,
-                l.rcode.clone().unwrap_or_default()
+                "the DNS server could not resolve {} ({rcode})",
+                l.name
             )),
             None,
             vec![ev(l.query, format!("query {}", l.name))],
@@ -37,11 +37,13 @@ pub fn dns_failure(l: &DnsLookup) -> Option<Finding> {
 mod tests {
     use super::super::testkit::{dns, frames};
     use super::dns_failure;
+    use rdpdiag_parsers::dns::Rcode;
 
     #[test]
     fn nxdomain_fires_on_a_name_that_does_not_exist() {
         // captures/dns_nxdomain.pcap: query A rdp-server.lab at frame 1, NXDOMAIN at frame 3.
-        let finding = dns_failure(&dns(1, "rdp-server.lab", Some((3, "NXDOMAIN")))).expect("fires");
+        let finding =
+            dns_failure(&dns(1, "rdp-server.lab", Some((3, Rcode::NXDOMAIN)))).expect("fires");
         assert_eq!(finding.id, "dns.nxdomain");
         assert_eq!(
             finding.title,
@@ -54,14 +56,14 @@ mod tests {
 
     #[test]
     fn nxdomain_silent_on_an_answer() {
-        assert!(dns_failure(&dns(1, "rdp-server.lab", Some((3, "NOERROR")))).is_none());
+        assert!(dns_failure(&dns(1, "rdp-server.lab", Some((3, Rcode::NOERROR)))).is_none());
     }
 
     #[test]
     fn server_failure_fires_on_servfail_and_refused() {
         // captures/dns_servfail.pcap and captures/dns_refused.pcap: query
         // rdp-srv.lab at frame 1, answered SERVFAIL / REFUSED.
-        for rcode in ["SERVFAIL", "REFUSED"] {
+        for rcode in [Rcode::SERVFAIL, Rcode::REFUSED] {
             let finding = dns_failure(&dns(1, "rdp-srv.lab", Some((2, rcode)))).expect("fires");
             assert_eq!(finding.id, "dns.server_failure");
             assert_eq!(

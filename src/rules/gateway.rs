@@ -8,24 +8,12 @@ use super::registry::{
     GATEWAY_RAP_DENIED, GATEWAY_TARGET_UNREACHABLE, GATEWAY_TUNNEL_ERROR, GATEWAY_UNAVAILABLE,
 };
 use super::{ev, make, set_inferred};
-use crate::session::facts::{GatewayFacts, GatewayPacket};
+use crate::session::facts::{DecryptStatus, GatewayFacts, GatewayPacket};
 use crate::session::ConnectionRecord;
 use crate::verdict::{Basis, Evidence, Finding};
 use crate::verdict::{Stage, StageMark};
 use crate::wire::Dir;
-
-const PKT_HANDSHAKE_RESPONSE: u32 = 0x2;
-const PKT_TUNNEL_RESPONSE: u32 = 0x5;
-const PKT_TUNNEL_AUTH_RESPONSE: u32 = 0x7;
-const PKT_CHANNEL_RESPONSE: u32 = 0x9;
-
-// MS-TSGU 2.2.6 HRESULTs (named in rdpdiag_parsers::rdg::GatewayStatus).
-const E_PROXY_RAP_ACCESSDENIED: u32 = 0x8007_59DA;
-const E_PROXY_NAP_ACCESSDENIED: u32 = 0x8007_59DB;
-const E_PROXY_TS_CONNECTFAILED: u32 = 0x8007_59DD;
-const E_PROXY_QUARANTINE_ACCESSDENIED: u32 = 0x8007_59ED;
-const E_PROXY_COOKIE_AUTHENTICATION_ACCESS_DENIED: u32 = 0x8007_59F8;
-const ERROR_ACCESS_DENIED: u32 = 0x5;
+use rdpdiag_parsers::rdg::{GatewayStatus, PacketType};
 
 /// A connection whose first client bytes are a TLS ClientHello, with no
 /// X.224 Connection Request: HTTPS (an RD Gateway on a port given with
@@ -43,13 +31,13 @@ pub(super) fn tunnel_open(rec: &ConnectionRecord) -> bool {
     rec.facts.gateway.as_ref().is_some_and(|g| {
         g.packets
             .iter()
-            .any(|p| p.packet_type.value == PKT_CHANNEL_RESPONSE && status(p) == Some(0))
+            .any(|p| p.packet_type == PacketType::CHANNEL_RESPONSE && succeeded(p))
             && g.data_packets[Dir::ServerToClient.idx()] > 0
     })
 }
 
-fn status(p: &GatewayPacket) -> Option<u32> {
-    p.status.as_ref().map(|s| s.value)
+fn succeeded(p: &GatewayPacket) -> bool {
+    p.status == Some(GatewayStatus::S_OK)
 }
 
 fn ladder_evidence(gw: &GatewayFacts, upto: u64) -> Vec<Evidence> {
@@ -103,7 +91,7 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
     let ok_frame = gw
         .packets
         .iter()
-        .find(|p| p.packet_type.value == PKT_CHANNEL_RESPONSE && status(p) == Some(0))
+        .find(|p| p.packet_type == PacketType::CHANNEL_RESPONSE && succeeded(p))
         .map(|p| p.frame);
     if failed || ok_frame.is_some() || !gw.responses.is_empty() {
         judged.stages.push(StageMark {
@@ -209,55 +197,47 @@ fn http_answer(gw: &GatewayFacts, sni: &str, basis: Basis) -> Option<Finding> {
 /// The first MS-TSGU response with a non-zero result.
 fn tunnel_result(gw: &GatewayFacts, sni: &str, basis: Basis) -> Option<Finding> {
     for packet in &gw.packets {
-        let Some(code) = status(packet).filter(|c| *c != 0) else {
+        let Some(status) = packet.status.filter(|c| *c != GatewayStatus::S_OK) else {
             continue;
         };
-        let name = packet
-            .status
-            .as_ref()
-            .map(|s| s.name.clone())
-            .unwrap_or_default();
-        let what = format!(
-            "{} {name} ({code:#010x}) (decrypted)",
-            packet.packet_type.name
-        );
-        let (rule, title): (&'static RuleDef, String) = match (packet.packet_type.value, code) {
+        let code = status.0;
+        let name = packet.status_name().unwrap_or_default();
+        let type_name = packet.type_name();
+        let what = format!("{type_name} {name} ({code:#010x}) (decrypted)");
+        let (rule, title): (&'static RuleDef, String) = match (packet.packet_type, status) {
             (
-                PKT_TUNNEL_RESPONSE | PKT_TUNNEL_AUTH_RESPONSE,
-                E_PROXY_NAP_ACCESSDENIED
-                | E_PROXY_QUARANTINE_ACCESSDENIED
-                | E_PROXY_COOKIE_AUTHENTICATION_ACCESS_DENIED
-                | ERROR_ACCESS_DENIED,
+                PacketType::TUNNEL_RESPONSE | PacketType::TUNNEL_AUTH_RESPONSE,
+                GatewayStatus::E_PROXY_NAP_ACCESSDENIED
+                | GatewayStatus::E_PROXY_QUARANTINE_ACCESSDENIED
+                | GatewayStatus::E_PROXY_COOKIE_AUTHENTICATION_ACCESS_DENIED
+                | GatewayStatus::ERROR_ACCESS_DENIED,
             ) => (
                 &GATEWAY_CAP_DENIED,
                 format!(
                     "the RD Gateway {sni} refused the tunnel with {name}: the user does not meet any Connection Authorization Policy (RD CAP)"
                 ),
             ),
-            (PKT_CHANNEL_RESPONSE, E_PROXY_RAP_ACCESSDENIED) => (
+            (PacketType::CHANNEL_RESPONSE, GatewayStatus::E_PROXY_RAP_ACCESSDENIED) => (
                 &GATEWAY_RAP_DENIED,
                 format!(
                     "the RD Gateway {sni} refused the channel to the target with {name}: no Resource Authorization Policy (RD RAP) allows this user to reach that computer"
                 ),
             ),
-            (PKT_CHANNEL_RESPONSE, E_PROXY_TS_CONNECTFAILED) => (
+            (PacketType::CHANNEL_RESPONSE, GatewayStatus::E_PROXY_TS_CONNECTFAILED) => (
                 &GATEWAY_TARGET_UNREACHABLE,
                 format!(
                     "the RD Gateway {sni} could not connect to the target RDP server ({name}): the gateway itself cannot reach it"
                 ),
             ),
             (
-                PKT_HANDSHAKE_RESPONSE
-                | PKT_TUNNEL_RESPONSE
-                | PKT_TUNNEL_AUTH_RESPONSE
-                | PKT_CHANNEL_RESPONSE,
+                PacketType::HANDSHAKE_RESPONSE
+                | PacketType::TUNNEL_RESPONSE
+                | PacketType::TUNNEL_AUTH_RESPONSE
+                | PacketType::CHANNEL_RESPONSE,
                 _,
             ) => (
                 &GATEWAY_TUNNEL_ERROR,
-                format!(
-                    "the RD Gateway {sni} failed the {} with {name} ({code:#010x})",
-                    packet.packet_type.name
-                ),
+                format!("the RD Gateway {sni} failed the {type_name} with {name} ({code:#010x})"),
             ),
             _ => continue,
         };
@@ -280,9 +260,9 @@ fn encrypted(rec: &ConnectionRecord, out: &mut Vec<Finding>) {
     let Some(hello) = &rec.facts.tls.client_hello else {
         return;
     };
-    let why = match rec.facts.decryption.as_ref().map(|d| d.status.as_str()) {
+    let why = match rec.facts.decryption.as_ref().map(|d| d.status) {
         None => "no key log was given",
-        Some("no_keys") => "the key log has no secrets for it",
+        Some(DecryptStatus::NoKeys) => "the key log has no secrets for it",
         Some(_) => "it could not be decrypted",
     };
     let mut finding = make(
@@ -309,15 +289,16 @@ mod tests {
     use super::super::testkit::{conn, fired, frames, judge, ConnBuilder};
     use crate::verdict::{Basis, Outcome, Stage};
     use crate::wire::Dir;
+    use rdpdiag_parsers::rdg::{GatewayStatus, PacketType};
 
     const C: Dir = Dir::ClientToServer;
     const S: Dir = Dir::ServerToClient;
 
-    const HANDSHAKE_RESPONSE: (u32, &str) = (0x2, "PKT_TYPE_HANDSHAKE_RESPONSE");
-    const TUNNEL_RESPONSE: (u32, &str) = (0x5, "PKT_TYPE_TUNNEL_RESPONSE");
-    const TUNNEL_AUTH_RESPONSE: (u32, &str) = (0x7, "PKT_TYPE_TUNNEL_AUTH_RESPONSE");
-    const CHANNEL_RESPONSE: (u32, &str) = (0x9, "PKT_TYPE_CHANNEL_RESPONSE");
-    const S_OK: (u32, &str) = (0, "S_OK");
+    const HANDSHAKE_RESPONSE: PacketType = PacketType::HANDSHAKE_RESPONSE;
+    const TUNNEL_RESPONSE: PacketType = PacketType::TUNNEL_RESPONSE;
+    const TUNNEL_AUTH_RESPONSE: PacketType = PacketType::TUNNEL_AUTH_RESPONSE;
+    const CHANNEL_RESPONSE: PacketType = PacketType::CHANNEL_RESPONSE;
+    const S_OK: GatewayStatus = GatewayStatus::S_OK;
 
     /// captures/rdg_ok.pcap, connection 1 (the OUT channel), frames 4-10:
     /// HTTPS straight away, no X.224 (ClientHello 4, TLS 1.2 ServerHello 6,
@@ -460,11 +441,7 @@ mod tests {
         // TUNNEL_RESPONSE E_PROXY_NAP_ACCESSDENIED (34).
         let rec = authenticated()
             .gateway_packet(31, HANDSHAKE_RESPONSE, S_OK)
-            .gateway_packet(
-                34,
-                TUNNEL_RESPONSE,
-                (0x8007_59DB, "E_PROXY_NAP_ACCESSDENIED"),
-            )
+            .gateway_packet(34, TUNNEL_RESPONSE, GatewayStatus::E_PROXY_NAP_ACCESSDENIED)
             .fin(C, 43);
         let finding = fails_with(rec, &GATEWAY_CAP_DENIED);
         assert_eq!(frames(&finding), [34]);
@@ -488,7 +465,7 @@ mod tests {
             .gateway_packet(
                 41,
                 CHANNEL_RESPONSE,
-                (0x8007_59DA, "E_PROXY_RAP_ACCESSDENIED"),
+                GatewayStatus::E_PROXY_RAP_ACCESSDENIED,
             )
             .fin(C, 51);
         let finding = fails_with(rec, &GATEWAY_RAP_DENIED);
@@ -512,7 +489,7 @@ mod tests {
             .gateway_packet(
                 41,
                 CHANNEL_RESPONSE,
-                (0x8007_59DD, "E_PROXY_TS_CONNECTFAILED"),
+                GatewayStatus::E_PROXY_TS_CONNECTFAILED,
             )
             .fin(C, 50);
         let finding = fails_with(rec, &GATEWAY_TARGET_UNREACHABLE);
@@ -533,11 +510,7 @@ mod tests {
         // No capture here has one: HANDSHAKE_RESPONSE E_PROXY_INTERNALERROR
         // where rdg_ok.pcap has S_OK (31).
         let rec = authenticated()
-            .gateway_packet(
-                31,
-                HANDSHAKE_RESPONSE,
-                (0x8007_59D8, "E_PROXY_INTERNALERROR"),
-            )
+            .gateway_packet(31, HANDSHAKE_RESPONSE, GatewayStatus::E_PROXY_INTERNALERROR)
             .fin(C, 35);
         let finding = fails_with(rec, &GATEWAY_TUNNEL_ERROR);
         assert_eq!(

@@ -5,34 +5,35 @@ use super::conn::{Conn, Judged};
 use super::registry::{
     MCS_CONNECT_FAILED, MCS_DISCONNECT_ULTIMATUM, MCS_NEGOTIATION_ECHO_MISMATCH,
 };
-use super::{ev, make, proto_names};
+use super::{ev, make};
 use crate::verdict::{Finding, Stage, StageMark};
 use crate::wire::Dir;
+use rdpdiag_parsers::mcs::McsResult;
 
 pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
     let mcs = &cx.rec.facts.mcs;
-    if let Some(result) = mcs.result.as_ref().filter(|r| r.value != 0) {
+    if let Some(result) = mcs.result.filter(|r| *r != McsResult::RT_SUCCESSFUL) {
         judged.findings.push(make(
             &MCS_CONNECT_FAILED,
             cx.inner_basis,
             Some(format!(
                 "MCS Connect Response result {} ({})",
-                result.name, result.value
+                result, result.0
             )),
             None,
             mcs.connect_response
-                .map(|f| vec![ev(f, result.name.clone())])
+                .map(|f| vec![ev(f, result.to_string())])
                 .unwrap_or_default(),
         ));
     }
-    if let Some((frame, dir, reason)) = &mcs.disconnect_ultimatum {
-        if *dir == Dir::ServerToClient && !cx.shape.established && !judged.any_decisive() {
+    if let Some((frame, dir, reason)) = mcs.disconnect_ultimatum {
+        if dir == Dir::ServerToClient && !cx.shape.established && !judged.any_decisive() {
             judged.findings.push(make(
                 &MCS_DISCONNECT_ULTIMATUM,
                 cx.inner_basis,
-                Some(format!("the server sent MCS Disconnect Provider Ultimatum ({}) before the session started", reason.name)),
+                Some(format!("the server sent MCS Disconnect Provider Ultimatum ({}) before the session started", reason)),
                 None,
-                vec![ev(*frame, reason.name.clone())],
+                vec![ev(frame, reason.to_string())],
             ));
         }
     }
@@ -42,7 +43,7 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
     if mcs.connect_initial.is_some() || mcs.connect_response.is_some() {
         judged.stages.push(StageMark {
             stage: Stage::Mcs,
-            ok: mcs.result.as_ref().is_some_and(|r| r.value == 0),
+            ok: mcs.result == Some(McsResult::RT_SUCCESSFUL),
             frame: mcs.connect_response.or(mcs.connect_initial),
         });
     }
@@ -66,8 +67,7 @@ fn echo_mismatch(cx: &Conn) -> Option<Finding> {
     if let (Some((echo, sel)), Some(frame)) = (echo_client, mcs.connect_initial) {
         what.push(format!(
             "the client's GCC says the server selected {} but the X.224 confirm selected {}",
-            proto_names(echo),
-            proto_names(sel)
+            echo, sel
         ));
         evidence.push(ev(
             frame,
@@ -77,8 +77,7 @@ fn echo_mismatch(cx: &Conn) -> Option<Finding> {
     if let (Some((echo, req)), Some(frame)) = (echo_server, mcs.connect_response) {
         what.push(format!(
             "the server's GCC says the client requested {} but the X.224 request asked for {}",
-            proto_names(echo),
-            proto_names(req)
+            echo, req
         ));
         evidence.push(ev(
             frame,
@@ -103,6 +102,7 @@ mod tests {
     use super::super::testkit::{conn, fired, frames, ids, judge, ConnBuilder};
     use crate::verdict::Stage;
     use crate::wire::Dir;
+    use rdpdiag_parsers::mcs::{DisconnectReason, McsResult};
 
     /// captures/rdp_sec_ok.pcap, frames 4-8: a legacy X.224 request (4), the
     /// server's RDP_NEG_RSP selecting PROTOCOL_RDP (6), MCS Connect Initial (8):
@@ -127,7 +127,7 @@ mod tests {
             .server_hello(9, 0x0304)
             .connect_initial(13)
             .gcc_selected_protocol(0x1)
-            .connect_response(14, 0, "rt-successful")
+            .connect_response(14, McsResult::RT_SUCCESSFUL)
             .gcc_requested_protocols(0x1)
             .decrypted(90)
     }
@@ -137,7 +137,7 @@ mod tests {
         // No capture here has one: rt-parameters-unacceptable (8), the GCC
         // data the server refuses (MS-RDPBCGR 3.2.5.3.4).
         let rec = standard_security_connect_initial()
-            .connect_response(10, 8, "rt-parameters-unacceptable")
+            .connect_response(10, McsResult::RT_PARAMETERS_UNACCEPTABLE)
             .fin(Dir::ServerToClient, 11)
             .build();
         let (verdict, findings) = judge(&rec);
@@ -154,7 +154,7 @@ mod tests {
     fn connect_failed_silent_on_rt_successful() {
         // rdp_sec_ok.pcap frame 10: Connect Response rt-successful (0).
         let rec = standard_security_connect_initial()
-            .connect_response(10, 0, "rt-successful")
+            .connect_response(10, McsResult::RT_SUCCESSFUL)
             .build();
         let (verdict, _) = judge(&rec);
         assert!(fired(&rec, &MCS_CONNECT_FAILED).is_none());
@@ -167,8 +167,8 @@ mod tests {
         // at captures/server_key_unusable.pcap frame 9, here after a
         // successful Connect Response and with no other cause.
         let rec = standard_security_connect_initial()
-            .connect_response(10, 0, "rt-successful")
-            .disconnect_ultimatum(Dir::ServerToClient, 12, 3, "rn-user-requested")
+            .connect_response(10, McsResult::RT_SUCCESSFUL)
+            .disconnect_ultimatum(Dir::ServerToClient, 12, DisconnectReason::RN_USER_REQUESTED)
             .fin(Dir::ServerToClient, 13)
             .build();
         let (verdict, findings) = judge(&rec);
@@ -190,7 +190,11 @@ mod tests {
         // server's Ultimatum rn-user-requested at 175 ends a running session.
         let rec = ssl_up_to_connect_response()
             .screen_output(61)
-            .disconnect_ultimatum(Dir::ServerToClient, 175, 3, "rn-user-requested")
+            .disconnect_ultimatum(
+                Dir::ServerToClient,
+                175,
+                DisconnectReason::RN_USER_REQUESTED,
+            )
             .build();
         assert!(fired(&rec, &MCS_DISCONNECT_ULTIMATUM).is_none());
     }

@@ -110,10 +110,6 @@ pub fn apply_severity(findings: &mut [Finding], overrides: &[(String, Severity)]
     }
 }
 
-fn proto_names(p: u32) -> String {
-    rdpdiag_parsers::nego::Protocols(p).to_string()
-}
-
 /// A code table's fix steps, when it has any, replace the rule's generic ones.
 fn table_fix(finding: &mut Finding, info: Option<&crate::codes::CodeInfo>) {
     if let Some(i) = info {

@@ -7,17 +7,18 @@ use super::registry::{
     NEGOTIATION_FAILURE, NEGOTIATION_LEGACY_CLIENT, NEGOTIATION_LEGACY_SERVER,
     NEGOTIATION_MALFORMED, NEGOTIATION_SERVER_CLOSED_AFTER_REQUEST,
 };
-use super::{ev, make, proto_names, table_fix};
+use super::{ev, make, table_fix};
 use crate::codes;
 use crate::session::facts::NegotiationFacts;
 use crate::verdict::{Basis, Finding, Stage, StageMark};
 use crate::wire::{Dir, FrameRef};
+use rdpdiag_parsers::nego::{FailureCode, Protocols};
 
 pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
     let nego = &cx.rec.facts.negotiation;
     let out = &mut judged.findings;
     malformed(cx, out);
-    if let Some(fail) = &nego.failure {
+    if let Some(fail) = nego.failure {
         out.push(failure(nego, fail));
     }
     if let (Some(request), None) = (nego.request_frame, nego.confirm_frame) {
@@ -90,37 +91,39 @@ fn malformed(cx: &Conn, out: &mut Vec<Finding>) {
 }
 
 /// RDP_NEG_FAILURE, explained from the code table unless it contradicts the request.
-fn failure(nego: &NegotiationFacts, fail: &crate::session::facts::Named) -> Finding {
-    let info = codes::Table::NegoFailure.lookup(fail.value);
+fn failure(nego: &NegotiationFacts, fail: FailureCode) -> Finding {
+    let info = codes::Table::NegoFailure.lookup(fail.0);
     let mut finding = make(
         &NEGOTIATION_FAILURE,
         Basis::Clear,
         Some(format!(
             "the server refused the security protocol: RDP_NEG_FAILURE {} ({}); the client asked for {}",
-            fail.name,
-            fail.value,
-            nego.requested_protocols.map(proto_names).unwrap_or_default()
+            fail,
+            fail.0,
+            nego.requested_protocols
+                .map(|p| p.to_string())
+                .unwrap_or_default()
         )),
         info.map(|i| i.meaning.to_string()),
         nego.confirm_frame
-            .map(|f| vec![ev(f, format!("RDP_NEG_FAILURE {}", fail.name))])
+            .map(|f| vec![ev(f, format!("RDP_NEG_FAILURE {fail}"))])
             .unwrap_or_default(),
     );
     table_fix(&mut finding, info);
-    // SSL_REQUIRED_BY_SERVER (1) to a request that offered TLS, or
-    // HYBRID_REQUIRED_BY_SERVER (5) to one that offered CredSSP: the code
+    // SSL_REQUIRED_BY_SERVER to a request that offered TLS, or
+    // HYBRID_REQUIRED_BY_SERVER to one that offered CredSSP: the code
     // contradicts the request (seen from freerdp-shadow-cli 2.11 /sec:ext,
     // lab/extra_captures.sh nla_ext_refused), so its usual meaning is wrong here.
-    let required = match fail.value {
-        1 => Some((0x1, "TLS")),
-        5 => Some((0x2, "CredSSP")),
+    let required = match fail {
+        FailureCode::SSL_REQUIRED_BY_SERVER => Some((Protocols::SSL, "TLS")),
+        FailureCode::HYBRID_REQUIRED_BY_SERVER => Some((Protocols::HYBRID, "CredSSP")),
         _ => None,
     };
     if let (Some((bit, what)), Some(requested)) = (required, nego.requested_protocols) {
-        if requested & bit != 0 {
+        if requested.contains(bit) {
             finding.explanation = format!(
                 "The server says it requires {what}, but the client did offer {what} ({}): the answer contradicts the request, so the failure code does not name the real problem. The server could not select any offered protocol with its security configuration (for example it enables only a protocol it does not implement, or its TLS/CredSSP setup is broken).",
-                proto_names(requested)
+                requested
             );
             finding.remediation = vec![
                 "Check the server's security-layer and NLA settings and its log at the capture time; try the client with one protocol at a time (FreeRDP: /sec:tls, /sec:nla).".to_string(),
@@ -134,13 +137,13 @@ fn failure(nego: &NegotiationFacts, fail: &crate::session::facts::Named) -> Find
 /// the connection downgraded to Standard RDP Security?
 fn after_confirm(
     cx: &Conn,
-    selected: u32,
-    requested: u32,
+    selected: Protocols,
+    requested: Protocols,
     confirm: FrameRef,
     out: &mut Vec<Finding>,
 ) {
     let facts = &cx.rec.facts;
-    let offered = selected == 0 || (selected & requested) == selected;
+    let offered = selected == Protocols::RDP || requested.contains(selected);
     let nothing_after = facts.tls.client_hello.is_none() && facts.mcs.connect_initial.is_none();
     let client_closed = cx
         .client_close
@@ -149,14 +152,13 @@ fn after_confirm(
         let why = if !offered {
             format!(
                 "the server selected {} which the client did not offer (it asked for {})",
-                proto_names(selected),
-                proto_names(requested)
+                selected, requested
             )
         } else {
             format!(
                 "the client did not accept {} (it asked for {}): typically the client requires NLA (CredSSP) and the server does not offer it, or the client refuses Standard RDP Security",
-                proto_names(selected),
-                proto_names(requested)
+                selected,
+                requested
             )
         };
         out.push(make(
@@ -167,18 +169,22 @@ fn after_confirm(
             )),
             None,
             vec![
-                ev(confirm, format!("selected {}", proto_names(selected))),
+                ev(confirm, format!("selected {}", selected)),
                 ev(close, format!("{kind} from the client")),
             ],
         ));
     }
-    if selected == 0 && requested & 0x0B != 0 && facts.negotiation.failure.is_none() {
+    let secured = Protocols::SSL | Protocols::HYBRID | Protocols::HYBRID_EX;
+    if selected == Protocols::RDP
+        && requested.intersects(secured)
+        && facts.negotiation.failure.is_none()
+    {
         out.push(make(
             &NEGOTIATION_DOWNGRADED_TO_STANDARD_SECURITY,
             Basis::Clear,
             Some(format!(
                 "the client offered {} but the server selected Standard RDP Security",
-                proto_names(requested)
+                requested
             )),
             None,
             vec![ev(confirm, "selected PROTOCOL_RDP")],
@@ -219,9 +225,10 @@ mod tests {
     use super::super::testkit::{conn, fired, frames, ids, judge};
     use crate::verdict::{Outcome, Stage};
     use crate::wire::Dir;
+    use rdpdiag_parsers::nego::{FailureCode, Protocols};
 
     /// PROTOCOL_SSL | PROTOCOL_HYBRID, what mstsc and FreeRDP usually ask for.
-    const SSL_HYBRID: u32 = 0x3;
+    const SSL_HYBRID: Protocols = Protocols(Protocols::SSL.0 | Protocols::HYBRID.0);
 
     #[test]
     fn malformed_fires_on_a_malformed_confirm() {
@@ -269,7 +276,7 @@ mod tests {
         let rec = conn()
             .handshake()
             .request(4, SSL_HYBRID)
-            .confirm(5, 0x1)
+            .confirm(5, Protocols::SSL)
             .client_hello(7)
             .protocol_error(9, Dir::ClientToServer, "TPKT: length 2 below the header")
             .build();
@@ -282,8 +289,8 @@ mod tests {
         // PROTOCOL_SSL, frame 6 is RDP_NEG_FAILURE HYBRID_REQUIRED_BY_SERVER (5).
         let rec = conn()
             .handshake()
-            .request(4, 0x1)
-            .neg_failure(6, 5, "HYBRID_REQUIRED_BY_SERVER")
+            .request(4, Protocols::SSL)
+            .neg_failure(6, FailureCode::HYBRID_REQUIRED_BY_SERVER)
             .fin(Dir::ServerToClient, 7)
             .build();
         let (verdict, findings) = judge(&rec);
@@ -306,7 +313,7 @@ mod tests {
         let rec = conn()
             .handshake()
             .request(4, SSL_HYBRID)
-            .neg_failure(6, 5, "HYBRID_REQUIRED_BY_SERVER")
+            .neg_failure(6, FailureCode::HYBRID_REQUIRED_BY_SERVER)
             .build();
         let finding = fired(&rec, &NEGOTIATION_FAILURE).expect("fires");
         assert!(finding.explanation.contains("contradicts the request"));
@@ -318,7 +325,7 @@ mod tests {
         let rec = conn()
             .handshake()
             .request(4, SSL_HYBRID)
-            .confirm(6, 0x2)
+            .confirm(6, Protocols::HYBRID)
             .build();
         assert!(fired(&rec, &NEGOTIATION_FAILURE).is_none());
     }
@@ -350,7 +357,7 @@ mod tests {
         let rec = conn()
             .handshake()
             .request(4, SSL_HYBRID)
-            .confirm(5, 0x2)
+            .confirm(5, Protocols::HYBRID)
             .fin(Dir::ServerToClient, 6)
             .build();
         assert!(fired(&rec, &NEGOTIATION_SERVER_CLOSED_AFTER_REQUEST).is_none());
@@ -364,7 +371,7 @@ mod tests {
         let rec = conn()
             .handshake()
             .request(4, SSL_HYBRID)
-            .confirm(6, 0x1)
+            .confirm(6, Protocols::SSL)
             .fin(Dir::ClientToServer, 8)
             .build();
         let finding = fired(&rec, &NEGOTIATION_CLIENT_CLOSED_AFTER_CONFIRM).expect("fires");
@@ -378,8 +385,8 @@ mod tests {
     fn client_closed_after_confirm_names_an_unoffered_selection() {
         let rec = conn()
             .handshake()
-            .request(4, 0x1)
-            .confirm(6, 0x2)
+            .request(4, Protocols::SSL)
+            .confirm(6, Protocols::HYBRID)
             .fin(Dir::ClientToServer, 8)
             .build();
         let finding = fired(&rec, &NEGOTIATION_CLIENT_CLOSED_AFTER_CONFIRM).expect("fires");
@@ -391,7 +398,7 @@ mod tests {
         let rec = conn()
             .handshake()
             .request(4, SSL_HYBRID)
-            .confirm(6, 0x1)
+            .confirm(6, Protocols::SSL)
             .client_hello(7)
             .fin(Dir::ClientToServer, 8)
             .build();
@@ -403,7 +410,7 @@ mod tests {
         let rec = conn()
             .handshake()
             .request(4, SSL_HYBRID)
-            .confirm(6, 0x0)
+            .confirm(6, Protocols::RDP)
             .connect_initial(7)
             .build();
         let finding = fired(&rec, &NEGOTIATION_DOWNGRADED_TO_STANDARD_SECURITY).expect("fires");
@@ -418,11 +425,15 @@ mod tests {
         let rec = conn()
             .handshake()
             .request(4, SSL_HYBRID)
-            .confirm(6, 0x1)
+            .confirm(6, Protocols::SSL)
             .build();
         assert!(fired(&rec, &NEGOTIATION_DOWNGRADED_TO_STANDARD_SECURITY).is_none());
         // Nor when the client itself asked only for Standard RDP Security.
-        let rec = conn().handshake().request(4, 0x0).confirm(6, 0x0).build();
+        let rec = conn()
+            .handshake()
+            .request(4, Protocols::RDP)
+            .confirm(6, Protocols::RDP)
+            .build();
         assert!(fired(&rec, &NEGOTIATION_DOWNGRADED_TO_STANDARD_SECURITY).is_none());
     }
 
@@ -438,7 +449,7 @@ mod tests {
 
     #[test]
     fn legacy_client_silent_with_rdp_neg_req() {
-        let rec = conn().handshake().request(4, 0x0).build();
+        let rec = conn().handshake().request(4, Protocols::RDP).build();
         assert!(fired(&rec, &NEGOTIATION_LEGACY_CLIENT).is_none());
     }
 
@@ -458,7 +469,7 @@ mod tests {
         let rec = conn()
             .handshake()
             .request(4, SSL_HYBRID)
-            .confirm(6, 0x1)
+            .confirm(6, Protocols::SSL)
             .build();
         assert!(fired(&rec, &NEGOTIATION_LEGACY_SERVER).is_none());
     }

@@ -9,9 +9,11 @@ use super::registry::{
 };
 use super::{ev, make, set_inferred, table_fix};
 use crate::codes;
-use crate::session::facts::{Named, NlaFacts};
+use crate::session::facts::{AuthMechanism, NlaFacts};
 use crate::verdict::{Evidence, Finding, Stage, StageMark};
 use crate::wire::{Dir, FrameRef};
+use rdpdiag_parsers::credssp::NtStatus;
+use rdpdiag_parsers::rdp::AuthzResult;
 
 pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
     if !cx.shape.hybrid || cx.shape.handshake_done.is_none() {
@@ -19,19 +21,19 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
     }
     let nla = &cx.rec.facts.nla;
     let out = &mut judged.findings;
-    if let Some((frame, code)) = &nla.error_code {
-        out.push(error_code(cx, nla, *frame, code));
+    if let Some((frame, code)) = nla.error_code {
+        out.push(error_code(cx, nla, frame, code));
     }
-    if let Some((frame, code)) = &nla.kerberos_error {
+    if let Some((frame, code)) = nla.kerberos_error {
         out.push(make(
             &NLA_KERBEROS_ERROR,
             cx.inner_basis,
             Some(format!(
-                "Kerberos inside CredSSP returned {} ({})",
-                code.name, code.value
+                "Kerberos inside CredSSP returned {code} ({})",
+                code.0 as u32
             )),
             None,
-            vec![ev(*frame, format!("KRB-ERROR {} (decrypted)", code.name))],
+            vec![ev(frame, format!("KRB-ERROR {code} (decrypted)"))],
         ));
     }
     old_version(cx, nla, out);
@@ -61,28 +63,28 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
 }
 
 /// Statuses that mean "these credentials / this account may not log on".
-fn credential_status(value: u32) -> bool {
+fn credential_status(code: NtStatus) -> bool {
     matches!(
-        value,
-        0xC000_006A // WRONG_PASSWORD
-            | 0xC000_006D // LOGON_FAILURE
-            | 0xC000_0064 // NO_SUCH_USER
-            | 0xC000_006E // ACCOUNT_RESTRICTION
-            | 0xC000_006F // INVALID_LOGON_HOURS
-            | 0xC000_0070 // INVALID_WORKSTATION
-            | 0xC000_0071 // PASSWORD_EXPIRED
-            | 0xC000_0072 // ACCOUNT_DISABLED
-            | 0xC000_0193 // ACCOUNT_EXPIRED
-            | 0xC000_0224 // PASSWORD_MUST_CHANGE
-            | 0xC000_0234 // ACCOUNT_LOCKED_OUT
-            | 0xC000_015B // LOGON_TYPE_NOT_GRANTED
+        code,
+        NtStatus::WRONG_PASSWORD
+            | NtStatus::LOGON_FAILURE
+            | NtStatus::NO_SUCH_USER
+            | NtStatus::ACCOUNT_RESTRICTION
+            | NtStatus::INVALID_LOGON_HOURS
+            | NtStatus::INVALID_WORKSTATION
+            | NtStatus::PASSWORD_EXPIRED
+            | NtStatus::ACCOUNT_DISABLED
+            | NtStatus::ACCOUNT_EXPIRED
+            | NtStatus::PASSWORD_MUST_CHANGE
+            | NtStatus::ACCOUNT_LOCKED_OUT
+            | NtStatus::LOGON_TYPE_NOT_GRANTED
     )
 }
 
 /// The TSRequest errorCode (an NTSTATUS) the server returned.
-fn error_code(cx: &Conn, nla: &NlaFacts, frame: FrameRef, code: &Named) -> Finding {
-    let info = codes::Table::NtStatus.lookup(code.value);
-    let rule: &'static RuleDef = if credential_status(code.value) {
+fn error_code(cx: &Conn, nla: &NlaFacts, frame: FrameRef, code: NtStatus) -> Finding {
+    let info = codes::Table::NtStatus.lookup(code.0);
+    let rule: &'static RuleDef = if credential_status(code) {
         &NLA_CREDENTIALS_REJECTED
     } else {
         &NLA_CREDSSP_ERROR
@@ -91,21 +93,17 @@ fn error_code(cx: &Conn, nla: &NlaFacts, frame: FrameRef, code: &Named) -> Findi
         rule,
         cx.inner_basis,
         Some(format!(
-            "CredSSP authentication failed: the server returned {} ({:#010x}){}",
-            code.name,
-            code.value,
+            "CredSSP authentication failed: the server returned {code} ({:#010x}){}",
+            code.0,
             nla.user
                 .as_ref()
                 .map(|u| format!(" for user {u}"))
                 .unwrap_or_default()
         )),
         info.map(|i| i.meaning.to_string()),
-        vec![ev(
-            frame,
-            format!("TSRequest errorCode {} (decrypted)", code.name),
-        )],
+        vec![ev(frame, format!("TSRequest errorCode {code} (decrypted)"))],
     );
-    if let Some(ms) = codes::ntstatus_to_mstsc(code.value) {
+    if let Some(ms) = codes::ntstatus_to_mstsc(code.0) {
         finding.mstsc_codes = vec![format!("{ms:#x}")];
     }
     table_fix(&mut finding, info);
@@ -165,14 +163,14 @@ fn server_refused(cx: &Conn, nla: &NlaFacts) -> Finding {
         .rdp
         .early_user_auth
         .as_ref()
-        .filter(|e| e.1.value == 5);
+        .filter(|e| e.1 == AuthzResult::ACCESS_DENIED);
     if let Some((frame, code)) = eua {
         make(
             &NLA_EARLY_USER_AUTH_DENIED,
             cx.inner_basis,
             None,
             None,
-            vec![ev(*frame, code.name.clone())],
+            vec![ev(*frame, code.to_string())],
         )
     } else if eua_tiny {
         let (frame, len) = shape.last_server_record.unwrap_or_default();
@@ -207,7 +205,7 @@ fn credentials_rejected(cx: &Conn, nla: &NlaFacts) -> Finding {
             alert.frame,
             match (&alert.description, alert.encrypted) {
                 (_, true) => "encrypted TLS alert from the server".to_string(),
-                (Some(d), false) => format!("TLS alert {} from the server", d.name),
+                (Some(d), false) => format!("TLS alert {d} from the server"),
                 (None, false) => "TLS alert from the server".to_string(),
             },
         ));
@@ -252,11 +250,7 @@ fn credentials_rejected(cx: &Conn, nla: &NlaFacts) -> Finding {
 }
 
 fn ntlm_used(cx: &Conn, nla: &NlaFacts, out: &mut Vec<Finding>) {
-    if !nla
-        .mechanism
-        .as_ref()
-        .is_some_and(|mech| mech.eq_ignore_ascii_case("ntlm"))
-    {
+    if nla.mechanism != Some(AuthMechanism::Ntlm) {
         return;
     }
     let sni = cx
@@ -326,6 +320,10 @@ mod tests {
     use super::super::testkit::{conn, fired, frames, judge, ConnBuilder};
     use crate::verdict::{Basis, Stage};
     use crate::wire::Dir;
+    use rdpdiag_parsers::credssp::NtStatus;
+    use rdpdiag_parsers::kerberos::ErrorCode as KrbErrorCode;
+    use rdpdiag_parsers::rdp::AuthzResult;
+    use rdpdiag_parsers::tls::{AlertDescription, AlertLevel};
 
     const C: Dir = Dir::ClientToServer;
     const S: Dir = Dir::ServerToClient;
@@ -362,7 +360,7 @@ mod tests {
     /// its FIN (20), the client's close_notify (22); 12 records decrypted.
     fn server_hangs_up(rec: ConnBuilder) -> ConnBuilder {
         rec.app_data(S, 18, 19)
-            .alert(S, 18, 1, 0, "close_notify")
+            .alert(S, 18, AlertLevel::WARNING, AlertDescription::CLOSE_NOTIFY)
             .fin(S, 20)
             .app_data(C, 22, 19)
     }
@@ -375,7 +373,7 @@ mod tests {
             .app_data(C, 20, 101)
             .fin(C, 21)
             .app_data(S, 22, 19)
-            .alert(S, 22, 1, 0, "close_notify")
+            .alert(S, 22, AlertLevel::WARNING, AlertDescription::CLOSE_NOTIFY)
     }
 
     #[test]
@@ -419,7 +417,7 @@ mod tests {
         // errorCode STATUS_LOGON_FAILURE (no capture here has one).
         let rec = ntlm_up_to_authenticate()
             .app_data(S, 18, 60)
-            .credssp_error(18, 0xC000_006D, "STATUS_LOGON_FAILURE")
+            .credssp_error(18, NtStatus::LOGON_FAILURE)
             .fin(S, 20)
             .decrypted(12)
             .build();
@@ -448,7 +446,7 @@ mod tests {
         // account with; not a verdict on the credentials.
         let rec = ntlm_up_to_authenticate()
             .app_data(S, 18, 60)
-            .credssp_error(18, 0xC000_005E, "STATUS_NO_LOGON_SERVERS")
+            .credssp_error(18, NtStatus::NO_LOGON_SERVERS)
             .fin(S, 20)
             .decrypted(12)
             .build();
@@ -485,7 +483,7 @@ mod tests {
             .app_data(C, 14, 1500)
             .kerberos_token(C)
             .app_data(S, 15, 150)
-            .kerberos_error(15, 41, "KRB_AP_ERR_MODIFIED")
+            .kerberos_error(15, KrbErrorCode::KRB_AP_ERR_MODIFIED)
             .fin(S, 17)
             .decrypted(8)
             .build();
@@ -570,13 +568,13 @@ mod tests {
         // ignored test below).
         let rec = hybrid_ex_credssp_done()
             .app_data(S, 21, 21)
-            .early_user_auth(21, 5, "ACCESS_DENIED")
+            .early_user_auth(21, AuthzResult::ACCESS_DENIED)
             .fin(S, 22)
             .decrypted(10)
             .build();
         let finding = fired(&rec, &NLA_EARLY_USER_AUTH_DENIED).expect("fires");
         assert_eq!(frames(&finding), [21]);
-        assert_eq!(finding.evidence[0].detail, "ACCESS_DENIED");
+        assert_eq!(finding.evidence[0].detail, "AUTHZ_ACCESS_DENIED");
         assert!(fired(&rec, &NLA_CREDENTIALS_REJECTED).is_none());
     }
 
@@ -590,7 +588,7 @@ mod tests {
             .server_pub_key_auth(19)
             .app_data(C, 20, 101)
             .app_data(S, 21, 21)
-            .early_user_auth(21, 5, "ACCESS_DENIED")
+            .early_user_auth(21, AuthzResult::ACCESS_DENIED)
             .fin(S, 22)
             .decrypted(10)
             .build();
@@ -619,7 +617,7 @@ mod tests {
             .server_pub_key_auth(19)
             .app_data(C, 20, 101)
             .app_data(S, 21, 21)
-            .early_user_auth(21, 0, "SUCCESS")
+            .early_user_auth(21, AuthzResult::SUCCESS)
             .connect_initial(23)
             .decrypted(10)
             .build();

@@ -6,8 +6,10 @@ use super::conn::{Conn, Judged};
 use super::gateway;
 use super::registry::{SESSION_DROPPED_AFTER_CONNECT, SESSION_PEER_UNREACHABLE, SESSION_RESET};
 use super::{ev, make, set_inferred};
+use crate::flow::CloseKind;
 use crate::verdict::{Finding, Stage, StageMark};
 use crate::wire::Dir;
+use rdpdiag_parsers::rdp::ErrorInfo;
 
 pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
     if let Some(finding) = dropped_after_connect(cx, judged) {
@@ -37,7 +39,11 @@ fn dropped_after_connect(cx: &Conn, judged: &Judged) -> Option<Finding> {
     {
         return None;
     }
-    let (close, kind) = cx.server_close.unwrap_or((cx.rec.last, "close"));
+    let (close, kind) = cx
+        .server_close
+        .map_or((cx.rec.last, "close".to_string()), |(f, k)| {
+            (f, k.to_string())
+        });
     let mut finding = make(
         &SESSION_DROPPED_AFTER_CONNECT,
         cx.inner_basis,
@@ -64,14 +70,14 @@ fn reset(cx: &Conn, out: &mut Vec<Finding>) {
     let rec = cx.rec;
     let quiet = cx.shape.established
         && cx.first_closer == Some(Dir::ServerToClient)
-        && rec.tcp.close_kind == Some("rst")
+        && rec.tcp.close_kind == Some(CloseKind::Rst)
         && rec.tcp.client.fin.is_none()
         && rec
             .facts
             .rdp
             .set_error_info
             .iter()
-            .all(|(_, code)| code.value == 0)
+            .all(|(_, code)| *code == ErrorInfo::NONE)
         && rec.facts.mcs.disconnect_ultimatum.is_none();
     let Some(rst) = rec.tcp.server.rst.filter(|_| quiet) else {
         return;
@@ -101,7 +107,7 @@ fn peer_unreachable(cx: &Conn, out: &mut Vec<Finding>) {
         let silent = rst.peer_silent_s.unwrap_or(0.0);
         if cx.shape.established
             && cx.first_closer == Some(dir)
-            && cx.rec.tcp.close_kind == Some("rst")
+            && cx.rec.tcp.close_kind == Some(CloseKind::Rst)
             && rst.unanswered_before >= 2
             && silent >= 3.0
         {
@@ -130,6 +136,8 @@ mod tests {
     use super::super::testkit::{conn, fired, frames, judge, ConnBuilder};
     use crate::verdict::{Basis, Stage};
     use crate::wire::Dir;
+    use rdpdiag_parsers::mcs::{DisconnectReason, McsResult};
+    use rdpdiag_parsers::rdp::LicenseErrorCode;
 
     const C: Dir = Dir::ClientToServer;
     const S: Dir = Dir::ServerToClient;
@@ -145,8 +153,8 @@ mod tests {
             .client_hello(8)
             .server_hello(9, 0x0304)
             .connect_initial(13)
-            .connect_response(14, 0, "rt-successful")
-            .license_error_alert(43, 0x7, "STATUS_VALID_CLIENT", true)
+            .connect_response(14, McsResult::RT_SUCCESSFUL)
+            .license_error_alert(43, LicenseErrorCode::STATUS_VALID_CLIENT, true)
             .demand_active(45)
             .confirm_active(47)
             .decrypted(90)
@@ -193,7 +201,7 @@ mod tests {
         // stall_network_outage.pcap frame 175) is a teardown, not a reset.
         let rec = connection_sequence()
             .screen_output(61)
-            .disconnect_ultimatum(S, 172, 3, "rn-user-requested")
+            .disconnect_ultimatum(S, 172, DisconnectReason::RN_USER_REQUESTED)
             .rst(S, 173, 63, false)
             .build();
         assert!(fired(&rec, &SESSION_RESET).is_none());

@@ -3,9 +3,13 @@
 //! and who closed the connection how.
 
 use super::gateway;
-use crate::session::facts::TlsFacts;
+use crate::flow::CloseKind;
+use crate::session::facts::{RecordKind, TlsFacts};
 use crate::session::ConnectionRecord;
 use crate::wire::{Dir, FrameRef};
+use rdpdiag_parsers::mcs::McsResult;
+use rdpdiag_parsers::nego::Protocols;
+use rdpdiag_parsers::tls::TLS1_3;
 
 /// Facts derived once per connection for the rules.
 pub(super) struct Shape {
@@ -27,7 +31,7 @@ pub(super) fn shape(rec: &ConnectionRecord) -> Shape {
     let tls13 = tls
         .server_hello
         .as_ref()
-        .is_some_and(|hello| hello.version_raw == 0x0304);
+        .is_some_and(|hello| hello.version_raw == TLS1_3);
     let client = Dir::ClientToServer.idx();
     let server = Dir::ServerToClient.idx();
     let handshake_done = if tls.server_hello.is_none() {
@@ -43,7 +47,7 @@ pub(super) fn shape(rec: &ConnectionRecord) -> Shape {
         .map(|done| app_records(tls, tls13, done))
         .unwrap_or_default();
     let rdp = &rec.facts.rdp;
-    let selected = rec.facts.negotiation.selected_protocol.unwrap_or(0);
+    let selected = rec.facts.negotiation.selected_protocol.unwrap_or_default();
     // Only a fully readable session counts: with a failed record the facts
     // behind it are missing, and the shape must decide as without keys.
     let decrypted = rec
@@ -65,8 +69,8 @@ pub(super) fn shape(rec: &ConnectionRecord) -> Shape {
         established,
         established_frame,
         decrypted,
-        hybrid: selected & 0x0A != 0,
-        hybrid_ex: selected & 0x08 != 0,
+        hybrid: selected.intersects(Protocols::HYBRID | Protocols::HYBRID_EX),
+        hybrid_ex: selected.contains(Protocols::HYBRID_EX),
         last_server_record: records.last_server_record,
     }
 }
@@ -83,7 +87,7 @@ struct AppRecords {
 fn app_records(tls: &TlsFacts, tls13: bool, done: FrameRef) -> AppRecords {
     let mut counts = AppRecords::default();
     let mut seen_client_finished = false;
-    for record in tls.records.iter().filter(|r| r.kind == "app_data") {
+    for record in tls.records.iter().filter(|r| r.kind == RecordKind::AppData) {
         match record.dir {
             Dir::ClientToServer => {
                 if tls13 && !seen_client_finished {
@@ -123,7 +127,7 @@ fn established(rec: &ConnectionRecord, records: &AppRecords, decrypted: bool) ->
         && records.client_data_records >= 4;
     let negotiated =
         facts.negotiation.selected_protocol.is_some() || facts.negotiation.request_frame.is_none();
-    let mcs_ok = facts.mcs.result.as_ref().is_some_and(|r| r.value == 0);
+    let mcs_ok = facts.mcs.result == Some(McsResult::RT_SUCCESSFUL);
     let server_dropped_early =
         rec.tcp.closed_by == Some(Dir::ServerToClient) && !seen_output && rec.bytes[server] < 8192;
     facts
@@ -146,16 +150,16 @@ fn established(rec: &ConnectionRecord, records: &AppRecords, decrypted: bool) ->
 }
 
 /// The first FIN or RST sent by `dir`, and which of the two it was.
-pub(super) fn close_of(rec: &ConnectionRecord, dir: Dir) -> Option<(FrameRef, &'static str)> {
+pub(super) fn close_of(rec: &ConnectionRecord, dir: Dir) -> Option<(FrameRef, CloseKind)> {
     let side = rec.tcp.dir(dir);
     match (side.fin, side.rst) {
         (Some(fin), Some(rst)) => Some(if fin.frame <= rst.frame {
-            (fin.frame, "FIN")
+            (fin.frame, CloseKind::Fin)
         } else {
-            (rst.frame, "RST")
+            (rst.frame, CloseKind::Rst)
         }),
-        (Some(fin), None) => Some((fin.frame, "FIN")),
-        (None, Some(rst)) => Some((rst.frame, "RST")),
+        (Some(fin), None) => Some((fin.frame, CloseKind::Fin)),
+        (None, Some(rst)) => Some((rst.frame, CloseKind::Rst)),
         (None, None) => None,
     }
 }

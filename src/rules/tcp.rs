@@ -275,6 +275,7 @@ mod tests {
     use super::super::testkit::{conn, fired, frames, ids, judge};
     use crate::verdict::{Basis, Outcome, Stage};
     use crate::wire::{Dir, Ts};
+    use rdpdiag_parsers::nego::Protocols;
 
     #[test]
     fn syn_unanswered_fires_on_unanswered_syns() {
@@ -342,8 +343,8 @@ mod tests {
         // have another TTL).
         let rec = conn()
             .handshake()
-            .request(4, 0x3)
-            .confirm(6, 0x1)
+            .request(4, Protocols::SSL | Protocols::HYBRID)
+            .confirm(6, Protocols::SSL)
             .client_hello(8)
             .rst(Dir::ServerToClient, 9, 64, true)
             .build();
@@ -363,8 +364,8 @@ mod tests {
     fn middlebox_rst_silent_on_a_genuine_rst() {
         let rec = conn()
             .handshake()
-            .request(4, 0x3)
-            .confirm(6, 0x1)
+            .request(4, Protocols::SSL | Protocols::HYBRID)
+            .confirm(6, Protocols::SSL)
             .client_hello(8)
             .rst(Dir::ServerToClient, 9, 128, false)
             .build();

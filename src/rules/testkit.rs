@@ -22,15 +22,25 @@
 use super::conn::judge_connection;
 use super::registry::RuleDef;
 use crate::flow::health::{BigRetransmit, CloseEvent};
-use crate::flow::{Handshake, RdpReason, RoleSource, UdpFlow, UdpKind};
+use crate::flow::{CloseKind, Handshake, RdpReason, RoleSource, UdpFlow, UdpKind};
 use crate::session::conn::unix_rfc3339;
 use crate::session::facts::{
-    AlertInfo, CertInfo, ClientHelloFacts, DecryptFacts, GatewayFacts, GatewayPacket,
-    GatewayRequest, GatewayResponse, LicenseEvent, Named, RecordInfo, ServerHelloFacts,
+    AlertInfo, AuthMechanism, CertInfo, CertSource, ClientHelloFacts, DecryptFacts, DecryptStatus,
+    GatewayFacts, GatewayPacket, GatewayRequest, GatewayResponse, LicenseEvent, RecordInfo,
+    RecordKind, ServerHelloFacts,
 };
 use crate::session::{ConnectionRecord, DnsLookup, RdpUdpFacts, UdpRecord};
 use crate::verdict::{ConnVerdict, DiagConfig, Finding};
 use crate::wire::{Dir, FrameRef, Ts};
+use rdpdiag_parsers::credssp::NtStatus;
+use rdpdiag_parsers::dns::{Rcode, RrType};
+use rdpdiag_parsers::kerberos::ErrorCode as KrbErrorCode;
+use rdpdiag_parsers::mcs::{DisconnectReason, McsResult};
+use rdpdiag_parsers::nego::{FailureCode, Protocols};
+use rdpdiag_parsers::rdg::{GatewayStatus, PacketType, RequestKind};
+use rdpdiag_parsers::rdp::{AuthzResult, ErrorInfo, LicenseErrorCode, LicenseMsgType};
+use rdpdiag_parsers::tls::{AlertDescription, AlertLevel};
+use rdpdiag_parsers::x509::{KeyType, Validity};
 
 /// 2026-11-21T13:25:00Z, the time of frame 0.
 const BASE_NS: i64 = 1_795_267_500 * 1_000_000_000;
@@ -48,7 +58,6 @@ pub(crate) fn conn() -> ConnBuilder {
     ConnBuilder {
         rec: ConnectionRecord {
             id: 1,
-            transport: "tcp",
             client: "10.0.0.2:50000".parse().unwrap(),
             server: "10.0.0.1:3389".parse().unwrap(),
             roles: RoleSource::Syn,
@@ -130,7 +139,7 @@ impl ConnBuilder {
         self.rec.tcp.syn_frames = vec![syn];
         self.rec.tcp.server.rst = Some(close_event(rst));
         self.rec.tcp.closed_by = Some(Dir::ServerToClient);
-        self.rec.tcp.close_kind = Some("rst");
+        self.rec.tcp.close_kind = Some(CloseKind::Rst);
         self.rec.last = frame(rst);
         self
     }
@@ -157,7 +166,7 @@ impl ConnBuilder {
         self.rec.tcp.dir_mut(dir).fin = Some(close_event(at));
         if self.rec.tcp.closed_by.is_none() {
             self.rec.tcp.closed_by = Some(dir);
-            self.rec.tcp.close_kind = Some("fin");
+            self.rec.tcp.close_kind = Some(CloseKind::Fin);
         }
         self.rec.last = self.rec.last.max(frame(at));
         self
@@ -173,7 +182,7 @@ impl ConnBuilder {
         });
         if self.rec.tcp.closed_by.is_none() {
             self.rec.tcp.closed_by = Some(dir);
-            self.rec.tcp.close_kind = Some("rst");
+            self.rec.tcp.close_kind = Some(CloseKind::Rst);
         }
         self.rec.last = self.rec.last.max(frame(at));
         self
@@ -232,11 +241,11 @@ impl ConnBuilder {
     // ----------------------------------------------------- negotiation
 
     /// An X.224 Connection Request with RDP_NEG_REQ asking for `protocols`.
-    pub(crate) fn request(mut self, at: u64, protocols: u32) -> Self {
+    pub(crate) fn request(mut self, at: u64, protocols: impl Into<Protocols>) -> Self {
         let nego = &mut self.rec.facts.negotiation;
         nego.request_frame = Some(frame(at));
         nego.neg_req = true;
-        nego.requested_protocols = Some(protocols);
+        nego.requested_protocols = Some(protocols.into());
         self.rec.last = self.rec.last.max(frame(at));
         self
     }
@@ -249,10 +258,10 @@ impl ConnBuilder {
     }
 
     /// A Connection Confirm with RDP_NEG_RSP selecting `protocol`.
-    pub(crate) fn confirm(mut self, at: u64, protocol: u32) -> Self {
+    pub(crate) fn confirm(mut self, at: u64, protocol: impl Into<Protocols>) -> Self {
         let nego = &mut self.rec.facts.negotiation;
         nego.confirm_frame = Some(frame(at));
-        nego.selected_protocol = Some(protocol);
+        nego.selected_protocol = Some(protocol.into());
         self.rec.last = self.rec.last.max(frame(at));
         self
     }
@@ -262,16 +271,16 @@ impl ConnBuilder {
         let nego = &mut self.rec.facts.negotiation;
         nego.confirm_frame = Some(frame(at));
         nego.legacy_confirm = true;
-        nego.selected_protocol = Some(0);
+        nego.selected_protocol = Some(Protocols::RDP);
         self.rec.last = self.rec.last.max(frame(at));
         self
     }
 
-    /// A Connection Confirm carrying RDP_NEG_FAILURE `code` (`name`).
-    pub(crate) fn neg_failure(mut self, at: u64, code: u32, name: &str) -> Self {
+    /// A Connection Confirm carrying RDP_NEG_FAILURE `code`.
+    pub(crate) fn neg_failure(mut self, at: u64, code: FailureCode) -> Self {
         let nego = &mut self.rec.facts.negotiation;
         nego.confirm_frame = Some(frame(at));
-        nego.failure = Some(Named::new(code, name));
+        nego.failure = Some(code);
         self.rec.last = self.rec.last.max(frame(at));
         self
     }
@@ -367,20 +376,25 @@ impl ConnBuilder {
             frame: frame(at),
             content_type: 23,
             len,
-            kind: "app_data",
+            kind: RecordKind::AppData,
         });
         self.rec.last = self.rec.last.max(frame(at));
         self
     }
 
-    /// A TLS alert from `dir` at `at` read in clear (or decrypted): `level`
-    /// 1 warning / 2 fatal, description `code` (`name`).
-    pub(crate) fn alert(mut self, dir: Dir, at: u64, level: u8, code: u32, name: &str) -> Self {
+    /// A TLS alert from `dir` at `at` read in clear (or decrypted).
+    pub(crate) fn alert(
+        mut self,
+        dir: Dir,
+        at: u64,
+        level: AlertLevel,
+        description: AlertDescription,
+    ) -> Self {
         self.rec.facts.tls.alerts.push(AlertInfo {
             dir,
             frame: frame(at),
             level: Some(level),
-            description: Some(Named::new(code, name)),
+            description: Some(description),
             encrypted: false,
         });
         self.rec.last = self.rec.last.max(frame(at));
@@ -390,7 +404,7 @@ impl ConnBuilder {
     /// The key log decrypted all `records` TLS records of the connection.
     pub(crate) fn decrypted(mut self, records: u64) -> Self {
         self.rec.facts.decryption = Some(DecryptFacts {
-            status: "decrypted".into(),
+            status: DecryptStatus::Decrypted,
             keys_found: true,
             records_decrypted: records,
             ..Default::default()
@@ -409,7 +423,7 @@ impl ConnBuilder {
     pub(crate) fn ntlm_negotiate(mut self, at: u64) -> Self {
         let nla = &mut self.rec.facts.nla;
         nla.ts_requests[Dir::ClientToServer.idx()] += 1;
-        nla.mechanism = Some("NTLM".into());
+        nla.mechanism = Some(AuthMechanism::Ntlm);
         nla.ntlm_negotiate.get_or_insert(frame(at));
         self
     }
@@ -419,7 +433,7 @@ impl ConnBuilder {
     pub(crate) fn ntlm_challenge(mut self, at: u64, server: &str) -> Self {
         let nla = &mut self.rec.facts.nla;
         nla.ts_requests[Dir::ServerToClient.idx()] += 1;
-        nla.mechanism = Some("NTLM".into());
+        nla.mechanism = Some(AuthMechanism::Ntlm);
         nla.ntlm_challenge.get_or_insert(frame(at));
         nla.server_netbios_computer = Some(server.into());
         self
@@ -429,7 +443,7 @@ impl ConnBuilder {
     pub(crate) fn ntlm_authenticate(mut self, at: u64, domain: &str, user: &str) -> Self {
         let nla = &mut self.rec.facts.nla;
         nla.ts_requests[Dir::ClientToServer.idx()] += 1;
-        nla.mechanism = Some("NTLM".into());
+        nla.mechanism = Some(AuthMechanism::Ntlm);
         nla.ntlm_authenticate.get_or_insert(frame(at));
         nla.user = Some(user.into());
         nla.domain = Some(domain.into());
@@ -445,11 +459,11 @@ impl ConnBuilder {
         self
     }
 
-    /// The server's TSRequest carrying errorCode `code` (an NTSTATUS, `name`) at `at`.
-    pub(crate) fn credssp_error(mut self, at: u64, code: u32, name: &str) -> Self {
+    /// The server's TSRequest carrying errorCode `status` at `at`.
+    pub(crate) fn credssp_error(mut self, at: u64, status: NtStatus) -> Self {
         let nla = &mut self.rec.facts.nla;
         nla.ts_requests[Dir::ServerToClient.idx()] += 1;
-        nla.error_code = Some((frame(at), Named::new(code, name)));
+        nla.error_code = Some((frame(at), status));
         self
     }
 
@@ -458,15 +472,15 @@ impl ConnBuilder {
     pub(crate) fn kerberos_token(mut self, dir: Dir) -> Self {
         let nla = &mut self.rec.facts.nla;
         nla.ts_requests[dir.idx()] += 1;
-        nla.mechanism = Some("Kerberos".into());
+        nla.mechanism = Some(AuthMechanism::Kerberos);
         self
     }
 
-    /// A TSRequest carrying a Kerberos KRB-ERROR `code` (`name`) at `at`.
-    pub(crate) fn kerberos_error(mut self, at: u64, code: u32, name: &str) -> Self {
+    /// A TSRequest carrying a Kerberos KRB-ERROR `code` at `at`.
+    pub(crate) fn kerberos_error(mut self, at: u64, code: KrbErrorCode) -> Self {
         let nla = &mut self.rec.facts.nla;
-        nla.mechanism = Some("Kerberos".into());
-        nla.kerberos_error = Some((frame(at), Named::new(code, name)));
+        nla.mechanism = Some(AuthMechanism::Kerberos);
+        nla.kerberos_error = Some((frame(at), code));
         self
     }
 
@@ -478,56 +492,59 @@ impl ConnBuilder {
         self
     }
 
-    /// The server's Early User Authorization Result `code` (`name`) at `at`
+    /// The server's Early User Authorization Result `result` at `at`
     /// (PROTOCOL_HYBRID_EX).
-    pub(crate) fn early_user_auth(mut self, at: u64, code: u32, name: &str) -> Self {
-        self.rec.facts.rdp.early_user_auth = Some((frame(at), Named::new(code, name)));
+    pub(crate) fn early_user_auth(mut self, at: u64, result: AuthzResult) -> Self {
+        self.rec.facts.rdp.early_user_auth = Some((frame(at), result));
         self
     }
 
-    /// MCS Connect Response at `at` with result `code` (`name`).
-    pub(crate) fn connect_response(mut self, at: u64, code: u32, name: &str) -> Self {
+    /// MCS Connect Response at `at` with `result`.
+    pub(crate) fn connect_response(mut self, at: u64, result: McsResult) -> Self {
         let mcs = &mut self.rec.facts.mcs;
         mcs.connect_response = Some(frame(at));
-        mcs.result = Some(Named::new(code, name));
+        mcs.result = Some(result);
         self.rec.last = self.rec.last.max(frame(at));
         self
     }
 
     /// The client's GCC CS_CORE echoes `protocol` as the server's selected protocol.
-    pub(crate) fn gcc_selected_protocol(mut self, protocol: u32) -> Self {
-        self.rec.facts.mcs.client_server_selected_protocol = Some(protocol);
+    pub(crate) fn gcc_selected_protocol(mut self, protocol: impl Into<Protocols>) -> Self {
+        self.rec.facts.mcs.client_server_selected_protocol = Some(protocol.into());
         self
     }
 
     /// The server's GCC SC_CORE echoes `protocols` as the client's requested ones.
-    pub(crate) fn gcc_requested_protocols(mut self, protocols: u32) -> Self {
-        self.rec.facts.mcs.server_client_requested_protocols = Some(protocols);
+    pub(crate) fn gcc_requested_protocols(mut self, protocols: impl Into<Protocols>) -> Self {
+        self.rec.facts.mcs.server_client_requested_protocols = Some(protocols.into());
         self
     }
 
-    /// An MCS Disconnect Provider Ultimatum from `dir` at `at` with reason
-    /// `code` (`name`).
-    pub(crate) fn disconnect_ultimatum(mut self, dir: Dir, at: u64, code: u32, name: &str) -> Self {
-        self.rec.facts.mcs.disconnect_ultimatum = Some((frame(at), dir, Named::new(code, name)));
+    /// An MCS Disconnect Provider Ultimatum from `dir` at `at` with `reason`.
+    pub(crate) fn disconnect_ultimatum(
+        mut self,
+        dir: Dir,
+        at: u64,
+        reason: DisconnectReason,
+    ) -> Self {
+        self.rec.facts.mcs.disconnect_ultimatum = Some((frame(at), dir, reason));
         self.rec.last = self.rec.last.max(frame(at));
         self
     }
 
-    /// The server's licensing ERROR_ALERT at `at` with `code` (`name`);
-    /// `success`: STATUS_VALID_CLIENT with ST_NO_TRANSITION (licensing done).
+    /// The server's licensing ERROR_ALERT at `at` with `code`; `success`:
+    /// STATUS_VALID_CLIENT with ST_NO_TRANSITION (licensing done).
     pub(crate) fn license_error_alert(
         mut self,
         at: u64,
-        code: u32,
-        name: &str,
+        code: LicenseErrorCode,
         success: bool,
     ) -> Self {
         self.rec.facts.rdp.license.push(LicenseEvent {
             frame: frame(at),
             dir: Dir::ServerToClient,
-            msg_type: Named::new(0xFF, "ERROR_ALERT"),
-            error_code: Some(Named::new(code, name)),
+            msg_type: LicenseMsgType::ERROR_ALERT,
+            error_code: Some(code),
             state_transition: None,
             success,
         });
@@ -546,13 +563,9 @@ impl ConnBuilder {
         self
     }
 
-    /// The server's Set Error Info PDU at `at` with `code` (`name`).
-    pub(crate) fn set_error_info(mut self, at: u64, code: u32, name: &str) -> Self {
-        self.rec
-            .facts
-            .rdp
-            .set_error_info
-            .push((frame(at), Named::new(code, name)));
+    /// The server's Set Error Info PDU at `at` with `code`.
+    pub(crate) fn set_error_info(mut self, at: u64, code: ErrorInfo) -> Self {
+        self.rec.facts.rdp.set_error_info.push((frame(at), code));
         self.rec.last = self.rec.last.max(frame(at));
         self
     }
@@ -573,7 +586,7 @@ impl ConnBuilder {
         });
         if self.rec.tcp.closed_by.is_none() {
             self.rec.tcp.closed_by = Some(dir);
-            self.rec.tcp.close_kind = Some("rst");
+            self.rec.tcp.close_kind = Some(CloseKind::Rst);
         }
         self.rec.last = self.rec.last.max(frame(at));
         self
@@ -583,9 +596,9 @@ impl ConnBuilder {
     /// Authorization header of `scheme` if any.
     pub(crate) fn gateway_request(mut self, at: u64, method: &str, scheme: Option<&str>) -> Self {
         let kind = match method {
-            "RDG_OUT_DATA" => "rdg_out_data",
-            "RDG_IN_DATA" => "rdg_in_data",
-            _ => "other",
+            "RDG_OUT_DATA" => RequestKind::RdgOutData,
+            "RDG_IN_DATA" => RequestKind::RdgInData,
+            _ => RequestKind::Other,
         };
         self.gateway().requests.push(GatewayRequest {
             frame: frame(at),
@@ -626,19 +639,18 @@ impl ConnBuilder {
         self
     }
 
-    /// The RD Gateway's MS-TSGU packet `packet_type` (`type_name`) at `at`
-    /// with the result `status` (`status_name`).
+    /// The RD Gateway's MS-TSGU packet `packet_type` at `at` with the result `status`.
     pub(crate) fn gateway_packet(
         mut self,
         at: u64,
-        (packet_type, type_name): (u32, &str),
-        (status, status_name): (u32, &str),
+        packet_type: PacketType,
+        status: GatewayStatus,
     ) -> Self {
         self.gateway().packets.push(GatewayPacket {
             frame: frame(at),
             dir: Dir::ServerToClient,
-            packet_type: Named::new(packet_type, type_name),
-            status: Some(Named::new(status, status_name)),
+            packet_type,
+            status: Some(status),
         });
         self
     }
@@ -702,7 +714,7 @@ impl ConnBuilder {
         let mut cert = CertInfo {
             frame: seen,
             index,
-            source: "tls",
+            source: CertSource::Tls,
             subject: subject.to_string(),
             issuer: String::new(),
             common_names: subject
@@ -716,14 +728,14 @@ impl ConnBuilder {
             not_after: unix_rfc3339(not_after),
             not_before_unix: not_before,
             not_after_unix: not_after,
-            key_type: "Rsa".into(),
+            key_type: KeyType::Rsa,
             key_bits: 2048,
             signature_algorithm: "sha256WithRSAEncryption".into(),
             weak_signature: false,
             eku_server_auth: None,
             is_ca: false,
             self_signed: false,
-            validity_at_capture: "valid",
+            validity_at_capture: Validity::Valid,
         };
         judge_validity(&mut cert);
         self.rec.facts.tls.certificates.push(cert);
@@ -762,7 +774,7 @@ impl ConnBuilder {
     /// The last certificate's key: RSA of `bits` bits.
     pub(crate) fn cert_rsa_key(mut self, bits: usize) -> Self {
         let cert = self.cert_mut();
-        cert.key_type = "Rsa".into();
+        cert.key_type = KeyType::Rsa;
         cert.key_bits = bits;
         self
     }
@@ -796,22 +808,21 @@ impl ConnBuilder {
 
     /// The last certificate was read from decrypted TLS 1.3 (with the key log).
     pub(crate) fn cert_decrypted(mut self) -> Self {
-        self.cert_mut().source = "tls13_decrypted";
+        self.cert_mut().source = CertSource::Tls13Decrypted;
         self
     }
 
     /// The last certificate came in the MCS Connect Response (Standard RDP Security).
     pub(crate) fn cert_in_mcs(mut self) -> Self {
-        self.cert_mut().source = "rdp_standard_security";
+        self.cert_mut().source = CertSource::RdpStandardSecurity;
         self
     }
 
-    /// A key log was given; decrypting this session ended in `status`
-    /// (decrypted, partial, wrong_keys, no_keys, unsupported, ...).
-    pub(crate) fn keylog(mut self, status: &str) -> Self {
+    /// A key log was given; decrypting this session ended in `status`.
+    pub(crate) fn keylog(mut self, status: DecryptStatus) -> Self {
         let dec = self.decrypt_mut();
-        dec.status = status.to_string();
-        dec.keys_found = status != "no_keys";
+        dec.status = status;
+        dec.keys_found = status != DecryptStatus::NoKeys;
         self
     }
 
@@ -910,11 +921,11 @@ pub(crate) fn udp(syns: &[u64], synack: Option<u64>) -> UdpRecord {
 
 /// A DNS question for `name` (type A) at `query`, answered at `response`
 /// with `rcode` (None: no answer seen).
-pub(crate) fn dns(query: u64, name: &str, response: Option<(u64, &str)>) -> DnsLookup {
-    let mut lookup = DnsLookup::for_test(frame(query), name, "A");
+pub(crate) fn dns(query: u64, name: &str, response: Option<(u64, Rcode)>) -> DnsLookup {
+    let mut lookup = DnsLookup::for_test(frame(query), name, RrType::A);
     if let Some((at, rcode)) = response {
         lookup.response = Some(frame(at));
-        lookup.rcode = Some(rcode.to_string());
+        lookup.rcode = Some(rcode);
     }
     lookup
 }
@@ -923,11 +934,11 @@ pub(crate) fn dns(query: u64, name: &str, response: Option<(u64, &str)>) -> DnsL
 fn judge_validity(cert: &mut CertInfo) {
     let at = cert.frame.ts.secs();
     cert.validity_at_capture = if at < cert.not_before_unix {
-        "not_yet_valid"
+        Validity::NotYetValid
     } else if at > cert.not_after_unix {
-        "expired"
+        Validity::Expired
     } else {
-        "valid"
+        Validity::Valid
     };
 }
 

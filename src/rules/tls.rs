@@ -10,9 +10,12 @@ use super::registry::{
 };
 use super::{ev, make, set_inferred, table_fix};
 use crate::codes;
-use crate::session::facts::{AlertInfo, ClientHelloFacts};
+use crate::flow::CloseKind;
+use crate::session::facts::{AlertInfo, CertSource, ClientHelloFacts};
 use crate::verdict::{Basis, Finding, Stage, StageMark};
 use crate::wire::{Dir, FrameRef};
+use rdpdiag_parsers::tls::AlertLevel;
+use rdpdiag_parsers::x509::Validity;
 
 pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
     let tls = &cx.rec.facts.tls;
@@ -22,7 +25,7 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
     let out = &mut judged.findings;
     let handshake_alert = tls.alerts.iter().find(|a| {
         !a.encrypted
-            && a.level == Some(2)
+            && a.level == Some(AlertLevel::FATAL)
             && cx.shape.handshake_done.is_none_or(|done| a.frame <= done)
     });
     if let Some(alert) = handshake_alert {
@@ -55,11 +58,11 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
 }
 
 fn fatal_alert(hello: &ClientHelloFacts, alert: &AlertInfo) -> Finding {
-    let desc = alert
+    // An alert without a readable description reads as "?" (value 0).
+    let (value, name) = alert
         .description
-        .clone()
-        .unwrap_or_else(|| crate::session::facts::Named::new(0, "?"));
-    let info = codes::Table::TlsAlert.lookup(desc.value);
+        .map_or((0, "?".to_string()), |d| (u32::from(d.0), d.to_string()));
+    let info = codes::Table::TlsAlert.lookup(value);
     let offered = if hello.supported_versions.is_empty() {
         hello.max_version.clone()
     } else {
@@ -71,15 +74,15 @@ fn fatal_alert(hello: &ClientHelloFacts, alert: &AlertInfo) -> Finding {
         Some(format!(
             "the {} ended the TLS handshake with fatal alert {} ({}); the client offered {} with {} cipher suites",
             alert.dir.sender(),
-            desc.name,
-            desc.value,
+            name,
+            value,
             offered,
             hello.cipher_suites
         )),
         info.map(|i| i.meaning.to_string()),
         vec![
             ev(hello.frame, "ClientHello"),
-            ev(alert.frame, format!("fatal alert {}", desc.name)),
+            ev(alert.frame, format!("fatal alert {name}")),
         ],
     );
     table_fix(&mut finding, info);
@@ -92,7 +95,9 @@ fn no_server_hello(cx: &Conn, hello: &ClientHelloFacts, out: &mut Vec<Finding>) 
     // A RST forged on the path is not the server's doing: tcp.middlebox_rst
     // is the cause then.
     let forged = rec.tcp.server.rst.is_some_and(|r| r.suspicious_origin)
-        && cx.server_close.is_some_and(|(_, kind)| kind == "RST");
+        && cx
+            .server_close
+            .is_some_and(|(_, kind)| kind == CloseKind::Rst);
     if forged {
         return;
     }
@@ -107,10 +112,7 @@ fn no_server_hello(cx: &Conn, hello: &ClientHelloFacts, out: &mut Vec<Finding>) 
         if let Some((frame, _, reason)) = ultimatum {
             evidence.push(ev(
                 *frame,
-                format!(
-                    "plaintext MCS Disconnect Provider Ultimatum ({})",
-                    reason.name
-                ),
+                format!("plaintext MCS Disconnect Provider Ultimatum ({reason})"),
             ));
         }
         evidence.push(ev(close, format!("{kind} from the server")));
@@ -146,12 +148,15 @@ fn cert_rejected(cx: &Conn, done: FrameRef) -> Finding {
     // With keys, the client's alert names its reason (bad_certificate,
     // certificate_expired, unknown_ca...).
     if let Some(alert) = tls.alerts.iter().find(|a| {
-        a.dir == Dir::ClientToServer && !a.encrypted && a.frame >= done && a.level == Some(2)
+        a.dir == Dir::ClientToServer
+            && !a.encrypted
+            && a.frame >= done
+            && a.level == Some(AlertLevel::FATAL)
     }) {
-        if let Some(desc) = &alert.description {
+        if let Some(desc) = alert.description {
             evidence.push(ev(
                 alert.frame,
-                format!("fatal alert {} from the client", desc.name),
+                format!("fatal alert {desc} from the client"),
             ));
         }
     }
@@ -164,14 +169,14 @@ fn cert_rejected(cx: &Conn, done: FrameRef) -> Finding {
     let leaf = tls
         .certificates
         .iter()
-        .find(|x| x.index == 0 && x.source != "rdp_standard_security");
+        .find(|x| x.index == 0 && x.source != CertSource::RdpStandardSecurity);
     let sni = tls.client_hello.as_ref().and_then(|h| h.sni.clone());
     let title = match leaf {
-        Some(l) if l.validity_at_capture == "expired" => format!(
+        Some(l) if l.validity_at_capture == Validity::Expired => format!(
             "the client rejected the server certificate: it expired on {} (before the capture)",
             l.not_after
         ),
-        Some(l) if l.validity_at_capture == "not_yet_valid" => format!(
+        Some(l) if l.validity_at_capture == Validity::NotYetValid => format!(
             "the client rejected the server certificate: not valid before {}",
             l.not_before
         ),
@@ -224,8 +229,11 @@ fn cert_rejected(cx: &Conn, done: FrameRef) -> Finding {
 mod tests {
     use super::super::registry::*;
     use super::super::testkit::{conn, fired, frames, judge, ConnBuilder};
+    use crate::session::facts::DecryptStatus;
     use crate::verdict::{Basis, Outcome, Stage};
     use crate::wire::Dir;
+    use rdpdiag_parsers::mcs::DisconnectReason;
+    use rdpdiag_parsers::tls::{AlertDescription, AlertLevel};
 
     const PROTOCOL_SSL: u32 = 0x1;
     const TLS12: u16 = 0x0303;
@@ -263,7 +271,12 @@ mod tests {
         let rec = up_to_client_hello()
             .hello_versions(&["TLS 1.3", "TLS 1.2", "TLS 1.1", "TLS 1.0"])
             .hello_suites(5)
-            .alert(Dir::ServerToClient, 9, 2, 40, "handshake_failure")
+            .alert(
+                Dir::ServerToClient,
+                9,
+                AlertLevel::FATAL,
+                AlertDescription::HANDSHAKE_FAILURE,
+            )
             .fin(Dir::ClientToServer, 12)
             .build();
         let (verdict, findings) = judge(&rec);
@@ -292,7 +305,12 @@ mod tests {
         // (70) from the server at frame 9.
         let rec = up_to_client_hello()
             .hello_suites(28)
-            .alert(Dir::ServerToClient, 9, 2, 70, "protocol_version")
+            .alert(
+                Dir::ServerToClient,
+                9,
+                AlertLevel::FATAL,
+                AlertDescription::PROTOCOL_VERSION,
+            )
             .fin(Dir::ClientToServer, 12)
             .build();
         let finding = fired(&rec, &TLS_FATAL_ALERT).expect("fires");
@@ -312,8 +330,18 @@ mod tests {
         // close_notify (a warning, 0) from the client at frame 171 and from
         // the server at 174.
         let rec = healthy_tls12_session()
-            .alert(Dir::ClientToServer, 171, 1, 0, "close_notify")
-            .alert(Dir::ServerToClient, 174, 1, 0, "close_notify")
+            .alert(
+                Dir::ClientToServer,
+                171,
+                AlertLevel::WARNING,
+                AlertDescription::CLOSE_NOTIFY,
+            )
+            .alert(
+                Dir::ServerToClient,
+                174,
+                AlertLevel::WARNING,
+                AlertDescription::CLOSE_NOTIFY,
+            )
             .fin(Dir::ClientToServer, 175)
             .build();
         let (verdict, _) = judge(&rec);
@@ -340,7 +368,7 @@ mod tests {
         // plaintext MCS Disconnect Provider Ultimatum (rn-user-requested, 3)
         // at frame 9 and a RST at frame 10.
         let rec = up_to_client_hello()
-            .disconnect_ultimatum(Dir::ServerToClient, 9, 3, "rn-user-requested")
+            .disconnect_ultimatum(Dir::ServerToClient, 9, DisconnectReason::RN_USER_REQUESTED)
             .rst(Dir::ServerToClient, 10, 64, false)
             .build();
         let (verdict, findings) = judge(&rec);
@@ -440,7 +468,7 @@ mod tests {
             .cert_san_ip(&["10.203.0.1"])
             .cert_eku(true)
             .app_data(Dir::ClientToServer, 12, 69)
-            .keylog("decrypted")
+            .keylog(DecryptStatus::Decrypted)
             .decrypt_session("TLS 1.3", "TLS_AES_256_GCM_SHA384")
             .records_decrypted(8)
     }
@@ -453,7 +481,12 @@ mod tests {
         let rec = tls13_handshake_with_keys()
             .cert_validity("2025-10-17T13:24:52Z", "2026-10-22T13:24:52Z")
             .app_data(Dir::ClientToServer, 15, 19)
-            .alert(Dir::ClientToServer, 15, 1, 0, "close_notify")
+            .alert(
+                Dir::ClientToServer,
+                15,
+                AlertLevel::WARNING,
+                AlertDescription::CLOSE_NOTIFY,
+            )
             .fin(Dir::ClientToServer, 16)
             .rst(Dir::ClientToServer, 17, 64, false)
             .build();
@@ -490,9 +523,14 @@ mod tests {
             .cert_san_dns(&["wrong-host.lab"])
             .app_data(Dir::ClientToServer, 13, 69)
             .app_data(Dir::ClientToServer, 16, 19)
-            .alert(Dir::ClientToServer, 16, 1, 0, "close_notify")
+            .alert(
+                Dir::ClientToServer,
+                16,
+                AlertLevel::WARNING,
+                AlertDescription::CLOSE_NOTIFY,
+            )
             .fin(Dir::ClientToServer, 17)
-            .keylog("decrypted")
+            .keylog(DecryptStatus::Decrypted)
             .records_decrypted(8)
             .build();
         let finding = fired(&rec, &TLS_CLIENT_REJECTED_CERTIFICATE).expect("fires");

@@ -84,10 +84,6 @@ fn ladder(f: &mut SessionFacts, frame: FrameRef, dir: Dir, label: impl Into<Stri
     );
 }
 
-pub(crate) fn named<T: std::fmt::Display>(value: u32, v: T) -> Named {
-    Named::new(value, v.to_string())
-}
-
 /// Render a unix time as RFC 3339.
 pub(crate) fn unix_rfc3339(secs: i64) -> String {
     let (y, mo, d, h, mi, s) = crate::wire::civil_from_unix(secs);
@@ -99,7 +95,7 @@ pub fn cert_info(
     der: &[u8],
     frame: FrameRef,
     index: usize,
-    source: &'static str,
+    source: CertSource,
 ) -> Option<CertInfo> {
     let (_, c) = x509::parse_certificate(der).ok()?;
     let at = frame.ts.secs();
@@ -107,11 +103,7 @@ pub fn cert_info(
         frame,
         index,
         source,
-        validity_at_capture: match c.validity_at(at) {
-            x509::Validity::Valid => "valid",
-            x509::Validity::Expired => "expired",
-            x509::Validity::NotYetValid => "not_yet_valid",
-        },
+        validity_at_capture: c.validity_at(at),
         subject: c.subject.clone(),
         issuer: c.issuer.clone(),
         common_names: c.common_names.clone(),
@@ -121,7 +113,7 @@ pub fn cert_info(
         not_after: unix_rfc3339(c.not_after),
         not_before_unix: c.not_before,
         not_after_unix: c.not_after,
-        key_type: format!("{:?}", c.key_type),
+        key_type: c.key_type,
         key_bits: c.key_bits,
         signature_algorithm: c.signature_algorithm.clone(),
         weak_signature: c.is_sha1_or_md5,

@@ -2,6 +2,16 @@
 //! ever sees (rules never touch bytes).
 
 use crate::wire::{Dir, FrameRef};
+use rdpdiag_parsers::credssp::NtStatus;
+use rdpdiag_parsers::kerberos::ErrorCode as KrbErrorCode;
+use rdpdiag_parsers::mcs::{DisconnectReason, McsResult};
+use rdpdiag_parsers::nego::{FailureCode, NegReqFlags, NegRspFlags, Protocols};
+use rdpdiag_parsers::rdg::{GatewayStatus, PacketType, RequestKind};
+use rdpdiag_parsers::rdp::{
+    AuthzResult, ErrorInfo, LicenseErrorCode, LicenseMsgType, StateTransition, StatusCode,
+};
+use rdpdiag_parsers::tls::{AlertDescription, AlertLevel};
+use rdpdiag_parsers::x509::{KeyType, Validity};
 use serde::Serialize;
 
 /// Keep at most this many entries in per-connection lists.
@@ -10,22 +20,6 @@ pub const MAX_LIST: usize = 256;
 pub(crate) fn push_bounded<T>(v: &mut Vec<T>, x: T) {
     if v.len() < MAX_LIST {
         v.push(x);
-    }
-}
-
-/// A protocol value with its name (when the spec names it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Named {
-    pub value: u32,
-    pub name: String,
-}
-
-impl Named {
-    pub fn new(value: u32, name: impl Into<String>) -> Self {
-        Named {
-            value,
-            name: name.into(),
-        }
     }
 }
 
@@ -38,17 +32,46 @@ pub struct NegotiationFacts {
     pub routing_token: Option<String>,
     /// RDP_NEG_REQ present? (false = legacy client request)
     pub neg_req: bool,
-    pub requested_protocols: Option<u32>,
-    pub requested_names: Vec<&'static str>,
-    pub request_flags: Vec<&'static str>,
+    pub requested_protocols: Option<Protocols>,
+    /// RDP_NEG_REQ flags (empty without RDP_NEG_REQ).
+    pub request_flags: NegReqFlags,
     pub correlation_id: Option<String>,
     pub confirm_frame: Option<FrameRef>,
     /// CC without negotiation data (legacy server).
     pub legacy_confirm: bool,
-    pub selected_protocol: Option<u32>,
-    pub selected_names: Vec<&'static str>,
-    pub response_flags: Vec<&'static str>,
-    pub failure: Option<Named>,
+    pub selected_protocol: Option<Protocols>,
+    pub response_flags: NegRspFlags,
+    pub failure: Option<FailureCode>,
+}
+
+/// What a TLS record carried, as far as the wire shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    Handshake,
+    /// A handshake record after ChangeCipherSpec (Finished, …).
+    EncryptedHandshake,
+    ChangeCipherSpec,
+    Alert,
+    EncryptedAlert,
+    AppData,
+    Heartbeat,
+    Other,
+}
+
+impl RecordKind {
+    /// The name the reports write.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Handshake => "handshake",
+            RecordKind::EncryptedHandshake => "encrypted_handshake",
+            RecordKind::ChangeCipherSpec => "ccs",
+            RecordKind::Alert => "alert",
+            RecordKind::EncryptedAlert => "encrypted_alert",
+            RecordKind::AppData => "app_data",
+            RecordKind::Heartbeat => "heartbeat",
+            RecordKind::Other => "other",
+        }
+    }
 }
 
 /// One TLS record as seen on the wire (for shape inference).
@@ -58,8 +81,7 @@ pub struct RecordInfo {
     pub frame: FrameRef,
     pub content_type: u8,
     pub len: u16,
-    /// handshake, encrypted_handshake, ccs, alert, encrypted_alert, app_data, other
-    pub kind: &'static str,
+    pub kind: RecordKind,
 }
 
 /// A TLS alert.
@@ -68,9 +90,70 @@ pub struct AlertInfo {
     pub dir: Dir,
     pub frame: FrameRef,
     /// None when the body is encrypted.
-    pub level: Option<u8>,
-    pub description: Option<Named>,
+    pub level: Option<AlertLevel>,
+    pub description: Option<AlertDescription>,
     pub encrypted: bool,
+}
+
+/// Where a certificate was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertSource {
+    /// A TLS 1.0-1.2 Certificate message in clear.
+    Tls,
+    /// A TLS 1.3 Certificate message, decrypted with the key log.
+    Tls13Decrypted,
+    /// The server certificate of GCC SC_SECURITY (Standard RDP Security).
+    RdpStandardSecurity,
+    /// `rdpdiag probe`'s own handshake.
+    Probe,
+    /// `rdpdiag probe`'s handshake with the client's ClientHello.
+    ProbeClientHello,
+}
+
+impl CertSource {
+    /// The name the reports write.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CertSource::Tls => "tls",
+            CertSource::Tls13Decrypted => "tls13_decrypted",
+            CertSource::RdpStandardSecurity => "rdp_standard_security",
+            CertSource::Probe => "probe",
+            CertSource::ProbeClientHello => "probe_client_hello",
+        }
+    }
+}
+
+/// The name the reports write for a certificate's validity.
+pub fn validity_name(v: Validity) -> &'static str {
+    match v {
+        Validity::Valid => "valid",
+        Validity::Expired => "expired",
+        Validity::NotYetValid => "not_yet_valid",
+    }
+}
+
+/// The name the reports write for a key type (its Rust variant name, as
+/// `rdpdiag/1` has always written it).
+pub fn key_type_name(k: KeyType) -> &'static str {
+    match k {
+        KeyType::Rsa => "Rsa",
+        KeyType::Ec => "Ec",
+        KeyType::Dsa => "Dsa",
+        KeyType::Ed25519 => "Ed25519",
+        KeyType::Ed448 => "Ed448",
+        KeyType::Other => "Other",
+    }
+}
+
+// serde field adapters for the probe report's CertInfo (strings as in rdpdiag/1).
+fn ser_source<S: serde::Serializer>(v: &CertSource, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(v.as_str())
+}
+fn ser_validity<S: serde::Serializer>(v: &Validity, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(validity_name(*v))
+}
+fn ser_key_type<S: serde::Serializer>(v: &KeyType, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(key_type_name(*v))
 }
 
 /// A certificate as judged at capture time.
@@ -81,8 +164,8 @@ pub struct CertInfo {
     pub frame: FrameRef,
     /// Position in the chain (0 = the server's own).
     pub index: usize,
-    /// tls, tls13_decrypted, rdp_standard_security
-    pub source: &'static str,
+    #[serde(serialize_with = "ser_source")]
+    pub source: CertSource,
     pub subject: String,
     pub issuer: String,
     pub common_names: Vec<String>,
@@ -94,15 +177,17 @@ pub struct CertInfo {
     pub not_before_unix: i64,
     #[serde(skip)]
     pub not_after_unix: i64,
-    pub key_type: String,
+    #[serde(serialize_with = "ser_key_type")]
+    pub key_type: KeyType,
     pub key_bits: usize,
     pub signature_algorithm: String,
     pub weak_signature: bool,
     pub eku_server_auth: Option<bool>,
     pub is_ca: bool,
     pub self_signed: bool,
-    /// valid / expired / not_yet_valid at the capture timestamp of `frame`.
-    pub validity_at_capture: &'static str,
+    /// At the capture timestamp of `frame`.
+    #[serde(serialize_with = "ser_validity")]
+    pub validity_at_capture: Validity,
 }
 
 /// TLS facts.
@@ -161,21 +246,21 @@ pub struct McsFacts {
     pub early_capability_flags: Vec<&'static str>,
     pub supports_error_info: Option<bool>,
     /// serverSelectedProtocol echoed by the client in CS_CORE.
-    pub client_server_selected_protocol: Option<u32>,
+    pub client_server_selected_protocol: Option<Protocols>,
     pub client_encryption_methods: Option<String>,
     pub channels: Vec<String>,
     pub connect_response: Option<FrameRef>,
-    pub result: Option<Named>,
+    pub result: Option<McsResult>,
     /// clientRequestedProtocols echoed by the server in SC_CORE.
-    pub server_client_requested_protocols: Option<u32>,
+    pub server_client_requested_protocols: Option<Protocols>,
     pub encryption_method: Option<String>,
     pub encryption_level: Option<String>,
     pub server_cert_type: Option<String>,
     pub server_rsa_key_bits: Option<u32>,
-    pub attach_user_confirm: Option<(FrameRef, Named)>,
+    pub attach_user_confirm: Option<(FrameRef, McsResult)>,
     pub channel_joins: u32,
     pub channel_join_failures: u32,
-    pub disconnect_ultimatum: Option<(FrameRef, Dir, Named)>,
+    pub disconnect_ultimatum: Option<(FrameRef, Dir, DisconnectReason)>,
     pub malformed: Option<String>,
 }
 
@@ -188,9 +273,9 @@ pub struct RdpFacts {
     pub demand_active: Option<FrameRef>,
     pub confirm_active: Option<FrameRef>,
     pub deactivate_all: Option<FrameRef>,
-    pub set_error_info: Vec<(FrameRef, Named)>,
-    pub status_info: Vec<(FrameRef, Named)>,
-    pub early_user_auth: Option<(FrameRef, Named)>,
+    pub set_error_info: Vec<(FrameRef, ErrorInfo)>,
+    pub status_info: Vec<(FrameRef, StatusCode)>,
+    pub early_user_auth: Option<(FrameRef, AuthzResult)>,
     /// Client Synchronize/Control/FontList or server FontMap: the activation finished.
     pub font_map: Option<FrameRef>,
     pub save_session_info: Option<FrameRef>,
@@ -210,9 +295,9 @@ pub struct RdpFacts {
 pub struct LicenseEvent {
     pub frame: FrameRef,
     pub dir: Dir,
-    pub msg_type: Named,
-    pub error_code: Option<Named>,
-    pub state_transition: Option<Named>,
+    pub msg_type: LicenseMsgType,
+    pub error_code: Option<LicenseErrorCode>,
+    pub state_transition: Option<StateTransition>,
     /// STATUS_VALID_CLIENT + ST_NO_TRANSITION: licensing succeeded.
     pub success: bool,
 }
@@ -223,7 +308,7 @@ pub struct NlaFacts {
     pub ts_requests: [u32; 2],
     pub client_version: Option<u32>,
     pub server_version: Option<u32>,
-    pub mechanism: Option<String>,
+    pub mechanism: Option<AuthMechanism>,
     pub ntlm_negotiate: Option<FrameRef>,
     pub ntlm_challenge: Option<FrameRef>,
     pub ntlm_authenticate: Option<FrameRef>,
@@ -240,16 +325,64 @@ pub struct NlaFacts {
     pub workstation: Option<String>,
     pub server_pub_key_auth: Option<FrameRef>,
     pub client_auth_info: Option<FrameRef>,
-    pub error_code: Option<(FrameRef, Named)>,
-    pub kerberos_error: Option<(FrameRef, Named)>,
+    /// TSRequest.errorCode, when not STATUS_SUCCESS.
+    pub error_code: Option<(FrameRef, NtStatus)>,
+    pub kerberos_error: Option<(FrameRef, KrbErrorCode)>,
+}
+
+/// How far decryption got for one connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DecryptStatus {
+    Decrypted,
+    /// A record failed after others decrypted.
+    Partial,
+    /// The key log names the session but its secrets fail.
+    WrongKeys,
+    /// The key log has no secrets for this session.
+    #[default]
+    NoKeys,
+    /// A version or cipher suite rdpdiag cannot decrypt.
+    Unsupported,
+    NoServerHello,
+    NothingEncrypted,
+}
+
+impl DecryptStatus {
+    /// The name the reports write.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecryptStatus::Decrypted => "decrypted",
+            DecryptStatus::Partial => "partial",
+            DecryptStatus::WrongKeys => "wrong_keys",
+            DecryptStatus::NoKeys => "no_keys",
+            DecryptStatus::Unsupported => "unsupported",
+            DecryptStatus::NoServerHello => "no_server_hello",
+            DecryptStatus::NothingEncrypted => "nothing_encrypted",
+        }
+    }
+}
+
+/// The SPNEGO mechanism CredSSP used (the last one seen wins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMechanism {
+    Ntlm,
+    Kerberos,
+}
+
+impl AuthMechanism {
+    /// The name the reports write.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMechanism::Ntlm => "NTLM",
+            AuthMechanism::Kerberos => "Kerberos",
+        }
+    }
 }
 
 /// How much of the encrypted part could be read.
 #[derive(Debug, Clone, Default)]
 pub struct DecryptFacts {
-    /// decrypted / partial (a record failed after others decrypted) /
-    /// wrong_keys / no_keys / unsupported / no_server_hello / nothing_encrypted
-    pub status: String,
+    pub status: DecryptStatus,
     /// The key log holds secrets for this session's client random.
     pub keys_found: bool,
     pub version: Option<String>,
@@ -302,8 +435,7 @@ pub struct GatewayRequest {
     pub method: String,
     /// e.g. `/remoteDesktopGateway/`
     pub path: String,
-    /// rdg_out_data, rdg_in_data, websocket_upgrade, rpc_in_data, rpc_out_data, other
-    pub kind: &'static str,
+    pub kind: RequestKind,
     /// `RDG-Connection-Id` header.
     pub connection_id: Option<String>,
     /// Scheme of the `Authorization` header (never the credential).
@@ -331,8 +463,38 @@ pub struct GatewayResponse {
 pub struct GatewayPacket {
     pub frame: FrameRef,
     pub dir: Dir,
-    pub packet_type: Named,
+    pub packet_type: PacketType,
     /// HRESULT of HANDSHAKE_RESPONSE, TUNNEL_RESPONSE, TUNNEL_AUTH_RESPONSE,
     /// CHANNEL_RESPONSE, CLOSE_CHANNEL(_RESPONSE).
-    pub status: Option<Named>,
+    pub status: Option<GatewayStatus>,
+}
+
+impl GatewayPacket {
+    /// The packet type's spec name; an unknown type reads `packet type 0x00NN`.
+    pub fn type_name(&self) -> String {
+        self.packet_type
+            .name()
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("packet type {:#06x}", self.packet_type.0))
+    }
+
+    /// The status's name; an unknown HRESULT reads as 10-digit hex.
+    pub fn status_name(&self) -> Option<String> {
+        self.status.map(|s| match s.name() {
+            Some(n) => n.to_string(),
+            None => format!("{:#010x}", s.0),
+        })
+    }
+}
+
+/// The name the reports write for a gateway request's kind.
+pub fn request_kind_name(k: RequestKind) -> &'static str {
+    match k {
+        RequestKind::RdgOutData => "rdg_out_data",
+        RequestKind::RdgInData => "rdg_in_data",
+        RequestKind::WebSocketUpgrade => "websocket_upgrade",
+        RequestKind::RpcInData => "rpc_in_data",
+        RequestKind::RpcOutData => "rpc_out_data",
+        RequestKind::Other => "other",
+    }
 }

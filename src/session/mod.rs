@@ -14,6 +14,7 @@ pub use conn::{Session, SessionFacts};
 use crate::flow::{Delivery, FlowSink, TcpConn, TcpHealth, UdpFlow, UdpKind};
 use crate::flow::{Handshake, RdpReason, RoleSource};
 use crate::wire::{Dir, FrameRef};
+use rdpdiag_parsers::dns::{Rcode, RrType};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -32,7 +33,6 @@ pub struct SessionConfig {
 #[derive(Debug, Clone)]
 pub struct ConnectionRecord {
     pub id: u32,
-    pub transport: &'static str,
     pub client: SocketAddr,
     pub server: SocketAddr,
     pub roles: RoleSource,
@@ -50,7 +50,6 @@ impl ConnectionRecord {
     fn from_conn(c: &TcpConn, facts: SessionFacts) -> Self {
         ConnectionRecord {
             id: c.id,
-            transport: "tcp",
             client: c.client,
             server: c.server,
             roles: c.roles,
@@ -79,7 +78,7 @@ impl ConnectionRecord {
     /// Short text for how the connection ended.
     pub fn end_text(&self) -> String {
         match (self.tcp.closed_by, self.tcp.close_kind) {
-            (Some(d), Some(k)) => format!("{} by {}", k.to_uppercase(), d.sender()),
+            (Some(d), Some(k)) => format!("{k} by {}", d.sender()),
             _ => "open at end of capture".into(),
         }
     }
@@ -102,9 +101,9 @@ pub struct RdpUdpFacts {
 pub struct DnsLookup {
     pub query: FrameRef,
     pub name: String,
-    pub qtype: String,
+    pub qtype: RrType,
     pub response: Option<FrameRef>,
-    pub rcode: Option<String>,
+    pub rcode: Option<Rcode>,
     pub answers: Vec<String>,
     id: u16,
 }
@@ -112,11 +111,11 @@ pub struct DnsLookup {
 impl DnsLookup {
     /// A lookup built by hand, for rule tests.
     #[cfg(test)]
-    pub(crate) fn for_test(query: FrameRef, name: &str, qtype: &str) -> Self {
+    pub(crate) fn for_test(query: FrameRef, name: &str, qtype: RrType) -> Self {
         DnsLookup {
             query,
             name: name.to_string(),
-            qtype: qtype.to_string(),
+            qtype,
             response: None,
             rcode: None,
             answers: Vec::new(),
@@ -355,7 +354,7 @@ impl FlowSink for SessionStore {
                             lookups.push(DnsLookup {
                                 query: frame,
                                 name: q.name.clone(),
-                                qtype: q.qtype.to_string(),
+                                qtype: q.qtype,
                                 response: None,
                                 rcode: None,
                                 answers: Vec::new(),
@@ -375,7 +374,7 @@ impl FlowSink for SessionStore {
                             && l.name.eq_ignore_ascii_case(&qname)
                     }) {
                         l.response = Some(frame);
-                        l.rcode = Some(m.header.rcode().to_string());
+                        l.rcode = Some(m.header.rcode());
                         l.answers = m.addresses().iter().map(|a| a.to_string()).collect();
                     }
                 }

@@ -1,6 +1,9 @@
 //! Names from the registries: protocol versions, cipher suites (via
 //! tls-parser) and GREASE values (RFC 8701).
 
+/// TLS 1.3's ProtocolVersion (RFC 8446 §4.2.1, in supported_versions).
+pub const TLS1_3: u16 = 0x0304;
+
 /// Name of a TLS/SSL protocol version number (`0x0303` → `"TLS 1.2"`).
 pub fn version_name(v: u16) -> Option<&'static str> {
     Some(match v {
@@ -9,7 +12,7 @@ pub fn version_name(v: u16) -> Option<&'static str> {
         0x0301 => "TLS 1.0",
         0x0302 => "TLS 1.1",
         0x0303 => "TLS 1.2",
-        0x0304 => "TLS 1.3",
+        TLS1_3 => "TLS 1.3",
         0xfeff => "DTLS 1.0",
         0xfefd => "DTLS 1.2",
         0xfefc => "DTLS 1.3",

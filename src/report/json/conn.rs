@@ -11,27 +11,25 @@ use std::net::SocketAddr;
 
 /// `{value, name}`: a protocol value and its name.
 #[derive(Debug, Serialize)]
-pub struct Named<'a> {
+pub struct Named {
     pub value: u32,
-    pub name: &'a str,
+    pub name: String,
 }
 
-impl<'a> From<&'a f::Named> for Named<'a> {
-    fn from(n: &'a f::Named) -> Self {
+impl Named {
+    /// A wire value and its open enum's rendering (the spec name, or hex
+    /// when the spec does not name it).
+    fn of(value: u32, v: impl std::fmt::Display) -> Self {
         Named {
-            value: n.value,
-            name: &n.name,
+            value,
+            name: v.to_string(),
         }
     }
 }
 
-fn opt_named(n: &Option<f::Named>) -> Option<Named<'_>> {
-    n.as_ref().map(Named::from)
-}
-
-/// `[frameRef, {value, name}]`.
-fn frame_named(x: &(crate::wire::FrameRef, f::Named)) -> (Frame, Named<'_>) {
-    (frame(x.0), (&x.1).into())
+/// `[frameRef, {value, name}]` of an open enum value.
+fn frame_of(fr: crate::wire::FrameRef, value: u32, v: impl std::fmt::Display) -> (Frame, Named) {
+    (frame(fr), Named::of(value, v))
 }
 
 fn frames2(x: [Option<crate::wire::FrameRef>; 2]) -> [Option<Frame>; 2] {
@@ -79,7 +77,8 @@ impl<'a> From<&'a ConnectionRecord> for Connection<'a> {
         let s = &c.facts;
         Connection {
             id: c.id,
-            transport: c.transport,
+            // A ConnectionRecord is a TCP connection (UDP flows are UdpRecords).
+            transport: "tcp",
             client: c.client,
             server: c.server,
             roles: match c.roles {
@@ -128,7 +127,7 @@ pub struct Tcp<'a> {
     pub longest_idle: Option<(f64, u64, u64)>,
     pub closed_by: Option<&'static str>,
     /// "fin" or "rst".
-    pub close_kind: Option<&'a str>,
+    pub close_kind: Option<&'static str>,
 }
 
 impl<'a> From<&'a TcpHealth> for Tcp<'a> {
@@ -149,7 +148,7 @@ impl<'a> From<&'a TcpHealth> for Tcp<'a> {
             server: (&h.server).into(),
             longest_idle: h.longest_idle,
             closed_by: h.closed_by.map(dir),
-            close_kind: h.close_kind,
+            close_kind: h.close_kind.map(|k| k.as_str()),
         }
     }
 }
@@ -250,15 +249,15 @@ pub struct Negotiation<'a> {
     pub routing_token: Option<&'a str>,
     pub neg_req: bool,
     pub requested_protocols: Option<u32>,
-    pub requested_names: &'a [&'static str],
-    pub request_flags: &'a [&'static str],
+    pub requested_names: Vec<&'static str>,
+    pub request_flags: Vec<&'static str>,
     pub correlation_id: Option<&'a str>,
     pub confirm_frame: Option<Frame>,
     pub legacy_confirm: bool,
     pub selected_protocol: Option<u32>,
-    pub selected_names: &'a [&'static str],
-    pub response_flags: &'a [&'static str],
-    pub failure: Option<Named<'a>>,
+    pub selected_names: Vec<&'static str>,
+    pub response_flags: Vec<&'static str>,
+    pub failure: Option<Named>,
 }
 
 impl<'a> From<&'a f::NegotiationFacts> for Negotiation<'a> {
@@ -268,16 +267,16 @@ impl<'a> From<&'a f::NegotiationFacts> for Negotiation<'a> {
             cookie: n.cookie.as_deref(),
             routing_token: n.routing_token.as_deref(),
             neg_req: n.neg_req,
-            requested_protocols: n.requested_protocols,
-            requested_names: &n.requested_names,
-            request_flags: &n.request_flags,
+            requested_protocols: n.requested_protocols.map(|p| p.0),
+            requested_names: n.requested_protocols.map(|p| p.names()).unwrap_or_default(),
+            request_flags: n.request_flags.names(),
             correlation_id: n.correlation_id.as_deref(),
             confirm_frame: opt_frame(n.confirm_frame),
             legacy_confirm: n.legacy_confirm,
-            selected_protocol: n.selected_protocol,
-            selected_names: &n.selected_names,
-            response_flags: &n.response_flags,
-            failure: opt_named(&n.failure),
+            selected_protocol: n.selected_protocol.map(|p| p.0),
+            selected_names: n.selected_protocol.map(|p| p.names()).unwrap_or_default(),
+            response_flags: n.response_flags.names(),
+            failure: n.failure.map(|c| Named::of(c.0, c)),
         }
     }
 }
@@ -288,7 +287,7 @@ pub struct Tls<'a> {
     pub client_hello: Option<ClientHello<'a>>,
     pub server_hello: Option<ServerHello<'a>>,
     pub certificates: Vec<Certificate<'a>>,
-    pub alerts: Vec<Alert<'a>>,
+    pub alerts: Vec<Alert>,
     pub ccs: [Option<Frame>; 2],
     pub first_app_data: [Option<Frame>; 2],
     pub app_records: [u32; 2],
@@ -326,8 +325,8 @@ impl<'a> From<&'a f::TlsFacts> for Tls<'a> {
                 .map(|a| Alert {
                     dir: dir(a.dir),
                     frame: frame(a.frame),
-                    level: a.level,
-                    description: opt_named(&a.description),
+                    level: a.level.map(|l| l.0),
+                    description: a.description.map(|d| Named::of(d.0.into(), d)),
                     encrypted: a.encrypted,
                 })
                 .collect(),
@@ -343,7 +342,7 @@ impl<'a> From<&'a f::TlsFacts> for Tls<'a> {
                     frame: frame(r.frame),
                     content_type: r.content_type,
                     len: r.len,
-                    kind: r.kind,
+                    kind: r.kind.as_str(),
                 })
                 .collect(),
             records_dropped: t.records_dropped,
@@ -378,12 +377,12 @@ pub struct ServerHello<'a> {
 
 /// `tls.alerts[]`.
 #[derive(Debug, Serialize)]
-pub struct Alert<'a> {
+pub struct Alert {
     pub dir: &'static str,
     pub frame: Frame,
     /// null when the body is encrypted.
     pub level: Option<u8>,
-    pub description: Option<Named<'a>>,
+    pub description: Option<Named>,
     pub encrypted: bool,
 }
 
@@ -427,7 +426,7 @@ impl<'a> From<&'a f::CertInfo> for Certificate<'a> {
         Certificate {
             frame: frame(c.frame),
             index: c.index,
-            source: c.source,
+            source: c.source.as_str(),
             subject: &c.subject,
             issuer: &c.issuer,
             common_names: &c.common_names,
@@ -435,14 +434,14 @@ impl<'a> From<&'a f::CertInfo> for Certificate<'a> {
             san_ip: &c.san_ip,
             not_before: &c.not_before,
             not_after: &c.not_after,
-            key_type: &c.key_type,
+            key_type: f::key_type_name(c.key_type),
             key_bits: c.key_bits,
             signature_algorithm: &c.signature_algorithm,
             weak_signature: c.weak_signature,
             eku_server_auth: c.eku_server_auth,
             is_ca: c.is_ca,
             self_signed: c.self_signed,
-            validity_at_capture: c.validity_at_capture,
+            validity_at_capture: f::validity_name(c.validity_at_capture),
         }
     }
 }
@@ -469,8 +468,8 @@ pub struct Nla<'a> {
     pub workstation: Option<&'a str>,
     pub server_pub_key_auth: Option<Frame>,
     pub client_auth_info: Option<Frame>,
-    pub error_code: Option<(Frame, Named<'a>)>,
-    pub kerberos_error: Option<(Frame, Named<'a>)>,
+    pub error_code: Option<(Frame, Named)>,
+    pub kerberos_error: Option<(Frame, Named)>,
 }
 
 impl<'a> From<&'a f::NlaFacts> for Nla<'a> {
@@ -479,7 +478,7 @@ impl<'a> From<&'a f::NlaFacts> for Nla<'a> {
             ts_requests: n.ts_requests,
             client_version: n.client_version,
             server_version: n.server_version,
-            mechanism: n.mechanism.as_deref(),
+            mechanism: n.mechanism.map(f::AuthMechanism::as_str),
             ntlm_negotiate: opt_frame(n.ntlm_negotiate),
             ntlm_challenge: opt_frame(n.ntlm_challenge),
             ntlm_authenticate: opt_frame(n.ntlm_authenticate),
@@ -495,8 +494,12 @@ impl<'a> From<&'a f::NlaFacts> for Nla<'a> {
             workstation: n.workstation.as_deref(),
             server_pub_key_auth: opt_frame(n.server_pub_key_auth),
             client_auth_info: opt_frame(n.client_auth_info),
-            error_code: n.error_code.as_ref().map(frame_named),
-            kerberos_error: n.kerberos_error.as_ref().map(frame_named),
+            error_code: n.error_code.map(|(fr, c)| (frame(fr), Named::of(c.0, c))),
+            // KRB-ERROR codes are small non-negative numbers; rdpdiag/1 has
+            // always written the i32 reinterpreted as u32.
+            kerberos_error: n
+                .kerberos_error
+                .map(|(fr, c)| (frame(fr), Named::of(c.0 as u32, c))),
         }
     }
 }
@@ -516,17 +519,17 @@ pub struct Mcs<'a> {
     pub client_encryption_methods: Option<&'a str>,
     pub channels: &'a [String],
     pub connect_response: Option<Frame>,
-    pub result: Option<Named<'a>>,
+    pub result: Option<Named>,
     pub server_client_requested_protocols: Option<u32>,
     pub encryption_method: Option<&'a str>,
     pub encryption_level: Option<&'a str>,
     pub server_cert_type: Option<&'a str>,
     pub server_rsa_key_bits: Option<u32>,
-    pub attach_user_confirm: Option<(Frame, Named<'a>)>,
+    pub attach_user_confirm: Option<(Frame, Named)>,
     pub channel_joins: u32,
     pub channel_join_failures: u32,
     /// `[frameRef, dir, {value, name}]`.
-    pub disconnect_ultimatum: Option<(Frame, &'static str, Named<'a>)>,
+    pub disconnect_ultimatum: Option<(Frame, &'static str, Named)>,
     pub malformed: Option<&'a str>,
 }
 
@@ -541,23 +544,24 @@ impl<'a> From<&'a f::McsFacts> for Mcs<'a> {
             keyboard_layout: m.keyboard_layout,
             early_capability_flags: &m.early_capability_flags,
             supports_error_info: m.supports_error_info,
-            client_server_selected_protocol: m.client_server_selected_protocol,
+            client_server_selected_protocol: m.client_server_selected_protocol.map(|p| p.0),
             client_encryption_methods: m.client_encryption_methods.as_deref(),
             channels: &m.channels,
             connect_response: opt_frame(m.connect_response),
-            result: opt_named(&m.result),
-            server_client_requested_protocols: m.server_client_requested_protocols,
+            result: m.result.map(|r| Named::of(r.0.into(), r)),
+            server_client_requested_protocols: m.server_client_requested_protocols.map(|p| p.0),
             encryption_method: m.encryption_method.as_deref(),
             encryption_level: m.encryption_level.as_deref(),
             server_cert_type: m.server_cert_type.as_deref(),
             server_rsa_key_bits: m.server_rsa_key_bits,
-            attach_user_confirm: m.attach_user_confirm.as_ref().map(frame_named),
+            attach_user_confirm: m
+                .attach_user_confirm
+                .map(|(fr, r)| frame_of(fr, r.0.into(), r)),
             channel_joins: m.channel_joins,
             channel_join_failures: m.channel_join_failures,
             disconnect_ultimatum: m
                 .disconnect_ultimatum
-                .as_ref()
-                .map(|(fr, d, n)| (frame(*fr), dir(*d), n.into())),
+                .map(|(fr, d, n)| (frame(fr), dir(d), Named::of(n.0.into(), n))),
             malformed: m.malformed.as_deref(),
         }
     }
@@ -568,13 +572,13 @@ impl<'a> From<&'a f::McsFacts> for Mcs<'a> {
 pub struct Rdp<'a> {
     pub security_exchange: Option<Frame>,
     pub client_info: Option<Frame>,
-    pub license: Vec<License<'a>>,
+    pub license: Vec<License>,
     pub demand_active: Option<Frame>,
     pub confirm_active: Option<Frame>,
     pub deactivate_all: Option<Frame>,
-    pub set_error_info: Vec<(Frame, Named<'a>)>,
-    pub status_info: Vec<(Frame, Named<'a>)>,
-    pub early_user_auth: Option<(Frame, Named<'a>)>,
+    pub set_error_info: Vec<(Frame, Named)>,
+    pub status_info: Vec<(Frame, Named)>,
+    pub early_user_auth: Option<(Frame, Named)>,
     pub font_map: Option<Frame>,
     pub save_session_info: Option<Frame>,
     pub shutdown_request: Option<Frame>,
@@ -601,18 +605,26 @@ impl<'a> From<&'a f::RdpFacts> for Rdp<'a> {
                 .map(|l| License {
                     frame: frame(l.frame),
                     dir: dir(l.dir),
-                    msg_type: (&l.msg_type).into(),
-                    error_code: opt_named(&l.error_code),
-                    state_transition: opt_named(&l.state_transition),
+                    msg_type: Named::of(l.msg_type.0.into(), l.msg_type),
+                    error_code: l.error_code.map(|c| Named::of(c.0, c)),
+                    state_transition: l.state_transition.map(|t| Named::of(t.0, t)),
                     success: l.success,
                 })
                 .collect(),
             demand_active: opt_frame(r.demand_active),
             confirm_active: opt_frame(r.confirm_active),
             deactivate_all: opt_frame(r.deactivate_all),
-            set_error_info: r.set_error_info.iter().map(frame_named).collect(),
-            status_info: r.status_info.iter().map(frame_named).collect(),
-            early_user_auth: r.early_user_auth.as_ref().map(frame_named),
+            set_error_info: r
+                .set_error_info
+                .iter()
+                .map(|&(fr, e)| frame_of(fr, e.0, e))
+                .collect(),
+            status_info: r
+                .status_info
+                .iter()
+                .map(|&(fr, s)| frame_of(fr, s.0, s))
+                .collect(),
+            early_user_auth: r.early_user_auth.map(|(fr, a)| frame_of(fr, a.0, a)),
             font_map: opt_frame(r.font_map),
             save_session_info: opt_frame(r.save_session_info),
             shutdown_request: opt_frame(r.shutdown_request),
@@ -634,12 +646,12 @@ impl<'a> From<&'a f::RdpFacts> for Rdp<'a> {
 
 /// `rdp.license[]`: one licensing PDU.
 #[derive(Debug, Serialize)]
-pub struct License<'a> {
+pub struct License {
     pub frame: Frame,
     pub dir: &'static str,
-    pub msg_type: Named<'a>,
-    pub error_code: Option<Named<'a>>,
-    pub state_transition: Option<Named<'a>>,
+    pub msg_type: Named,
+    pub error_code: Option<Named>,
+    pub state_transition: Option<Named>,
     pub success: bool,
 }
 
@@ -658,7 +670,7 @@ pub struct Decryption<'a> {
 impl<'a> From<&'a f::DecryptFacts> for Decryption<'a> {
     fn from(d: &'a f::DecryptFacts) -> Self {
         Decryption {
-            status: &d.status,
+            status: d.status.as_str(),
             keys_found: d.keys_found,
             version: d.version.as_deref(),
             cipher_suite: d.cipher_suite.as_deref(),
@@ -693,7 +705,7 @@ impl<'a> From<&'a f::LadderEvent> for LadderEvent<'a> {
 pub struct Gateway<'a> {
     pub requests: Vec<GatewayRequest<'a>>,
     pub responses: Vec<GatewayResponse<'a>>,
-    pub packets: Vec<GatewayPacket<'a>>,
+    pub packets: Vec<GatewayPacket>,
     pub data_packets: [u64; 2],
     pub tunnel: Option<Tunnel<'a>>,
 }
@@ -708,7 +720,7 @@ impl<'a> From<&'a f::GatewayFacts> for Gateway<'a> {
                     frame: frame(r.frame),
                     method: &r.method,
                     path: &r.path,
-                    kind: r.kind,
+                    kind: f::request_kind_name(r.kind),
                     connection_id: r.connection_id.as_deref(),
                     authorization: r.authorization.as_deref(),
                     chunked: r.chunked,
@@ -732,8 +744,11 @@ impl<'a> From<&'a f::GatewayFacts> for Gateway<'a> {
                 .map(|p| GatewayPacket {
                     frame: frame(p.frame),
                     dir: dir(p.dir),
-                    packet_type: (&p.packet_type).into(),
-                    status: opt_named(&p.status),
+                    packet_type: Named::of(p.packet_type.0.into(), p.type_name()),
+                    status: p
+                        .status
+                        .zip(p.status_name())
+                        .map(|(s, n)| Named::of(s.0, n)),
                 })
                 .collect(),
             data_packets: g.data_packets,
@@ -780,9 +795,9 @@ pub struct GatewayResponse<'a> {
 
 /// `gateway.packets[]`: one MS-TSGU control packet.
 #[derive(Debug, Serialize)]
-pub struct GatewayPacket<'a> {
+pub struct GatewayPacket {
     pub frame: Frame,
     pub dir: &'static str,
-    pub packet_type: Named<'a>,
-    pub status: Option<Named<'a>>,
+    pub packet_type: Named,
+    pub status: Option<Named>,
 }

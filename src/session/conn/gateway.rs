@@ -9,7 +9,7 @@
 //! responses become [`GatewayPacket`]s; DATA packets (the tunnelled RDP) are
 //! counted. A WebSocket upgrade is recorded; its frames are not decoded.
 
-use super::{ladder, named, Session};
+use super::{ladder, Session};
 use crate::session::facts::*;
 use crate::wire::{Dir, FrameRef};
 use rdpdiag_parsers::{rdg, ParseError};
@@ -68,17 +68,6 @@ pub(crate) struct Gw {
 /// DATA packets per direction fed to the tunnelled session: enough for the
 /// connection sequence, bounded for long sessions.
 const MAX_TUNNEL_PACKETS: u64 = 256;
-
-fn kind_name(k: rdg::RequestKind) -> &'static str {
-    match k {
-        rdg::RequestKind::RdgOutData => "rdg_out_data",
-        rdg::RequestKind::RdgInData => "rdg_in_data",
-        rdg::RequestKind::WebSocketUpgrade => "websocket_upgrade",
-        rdg::RequestKind::RpcInData => "rpc_in_data",
-        rdg::RequestKind::RpcOutData => "rpc_out_data",
-        rdg::RequestKind::Other => "other",
-    }
-}
 
 fn header<'a>(h: &[(&'a str, &'a str)], name: &str) -> Option<&'a str> {
     h.iter()
@@ -179,7 +168,7 @@ impl Session {
                         frame,
                         method: r.method.to_string(),
                         path: r.path.to_string(),
-                        kind: kind_name(r.kind),
+                        kind: r.kind,
                         connection_id: r.connection_id.map(str::to_string),
                         authorization: r.authorization_scheme.map(str::to_string),
                         chunked,
@@ -372,27 +361,18 @@ impl Session {
             | rdg::PacketBody::CloseChannel { status_code } => Some(status_code),
             rdg::PacketBody::Other(_) => None,
         };
-        let type_name = t
-            .name()
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("packet type {:#06x}", t.0));
-        let status = status.map(|s| match s.name() {
-            Some(n) => Named::new(s.0, n),
-            None => Named::new(s.0, format!("{:#010x}", s.0)),
-        });
-        let label = match &status {
-            Some(s) => format!("RD Gateway {type_name}: {} (decrypted)", s.name),
+        let packet = GatewayPacket {
+            frame,
+            dir,
+            packet_type: t,
+            status,
+        };
+        let type_name = packet.type_name();
+        let label = match packet.status_name() {
+            Some(s) => format!("RD Gateway {type_name}: {s} (decrypted)"),
             None => format!("RD Gateway {type_name} (decrypted)"),
         };
-        push_bounded(
-            &mut self.gw_facts().packets,
-            GatewayPacket {
-                frame,
-                dir,
-                packet_type: named(t.0 as u32, type_name),
-                status,
-            },
-        );
+        push_bounded(&mut self.gw_facts().packets, packet);
         ladder(&mut self.facts, frame, dir, label);
     }
 

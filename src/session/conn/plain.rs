@@ -8,12 +8,13 @@
 //! A record that does not authenticate stops the decrypted stream of its
 //! direction: nothing after it is parsed, so garbage never becomes facts.
 
-use super::{ladder, named, Session};
+use super::{ladder, Session};
 use crate::decrypt::{self, KeyLog, RecordOutcome, TlsDecryptor};
 use crate::session::facts::*;
 use crate::session::ntlm_challenge::challenge_facts;
 use crate::session::stream::StreamBuf;
 use crate::wire::{Dir, FrameRef};
+use rdpdiag_parsers::nego::Protocols;
 use rdpdiag_parsers::{credssp, kerberos, ntlm, rdp, spnego, tls, tpkt};
 use std::sync::Arc;
 
@@ -65,22 +66,22 @@ impl Plain {
             return None;
         }
         let status = if st.version.is_none() {
-            "no_server_hello"
+            DecryptStatus::NoServerHello
         } else if !st.supported {
-            "unsupported"
+            DecryptStatus::Unsupported
         } else if !st.keys_found {
-            "no_keys"
+            DecryptStatus::NoKeys
         } else if st.records_failed > 0 && st.records_decrypted == 0 {
-            "wrong_keys"
+            DecryptStatus::WrongKeys
         } else if st.records_failed > 0 {
-            "partial"
+            DecryptStatus::Partial
         } else if st.records_decrypted > 0 {
-            "decrypted"
+            DecryptStatus::Decrypted
         } else {
-            "nothing_encrypted"
+            DecryptStatus::NothingEncrypted
         };
         Some(DecryptFacts {
-            status: status.to_string(),
+            status,
             keys_found: st.keys_found,
             version: st.version_name.map(str::to_string),
             cipher_suite: st
@@ -206,18 +207,22 @@ impl Session {
                     [l, x, ..] => (*l, *x),
                     _ => return,
                 };
-                let dn = tls::AlertDescription(desc);
+                let (level, dn) = (tls::AlertLevel(level), tls::AlertDescription(desc));
                 push_bounded(
                     &mut self.facts.tls.alerts,
                     AlertInfo {
                         dir,
                         frame,
                         level: Some(level),
-                        description: Some(named(desc as u32, dn)),
+                        description: Some(dn),
                         encrypted: false,
                     },
                 );
-                let lvl = if level == 2 { "fatal" } else { "warning" };
+                let lvl = if level == tls::AlertLevel::FATAL {
+                    "fatal"
+                } else {
+                    "warning"
+                };
                 ladder(
                     &mut self.facts,
                     frame,
@@ -245,7 +250,8 @@ impl Session {
             match tls::parse_tls13_certificate(raw) {
                 Ok((_, c)) => {
                     for (i, e) in c.entries.iter().enumerate() {
-                        if let Some(ci) = super::cert_info(e.cert_data, frame, i, "tls13_decrypted")
+                        if let Some(ci) =
+                            super::cert_info(e.cert_data, frame, i, CertSource::Tls13Decrypted)
                         {
                             push_bounded(&mut self.facts.tls.certificates, ci);
                         }
@@ -255,7 +261,7 @@ impl Session {
                         .tls
                         .certificates
                         .iter()
-                        .find(|c| c.index == 0 && c.source == "tls13_decrypted")
+                        .find(|c| c.index == 0 && c.source == CertSource::Tls13Decrypted)
                         .map(|c| c.subject.clone())
                         .unwrap_or_default();
                     ladder(
@@ -302,9 +308,9 @@ impl Session {
 
     fn parse_plain(&mut self, dir: Dir) {
         let d = dir.idx();
-        let sel = self.facts.negotiation.selected_protocol.unwrap_or(0);
-        let hybrid = sel & 0x0A != 0;
-        let hybrid_ex = sel & 0x08 != 0;
+        let sel = self.facts.negotiation.selected_protocol.unwrap_or_default();
+        let hybrid = sel.intersects(Protocols::HYBRID | Protocols::HYBRID_EX);
+        let hybrid_ex = sel.contains(Protocols::HYBRID_EX);
         loop {
             let Some(p) = self.plain.as_mut() else { return };
             if p.buf[d].desync {
@@ -404,7 +410,7 @@ impl Session {
         let Ok((_, r)) = rdp::parse_early_user_auth_result(pdu) else {
             return;
         };
-        self.facts.rdp.early_user_auth = Some((frame, named(r.0, r)));
+        self.facts.rdp.early_user_auth = Some((frame, r));
         ladder(
             &mut self.facts,
             frame,
@@ -433,7 +439,7 @@ impl Session {
                 spnego::MechToken::Ntlm(b) => {
                     // The last mechanism wins: Kerberos that fails and falls back
                     // to NTLM is an NTLM logon.
-                    nla.mechanism = Some("NTLM".into());
+                    nla.mechanism = Some(AuthMechanism::Ntlm);
                     match ntlm::parse_ntlm(b) {
                         Ok((_, ntlm::NtlmMessage::Negotiate(_))) => {
                             nla.ntlm_negotiate.get_or_insert(frame);
@@ -471,12 +477,12 @@ impl Session {
                     }
                 }
                 spnego::MechToken::Kerberos(b) => {
-                    nla.mechanism = Some("Kerberos".into());
+                    nla.mechanism = Some(AuthMechanism::Kerberos);
                     match kerberos::parse_kerberos(b) {
                         Ok((_, k)) => {
                             if let kerberos::KerberosMessage::KrbError(e) = &k.message {
                                 if let Some(code) = e.error_code {
-                                    nla.kerberos_error = Some((frame, named(code.0 as u32, code)));
+                                    nla.kerberos_error = Some((frame, code));
                                 }
                             }
                             parts.push(format!("Kerberos {}", k.message.msg_type()));
@@ -499,7 +505,7 @@ impl Session {
         }
         if let Some(e) = ts.error_code {
             if e.0 != 0 {
-                nla.error_code = Some((frame, named(e.0, e)));
+                nla.error_code = Some((frame, e));
                 parts.push(format!("errorCode {e}"));
             }
         }

@@ -2,7 +2,7 @@
 //! negotiation, MCS/GCC, the security header (Standard RDP Security,
 //! licensing), the share control PDUs of activation, and fast-path.
 
-use super::{cert_info, ladder, named, Session};
+use super::{cert_info, ladder, Session};
 use crate::session::facts::*;
 use crate::wire::{Dir, FrameRef};
 use rdpdiag_parsers::{gcc, mcs, nego, rdp, x224};
@@ -52,10 +52,9 @@ impl Session {
                 }
                 n.neg_req = cr.neg_req.is_some();
                 let p = cr.requested_protocols();
-                n.requested_protocols = Some(p.0);
-                n.requested_names = p.names();
+                n.requested_protocols = Some(p);
                 if let Some(r) = cr.neg_req {
-                    n.request_flags = r.flags.names();
+                    n.request_flags = r.flags;
                 }
                 n.correlation_id = cr.correlation.map(|c| {
                     c.correlation_id
@@ -84,18 +83,16 @@ impl Session {
                 let label = match cc.neg {
                     None => {
                         n.legacy_confirm = true;
-                        n.selected_protocol = Some(0);
-                        n.selected_names = vec!["PROTOCOL_RDP"];
+                        n.selected_protocol = Some(nego::Protocols::RDP);
                         "X.224 Connection Confirm (legacy, no negotiation data)".to_string()
                     }
                     Some(nego::NegResponse::Rsp(r)) => {
-                        n.selected_protocol = Some(r.selected_protocol.0);
-                        n.selected_names = r.selected_protocol.names();
-                        n.response_flags = r.flags.names();
+                        n.selected_protocol = Some(r.selected_protocol);
+                        n.response_flags = r.flags;
                         format!("X.224 Connection Confirm: selected {}", r.selected_protocol)
                     }
                     Some(nego::NegResponse::Failure(fl)) => {
-                        n.failure = Some(named(fl.code.0, fl.code));
+                        n.failure = Some(fl.code);
                         format!("X.224 Connection Confirm: RDP_NEG_FAILURE {}", fl.code)
                     }
                 };
@@ -122,8 +119,7 @@ impl Session {
             mcs::McsPdu::ConnectResponse(cr) => self.on_connect_response(dir, &cr, frame),
             mcs::McsPdu::Domain(dp) => match dp {
                 mcs::DomainPdu::DisconnectProviderUltimatum { reason } => {
-                    self.facts.mcs.disconnect_ultimatum =
-                        Some((frame, dir, named(reason.0 as u32, reason)));
+                    self.facts.mcs.disconnect_ultimatum = Some((frame, dir, reason));
                     ladder(
                         &mut self.facts,
                         frame,
@@ -132,8 +128,7 @@ impl Session {
                     );
                 }
                 mcs::DomainPdu::AttachUserConfirm { result, .. } => {
-                    self.facts.mcs.attach_user_confirm =
-                        Some((frame, named(result.0 as u32, result)));
+                    self.facts.mcs.attach_user_confirm = Some((frame, result));
                     ladder(
                         &mut self.facts,
                         frame,
@@ -176,7 +171,7 @@ impl Session {
                         m.supports_error_info =
                             Some(e.contains(gcc::ClientEarlyCapabilityFlags::SUPPORT_ERRINFO_PDU));
                     }
-                    m.client_server_selected_protocol = core.server_selected_protocol.map(|p| p.0);
+                    m.client_server_selected_protocol = core.server_selected_protocol;
                 }
                 if let Some(s) = &cd.security {
                     m.client_encryption_methods = Some(s.encryption_methods.to_string());
@@ -203,7 +198,7 @@ impl Session {
     fn on_connect_response(&mut self, dir: Dir, cr: &mcs::ConnectResponse<'_>, frame: FrameRef) {
         let m = &mut self.facts.mcs;
         m.connect_response = Some(frame);
-        m.result = Some(named(cr.result.0 as u32, cr.result));
+        m.result = Some(cr.result);
         let mut certs = Vec::new();
         match gcc::parse_conference_create_response(cr.user_data) {
             Ok((_, sd)) => {
@@ -211,8 +206,7 @@ impl Session {
                     self.vc_ids = net.channel_ids.iter().take(64).copied().collect();
                 }
                 if let Some(core) = &sd.core {
-                    m.server_client_requested_protocols =
-                        core.client_requested_protocols.map(|p| p.0);
+                    m.server_client_requested_protocols = core.client_requested_protocols;
                 }
                 if let Some(sec) = &sd.security {
                     m.encryption_method = Some(sec.encryption_method.to_string());
@@ -239,17 +233,11 @@ impl Session {
             Err(e) => m.malformed = Some(format!("GCC Conference Create Response: {e}")),
         }
         for (i, der) in certs.iter().enumerate() {
-            if let Some(ci) = cert_info(der, frame, i, "rdp_standard_security") {
+            if let Some(ci) = cert_info(der, frame, i, CertSource::RdpStandardSecurity) {
                 push_bounded(&mut self.facts.tls.certificates, ci);
             }
         }
-        let res = self
-            .facts
-            .mcs
-            .result
-            .as_ref()
-            .map(|r| r.name.clone())
-            .unwrap_or_default();
+        let res = cr.result;
         ladder(
             &mut self.facts,
             frame,
@@ -260,8 +248,9 @@ impl Session {
 
     /// An RDP PDU inside MCS Send Data.
     fn on_rdp(&mut self, dir: Dir, data: &[u8], frame: FrameRef, decrypted: bool) {
-        let standard_security =
-            self.facts.negotiation.selected_protocol.unwrap_or(0) == 0 && !decrypted;
+        let standard_security = self.facts.negotiation.selected_protocol.unwrap_or_default()
+            == nego::Protocols::RDP
+            && !decrypted;
         // Share Control header: totalLength == len (or 0x8000 flow PDU) and version bits 0x10.
         let looks_share_control = data.len() >= 6 && {
             let total = u16::from_le_bytes([data[0], data[1]]) as usize;
@@ -290,18 +279,16 @@ impl Session {
             match rdp::parse_license_packet(data) {
                 Ok((_, (_, lp))) => {
                     let (error_code, state_transition, success) = match lp.body {
-                        rdp::LicenseBody::ErrorAlert(e) => (
-                            Some(named(e.error_code.0, e.error_code)),
-                            Some(named(e.state_transition.0, e.state_transition)),
-                            e.is_success(),
-                        ),
+                        rdp::LicenseBody::ErrorAlert(e) => {
+                            (Some(e.error_code), Some(e.state_transition), e.is_success())
+                        }
                         _ => (None, None, false),
                     };
                     let label = match (&error_code, success) {
                         (Some(_), true) => {
                             "License Error Alert: STATUS_VALID_CLIENT (licensing done)".to_string()
                         }
-                        (Some(c), false) => format!("License Error Alert: {}", c.name),
+                        (Some(c), false) => format!("License Error Alert: {c}"),
                         _ => format!("licensing: {}", lp.preamble.msg_type),
                     };
                     push_bounded(
@@ -309,7 +296,7 @@ impl Session {
                         LicenseEvent {
                             frame,
                             dir,
-                            msg_type: named(lp.preamble.msg_type.0 as u32, lp.preamble.msg_type),
+                            msg_type: lp.preamble.msg_type,
                             error_code,
                             state_transition,
                             success,
@@ -349,13 +336,13 @@ impl Session {
             }
             rdp::ShareControlBody::Data(h, body) => match body {
                 rdp::ShareDataBody::SetErrorInfo(e) => {
-                    push_bounded(&mut r.set_error_info, (frame, named(e.0, e)));
+                    push_bounded(&mut r.set_error_info, (frame, e));
                     if e.0 != 0 {
                         ladder(&mut self.facts, frame, dir, format!("Set Error Info: {e}"));
                     }
                 }
                 rdp::ShareDataBody::StatusInfo(s) => {
-                    push_bounded(&mut r.status_info, (frame, named(s.0, s)));
+                    push_bounded(&mut r.status_info, (frame, s));
                 }
                 _ => match h.pdu_type2 {
                     rdp::PduType2::FONTMAP => {

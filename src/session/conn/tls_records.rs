@@ -1,7 +1,7 @@
 //! TLS on the wire: records classified and counted, handshake messages
 //! (hellos, certificates), alerts, and each record handed to the decryptor.
 
-use super::{cert_info, ladder, named, Session, WireState};
+use super::{cert_info, ladder, Session, WireState};
 use crate::session::facts::*;
 use crate::wire::{Dir, FrameRef};
 use rdpdiag_parsers::tls;
@@ -20,14 +20,14 @@ impl Session {
                 || (self.tls13 && dir == Dir::ServerToClient),
         );
         let (kind, len) = match class {
-            tls::RecordClass::Handshake => ("handshake", rec.fragment.len()),
-            tls::RecordClass::EncryptedHandshake { len } => ("encrypted_handshake", len),
-            tls::RecordClass::ChangeCipherSpec => ("ccs", 1),
-            tls::RecordClass::Alert(_) => ("alert", 2),
-            tls::RecordClass::EncryptedAlert { len } => ("encrypted_alert", len),
-            tls::RecordClass::ApplicationData { len } => ("app_data", len),
-            tls::RecordClass::Heartbeat { len } => ("heartbeat", len),
-            tls::RecordClass::Other { len, .. } => ("other", len),
+            tls::RecordClass::Handshake => (RecordKind::Handshake, rec.fragment.len()),
+            tls::RecordClass::EncryptedHandshake { len } => (RecordKind::EncryptedHandshake, len),
+            tls::RecordClass::ChangeCipherSpec => (RecordKind::ChangeCipherSpec, 1),
+            tls::RecordClass::Alert(_) => (RecordKind::Alert, 2),
+            tls::RecordClass::EncryptedAlert { len } => (RecordKind::EncryptedAlert, len),
+            tls::RecordClass::ApplicationData { len } => (RecordKind::AppData, len),
+            tls::RecordClass::Heartbeat { len } => (RecordKind::Heartbeat, len),
+            tls::RecordClass::Other { len, .. } => (RecordKind::Other, len),
         };
         let t = &mut self.facts.tls;
         if t.records.len() < MAX_LIST {
@@ -68,8 +68,8 @@ impl Session {
                     AlertInfo {
                         dir,
                         frame,
-                        level: Some(a.level.0),
-                        description: Some(named(a.description.0 as u32, a.description)),
+                        level: Some(a.level),
+                        description: Some(a.description),
                         encrypted: false,
                     },
                 );
@@ -183,7 +183,7 @@ impl Session {
             }
             tls::Handshake::ServerHello(sh) => {
                 let v = sh.version();
-                self.tls13 = v == 0x0304;
+                self.tls13 = v == tls::TLS1_3;
                 let suite = sh
                     .cipher_suite_name()
                     .map(str::to_string)
@@ -203,7 +203,11 @@ impl Session {
                 ladder(&mut self.facts, frame, dir, label);
             }
             tls::Handshake::Certificate(chain) => {
-                let source = if decrypted { "tls13_decrypted" } else { "tls" };
+                let source = if decrypted {
+                    CertSource::Tls13Decrypted
+                } else {
+                    CertSource::Tls
+                };
                 for (i, der) in chain.iter().enumerate() {
                     if let Some(ci) = cert_info(der, frame, i, source) {
                         push_bounded(&mut self.facts.tls.certificates, ci);

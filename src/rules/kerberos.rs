@@ -161,7 +161,7 @@ fn nla_result<'a>(g: &TcpGroup<'a>) -> (Option<u32>, Option<&'a str>) {
         .conns
         .iter()
         .rev()
-        .find_map(|c| c.facts.nla.error_code.as_ref().map(|(_, n)| n.value));
+        .find_map(|c| c.facts.nla.error_code.as_ref().map(|(_, n)| n.0));
     let user = g.conns.iter().find_map(|c| c.facts.nla.user.as_deref());
     (status, user)
 }
@@ -253,6 +253,7 @@ mod tests {
     use crate::session::ConnectionRecord;
     use crate::verdict::{Attempt, DiagConfig, Severity};
     use crate::wire::Dir;
+    use rdpdiag_parsers::credssp::NtStatus;
     use rdpdiag_parsers::kerberos::{ErrorCode, MessageType};
 
     const C: Dir = Dir::ClientToServer;
@@ -290,7 +291,7 @@ mod tests {
     /// The NTLM CredSSP of captures/nla_wrong_password.pcap (frames 1-17,
     /// as in the nla tests), answered with TSRequest errorCode `status`
     /// (frame 18) as a Windows server does; the client closes (19, 20).
-    fn ntlm_refused(status: u32, name: &str) -> ConnBuilder {
+    fn ntlm_refused(status: NtStatus) -> ConnBuilder {
         conn()
             .handshake()
             .request(4, 0x3)
@@ -310,7 +311,7 @@ mod tests {
             .app_data(C, 17, 452)
             .ntlm_authenticate(17, "CORP", "labuser")
             .app_data(S, 18, 60)
-            .credssp_error(18, status, name)
+            .credssp_error(18, status)
             .fin(C, 20)
             .decrypted(10)
     }
@@ -333,7 +334,7 @@ mod tests {
     fn kdc_error_fires_as_the_root_cause_of_an_ntlm_account_restriction() {
         // A Protected Users member dialled an IP: no TERMSRV/<ip> SPN, so
         // Kerberos failed, and NTLM (forbidden to the account) was refused.
-        let rec = ntlm_refused(0xC000_006E, "STATUS_ACCOUNT_RESTRICTION").build();
+        let rec = ntlm_refused(NtStatus::ACCOUNT_RESTRICTION).build();
         let a = diagnose(&rec, &[spn_missing("10.0.0.1")]);
         let root = a.root_cause.expect("root cause");
         assert_eq!(root.id, KERBEROS_KDC_ERROR.id);
@@ -354,7 +355,7 @@ mod tests {
     fn kdc_error_fires_with_a_fix_that_fits_an_fqdn() {
         // The client already asked for the FQDN: the SPN is missing on the
         // account, connecting "by FQDN" would change nothing.
-        let rec = ntlm_refused(0xC000_006E, "STATUS_ACCOUNT_RESTRICTION").build();
+        let rec = ntlm_refused(NtStatus::ACCOUNT_RESTRICTION).build();
         let a = diagnose(&rec, &[spn_missing("rds1.corp.example")]);
         let root = a.root_cause.expect("root cause");
         assert_eq!(root.remediation.len(), 1);
@@ -374,7 +375,7 @@ mod tests {
         // captures/kerberos_kdc_errors_then_ntlm.pcap: KDC_ERR_PREAUTH_FAILED
         // (frames 64/66) for the user whose NTLM logon then fails with
         // STATUS_LOGON_FAILURE: the same verdict, the NLA finding stays root.
-        let rec = ntlm_refused(0xC000_006D, "STATUS_LOGON_FAILURE").build();
+        let rec = ntlm_refused(NtStatus::LOGON_FAILURE).build();
         let k = kdc(vec![
             msg(2, C, MessageType::AS_REQ, None, "krbtgt/CORP.EXAMPLE"),
             msg(
@@ -404,7 +405,7 @@ mod tests {
         // The normal first AS-REQ without pre-authentication, a UDP answer
         // too big (the client retries over TCP), then the AS-REP and the
         // service ticket.
-        let rec = ntlm_refused(0xC000_006D, "STATUS_LOGON_FAILURE").build();
+        let rec = ntlm_refused(NtStatus::LOGON_FAILURE).build();
         let k = kdc(vec![
             msg(2, C, MessageType::AS_REQ, None, "krbtgt/CORP.EXAMPLE"),
             msg(
@@ -431,7 +432,7 @@ mod tests {
     fn kdc_error_silent_when_a_retry_succeeded() {
         // A mistyped password, then the right one: the AS-REP makes good the
         // PREAUTH_FAILED.
-        let rec = ntlm_refused(0xC000_006D, "STATUS_LOGON_FAILURE").build();
+        let rec = ntlm_refused(NtStatus::LOGON_FAILURE).build();
         let k = kdc(vec![
             msg(2, C, MessageType::AS_REQ, None, "krbtgt/CORP.EXAMPLE"),
             msg(

@@ -5,8 +5,9 @@
 # fail the way a Windows host does (CredSSP errorCode, Early User Authorization
 # ACCESS_DENIED, MCS Connect-Response failure, licensing error, Set Error Info
 # 0x7); what the client does next is the real client's reaction. One more
-# scenario records Kerberos KDC errors from Debian's MIT krb5-kdc to kinit/kvno
-# (FreeRDP 2.11 on Debian is built WITH_GSSAPI=OFF: it cannot do Kerberos).
+# scenario records Kerberos KDC errors from Debian's MIT krb5-kdc to kinit/kvno, then
+# the RDP client's NTLM attempt (FreeRDP 2.11 on Debian is built WITH_GSSAPI=OFF:
+# it cannot do Kerberos, so kinit/kvno stand in for its KDC exchanges).
 #
 #   ns rdplab14-cli  cli0 10.203.4.2/24 <--veth--> srv0 10.203.4.1/24  ns rdplab14-srv
 #   (no default route; nothing leaves the machine; static ARP)
@@ -16,7 +17,7 @@
 # env:   OUT (default /tmp/rdplab14/out), WORK (default /tmp/rdplab14/work)
 # Output per scenario: OUT/NAME.pcap (client side, tcpdump -s 0), NAME.keys.txt
 # (server-side rustls key log: SSLKEYLOGFILE format), NAME.client.log,
-# NAME.server.log. Needs: freerdp2-x11 xvfb tcpdump openssl iproute2, cargo
+# NAME.server.log, NAME.truth.txt. Needs: freerdp2-x11 xvfb tcpdump openssl iproute2, cargo
 # (builds lab/ironrdp-peer with its own lock file and target dir), and for the
 # Kerberos scenario krb5-kdc krb5-admin-server krb5-user.
 set -uo pipefail
@@ -33,18 +34,28 @@ USER_OK=labuser
 PASS_OK='Passw0rd!'
 REALM=LAB.TEST
 
-# scenario -> xfreerdp arguments (after /v:)
-declare -A CLIENT_ARGS=(
-    [credssp_logon_failure]="/u:$USER_OK /p:WrongPass1 /d:LAB /sec:nla"
-    [credssp_account_restriction]="/u:$USER_OK /p:$PASS_OK /d:LAB /sec:nla"
-    [credssp_ntlm_refused]="/u:$USER_OK /p:$PASS_OK /d:LAB /sec:nla"
-    [eua_denied]="/u:$USER_OK /p:$PASS_OK /sec:ext"
-    [mcs_connect_failed]="/u:$USER_OK /p:$PASS_OK /sec:tls"
-    [licensing_error]="/u:$USER_OK /p:$PASS_OK /sec:tls"
-    [set_error_info_denied]="/u:$USER_OK /p:$PASS_OK /sec:tls"
+# scenario -> ironrdp-peer mode, and the xfreerdp arguments (after /v:)
+declare -A PEER_MODE=(
+    [nla_errorcode_logon_failure]=credssp_logon_failure
+    [nla_errorcode_account_restriction]=credssp_account_restriction
+    [nla_errorcode_unsupported_function]=credssp_ntlm_refused
+    [hybrid_ex_selected_freerdp2]=eua_denied
+    [mcs_connect_response_failure]=mcs_connect_failed
+    [licensing_no_license_server]=licensing_error
+    [set_error_info_server_denied]=set_error_info_denied
 )
-SCENARIOS=(credssp_logon_failure credssp_account_restriction credssp_ntlm_refused eua_denied
-    mcs_connect_failed licensing_error set_error_info_denied kdc_errors)
+declare -A CLIENT_ARGS=(
+    [nla_errorcode_logon_failure]="/u:$USER_OK /p:WrongPass1 /d:LAB /sec:nla"
+    [nla_errorcode_account_restriction]="/u:$USER_OK /p:$PASS_OK /d:LAB /sec:nla"
+    [nla_errorcode_unsupported_function]="/u:$USER_OK /p:$PASS_OK /d:LAB /sec:nla"
+    [hybrid_ex_selected_freerdp2]="/u:$USER_OK /p:$PASS_OK /sec:ext"
+    [mcs_connect_response_failure]="/u:$USER_OK /p:$PASS_OK /sec:tls"
+    [licensing_no_license_server]="/u:$USER_OK /p:$PASS_OK /sec:tls"
+    [set_error_info_server_denied]="/u:$USER_OK /p:$PASS_OK /sec:tls"
+)
+SCENARIOS=(nla_errorcode_logon_failure nla_errorcode_account_restriction nla_errorcode_unsupported_function
+    hybrid_ex_selected_freerdp2 mcs_connect_response_failure licensing_no_license_server
+    set_error_info_server_denied kerberos_kdc_errors_then_ntlm)
 
 if [[ ${1:-} == --list ]]; then
     printf '%s\n' "${SCENARIOS[@]}"
@@ -116,7 +127,8 @@ start_display() {
 
 TD_PID=
 cap_start() { # file
-    in_cli tcpdump -i cli0 -s 0 -U -n -w "$1" >"$WORK/tcpdump.log" 2>&1 &
+    # ip netns exec execs the command: $! is tcpdump itself (a shell function would add a subshell)
+    SSLKEYLOGFILE= ip netns exec "$NS_CLI" tcpdump -i cli0 -s 0 -U -n -w "$1" >"$WORK/tcpdump.log" 2>&1 &
     TD_PID=$!
     sleep 0.5
 }
@@ -126,31 +138,45 @@ cap_stop() {
     TD_PID=
 }
 
-run_rdp() { # scenario
-    local scn=$1 spid
-    rm -f "$OUT/$scn".*
-    SSLKEYLOGFILE=$OUT/$scn.keys.txt in_srv "$PEER" "$scn" "$SRV_IP:3389" "$WORK/srv.pem" "$WORK/srv.key" \
-        "$WORK/srv.pub.der" "$USER_OK" "$PASS_OK" >"$OUT/$scn.server.log" 2>&1 &
-    spid=$!
+PEER_PID=
+peer_start() { # scenario mode
+    SSLKEYLOGFILE=$OUT/$1.keys.txt ip netns exec "$NS_SRV" "$PEER" "$2" "$SRV_IP:3389" "$WORK/srv.pem" \
+        "$WORK/srv.key" "$WORK/srv.pub.der" "$USER_OK" "$PASS_OK" >"$OUT/$1.server.log" 2>&1 &
+    PEER_PID=$!
     sleep 0.5
+}
+client_run() { # scenario xfreerdp-args...
+    local scn=$1
+    shift
+    DISPLAY=:$DISP ip netns exec "$NS_CLI" timeout 40 xfreerdp /v:$SRV_IP /cert:ignore /log-level:INFO "$@" \
+        >>"$OUT/$scn.client.log" 2>&1
+    echo "xfreerdp exit status: $?" >>"$OUT/$scn.client.log"
+}
+peer_wait() { # the peer ends 4 s after the client's last connection
+    local i
+    for ((i = 0; i < 40; i++)); do kill -0 "$PEER_PID" 2>/dev/null || break; sleep 0.5; done
+    kill "$PEER_PID" 2>/dev/null
+    wait "$PEER_PID" 2>/dev/null
+    PEER_PID=
+}
+
+run_rdp() { # scenario
+    local scn=$1
+    rm -f "$OUT/$scn".*
+    peer_start "$scn" "${PEER_MODE[$scn]}"
     cap_start "$OUT/$scn.pcap"
     # shellcheck disable=SC2086 # word splitting of the argument list is intended
-    DISPLAY=:$DISP in_cli timeout 40 xfreerdp /v:$SRV_IP /cert:ignore /log-level:INFO ${CLIENT_ARGS[$scn]} \
-        >"$OUT/$scn.client.log" 2>&1
-    echo "xfreerdp exit status: $?" >>"$OUT/$scn.client.log"
-    local i
-    for ((i = 0; i < 30; i++)); do kill -0 "$spid" 2>/dev/null || break; sleep 0.5; done
-    kill "$spid" 2>/dev/null
-    wait "$spid" 2>/dev/null
+    client_run "$scn" ${CLIENT_ARGS[$scn]}
+    peer_wait
     cap_stop
-    log "$scn: $(grep -c . "$OUT/$scn.keys.txt" 2>/dev/null || echo 0) key lines, $(stat -c %s "$OUT/$scn.pcap") bytes pcap"
+    log "$scn: $(cat "$OUT/$scn.keys.txt" 2>/dev/null | wc -l) key lines, $(stat -c %s "$OUT/$scn.pcap") bytes pcap"
 }
 
 # MIT krb5 KDC for LAB.TEST in the server namespace; kinit / kvno in the client
 # namespace (a private krb5.conf, no system files touched).
 KDC_PID=
 run_kdc_errors() {
-    local scn=kdc_errors k=$WORK/krb5
+    local scn=kerberos_kdc_errors_then_ntlm k=$WORK/krb5
     rm -f "$OUT/$scn".*
     rm -rf "$k"
     mkdir -p "$k"
@@ -184,22 +210,25 @@ EOF
     kdb5_util create -s -r "$REALM" -P 'MasterKey1' >"$k/kdb.log" 2>&1
     kadmin.local -r "$REALM" -q "addprinc +requires_preauth -pw $PASS_OK $USER_OK" >>"$k/kdb.log" 2>&1
     kadmin.local -r "$REALM" -q "addprinc -randkey TERMSRV/win-lab14.lab.test" >>"$k/kdb.log" 2>&1
-    in_srv krb5kdc -n -r "$REALM" >>"$k/kdc.out" 2>&1 &
+    ip netns exec "$NS_SRV" krb5kdc -n -r "$REALM" >>"$k/kdc.out" 2>&1 &
     KDC_PID=$!
     sleep 1
+    peer_start "$scn" credssp_logon_failure
     cap_start "$OUT/$scn.pcap"
     {
         export KRB5CCNAME=FILE:$k/ccache
-        echo "## 1. kinit labuser with a wrong password (expect KDC_ERR_PREAUTH_FAILED)"
-        echo 'WrongPass1' | in_cli kinit "$USER_OK@$REALM" 2>&1
-        echo "## 2. kinit an unknown user (expect KDC_ERR_C_PRINCIPAL_UNKNOWN)"
-        echo 'x' | in_cli kinit "nosuchuser@$REALM" 2>&1
-        echo "## 3. kinit labuser, right password, then kvno for TERMSRV/$SRV_IP (dialled by IP: no such SPN, expect KDC_ERR_S_PRINCIPAL_UNKNOWN)"
-        echo "$PASS_OK" | in_cli kinit "$USER_OK@$REALM" 2>&1
-        in_cli kvno "TERMSRV/$SRV_IP@$REALM" 2>&1
-        echo "## 4. kvno for the registered SPN TERMSRV/win-lab14.lab.test (expect a ticket)"
-        in_cli kvno "TERMSRV/win-lab14.lab.test@$REALM" 2>&1
+        echo "## 1. kinit an unknown user (expect KDC_ERR_C_PRINCIPAL_UNKNOWN)"
+        echo 'x' | ip netns exec "$NS_CLI" kinit "nosuchuser@$REALM" 2>&1
+        echo "## 2. kinit labuser, right password, then kvno TERMSRV/$SRV_IP (dialled by IP: no such SPN, expect KDC_ERR_S_PRINCIPAL_UNKNOWN)"
+        echo "$PASS_OK" | ip netns exec "$NS_CLI" kinit "$USER_OK@$REALM" 2>&1
+        ip netns exec "$NS_CLI" kvno "TERMSRV/$SRV_IP@$REALM" 2>&1
+        ip netns exec "$NS_CLI" kdestroy 2>&1
+        echo "## 3. kinit labuser with a wrong password (expect KDC_ERR_PREAUTH_REQUIRED, then KDC_ERR_PREAUTH_FAILED)"
+        echo 'WrongPass1' | ip netns exec "$NS_CLI" kinit "$USER_OK@$REALM" 2>&1
+        echo "## 4. xfreerdp /sec:nla with the same wrong password: NTLM (FreeRDP 2.11 here has no Kerberos); the peer answers STATUS_LOGON_FAILURE"
     } >"$OUT/$scn.client.log"
+    client_run "$scn" /u:$USER_OK /p:WrongPass1 /d:LAB /sec:nla
+    peer_wait
     cap_stop
     kill "$KDC_PID" 2>/dev/null
     wait "$KDC_PID" 2>/dev/null
@@ -207,9 +236,36 @@ EOF
     log "$scn: $(stat -c %s "$OUT/$scn.pcap") bytes pcap"
 }
 
+# NAME.truth.txt: the server's own log, the KDC log, the client's console
+# errors and tshark's view (decrypted with the key log) of every data segment.
+write_truth() { # scenario
+    local s=$1
+    {
+        echo "# $s: ground truth (lab/windows_like_captures.sh; server = lab/ironrdp-peer," \
+            "client = xfreerdp $(dpkg-query -W -f='${Version}' freerdp2-x11))"
+        echo
+        echo "## server log"
+        grep '^\[ironrdp-peer\]' "$OUT/$s.server.log"
+        if grep -q krb5kdc "$OUT/$s.server.log"; then
+            echo
+            echo "## KDC log (MIT krb5kdc $(dpkg-query -W -f='${Version}' krb5-kdc))"
+            grep -E 'AS_REQ|TGS_REQ|preauth' "$OUT/$s.server.log" | sed -E 's/^.*krb5kdc\[[0-9]+\]\(info\): //; s/ \(8 etypes \{[^}]*\}\)//'
+        fi
+        echo
+        echo "## client console (WARN/ERROR lines, kinit/kvno output, exit status)"
+        grep -E 'WARN|ERROR|exit status|^##|kinit|kvno' "$OUT/$s.client.log" | sed -E 's/^\[[0-9:]+\] \[[0-9:]+\] //'
+        echo
+        echo "## tshark: segments with data, FIN or RST (TLS decrypted with the key log)"
+        tshark -r "$OUT/$s.pcap" -o "tls.keylog_file:$OUT/$s.keys.txt" \
+            -Y 'tcp.len>0 || tcp.flags.fin==1 || tcp.flags.reset==1' \
+            -T fields -e frame.number -e ip.src -e tcp.srcport -e tcp.len -e _ws.col.Info 2>/dev/null | cut -c1-140
+    } >"$OUT/$s.truth.txt"
+}
+
 cleanup() {
     [[ -n $TD_PID ]] && kill "$TD_PID" 2>/dev/null
     [[ -n $KDC_PID ]] && kill "$KDC_PID" 2>/dev/null
+    [[ -n $PEER_PID ]] && kill "$PEER_PID" 2>/dev/null
     [[ -n $XVFB_PID ]] && kill "$XVFB_PID" 2>/dev/null
     topo_down
 }
@@ -218,17 +274,15 @@ trap cleanup EXIT
 ((${#@})) && SCENARIOS=("$@")
 topo_up
 make_cert
-need_rdp=0
-for s in "${SCENARIOS[@]}"; do [[ $s != kdc_errors ]] && need_rdp=1; done
-if ((need_rdp)); then
-    build_peer
-    start_display
-fi
+build_peer
+start_display
 for s in "${SCENARIOS[@]}"; do
-    if [[ $s == kdc_errors ]]; then
+    if [[ $s == kerberos_kdc_errors_then_ntlm ]]; then
         run_kdc_errors
+        write_truth "$s"
     elif [[ -n ${CLIENT_ARGS[$s]:-} ]]; then
         run_rdp "$s"
+        write_truth "$s"
     else
         echo "unknown scenario $s" >&2
     fi

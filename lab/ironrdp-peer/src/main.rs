@@ -67,12 +67,14 @@ const SEC_E_UNSUPPORTED_FUNCTION: u32 = 0x8009_0302;
 /// T.125 Result rt-parameters-unacceptable.
 const MCS_RT_PARAMETERS_UNACCEPTABLE: u8 = 8;
 const IO_CHANNEL: u16 = 1003;
+const MAX_RECONNECTS: usize = 3;
 const USER_CHANNEL: u16 = 1007;
 
 fn log(msg: impl AsRef<str>) {
     eprintln!("[ironrdp-peer] {}", msg.as_ref());
 }
 
+#[derive(Clone)]
 struct Creds {
     user: String,
     password: String,
@@ -500,6 +502,23 @@ fn run(
     Ok(())
 }
 
+fn accept_within(
+    listener: &TcpListener,
+    max: Duration,
+) -> io::Result<Option<(TcpStream, std::net::SocketAddr)>> {
+    let start = Instant::now();
+    while start.elapsed() < max {
+        match listener.accept() {
+            Ok(c) => return Ok(Some(c)),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(50))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(None)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 6 {
@@ -517,9 +536,26 @@ fn main() {
         };
         let listener = TcpListener::bind(&args[2])?;
         log(format!("mode {} listening on {}", args[1], args[2]));
+        // Like a real listener, answer the client's reconnects the same way
+        // (FreeRDP retries after some failures) until it stays away.
         let (sock, peer) = listener.accept()?;
         log(format!("connection from {peer}"));
-        run(&args[1], sock, cfg, pubkey, creds)
+        if let Err(e) = run(&args[1], sock, cfg.clone(), pubkey.clone(), creds.clone()) {
+            log(format!("connection ended with an error: {e}"));
+        }
+        listener.set_nonblocking(true)?;
+        for _ in 0..MAX_RECONNECTS {
+            let Some((sock, peer)) = accept_within(&listener, Duration::from_secs(4))? else {
+                log("no further connection within 4 s: done");
+                break;
+            };
+            sock.set_nonblocking(false)?;
+            log(format!("connection from {peer}"));
+            if let Err(e) = run(&args[1], sock, cfg.clone(), pubkey.clone(), creds.clone()) {
+                log(format!("connection ended with an error: {e}"));
+            }
+        }
+        Ok(())
     })();
     if let Err(e) = result {
         log(format!("error: {e}"));

@@ -4,7 +4,8 @@
 # Devolutions' sspi, rustls): lab/ironrdp-peer. Each scenario makes the server
 # fail the way a Windows host does (CredSSP errorCode, Early User Authorization
 # ACCESS_DENIED, MCS Connect-Response failure, licensing error, Set Error Info
-# 0x7); what the client does next is the real client's reaction. One more
+# 0x7); what the client does next is the real client's reaction (xfreerdp;
+# for HYBRID_EX, which FreeRDP 2 lacks, IronRDP's connector: lab/ironrdp-peer/src/bin). One more
 # scenario records Kerberos KDC errors from Debian's MIT krb5-kdc to kinit/kvno, then
 # the RDP client's NTLM attempt (FreeRDP 2.11 on Debian is built WITH_GSSAPI=OFF:
 # it cannot do Kerberos, so kinit/kvno stand in for its KDC exchanges).
@@ -40,6 +41,7 @@ declare -A PEER_MODE=(
     [nla_errorcode_account_restriction]=credssp_account_restriction
     [nla_errorcode_unsupported_function]=credssp_ntlm_refused
     [hybrid_ex_selected_freerdp2]=eua_denied
+    [nla_early_user_auth_denied]=eua_denied
     [mcs_connect_response_failure]=mcs_connect_failed
     [licensing_no_license_server]=licensing_error
     [set_error_info_server_denied]=set_error_info_denied
@@ -49,12 +51,14 @@ declare -A CLIENT_ARGS=(
     [nla_errorcode_account_restriction]="/u:$USER_OK /p:$PASS_OK /d:LAB /sec:nla"
     [nla_errorcode_unsupported_function]="/u:$USER_OK /p:$PASS_OK /d:LAB /sec:nla"
     [hybrid_ex_selected_freerdp2]="/u:$USER_OK /p:$PASS_OK /sec:ext"
+    # xfreerdp 2.11 cannot do HYBRID_EX: IronRDP's connector is the client here
+    [nla_early_user_auth_denied]="@ironrdp-lab-client"
     [mcs_connect_response_failure]="/u:$USER_OK /p:$PASS_OK /sec:tls"
     [licensing_no_license_server]="/u:$USER_OK /p:$PASS_OK /sec:tls"
     [set_error_info_server_denied]="/u:$USER_OK /p:$PASS_OK /sec:tls"
 )
 SCENARIOS=(nla_errorcode_logon_failure nla_errorcode_account_restriction nla_errorcode_unsupported_function
-    hybrid_ex_selected_freerdp2 mcs_connect_response_failure licensing_no_license_server
+    hybrid_ex_selected_freerdp2 nla_early_user_auth_denied mcs_connect_response_failure licensing_no_license_server
     set_error_info_server_denied kerberos_kdc_errors_then_ntlm)
 
 if [[ ${1:-} == --list ]]; then
@@ -102,7 +106,7 @@ topo_up() {
 
 build_peer() {
     (cd "$PEER_DIR" && cargo build --release --locked -q) || { echo "ironrdp-peer build failed" >&2; exit 1; }
-    PEER=$PEER_DIR/target/release/ironrdp-peer
+    PEER=$PEER_DIR/target/release/ironrdp-peer # and ironrdp-lab-client beside it
 }
 
 # RSA 2048 self-signed, CN = a Windows-like host name, as an RDP listener's
@@ -165,8 +169,14 @@ run_rdp() { # scenario
     rm -f "$OUT/$scn".*
     peer_start "$scn" "${PEER_MODE[$scn]}"
     cap_start "$OUT/$scn.pcap"
-    # shellcheck disable=SC2086 # word splitting of the argument list is intended
-    client_run "$scn" ${CLIENT_ARGS[$scn]}
+    if [[ ${CLIENT_ARGS[$scn]} == @ironrdp-lab-client ]]; then
+        ip netns exec "$NS_CLI" timeout 40 "$PEER_DIR/target/release/ironrdp-lab-client" "$SRV_IP:3389" \
+            "$USER_OK" "$PASS_OK" LAB >>"$OUT/$scn.client.log" 2>&1
+        echo "ironrdp-lab-client exit status: $?" >>"$OUT/$scn.client.log"
+    else
+        # shellcheck disable=SC2086 # word splitting of the argument list is intended
+        client_run "$scn" ${CLIENT_ARGS[$scn]}
+    fi
     peer_wait
     cap_stop
     log "$scn: $(cat "$OUT/$scn.keys.txt" 2>/dev/null | wc -l) key lines, $(stat -c %s "$OUT/$scn.pcap") bytes pcap"
@@ -253,7 +263,7 @@ write_truth() { # scenario
         fi
         echo
         echo "## client console (WARN/ERROR lines, kinit/kvno output, exit status)"
-        grep -E 'WARN|ERROR|exit status|^##|kinit|kvno' "$OUT/$s.client.log" | sed -E 's/^\[[0-9:]+\] \[[0-9:]+\] //'
+        grep -E 'WARN|ERROR|exit status|^##|kinit|kvno|^connect' "$OUT/$s.client.log" | sed -E 's/^\[[0-9:]+\] \[[0-9:]+\] //'
         echo
         echo "## tshark: segments with data, FIN or RST (TLS decrypted with the key log)"
         tshark -r "$OUT/$s.pcap" -o "tls.keylog_file:$OUT/$s.keys.txt" \

@@ -225,7 +225,12 @@ fn tls_config(cert: &str, key: &str) -> Res<Arc<rustls::ServerConfig>> {
     let certs = CertificateDer::pem_file_iter(cert)?.collect::<Result<Vec<_>, _>>()?;
     let key = PrivateKeyDer::from_pem_file(key)?;
     // TLS 1.2 like a Windows RDP listener (Schannel), ECDHE-RSA AES-GCM suites.
-    let mut cfg = rustls::ServerConfig::builder_with_protocol_versions(&[&rustls::version::TLS12])
+    // Explicit provider: ring and aws-lc-rs are both compiled in (the lab
+    // client's dependencies), so rustls cannot pick one by itself.
+    #[allow(deprecated)]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS12])?
         .with_no_client_auth()
         .with_single_cert(certs, key)?;
     cfg.key_log = Arc::new(rustls::KeyLogFile::new());

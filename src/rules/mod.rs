@@ -21,6 +21,7 @@ mod kerberos;
 mod mcs;
 mod negotiation;
 mod nla;
+mod nla_shape;
 mod registry;
 mod related;
 mod session;

@@ -89,6 +89,16 @@ fn fatal_alert(hello: &ClientHelloFacts, alert: &AlertInfo) -> Finding {
     finding
 }
 
+/// "12 µs after it" / "3 ms after it": how fast the reset followed.
+fn after_ms(from: FrameRef, to: FrameRef) -> String {
+    let s = to.ts.since(from.ts);
+    if s < 0.001 {
+        format!("{:.0} µs after it", s * 1e6)
+    } else {
+        format!("{:.0} ms after it", s * 1e3)
+    }
+}
+
 /// No ServerHello: the server closed, or the client gave up waiting.
 fn no_server_hello(cx: &Conn, hello: &ClientHelloFacts, out: &mut Vec<Finding>) {
     let rec = cx.rec;
@@ -115,11 +125,42 @@ fn no_server_hello(cx: &Conn, hello: &ClientHelloFacts, out: &mut Vec<Finding>) 
                 format!("plaintext MCS Disconnect Provider Ultimatum ({reason})"),
             ));
         }
+        if super::shape::filter_reject(rec) {
+            evidence.push(ev(
+                close,
+                "bare RST (no ACK flag; the ClientHello was never acknowledged)",
+            ));
+            let mut f = make(
+                &TLS_SERVER_CLOSED_AFTER_CLIENT_HELLO,
+                cx.cert_basis,
+                Some(format!("a packet filter rejected the ClientHello with a bare RST {}: a firewall or IPS on the server or the path, not the server's TLS stack", after_ms(hello.frame, close))),
+                Some("The reset has no ACK flag and the ClientHello was never acknowledged: that is how a packet filter's REJECT answers a data segment (iptables --reject-with tcp-reset, a host firewall, an IPS blocking TLS to this port). A server whose TLS stack gives up first acknowledges the ClientHello, then sends RST|ACK or FIN.".to_string()),
+                evidence,
+            );
+            f.remediation = vec![
+                "Find the filter that rejects TLS to this port: on the server `Get-NetFirewallRule -Enabled True -Direction Inbound -Action Block` and any third-party firewall/EDR; on the path the firewall's or IPS's log for the client's address at the capture time (TLS/SSL inspection or application-control rules).".to_string(),
+                super::registry::FIREWALL_3389.to_string(),
+            ];
+            out.push(f);
+            return;
+        }
         evidence.push(ev(close, format!("{kind} from the server")));
+        let acked = rec
+            .tcp
+            .server
+            .rst
+            .map_or(true, |r| r.peer_data_acked != Some(false));
         out.push(make(
             &TLS_SERVER_CLOSED_AFTER_CLIENT_HELLO,
             cx.cert_basis,
-            None,
+            Some(format!(
+                "the server's TLS stack gave up after the ClientHello ({}{}) without a ServerHello: it cannot use its certificate's private key (MachineKeys) or shares no cipher suite with the client",
+                match kind {
+                    CloseKind::Rst => "RST|ACK",
+                    CloseKind::Fin => "FIN",
+                },
+                if acked { " after acknowledging it" } else { "" }
+            )),
             None,
             evidence,
         ));
@@ -359,6 +400,48 @@ mod tests {
             .fin(Dir::ClientToServer, 175)
             .build();
         assert!(fired(&rec, &TLS_FATAL_ALERT).is_none());
+    }
+
+    #[test]
+    fn server_closed_after_client_hello_fires_as_a_filter_on_a_bare_rst() {
+        // A host firewall's REJECT: a RST without ACK 1 ms after the
+        // ClientHello, which nobody acknowledged.
+        let rec = up_to_client_hello()
+            .rst(Dir::ServerToClient, 9, 128, false)
+            .with(|r| {
+                if let Some(rst) = r.tcp.server.rst.as_mut() {
+                    rst.ack_flag = false;
+                    rst.peer_data_acked = Some(false);
+                }
+            })
+            .build();
+        let finding = fired(&rec, &TLS_SERVER_CLOSED_AFTER_CLIENT_HELLO).expect("fires");
+        assert_eq!(
+            finding.title,
+            "a packet filter rejected the ClientHello with a bare RST 1 ms after it: a firewall or IPS on the server or the path, not the server's TLS stack"
+        );
+        assert!(!finding
+            .remediation
+            .iter()
+            .any(|r| r.contains("MachineKeys")));
+        // The same RST with ACK, after the server acknowledged the
+        // ClientHello: the server's TLS stack.
+        let rec = up_to_client_hello()
+            .rst(Dir::ServerToClient, 9, 128, false)
+            .with(|r| {
+                if let Some(rst) = r.tcp.server.rst.as_mut() {
+                    rst.peer_data_acked = Some(true);
+                }
+            })
+            .build();
+        let finding = fired(&rec, &TLS_SERVER_CLOSED_AFTER_CLIENT_HELLO).expect("fires");
+        assert!(finding.title.starts_with(
+            "the server's TLS stack gave up after the ClientHello (RST|ACK after acknowledging it)"
+        ));
+        assert!(finding
+            .remediation
+            .iter()
+            .any(|r| r.contains("MachineKeys")));
     }
 
     #[test]

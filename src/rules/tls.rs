@@ -164,6 +164,8 @@ fn no_server_hello(cx: &Conn, hello: &ClientHelloFacts, out: &mut Vec<Finding>) 
             None,
             evidence,
         ));
+    } else if let Some(f) = answer_lost(cx, hello) {
+        out.push(f);
     } else if rec.tcp.client.retransmissions > 0 || cx.first_closer == Some(Dir::ClientToServer) {
         let mut evidence = vec![ev(hello.frame, "ClientHello")];
         if let Some((close, kind)) = cx.client_close {
@@ -180,6 +182,52 @@ fn no_server_hello(cx: &Conn, hello: &ClientHelloFacts, out: &mut Vec<Finding>) 
             evidence,
         ));
     }
+}
+
+/// Seen from the client: the server acknowledged the ClientHello and its
+/// answer started to arrive, but a hole stays in it (the client's SACKs ask
+/// for the missing bytes in vain) while smaller packets get through: the
+/// full-size segments of the certificate flight are dropped on the path.
+fn answer_lost(cx: &Conn, hello: &ClientHelloFacts) -> Option<Finding> {
+    let tcp = &cx.rec.tcp;
+    let server_sent_after = tcp.server.last_payload.is_some_and(|f| f > hello.frame);
+    let hello_acked = tcp.client.highest_ack_rel > 0
+        && tcp.client.highest_ack_rel
+            >= tcp
+                .client
+                .payload_bytes
+                .saturating_sub(tcp.client.retransmitted_bytes);
+    let missing = tcp.server.capture_gap_bytes;
+    if !(server_sent_after && hello_acked && missing > 0) || cx.shape.handshake_done.is_some() {
+        return None;
+    }
+    let mut evidence = vec![ev(hello.frame, "ClientHello (acknowledged by the server)")];
+    if let Some(last) = tcp.server.last_payload {
+        evidence.push(ev(
+            last,
+            format!(
+                "the end of the server's answer arrived; {missing} byte(s) before it never did"
+            ),
+        ));
+    }
+    if let Some((close, kind)) = cx.client_close {
+        evidence.push(ev(close, format!("{kind} from the client (gave up)")));
+    }
+    let mut f = make(
+        &TLS_NO_SERVER_HELLO,
+        cx.cert_basis,
+        Some(format!(
+            "MTU black hole: the server acknowledged the ClientHello, but {missing} byte(s) of its answer (the full-size segments of the ServerHello and certificate flight) never arrived, while smaller packets did"
+        )),
+        Some(super::registry::TCP_MTU_BLACKHOLE.explanation.to_string()),
+        evidence,
+    );
+    f.remediation = super::registry::TCP_MTU_BLACKHOLE
+        .remediation
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+    Some(f)
 }
 
 /// The client closed right after the TLS handshake: it rejected the server certificate.
@@ -496,6 +544,30 @@ mod tests {
             .build();
         assert!(fired(&rec, &TLS_SERVER_CLOSED_AFTER_CLIENT_HELLO).is_none());
         assert!(fired(&rec, &TCP_MIDDLEBOX_RST).is_some());
+    }
+
+    #[test]
+    fn no_server_hello_fires_as_an_mtu_black_hole() {
+        // captures/mtu_blackhole.pcap (client side): the ClientHello (frame
+        // 8, 316 bytes) is acknowledged, only the tail of the server's
+        // answer arrives (frame 9, after 1448 missing bytes), the client
+        // gives up at frame 29.
+        let rec = up_to_client_hello()
+            .fin(Dir::ClientToServer, 29)
+            .with(|r| {
+                r.tcp.client.payload_bytes = 361;
+                r.tcp.client.highest_ack_rel = 361;
+                r.tcp.server.last_payload = Some(super::super::testkit::frame(9));
+                r.tcp.server.capture_gap_bytes = 1448;
+            })
+            .build();
+        let (verdict, _) = judge(&rec);
+        let finding = fired(&rec, &TLS_NO_SERVER_HELLO).expect("fires");
+        assert!(finding.title.starts_with(
+            "MTU black hole: the server acknowledged the ClientHello, but 1448 byte(s)"
+        ));
+        assert_eq!(frames(&finding), [8, 9, 29]);
+        assert_eq!(verdict.failed_stage, Some(Stage::Tls));
     }
 
     #[test]

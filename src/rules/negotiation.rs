@@ -44,7 +44,12 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
 /// A malformed RDP PDU before TLS, when nothing got established.
 fn malformed(cx: &Conn, out: &mut Vec<Finding>) {
     let facts = &cx.rec.facts;
-    if !cx.tcp_good || facts.tls.client_hello.is_some() || cx.shape.established {
+    // Mid-stream bytes of a capture that started late are no PDU's start.
+    if !cx.tcp_good
+        || facts.tls.client_hello.is_some()
+        || cx.shape.established
+        || super::shape::captured_late(cx.rec)
+    {
         return;
     }
     let Some((frame, dir, what)) = &facts.protocol_error else {
@@ -295,6 +300,18 @@ mod tests {
         assert!(finding
             .title
             .starts_with("malformed RDP PDU from the client"));
+    }
+
+    #[test]
+    fn malformed_silent_on_a_capture_that_started_late() {
+        // No SYN, no X.224: the first bytes seen are the middle of a stream
+        // (here Standard RDP Security PDUs read as a TLS record header).
+        let rec = conn()
+            .protocol_error(9, Dir::ServerToClient, "malformed TLS record header")
+            .with(|r| r.tcp.handshake = crate::flow::Handshake::NotSeen)
+            .build();
+        assert!(fired(&rec, &NEGOTIATION_MALFORMED).is_none());
+        assert_ne!(judge(&rec).0.outcome, crate::verdict::Outcome::Failure);
     }
 
     #[test]

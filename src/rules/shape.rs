@@ -176,3 +176,11 @@ pub(super) fn filter_reject(rec: &ConnectionRecord) -> bool {
         && rec.tcp.closed_by == Some(Dir::ServerToClient)
         && rec.tcp.close_kind == Some(CloseKind::Rst)
 }
+
+/// The capture starts in the middle of the connection: no TCP handshake
+/// and no X.224 Connection Request seen. What came first on the wire is
+/// then not the start of the protocol, so its bytes may not parse.
+pub(super) fn captured_late(rec: &ConnectionRecord) -> bool {
+    rec.tcp.handshake == crate::flow::Handshake::NotSeen
+        && rec.facts.negotiation.request_frame.is_none()
+}

@@ -219,7 +219,7 @@ fn answer_lost(cx: &Conn, hello: &ClientHelloFacts) -> Option<Finding> {
         Some(format!(
             "MTU black hole: the server acknowledged the ClientHello, but {missing} byte(s) of its answer (the full-size segments of the ServerHello and certificate flight) never arrived, while smaller packets did"
         )),
-        Some(super::registry::TCP_MTU_BLACKHOLE.explanation.to_string()),
+        Some("Small packets get through (the server's ACKs, the tail of its answer) but its full-size segments do not: a link on the path has a smaller MTU and the ICMP 'fragmentation needed' messages that would make the server send smaller segments are blocked. RDP hangs in the TLS handshake because the certificate flight is the first large data the server sends.".to_string()),
         evidence,
     );
     f.remediation = super::registry::TCP_MTU_BLACKHOLE

@@ -145,11 +145,11 @@ fn no_server_hello(cx: &Conn, hello: &ClientHelloFacts, out: &mut Vec<Finding>) 
             return;
         }
         evidence.push(ev(close, format!("{kind} from the server")));
-        let acked = rec
-            .tcp
-            .server
-            .rst
-            .map_or(true, |r| r.peer_data_acked != Some(false));
+        let event = match kind {
+            CloseKind::Rst => rec.tcp.server.rst,
+            CloseKind::Fin => rec.tcp.server.fin,
+        };
+        let acked = event.is_some_and(|e| e.peer_data_acked == Some(true));
         out.push(make(
             &TLS_SERVER_CLOSED_AFTER_CLIENT_HELLO,
             cx.cert_basis,

@@ -232,6 +232,7 @@ fn main() {
         let _ = rdpdiag::rules::diagnose(
             &e.sessions.connections,
             &e.sessions.udp,
+            &e.sessions.kdc,
             &Default::default(),
         );
     });

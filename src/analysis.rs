@@ -87,7 +87,8 @@ fn report_from(
     let connections = std::mem::take(&mut engine.sessions.connections);
     warnings.extend(gateway_hints(&stats, &connections));
     let udp_flows = std::mem::take(&mut engine.sessions.udp);
-    let attempts = crate::rules::diagnose(&connections, &udp_flows, &cfg.diag);
+    let kdc = std::mem::take(&mut engine.sessions.kdc);
+    let attempts = crate::rules::diagnose(&connections, &udp_flows, &kdc, &cfg.diag);
     FileReport {
         file: path.to_string(),
         capture,

@@ -3,6 +3,7 @@
 //! fallback is judged as a whole. Grouping only: judging a group is the job
 //! of the rules module, which reads these groups.
 
+use crate::session::kdc::KdcFlow;
 use crate::session::{ConnectionRecord, DnsLookup, UdpRecord};
 use crate::wire::FrameRef;
 use std::collections::HashMap;
@@ -17,6 +18,9 @@ pub struct TcpGroup<'a> {
     pub udp: Vec<&'a UdpRecord>,
     /// DNS lookups whose answer named the server, shortly before the first connection.
     pub dns: Vec<&'a DnsLookup>,
+    /// The client's Kerberos exchanges with its KDC, shortly before or
+    /// during the connections.
+    pub kdc: Vec<&'a KdcFlow>,
 }
 
 impl TcpGroup<'_> {
@@ -47,6 +51,7 @@ pub struct Grouping<'a> {
 pub fn group<'a>(
     conns: &'a [ConnectionRecord],
     udp: &'a [UdpRecord],
+    kdc: &'a [KdcFlow],
     window_s: f64,
 ) -> Grouping<'a> {
     let mut tcp: Vec<TcpGroup<'a>> = group_tcp(conns, window_s)
@@ -55,10 +60,12 @@ pub fn group<'a>(
             conns,
             udp: Vec::new(),
             dns: Vec::new(),
+            kdc: Vec::new(),
         })
         .collect();
     let used_udp = attach_udp(&mut tcp, udp, window_s);
     attach_dns(&mut tcp, udp, window_s);
+    attach_kdc(&mut tcp, kdc, window_s);
     let lone_udp: Vec<&UdpRecord> = udp
         .iter()
         .enumerate()
@@ -161,6 +168,24 @@ fn attach_dns<'a>(tcp: &mut [TcpGroup<'a>], udp: &'a [UdpRecord], window_s: f64)
             if before {
                 g.dns.push(l);
             }
+        }
+    }
+}
+
+/// Attach each KDC exchange to the first attempt of the same client IP that
+/// it precedes by at most `window_s` or falls within: Windows asks its KDC
+/// for the TERMSRV/ ticket just before CredSSP starts.
+fn attach_kdc<'a>(tcp: &mut [TcpGroup<'a>], kdc: &'a [KdcFlow], window_s: f64) {
+    for k in kdc {
+        let at = k.first.ts;
+        let g = tcp.iter_mut().find(|g| {
+            let first = g.conns[0];
+            first.client.ip() == k.client.ip()
+                && at <= g.end().ts
+                && (at >= first.first.ts || first.first.ts.since(at) <= window_s)
+        });
+        if let Some(g) = g {
+            g.kdc.push(k);
         }
     }
 }

@@ -101,6 +101,22 @@ fn new_tables_rank_after_existing_ones() {
 }
 
 #[test]
+fn mcs_codes_by_name() {
+    // rdpdiag prints MCS results and Ultimatum reasons by their T.125 names.
+    for (q, t) in [
+        ("rt-parameters-unacceptable", Table::McsResult),
+        ("rn-provider-initiated", Table::McsReason),
+    ] {
+        let x = explain(q, None);
+        assert_eq!(x.matches.first().map(|m| m.table), Some(t), "{q}");
+    }
+    assert!(!explain("8", None)
+        .matches
+        .iter()
+        .any(|m| m.table == Table::McsResult));
+}
+
+#[test]
 fn events_are_not_codes() {
     use rdpdiag::codes::events::{explain_event, find_event};
     // Event IDs live outside codes::Table: explain does not read 36888 as

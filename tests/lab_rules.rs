@@ -139,3 +139,30 @@ fn negotiation_failure_that_contradicts_the_request() {
     // The usual meaning ("the client offered only Standard RDP Security") would be false here.
     assert!(!f.explanation.contains("offered only"), "{}", f.explanation);
 }
+
+#[test]
+fn kdc_errors_before_an_ntlm_logon_failure() {
+    // captures/kerberos_kdc_errors_then_ntlm.pcap: TGS-REQ for TERMSRV/10.203.4.1
+    // answered KDC_ERR_S_PRINCIPAL_UNKNOWN (frames 34/36), AS-REQ answered
+    // KDC_ERR_PREAUTH_FAILED (64/66); KDC_ERR_PREAUTH_REQUIRED (16, 56) is
+    // never reported; the NTLM STATUS_LOGON_FAILURE (85) stays the cause.
+    let r = analyze(
+        "kerberos_kdc_errors_then_ntlm.pcap",
+        Some("kerberos_kdc_errors_then_ntlm.keys.txt"),
+    );
+    check(&r, Outcome::Failure, "kerberos.kdc_error", 36);
+    assert_eq!(root_cause(&r), Some("nla.credentials_rejected"));
+    let frames: Vec<u64> = r.attempts[0]
+        .findings
+        .iter()
+        .filter(|f| f.id == "kerberos.kdc_error")
+        .flat_map(|f| f.evidence.iter().map(|e| e.frame))
+        .collect();
+    assert_eq!(frames, [34, 36, 64, 66]);
+    let spn = r.attempts[0]
+        .findings
+        .iter()
+        .find(|f| f.title.contains("KDC_ERR_S_PRINCIPAL_UNKNOWN"))
+        .expect("SPN finding");
+    assert!(spn.remediation[0].contains("dialled the IP address 10.203.4.1"));
+}

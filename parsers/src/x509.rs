@@ -246,23 +246,33 @@ impl CertSummary {
     /// left-most label only, never matching an IP or a public-suffix-only
     /// pattern like `*.com`. Case-insensitive, trailing dot ignored.
     pub fn matches_name(&self, host: &str) -> bool {
-        let host = host.trim_end_matches('.');
-        let host = host
-            .strip_prefix('[')
-            .and_then(|h| h.strip_suffix(']'))
-            .unwrap_or(host);
-        if let Ok(ip) = host.parse::<std::net::IpAddr>() {
-            return self.san_ip.contains(&ip)
-                || self
-                    .common_names
-                    .iter()
-                    .any(|cn| cn.trim().parse::<std::net::IpAddr>().ok() == Some(ip));
-        }
-        if self.san_dns.is_empty() {
-            self.common_names.iter().any(|cn| dns_match(cn, host))
-        } else {
-            self.san_dns.iter().any(|p| dns_match(p, host))
-        }
+        names_host(&self.common_names, &self.san_dns, &self.san_ip, host)
+    }
+}
+
+/// [`CertSummary::matches_name`] on a certificate's names alone, for
+/// callers that keep the names but not the whole summary.
+pub fn names_host(
+    common_names: &[String],
+    san_dns: &[String],
+    san_ip: &[std::net::IpAddr],
+    host: &str,
+) -> bool {
+    let host = host.trim_end_matches('.');
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return san_ip.contains(&ip)
+            || common_names
+                .iter()
+                .any(|cn| cn.trim().parse::<std::net::IpAddr>().ok() == Some(ip));
+    }
+    if san_dns.is_empty() {
+        common_names.iter().any(|cn| dns_match(cn, host))
+    } else {
+        san_dns.iter().any(|p| dns_match(p, host))
     }
 }
 

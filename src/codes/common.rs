@@ -4,6 +4,10 @@ pub(crate) const GPO_SECURITY_LAYER: &str = "GPO: Computer Configuration > Admin
 
 pub(crate) const GPO_NLA: &str = "GPO: Computer Configuration > Administrative Templates > Windows Components > Remote Desktop Services > Remote Desktop Session Host > Security > \"Require user authentication for remote connections by using Network Level Authentication\" (registry: ...\\WinStations\\RDP-Tcp\\UserAuthentication = 1). Or System Properties > Remote > \"Allow connections only from computers running Remote Desktop with Network Level Authentication\".";
 
+/// The fix for a server that requires NLA while the client cannot do it:
+/// the policy turned off, never on.
+pub(crate) const GPO_NLA_DISABLE: &str = "Or, less secure, stop requiring NLA on the server: GPO: Computer Configuration > Administrative Templates > Windows Components > Remote Desktop Services > Remote Desktop Session Host > Security > \"Require user authentication for remote connections by using Network Level Authentication\" = Disabled (registry: ...\\WinStations\\RDP-Tcp\\UserAuthentication = 0), or clear System Properties > Remote > \"Allow connections only from computers running Remote Desktop with Network Level Authentication\".";
+
 pub(crate) const RDP_CERT_RENEW: &str = "Renew the RDP certificate: certlm.msc > Remote Desktop > Certificates, delete the expired/broken self-signed certificate (and its key under C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys), then Restart-Service TermService -Force; the service creates a new self-signed certificate.";
 
 pub(crate) const MACHINEKEYS_ACL: &str = "Check the RDP certificate's private key permissions: certlm.msc > Remote Desktop > Certificates > right-click > All Tasks > Manage Private Keys; NETWORK SERVICE needs Read (files under C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys).";

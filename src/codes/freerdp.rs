@@ -47,7 +47,7 @@ pub static ERRCONNECT: &[CodeInfo] = &[
     CodeInfo::fail(c(0x1B), "ERRCONNECT_NO_OR_MISSING_CREDENTIALS", "No credentials, or incomplete credentials, were supplied.", &["User name or password missing for NLA"], &["Pass /u: /p: (and /d:) or let FreeRDP prompt."]),
     CodeInfo::fail(c(0x1C), "ERRCONNECT_ACTIVATION_TIMEOUT", "The capability exchange / activation did not finish in time.", &["Server slow to create the session (profile load, GPO processing)", "Network stalls during activation"], &[LSM_LOG, RDPCORETS_LOG]),
     CodeInfo::fail(c(0x1D), "ERRCONNECT_TARGET_BOOTING", "The target is still booting (broker / VM case).", &["Pooled VM starting"], &["Retry after the VM has booted; check the broker and VM host logs."]),
-    CodeInfo::fail(c(0x1E), "ERRCONNECT_HYBRID_REQUIRED_BY_SERVER", "The server requires NLA (CredSSP) but NLA is disabled on the client.", &["Server answered HYBRID_REQUIRED_BY_SERVER; client run with /sec:tls, /sec:rdp or -sec-nla"], &["Enable NLA in the client (/sec:nla) and supply credentials; or (less secure) turn NLA off on the server.", GPO_NLA]),
+    CodeInfo::fail(c(0x1E), "ERRCONNECT_HYBRID_REQUIRED_BY_SERVER", "The server requires NLA (CredSSP) but NLA is disabled on the client.", &["Server answered HYBRID_REQUIRED_BY_SERVER; client run with /sec:tls, /sec:rdp or -sec-nla"], &["Enable NLA in the client (/sec:nla, or no /sec: option) and supply credentials.", GPO_NLA_DISABLE]),
 ];
 
 const KERBEROS_HINT: &str =

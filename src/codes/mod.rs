@@ -24,6 +24,7 @@ pub mod freerdp;
 pub mod gateway;
 pub mod kerberos;
 pub mod license;
+pub mod mcs;
 pub mod mstsc;
 pub mod nego;
 pub mod ntstatus;
@@ -143,11 +144,15 @@ pub enum Table {
     Kerberos,
     /// RD Gateway status (MS-TSGU 2.2.6 E_PROXY_* and Win32 codes).
     Gateway,
+    /// MCS Connect-Response result (T.125 Result).
+    McsResult,
+    /// MCS Disconnect Provider Ultimatum reason (T.125 Reason).
+    McsReason,
 }
 
 impl Table {
     /// Every table, in the order `explain` ranks candidates for a bare number.
-    pub const ALL: [Table; 14] = [
+    pub const ALL: [Table; 16] = [
         Table::MstscDisconnect,
         Table::MstscExtended,
         Table::ErrInfo,
@@ -162,6 +167,8 @@ impl Table {
         Table::Sspi,
         Table::Kerberos,
         Table::Gateway,
+        Table::McsResult,
+        Table::McsReason,
     ];
 
     /// Human title of the table.
@@ -183,6 +190,10 @@ impl Table {
                 "Kerberos error code (RFC 4120 7.5.9; event 4768/4771 Result/Failure Code)"
             }
             Table::Gateway => "RD Gateway status (MS-TSGU 2.2.6)",
+            Table::McsResult => "MCS Connect-Response result (T.125; MS-RDPBCGR 2.2.1.4)",
+            Table::McsReason => {
+                "MCS Disconnect Provider Ultimatum reason (T.125; MS-RDPBCGR 2.2.2.3)"
+            }
         }
     }
 
@@ -204,6 +215,8 @@ impl Table {
             Table::Sspi => sspi::SSPI,
             Table::Kerberos => kerberos::KERBEROS,
             Table::Gateway => gateway::GATEWAY,
+            Table::McsResult => mcs::MCS_RESULTS,
+            Table::McsReason => mcs::MCS_REASONS,
         }
     }
 

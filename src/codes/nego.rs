@@ -66,8 +66,8 @@ pub static NEG_FAILURE: &[CodeInfo] = &[
             "Old client without CredSSP",
         ],
         &[
-            "Enable NLA/CredSSP on the client and supply credentials.",
-            GPO_NLA,
+            "On the client: enable CredSSP and supply credentials (mstsc: remove enablecredsspsupport:i:0 from the .rdp file; FreeRDP: /sec:nla or no /sec: option); update a client too old for CredSSP.",
+            GPO_NLA_DISABLE,
         ],
     ),
     CodeInfo::fail(

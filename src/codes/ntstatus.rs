@@ -101,7 +101,7 @@ pub const STATUS_AUTHENTICATION_FIREWALL_FAILED: u32 = 0xC000_0413;
 pub const STATUS_NTLM_BLOCKED: u32 = 0xC000_0418;
 
 const USE_NAME_FORMS: &str = "Retype the credentials; use DOMAIN\\user, user@domain.tld, or .\\user for a local account; delete stale saved credentials (cmdkey /list, cmdkey /delete:TERMSRV/<server>).";
-const KERBEROS_BY_FQDN: &str = "Connect by the server's FQDN (not IP or alias) so Kerberos can be used; check SPNs with setspn -L <server>.";
+pub(crate) const KERBEROS_BY_FQDN: &str = "Connect by the server's FQDN (not IP or alias) so Kerberos can be used; check SPNs with setspn -L <server>.";
 
 /// NTSTATUS values seen in CredSSP errorCode.
 pub static NTSTATUS: &[CodeInfo] = &[

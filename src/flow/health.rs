@@ -74,6 +74,14 @@ pub struct CloseEvent {
     pub unanswered_before: u32,
     /// Seconds since the peer's last packet of any kind.
     pub peer_silent_s: Option<f64>,
+    /// The packet carried the ACK flag. A bare RST (no ACK) answering a
+    /// data segment is what a packet filter's REJECT sends (RFC 793 reset
+    /// generation for a segment that carried ACK); a host's stack closing
+    /// its own connection sends RST|ACK.
+    pub ack_flag: bool,
+    /// Every payload byte the peer had sent was acknowledged by this side
+    /// (before or with this packet); None when the peer sent none.
+    pub peer_data_acked: Option<bool>,
 }
 
 /// A large segment retransmitted and never acknowledged (MTU black-hole evidence).
@@ -294,6 +302,7 @@ impl TcpHealth {
         rst: bool,
         ttl: u8,
         arrival: Arrival,
+        acks: (bool, Option<bool>),
     ) -> bool {
         let since = |f: Option<FrameRef>| f.map(|f| frame.ts.since(f.ts));
         let own = self.dir(dir);
@@ -305,6 +314,8 @@ impl TcpHealth {
             ttl,
             unanswered_before: arrival.unanswered_before,
             peer_silent_s: since(arrival.peer_last_seen),
+            ack_flag: acks.0,
+            peer_data_acked: acks.1,
         };
         if rst {
             if dir == Dir::ServerToClient

@@ -94,12 +94,28 @@ pub enum RdpReason {
     KeyedTls,
 }
 
+/// The Kerberos KDC port (RFC 4120 7.2): an RDP client's KDC exchanges
+/// before NLA, over TCP and UDP.
+pub const KDC_PORT: u16 = 88;
+
 /// Receives what the flow table produces.
 pub trait FlowSink {
     /// Reassembled bytes or a gap, in stream order, for an RDP connection.
     fn tcp_data(&mut self, conn: &TcpConn, dir: Dir, delivery: Delivery<'_>);
     /// A TCP connection is finished (closed and lingered, idle, or end of input).
     fn tcp_closed(&mut self, conn: TcpConn);
+    /// A payload segment of a TCP connection to the KDC port, as it arrived
+    /// (duplicates dropped, not reassembled: KDC messages are a few
+    /// segments, read in sequence order by the receiver).
+    fn kdc_segment(
+        &mut self,
+        _conn: &TcpConn,
+        _dir: Dir,
+        _seq: u32,
+        _payload: &[u8],
+        _frame: FrameRef,
+    ) {
+    }
     /// One datagram of an RDP-UDP or DNS flow.
     fn udp(&mut self, flow: &UdpFlow, dir: Dir, frame: FrameRef, payload: &[u8]);
     /// A UDP flow is finished.

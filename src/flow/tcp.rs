@@ -131,7 +131,11 @@ impl TcpConn {
             .health
             .on_packet(dir, prev, frame, pkt.ttl, pkt.ip_id, t.rst);
         self.handshake(dir, t, frame);
-        if (t.rst || t.fin) && self.health.on_close(dir, frame, t.rst, pkt.ttl, arrival) {
+        if (t.rst || t.fin) && {
+            let acks = (t.ack_flag, self.peer_data_acked(dir, t));
+            self.health
+                .on_close(dir, frame, t.rst, pkt.ttl, arrival, acks)
+        } {
             self.closed = true;
         }
         self.health.on_flags(dir, t, frame.number);
@@ -175,6 +179,25 @@ impl TcpConn {
             self.recent[d].push((sig, pkt.ts, peer_packets));
         }
         is_dup
+    }
+
+    /// Has `dir` acknowledged every payload byte its peer sent, counting
+    /// this packet's own ACK? None when the peer sent no payload (or its
+    /// stream is not tracked).
+    fn peer_data_acked(&self, dir: Dir, t: &TcpInfo) -> Option<bool> {
+        let peer = dir.flip();
+        let stream = &self.streams[peer.idx()];
+        let end = stream.max_end();
+        if end == 0 || self.health.dir(peer).payload_bytes == 0 {
+            return None;
+        }
+        let earlier = self.health.dir(peer).highest_ack_rel;
+        let now = if t.ack_flag {
+            stream.offset_of(t.ack).unwrap_or(0)
+        } else {
+            0
+        };
+        Some(earlier.max(now) >= end)
     }
 
     /// SYN, SYN-ACK and the client's ACK; a SYN also anchors reassembly.
@@ -247,6 +270,9 @@ impl TcpConn {
                     _ => {}
                 }
             }
+        }
+        if self.rdp.is_none() && self.server.port() == super::KDC_PORT && !payload.is_empty() {
+            sink.kdc_segment(self, dir, t.seq, payload, frame);
         }
         if self.rdp.is_some() && !payload.is_empty() {
             let d = dir.idx();

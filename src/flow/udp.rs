@@ -8,6 +8,8 @@ use std::net::SocketAddr;
 pub enum UdpKind {
     RdpUdp,
     Dns,
+    /// Kerberos to a KDC (port 88).
+    Kerberos,
 }
 
 /// One UDP flow (RDP-UDP or DNS).
@@ -25,7 +27,7 @@ pub struct UdpFlow {
 
 impl UdpFlow {
     /// A new flow for a datagram from `src` to `dst`, or None when it is
-    /// neither RDP-UDP (a port in `rdp_ports`) nor DNS.
+    /// neither RDP-UDP (a port in `rdp_ports`), DNS nor Kerberos.
     pub(super) fn open(
         rdp_ports: &[u16],
         id: u32,
@@ -45,6 +47,10 @@ impl UdpFlow {
             (UdpKind::Dns, src, dst)
         } else if src_port == 53 || src_port == 5353 {
             (UdpKind::Dns, dst, src)
+        } else if dst_port == super::KDC_PORT {
+            (UdpKind::Kerberos, src, dst)
+        } else if src_port == super::KDC_PORT {
+            (UdpKind::Kerberos, dst, src)
         } else {
             return None;
         };
@@ -60,10 +66,10 @@ impl UdpFlow {
         })
     }
 
-    /// Seconds of silence after which the flow is finished: a DNS flow is
-    /// one lookup and its answer; RDP-UDP idles longer.
+    /// Seconds of silence after which the flow is finished: a DNS or
+    /// Kerberos flow is one request and its answer; RDP-UDP idles longer.
     pub(super) fn idle_limit_s(&self) -> f64 {
-        if self.kind == UdpKind::Dns {
+        if matches!(self.kind, UdpKind::Dns | UdpKind::Kerberos) {
             10.0
         } else {
             120.0

@@ -481,6 +481,7 @@ impl<'a> From<&'a UdpRecord> for UdpFlow<'a> {
             kind: match f.kind {
                 UdpKind::RdpUdp => "rdp_udp",
                 UdpKind::Dns => "dns",
+                UdpKind::Kerberos => "kerberos",
             },
             client: f.client,
             server: f.server,

@@ -22,11 +22,14 @@ pub(super) use tunnel::{inner_record, judge as judge_tunnel};
 /// A connection whose first client bytes are a TLS ClientHello, with no
 /// X.224 Connection Request: HTTPS (an RD Gateway on a port given with
 /// `--port`), not direct RDP, which always starts with X.224.
+/// A capture that starts after the TCP handshake may have missed the X.224
+/// exchange: a ClientHello first is then RDP captured late, not HTTPS.
 pub(super) fn looks_like_gateway(rec: &ConnectionRecord) -> bool {
     rec.facts.gateway.is_some()
         || (rec.facts.negotiation.request_frame.is_none()
             && rec.facts.negotiation.confirm_frame.is_none()
-            && rec.facts.tls.client_hello.is_some())
+            && rec.facts.tls.client_hello.is_some()
+            && !super::shape::captured_late(rec))
 }
 
 /// The gateway opened the channel to the target and tunnelled data: the
@@ -563,6 +566,21 @@ mod tests {
             .title
             .contains("with no RDP negotiation on the wire; no key log was given"));
         assert!(finding.inferred);
+    }
+
+    #[test]
+    fn encrypted_silent_on_rdp_captured_late() {
+        // A capture started after the TCP handshake and the X.224 exchange
+        // of a direct RDP connection: the ClientHello comes first on the
+        // wire, yet this is RDP, not HTTPS to a gateway.
+        let rec = conn()
+            .client_hello(8)
+            .server_hello(9, 0x0304)
+            .app_data(C, 11, 69)
+            .app_data(S, 12, 300)
+            .with(|r| r.tcp.handshake = crate::flow::Handshake::NotSeen)
+            .build();
+        assert!(fired(&rec, &GATEWAY_ENCRYPTED).is_none());
     }
 
     #[test]

@@ -4,12 +4,18 @@
 
 use super::{apply_disabled, apply_severity, dns_failure, judge_connection, udp_findings};
 use crate::attempt::{self, TcpGroup};
+use crate::session::kdc::KdcFlow;
 use crate::session::{ConnectionRecord, DnsLookup, UdpRecord};
 use crate::verdict::{Attempt, Basis, DiagConfig, Finding, Outcome, Severity, Stage, StageMark};
 
 /// Group connections, UDP flows and DNS lookups into attempts and judge each.
-pub fn diagnose(conns: &[ConnectionRecord], udp: &[UdpRecord], cfg: &DiagConfig) -> Vec<Attempt> {
-    let grouping = attempt::group(conns, udp, cfg.group_window_s);
+pub fn diagnose(
+    conns: &[ConnectionRecord],
+    udp: &[UdpRecord],
+    kdc: &[KdcFlow],
+    cfg: &DiagConfig,
+) -> Vec<Attempt> {
+    let grouping = attempt::group(conns, udp, kdc, cfg.group_window_s);
     let mut attempts: Vec<Attempt> = grouping
         .tcp
         .iter()
@@ -66,6 +72,7 @@ fn judge_tcp_group(g: &TcpGroup<'_>, cfg: &DiagConfig) -> Attempt {
         udp_findings(u, true, &mut a.findings);
     }
     a.dns.extend(g.dns.iter().map(|l| (*l).clone()));
+    super::kerberos::judge_kdc(g, &mut a);
     a
 }
 

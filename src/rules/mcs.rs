@@ -6,6 +6,7 @@ use super::registry::{
     MCS_CONNECT_FAILED, MCS_DISCONNECT_ULTIMATUM, MCS_NEGOTIATION_ECHO_MISMATCH,
 };
 use super::{ev, make};
+use crate::codes;
 use crate::verdict::{Finding, Stage, StageMark};
 use crate::wire::Dir;
 use rdpdiag_parsers::mcs::McsResult;
@@ -27,7 +28,20 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
         ));
     }
     if let Some((frame, dir, reason)) = mcs.disconnect_ultimatum {
-        if dir == Dir::ServerToClient && !cx.shape.established && !judged.any_decisive() {
+        // A failing Set Error Info before the Ultimatum names why the server
+        // ended the domain (MS-RDPBCGR 1.3.1.1: the server sends it, then
+        // disconnects); the Ultimatum is only the way out.
+        let explained = cx.rec.facts.rdp.set_error_info.iter().any(|(f, code)| {
+            *f < frame
+                && codes::Table::ErrInfo
+                    .lookup(code.0)
+                    .is_some_and(|i| i.outcome == codes::Outcome::Failure)
+        });
+        if dir == Dir::ServerToClient
+            && !cx.shape.established
+            && !explained
+            && !judged.any_decisive()
+        {
             judged.findings.push(make(
                 &MCS_DISCONNECT_ULTIMATUM,
                 cx.inner_basis,
@@ -103,6 +117,7 @@ mod tests {
     use crate::verdict::Stage;
     use crate::wire::Dir;
     use rdpdiag_parsers::mcs::{DisconnectReason, McsResult};
+    use rdpdiag_parsers::rdp::ErrorInfo;
 
     /// captures/rdp_sec_ok.pcap, frames 4-8: a legacy X.224 request (4), the
     /// server's RDP_NEG_RSP selecting PROTOCOL_RDP (6), MCS Connect Initial (8):
@@ -182,6 +197,26 @@ mod tests {
             "Disconnect Provider Ultimatum (rn-user-requested) before the session started"
         ));
         assert_eq!(verdict.failed_stage, Some(Stage::Mcs));
+    }
+
+    #[test]
+    fn disconnect_ultimatum_silent_after_a_set_error_info() {
+        // captures/set_error_info_server_denied.pcap: Set Error Info
+        // ERRINFO_SERVER_DENIED_CONNECTION (frame 41), then the Ultimatum
+        // (43): the error info is the cause, the Ultimatum the way out.
+        let rec = standard_security_connect_initial()
+            .connect_response(10, McsResult::RT_SUCCESSFUL)
+            .set_error_info(41, ErrorInfo::SERVER_DENIED_CONNECTION)
+            .disconnect_ultimatum(
+                Dir::ServerToClient,
+                43,
+                DisconnectReason::RN_PROVIDER_INITIATED,
+            )
+            .fin(Dir::ServerToClient, 45)
+            .build();
+        let (verdict, _) = judge(&rec);
+        assert!(fired(&rec, &MCS_DISCONNECT_ULTIMATUM).is_none());
+        assert_eq!(verdict.failed_stage, Some(Stage::Activation));
     }
 
     #[test]

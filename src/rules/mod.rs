@@ -17,9 +17,11 @@ mod decrypt;
 mod dns;
 mod gateway;
 mod judge;
+mod kerberos;
 mod mcs;
 mod negotiation;
 mod nla;
+mod nla_shape;
 mod registry;
 mod related;
 mod session;
@@ -130,6 +132,7 @@ mod coverage {
         include_str!("certificate.rs"),
         include_str!("decrypt.rs"),
         include_str!("nla.rs"),
+        include_str!("kerberos.rs"),
         include_str!("mcs.rs"),
         include_str!("activation.rs"),
         include_str!("session.rs"),

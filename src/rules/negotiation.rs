@@ -23,16 +23,7 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
     }
     if let (Some(request), None) = (nego.request_frame, nego.confirm_frame) {
         if let Some((close, kind)) = cx.server_closed_first() {
-            out.push(make(
-                &NEGOTIATION_SERVER_CLOSED_AFTER_REQUEST,
-                Basis::Clear,
-                None,
-                None,
-                vec![
-                    ev(request, "X.224 Connection Request"),
-                    ev(close, format!("{kind} from the server")),
-                ],
-            ));
+            out.push(closed_after_request(cx, request, close, kind));
         }
     }
     if let (Some(selected), Some(confirm)) = (nego.selected_protocol, nego.confirm_frame) {
@@ -53,7 +44,12 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
 /// A malformed RDP PDU before TLS, when nothing got established.
 fn malformed(cx: &Conn, out: &mut Vec<Finding>) {
     let facts = &cx.rec.facts;
-    if !cx.tcp_good || facts.tls.client_hello.is_some() || cx.shape.established {
+    // Mid-stream bytes of a capture that started late are no PDU's start.
+    if !cx.tcp_good
+        || facts.tls.client_hello.is_some()
+        || cx.shape.established
+        || super::shape::captured_late(cx.rec)
+    {
         return;
     }
     let Some((frame, dir, what)) = &facts.protocol_error else {
@@ -131,6 +127,42 @@ fn failure(nego: &NegotiationFacts, fail: FailureCode) -> Finding {
         }
     }
     finding
+}
+
+/// The server side ended the connection after the Connection Request: a
+/// packet filter's bare RST, or the server's own listener.
+fn closed_after_request(
+    cx: &Conn,
+    request: FrameRef,
+    close: FrameRef,
+    kind: crate::flow::CloseKind,
+) -> Finding {
+    let filter = super::shape::filter_reject(cx.rec);
+    let mut f = make(
+        &NEGOTIATION_SERVER_CLOSED_AFTER_REQUEST,
+        Basis::Clear,
+        filter.then(|| "a packet filter rejected the X.224 Connection Request with a bare RST (no ACK flag, the request never acknowledged): a firewall or IPS, not the RDP listener".to_string()),
+        None,
+        vec![
+            ev(request, "X.224 Connection Request"),
+            ev(
+                close,
+                if filter {
+                    "bare RST (no ACK flag; the request was never acknowledged)".to_string()
+                } else {
+                    format!("{kind} from the server")
+                },
+            ),
+        ],
+    );
+    if filter {
+        f.explanation = "The reset has no ACK flag and the Connection Request was never acknowledged: a packet filter's REJECT (a host firewall or an IPS that inspects RDP), not the server's RDP listener, which would acknowledge the request first.".to_string();
+        f.remediation = vec![
+            "Find the filter: on the server `Get-NetFirewallRule -Enabled True -Direction Inbound -Action Block` and any third-party firewall/EDR; on the path the firewall's or IPS's log for the client at the capture time.".to_string(),
+            super::registry::FIREWALL_3389.to_string(),
+        ];
+    }
+    f
 }
 
 /// After a Confirm that selected `selected`: did the client hang up, or was
@@ -271,6 +303,18 @@ mod tests {
     }
 
     #[test]
+    fn malformed_silent_on_a_capture_that_started_late() {
+        // No SYN, no X.224: the first bytes seen are the middle of a stream
+        // (here Standard RDP Security PDUs read as a TLS record header).
+        let rec = conn()
+            .protocol_error(9, Dir::ServerToClient, "malformed TLS record header")
+            .with(|r| r.tcp.handshake = crate::flow::Handshake::NotSeen)
+            .build();
+        assert!(fired(&rec, &NEGOTIATION_MALFORMED).is_none());
+        assert_ne!(judge(&rec).0.outcome, crate::verdict::Outcome::Failure);
+    }
+
+    #[test]
     fn malformed_silent_once_tls_started() {
         // The same error after a ClientHello belongs to a later layer.
         let rec = conn()
@@ -341,6 +385,27 @@ mod tests {
         assert_eq!(frames(&finding), [4, 5]);
         assert_eq!(finding.evidence[1].detail, "FIN from the server");
         assert_eq!(judge(&rec).0.failed_stage, Some(Stage::Negotiation));
+    }
+
+    #[test]
+    fn server_closed_after_request_fires_as_a_filter_on_a_bare_rst() {
+        // A RST without ACK answering the unacknowledged Connection Request.
+        let rec = conn()
+            .handshake()
+            .request(4, SSL_HYBRID)
+            .rst(Dir::ServerToClient, 5, 128, false)
+            .with(|r| {
+                if let Some(rst) = r.tcp.server.rst.as_mut() {
+                    rst.ack_flag = false;
+                    rst.peer_data_acked = Some(false);
+                }
+            })
+            .build();
+        let finding = fired(&rec, &NEGOTIATION_SERVER_CLOSED_AFTER_REQUEST).expect("fires");
+        assert!(finding
+            .title
+            .starts_with("a packet filter rejected the X.224 Connection Request with a bare RST"));
+        assert!(finding.remediation[0].contains("Get-NetFirewallRule"));
     }
 
     #[test]

@@ -38,17 +38,35 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
     }
     old_version(cx, nla, out);
     let server_quit = server_quit(cx);
+    // pubKeyAuth comes before the Early User Authorization Result
+    // (MS-RDPBCGR 5.4.2.3), so a denied result overrides it.
+    let eua_denied = cx
+        .rec
+        .facts
+        .rdp
+        .early_user_auth
+        .filter(|e| e.1 == AuthzResult::ACCESS_DENIED);
     // Seen decrypted: the server proved its key with pubKeyAuth after the
     // client's authentication, so the credentials were accepted.
-    let nla_accepted = cx.shape.decrypted && nla.server_pub_key_auth.is_some();
-    if !cx.shape.established
-        && server_quit
-        && !nla_accepted
-        && cx.shape.client_data_records >= 1
+    let nla_accepted =
+        cx.shape.decrypted && nla.server_pub_key_auth.is_some() && eua_denied.is_none();
+    let undecided = !cx.shape.established
         && nla.error_code.is_none()
-        && cx.rec.facts.mcs.connect_initial.is_none()
-    {
-        out.push(server_refused(cx, nla));
+        && cx.rec.facts.mcs.connect_initial.is_none();
+    if undecided {
+        if let Some((frame, code)) = eua_denied {
+            out.push(make(
+                &NLA_EARLY_USER_AUTH_DENIED,
+                cx.inner_basis,
+                None,
+                None,
+                vec![ev(frame, code.to_string())],
+            ));
+        } else if server_quit && !nla_accepted && cx.shape.client_data_records >= 1 {
+            out.push(server_refused(cx, nla));
+        } else if !cx.shape.decrypted {
+            out.extend(super::nla_shape::server_waited(cx));
+        }
     }
     ntlm_used(cx, nla, out);
     clock_skew(cx, nla, out);
@@ -57,7 +75,7 @@ pub(super) fn judge(cx: &Conn, judged: &mut Judged) {
         ok: cx.shape.established
             || cx.rec.facts.mcs.connect_initial.is_some()
             || nla_accepted
-            || (cx.shape.client_data_records >= 4 && !server_quit),
+            || (cx.shape.client_data_records >= 4 && !server_quit && eua_denied.is_none()),
         frame: nla.server_pub_key_auth.or(cx.shape.handshake_done),
     });
 }
@@ -81,9 +99,23 @@ fn credential_status(code: NtStatus) -> bool {
     )
 }
 
-/// The TSRequest errorCode (an NTSTATUS) the server returned.
+/// The name and table entry of a TSRequest errorCode: an NTSTATUS, or an
+/// SSPI HRESULT (SEC_E_*, facility 9) as Windows CredSSP also sends.
+pub(super) fn error_code_info(code: NtStatus) -> (String, Option<&'static codes::CodeInfo>) {
+    let info = codes::Table::NtStatus
+        .lookup(code.0)
+        .or_else(|| codes::Table::Sspi.lookup(code.0));
+    let name = code
+        .name()
+        .map(str::to_string)
+        .or_else(|| info.map(|i| i.name.to_string()))
+        .unwrap_or_else(|| format!("{:#010x}", code.0));
+    (name, info)
+}
+
+/// The TSRequest errorCode (an NTSTATUS or SSPI status) the server returned.
 fn error_code(cx: &Conn, nla: &NlaFacts, frame: FrameRef, code: NtStatus) -> Finding {
-    let info = codes::Table::NtStatus.lookup(code.0);
+    let (name, info) = error_code_info(code);
     let rule: &'static RuleDef = if credential_status(code) {
         &NLA_CREDENTIALS_REJECTED
     } else {
@@ -93,7 +125,7 @@ fn error_code(cx: &Conn, nla: &NlaFacts, frame: FrameRef, code: NtStatus) -> Fin
         rule,
         cx.inner_basis,
         Some(format!(
-            "CredSSP authentication failed: the server returned {code} ({:#010x}){}",
+            "CredSSP authentication failed: the server returned {name} ({:#010x}){}",
             code.0,
             nla.user
                 .as_ref()
@@ -101,7 +133,7 @@ fn error_code(cx: &Conn, nla: &NlaFacts, frame: FrameRef, code: NtStatus) -> Fin
                 .unwrap_or_default()
         )),
         info.map(|i| i.meaning.to_string()),
-        vec![ev(frame, format!("TSRequest errorCode {code} (decrypted)"))],
+        vec![ev(frame, format!("TSRequest errorCode {name} (decrypted)"))],
     );
     if let Some(ms) = codes::ntstatus_to_mstsc(code.0) {
         finding.mstsc_codes = vec![format!("{ms:#x}")];
@@ -431,6 +463,46 @@ mod tests {
     }
 
     #[test]
+    fn credentials_rejected_fires_on_an_error_code_record_without_keys() {
+        // The shape of captures/nla_errorcode_logon_failure.pcap (frames
+        // 15-17) in TLS 1.3: one 32-byte record (a 15-byte TSRequest
+        // errorCode + 17) after the AUTHENTICATE, the server waits, the
+        // client sends close_notify and FIN.
+        let rec = ntlm_up_to_authenticate()
+            .app_data(S, 18, 32)
+            .app_data(C, 19, 19)
+            .fin(C, 20)
+            .build();
+        let finding = fired(&rec, &NLA_CREDENTIALS_REJECTED).expect("fires");
+        assert!(finding.title.starts_with(
+            "the server rejected the NLA credentials: it answered the client's authentication"
+        ));
+        assert_eq!(frames(&finding), [18, 20]);
+        assert!(finding.inferred);
+        // A record the size of a Kerberos/NTLM token is no errorCode.
+        let rec = ntlm_up_to_authenticate()
+            .app_data(S, 18, 300)
+            .fin(C, 20)
+            .build();
+        assert!(fired(&rec, &NLA_CREDENTIALS_REJECTED).is_none());
+    }
+
+    #[test]
+    fn credssp_error_fires_on_an_error_code_record_at_the_first_message() {
+        // captures/nla_errorcode_unsupported_function.pcap: the errorCode
+        // answers the NTLM NEGOTIATE (frame 13 there), before credentials.
+        let rec = ntlm_up_to_authenticate()
+            .with(|r| r.facts.tls.records.retain(|x| x.frame.number < 15))
+            .app_data(S, 15, 32)
+            .fin(C, 16)
+            .build();
+        let finding = fired(&rec, &NLA_CREDSSP_ERROR).expect("fires");
+        assert_eq!(frames(&finding), [15, 16]);
+        assert!(finding.inferred);
+        assert!(fired(&rec, &NLA_CREDENTIALS_REJECTED).is_none());
+    }
+
+    #[test]
     fn credentials_rejected_silent_on_a_successful_nla() {
         let rec = server_accepts(ntlm_up_to_authenticate())
             .decrypted(13)
@@ -579,7 +651,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "bug: with keys the server's pubKeyAuth (always sent before the Early User Authorization Result) counts as `nla_accepted`, so a decrypted ACCESS_DENIED never reaches server_refused and nothing fires"]
     fn early_user_auth_denied_fires_after_pub_key_auth() {
         // The real order of MS-CSSP + MS-RDPBCGR 5.4.2.3: pubKeyAuth (19),
         // the client's authInfo (20), then the 4-byte result (21).
@@ -607,6 +678,33 @@ mod tests {
         let finding = fired(&rec, &NLA_EARLY_USER_AUTH_DENIED).expect("fires");
         assert_eq!(frames(&finding), [21]);
         assert!(finding.inferred);
+    }
+
+    #[test]
+    fn early_user_auth_denied_fires_without_keys_when_the_client_closes() {
+        // captures/nla_early_user_auth_denied.pcap: the server sends the
+        // 4-byte result (frame 17, 21 bytes in TLS 1.3 here) and waits; the
+        // client closes (19).
+        let rec = hybrid_ex_credssp_done()
+            .app_data(C, 20, 101)
+            .app_data(S, 21, 21)
+            .fin(C, 23)
+            .build();
+        let finding = fired(&rec, &NLA_EARLY_USER_AUTH_DENIED).expect("fires");
+        assert_eq!(frames(&finding), [21, 23]);
+        assert!(finding.inferred);
+    }
+
+    #[test]
+    fn early_user_auth_denied_silent_when_the_client_goes_on() {
+        // The same 4-byte result, then the client's MCS Connect Initial: SUCCESS.
+        let rec = hybrid_ex_credssp_done()
+            .app_data(C, 20, 101)
+            .app_data(S, 21, 21)
+            .app_data(C, 22, 450)
+            .fin(C, 30)
+            .build();
+        assert!(fired(&rec, &NLA_EARLY_USER_AUTH_DENIED).is_none());
     }
 
     #[test]

@@ -21,10 +21,10 @@ pub fn rule(id: &str) -> Option<&'static RuleDef> {
     RULES.iter().find(|r| r.id == id).copied()
 }
 
-const FIREWALL_3389: &str = "Allow TCP 3389 (and UDP 3389) to the server: on the server run `Get-NetFirewallRule -DisplayGroup \"Remote Desktop\" | Enable-NetFirewallRule`, and check every network firewall, NSG or VPN ACL on the path.";
+pub(super) const FIREWALL_3389: &str = "Allow TCP 3389 (and UDP 3389) to the server: on the server run `Get-NetFirewallRule -DisplayGroup \"Remote Desktop\" | Enable-NetFirewallRule`, and check every network firewall, NSG or VPN ACL on the path.";
 const RDP_ENABLED: &str = "On the server, make sure Remote Desktop is enabled (System Properties > Remote > Allow remote connections) and the Remote Desktop Services service (TermService) is running: `Get-Service TermService`, `Start-Service TermService`.";
 const SECURITY_LAYER_GPO: &str = "Check the security layer policy on the server: gpedit.msc > Computer Configuration > Administrative Templates > Windows Components > Remote Desktop Services > Remote Desktop Session Host > Security > \"Require use of specific security layer for remote (RDP) connections\" (Negotiate or SSL), and \"Require user authentication for remote connections by using Network Level Authentication\".";
-const RENEW_RDP_CERT: &str = "Renew the server's RDP certificate: certlm.msc > Remote Desktop > Certificates, delete the expired or broken certificate, then restart TermService (`Restart-Service TermService -Force`) so Windows creates a new self-signed one, or bind a CA-issued certificate with `wmic /namespace:\\\\root\\cimv2\\TerminalServices PATH Win32_TSGeneralSetting Set SSLCertificateSHA1Hash=\"<thumbprint>\"`.";
+const RENEW_RDP_CERT: &str = "Renew the server's RDP certificate: certlm.msc > Remote Desktop > Certificates, delete the expired or broken certificate, then restart TermService (`Restart-Service TermService -Force`) so Windows creates a new self-signed one, or bind a CA-issued certificate with PowerShell: `Get-CimInstance -Namespace root\\cimv2\\TerminalServices -ClassName Win32_TSGeneralSetting -Filter \"TerminalName='RDP-Tcp'\" | Set-CimInstance -Property @{SSLCertificateSHA1Hash='<thumbprint>'}`.";
 
 /// Every rule, once, in catalogue order (the order of `rdpdiag rules` and docs/rules.md).
 pub static RULES: &[&RuleDef] = &[
@@ -63,6 +63,7 @@ pub static RULES: &[&RuleDef] = &[
     &DECRYPT_KEYS_MISMATCH,
     &DECRYPT_UNSUPPORTED,
     &NLA_KERBEROS_ERROR,
+    &KERBEROS_KDC_ERROR,
     &NLA_CREDSSP_OLD_VERSION,
     &NLA_CREDENTIALS_REJECTED,
     &NLA_CREDSSP_ERROR,
@@ -477,6 +478,18 @@ pub static NLA_KERBEROS_ERROR: RuleDef = RuleDef {
     mstsc_codes: &["0x1807"],
 };
 
+pub static KERBEROS_KDC_ERROR: RuleDef = RuleDef {
+    id: "kerberos.kdc_error",
+    stage: Stage::Nla,
+    severity: Severity::Warning,
+    title: "the KDC refused the client's Kerberos request",
+    explanation: "Before NLA a Windows client asks its KDC (a domain controller, TCP/UDP 88) for a ticket to TERMSRV/<server>; the KDC answered with a KRB-ERROR, so Kerberos could not be used and the client fell back to NTLM (or failed). KDC_ERR_PREAUTH_REQUIRED and KRB_ERR_RESPONSE_TOO_BIG are normal steps and never reported.",
+    remediation: &[
+        "Read the KRB-ERROR code in the finding (rdpdiag explain CODE); on a DC, Security events 4768 / 4769 / 4771 for the user at the capture time give the same code.",
+    ],
+    mstsc_codes: &[],
+};
+
 pub static NLA_CREDSSP_OLD_VERSION: RuleDef = RuleDef {
     id: "nla.credssp_old_version",
     stage: Stage::Nla,
@@ -585,7 +598,7 @@ pub static LICENSING_ERROR: RuleDef = RuleDef {
     title: "Licensing failed",
     explanation: "The server sent a licensing error other than the STATUS_VALID_CLIENT success message: no license server, no license available, or an invalid client license.",
     remediation: &[
-        "Check the RD Licensing configuration: `Get-WmiObject Win32_TerminalServiceSetting -Namespace root\\cimv2\\terminalservices` (LicensingType, license servers) and RD Licensing Diagnoser (lsdiag.msc).",
+        "Check the RD Licensing configuration: `Get-CimInstance -Namespace root\\cimv2\\TerminalServices -ClassName Win32_TerminalServiceSetting` (LicensingType, license servers) and RD Licensing Diagnoser (lsdiag.msc).",
         "On the client, delete a corrupt stored license: HKLM\\SOFTWARE\\Microsoft\\MSLicensing (run mstsc as administrator once afterwards).",
     ],
     mstsc_codes: &["0x808", "0x904 / extended 0x100-0x10A"],

@@ -128,8 +128,15 @@ pub fn related_rules(x: &Explanation) -> Vec<String> {
             Table::License => push(&mut out, "licensing.error"),
             Table::EarlyUserAuth => push(&mut out, "nla.early_user_auth_denied"),
             Table::Rdstls => push(&mut out, "nla.credentials_rejected"),
-            // No rule reads these tables yet.
-            Table::Sspi | Table::Kerberos | Table::Gateway => {}
+            Table::Kerberos => {
+                push(&mut out, "kerberos.kdc_error");
+                push(&mut out, "nla.kerberos_error");
+            }
+            Table::Sspi => push(&mut out, "nla.credssp_error"),
+            Table::McsResult => push(&mut out, "mcs.connect_failed"),
+            Table::McsReason => push(&mut out, "mcs.disconnect_ultimatum"),
+            // No rule reads this table yet.
+            Table::Gateway => {}
             Table::FreerdpConnect => {
                 let n = m.name;
                 let ids: &[&str] = if n.contains("DNS") {

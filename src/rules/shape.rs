@@ -172,3 +172,24 @@ pub(super) fn close_of(rec: &ConnectionRecord, dir: Dir) -> Option<(FrameRef, Cl
         (None, None) => None,
     }
 }
+
+/// The server side's reset was a packet filter's REJECT, not the server's
+/// own stack: a bare RST (no ACK flag) while the client's data was never
+/// acknowledged. A host that accepted the bytes and then gave up sends
+/// RST|ACK (or FIN) after acknowledging them.
+pub(super) fn filter_reject(rec: &ConnectionRecord) -> bool {
+    rec.tcp
+        .server
+        .rst
+        .is_some_and(|r| !r.ack_flag && r.peer_data_acked == Some(false))
+        && rec.tcp.closed_by == Some(Dir::ServerToClient)
+        && rec.tcp.close_kind == Some(CloseKind::Rst)
+}
+
+/// The capture starts in the middle of the connection: no TCP handshake
+/// and no X.224 Connection Request seen. What came first on the wire is
+/// then not the start of the protocol, so its bytes may not parse.
+pub(super) fn captured_late(rec: &ConnectionRecord) -> bool {
+    rec.tcp.handshake == crate::flow::Handshake::NotSeen
+        && rec.facts.negotiation.request_frame.is_none()
+}

@@ -86,6 +86,8 @@ fn close_event(at: u64) -> CloseEvent {
         ttl: 128,
         unanswered_before: 0,
         peer_silent_s: None,
+        ack_flag: true,
+        peer_data_acked: None,
     }
 }
 

@@ -89,6 +89,16 @@ fn fatal_alert(hello: &ClientHelloFacts, alert: &AlertInfo) -> Finding {
     finding
 }
 
+/// "12 µs after it" / "3 ms after it": how fast the reset followed.
+fn after_ms(from: FrameRef, to: FrameRef) -> String {
+    let s = to.ts.since(from.ts);
+    if s < 0.001 {
+        format!("{:.0} µs after it", s * 1e6)
+    } else {
+        format!("{:.0} ms after it", s * 1e3)
+    }
+}
+
 /// No ServerHello: the server closed, or the client gave up waiting.
 fn no_server_hello(cx: &Conn, hello: &ClientHelloFacts, out: &mut Vec<Finding>) {
     let rec = cx.rec;
@@ -115,14 +125,47 @@ fn no_server_hello(cx: &Conn, hello: &ClientHelloFacts, out: &mut Vec<Finding>) 
                 format!("plaintext MCS Disconnect Provider Ultimatum ({reason})"),
             ));
         }
+        if super::shape::filter_reject(rec) {
+            evidence.push(ev(
+                close,
+                "bare RST (no ACK flag; the ClientHello was never acknowledged)",
+            ));
+            let mut f = make(
+                &TLS_SERVER_CLOSED_AFTER_CLIENT_HELLO,
+                cx.cert_basis,
+                Some(format!("a packet filter rejected the ClientHello with a bare RST {}: a firewall or IPS on the server or the path, not the server's TLS stack", after_ms(hello.frame, close))),
+                Some("The reset has no ACK flag and the ClientHello was never acknowledged: that is how a packet filter's REJECT answers a data segment (iptables --reject-with tcp-reset, a host firewall, an IPS blocking TLS to this port). A server whose TLS stack gives up first acknowledges the ClientHello, then sends RST|ACK or FIN.".to_string()),
+                evidence,
+            );
+            f.remediation = vec![
+                "Find the filter that rejects TLS to this port: on the server `Get-NetFirewallRule -Enabled True -Direction Inbound -Action Block` and any third-party firewall/EDR; on the path the firewall's or IPS's log for the client's address at the capture time (TLS/SSL inspection or application-control rules).".to_string(),
+                super::registry::FIREWALL_3389.to_string(),
+            ];
+            out.push(f);
+            return;
+        }
         evidence.push(ev(close, format!("{kind} from the server")));
+        let event = match kind {
+            CloseKind::Rst => rec.tcp.server.rst,
+            CloseKind::Fin => rec.tcp.server.fin,
+        };
+        let acked = event.is_some_and(|e| e.peer_data_acked == Some(true));
         out.push(make(
             &TLS_SERVER_CLOSED_AFTER_CLIENT_HELLO,
             cx.cert_basis,
-            None,
+            Some(format!(
+                "the server's TLS stack gave up after the ClientHello ({}{}) without a ServerHello: it cannot use its certificate's private key (MachineKeys) or shares no cipher suite with the client",
+                match kind {
+                    CloseKind::Rst => "RST|ACK",
+                    CloseKind::Fin => "FIN",
+                },
+                if acked { " after acknowledging it" } else { "" }
+            )),
             None,
             evidence,
         ));
+    } else if let Some(f) = answer_lost(cx, hello) {
+        out.push(f);
     } else if rec.tcp.client.retransmissions > 0 || cx.first_closer == Some(Dir::ClientToServer) {
         let mut evidence = vec![ev(hello.frame, "ClientHello")];
         if let Some((close, kind)) = cx.client_close {
@@ -139,6 +182,52 @@ fn no_server_hello(cx: &Conn, hello: &ClientHelloFacts, out: &mut Vec<Finding>) 
             evidence,
         ));
     }
+}
+
+/// Seen from the client: the server acknowledged the ClientHello and its
+/// answer started to arrive, but a hole stays in it (the client's SACKs ask
+/// for the missing bytes in vain) while smaller packets get through: the
+/// full-size segments of the certificate flight are dropped on the path.
+fn answer_lost(cx: &Conn, hello: &ClientHelloFacts) -> Option<Finding> {
+    let tcp = &cx.rec.tcp;
+    let server_sent_after = tcp.server.last_payload.is_some_and(|f| f > hello.frame);
+    let hello_acked = tcp.client.highest_ack_rel > 0
+        && tcp.client.highest_ack_rel
+            >= tcp
+                .client
+                .payload_bytes
+                .saturating_sub(tcp.client.retransmitted_bytes);
+    let missing = tcp.server.capture_gap_bytes;
+    if !(server_sent_after && hello_acked && missing > 0) || cx.shape.handshake_done.is_some() {
+        return None;
+    }
+    let mut evidence = vec![ev(hello.frame, "ClientHello (acknowledged by the server)")];
+    if let Some(last) = tcp.server.last_payload {
+        evidence.push(ev(
+            last,
+            format!(
+                "the end of the server's answer arrived; {missing} byte(s) before it never did"
+            ),
+        ));
+    }
+    if let Some((close, kind)) = cx.client_close {
+        evidence.push(ev(close, format!("{kind} from the client (gave up)")));
+    }
+    let mut f = make(
+        &TLS_NO_SERVER_HELLO,
+        cx.cert_basis,
+        Some(format!(
+            "MTU black hole: the server acknowledged the ClientHello, but {missing} byte(s) of its answer (the full-size segments of the ServerHello and certificate flight) never arrived, while smaller packets did"
+        )),
+        Some("Small packets get through (the server's ACKs, the tail of its answer) but its full-size segments do not: a link on the path has a smaller MTU and the ICMP 'fragmentation needed' messages that would make the server send smaller segments are blocked. RDP hangs in the TLS handshake because the certificate flight is the first large data the server sends.".to_string()),
+        evidence,
+    );
+    f.remediation = super::registry::TCP_MTU_BLACKHOLE
+        .remediation
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+    Some(f)
 }
 
 /// The client closed right after the TLS handshake: it rejected the server certificate.
@@ -362,6 +451,48 @@ mod tests {
     }
 
     #[test]
+    fn server_closed_after_client_hello_fires_as_a_filter_on_a_bare_rst() {
+        // A host firewall's REJECT: a RST without ACK 1 ms after the
+        // ClientHello, which nobody acknowledged.
+        let rec = up_to_client_hello()
+            .rst(Dir::ServerToClient, 9, 128, false)
+            .with(|r| {
+                if let Some(rst) = r.tcp.server.rst.as_mut() {
+                    rst.ack_flag = false;
+                    rst.peer_data_acked = Some(false);
+                }
+            })
+            .build();
+        let finding = fired(&rec, &TLS_SERVER_CLOSED_AFTER_CLIENT_HELLO).expect("fires");
+        assert_eq!(
+            finding.title,
+            "a packet filter rejected the ClientHello with a bare RST 1 ms after it: a firewall or IPS on the server or the path, not the server's TLS stack"
+        );
+        assert!(!finding
+            .remediation
+            .iter()
+            .any(|r| r.contains("MachineKeys")));
+        // The same RST with ACK, after the server acknowledged the
+        // ClientHello: the server's TLS stack.
+        let rec = up_to_client_hello()
+            .rst(Dir::ServerToClient, 9, 128, false)
+            .with(|r| {
+                if let Some(rst) = r.tcp.server.rst.as_mut() {
+                    rst.peer_data_acked = Some(true);
+                }
+            })
+            .build();
+        let finding = fired(&rec, &TLS_SERVER_CLOSED_AFTER_CLIENT_HELLO).expect("fires");
+        assert!(finding.title.starts_with(
+            "the server's TLS stack gave up after the ClientHello (RST|ACK after acknowledging it)"
+        ));
+        assert!(finding
+            .remediation
+            .iter()
+            .any(|r| r.contains("MachineKeys")));
+    }
+
+    #[test]
     fn server_closed_after_client_hello_fires_on_a_server_reset() {
         // captures/server_key_unusable.pcap: after the ClientHello at frame
         // 8, the server (xrdp, certificate and key do not match) sends a
@@ -413,6 +544,30 @@ mod tests {
             .build();
         assert!(fired(&rec, &TLS_SERVER_CLOSED_AFTER_CLIENT_HELLO).is_none());
         assert!(fired(&rec, &TCP_MIDDLEBOX_RST).is_some());
+    }
+
+    #[test]
+    fn no_server_hello_fires_as_an_mtu_black_hole() {
+        // captures/mtu_blackhole.pcap (client side): the ClientHello (frame
+        // 8, 316 bytes) is acknowledged, only the tail of the server's
+        // answer arrives (frame 9, after 1448 missing bytes), the client
+        // gives up at frame 29.
+        let rec = up_to_client_hello()
+            .fin(Dir::ClientToServer, 29)
+            .with(|r| {
+                r.tcp.client.payload_bytes = 361;
+                r.tcp.client.highest_ack_rel = 361;
+                r.tcp.server.last_payload = Some(super::super::testkit::frame(9));
+                r.tcp.server.capture_gap_bytes = 1448;
+            })
+            .build();
+        let (verdict, _) = judge(&rec);
+        let finding = fired(&rec, &TLS_NO_SERVER_HELLO).expect("fires");
+        assert!(finding.title.starts_with(
+            "MTU black hole: the server acknowledged the ClientHello, but 1448 byte(s)"
+        ));
+        assert_eq!(frames(&finding), [8, 9, 29]);
+        assert_eq!(verdict.failed_stage, Some(Stage::Tls));
     }
 
     #[test]

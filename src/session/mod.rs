@@ -5,6 +5,7 @@
 
 pub mod conn;
 pub mod facts;
+pub mod kdc;
 pub mod ntlm_challenge;
 pub mod stream;
 
@@ -144,8 +145,12 @@ pub struct SessionStore {
     /// Boxed: a session is ~2.6 KiB, and the map rehashes as it grows.
     live: HashMap<u32, Box<Session>>,
     live_udp: HashMap<u32, (Option<RdpUdpFacts>, Vec<DnsLookup>)>,
+    live_kdc_tcp: HashMap<u32, kdc::KdcTcp>,
+    live_kdc_udp: HashMap<u32, kdc::KdcFlow>,
     pub connections: Vec<ConnectionRecord>,
     pub udp: Vec<UdpRecord>,
+    /// Kerberos exchanges with a KDC (TCP and UDP 88), in capture order.
+    pub kdc: Vec<kdc::KdcFlow>,
     /// The user's keys merged with the DSB keys: what new sessions use.
     keys: Option<Arc<KeyLog>>,
     /// Sessions' secrets copied while merging DSB keys (work accounting: a
@@ -234,6 +239,7 @@ impl SessionStore {
             apply_permutation(&mut self.connections, order.iter().map(|o| o.2));
         }
         self.udp.sort_by_key(|u| (u.flow.first.number, u.flow.id));
+        self.kdc.sort_by_key(|k| k.first.number);
     }
 }
 
@@ -287,7 +293,26 @@ impl FlowSink for SessionStore {
             .is_some_and(|k| k.get(client_random).is_some())
     }
 
+    fn kdc_segment(&mut self, conn: &TcpConn, dir: Dir, seq: u32, payload: &[u8], frame: FrameRef) {
+        self.live_kdc_tcp
+            .entry(conn.id)
+            .or_insert_with(|| {
+                kdc::KdcTcp::new(kdc::KdcFlow::new(
+                    conn.client,
+                    conn.server,
+                    kdc::KdcTransport::Tcp,
+                    conn.first,
+                ))
+            })
+            .segment(dir, seq, payload, frame);
+    }
+
     fn tcp_closed(&mut self, conn: TcpConn) {
+        if let Some(k) = self.live_kdc_tcp.remove(&conn.id) {
+            if !k.flow.messages.is_empty() {
+                self.kdc.push(k.flow);
+            }
+        }
         // Only RDP connections get stream bytes, hence a session and a record.
         if conn.rdp.is_none() {
             return;
@@ -304,6 +329,15 @@ impl FlowSink for SessionStore {
 
     fn udp(&mut self, flow: &UdpFlow, dir: Dir, frame: FrameRef, payload: &[u8]) {
         use rdpdiag_parsers::{dns, rdpeudp};
+        if flow.kind == UdpKind::Kerberos {
+            self.live_kdc_udp
+                .entry(flow.id)
+                .or_insert_with(|| {
+                    kdc::KdcFlow::new(flow.client, flow.server, kdc::KdcTransport::Udp, flow.first)
+                })
+                .datagram(dir, frame, payload);
+            return;
+        }
         let entry = self.live_udp.entry(flow.id).or_default();
         match flow.kind {
             UdpKind::RdpUdp => {
@@ -336,6 +370,7 @@ impl FlowSink for SessionStore {
                     _ => u.data_packets += 1,
                 }
             }
+            UdpKind::Kerberos => {}
             UdpKind::Dns => {
                 let Ok((_, m)) = dns::parse_message(payload) else {
                     return;
@@ -376,6 +411,15 @@ impl FlowSink for SessionStore {
     }
 
     fn udp_closed(&mut self, f: UdpFlow) {
+        if let Some(k) = self.live_kdc_udp.remove(&f.id) {
+            if !k.messages.is_empty() {
+                self.kdc.push(k);
+            }
+            return;
+        }
+        if f.kind == UdpKind::Kerberos {
+            return;
+        }
         let (rdpudp, dns) = self.live_udp.remove(&f.id).unwrap_or_default();
         self.udp.push(UdpRecord {
             flow: f,

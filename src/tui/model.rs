@@ -237,6 +237,7 @@ impl Tracker {
         let attempts = rules::diagnose(
             &self.engine.sessions.connections,
             &self.engine.sessions.udp,
+            &self.engine.sessions.kdc,
             &self.diag,
         );
         let mut views = Vec::with_capacity(attempts.len());

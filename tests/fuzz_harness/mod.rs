@@ -88,7 +88,8 @@ pub fn flow_engine(data: &[u8]) {
     let _ = engine.finish();
     let connections = std::mem::take(&mut engine.sessions.connections);
     let udp = std::mem::take(&mut engine.sessions.udp);
-    let attempts = rdpdiag::rules::diagnose(&connections, &udp, &Default::default());
+    let kdc = std::mem::take(&mut engine.sessions.kdc);
+    let attempts = rdpdiag::rules::diagnose(&connections, &udp, &kdc, &Default::default());
     let _ = format!("{attempts:?}");
 }
 

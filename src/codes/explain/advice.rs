@@ -34,6 +34,7 @@ fn family(table: Table, code: u32) -> Family {
         Table::NtStatus | Table::Rdstls | Table::EarlyUserAuth => Family::Credentials,
         Table::Sspi | Table::Kerberos => Family::Credentials,
         Table::Gateway => Family::Other,
+        Table::McsResult | Table::McsReason => Family::Protocol,
         Table::NegoFailure => Family::Negotiation,
         Table::License => Family::Licensing,
         Table::TlsAlert if code == 80 => Family::Credentials,

@@ -66,8 +66,11 @@ pub(super) fn lookup_name(query: &str) -> Vec<(Table, &'static CodeInfo, u32)> {
 
 /// Every table a number could belong to, in ranking order.
 pub(super) fn lookup_number(v: u32) -> Vec<(Table, &'static CodeInfo, u32)> {
+    // MCS results and reasons (0-15) are printed by name ("rt-…", "rn-…"):
+    // as bare numbers they would only bury the readings users look for.
     let mut out: Vec<(Table, &'static CodeInfo, u32)> = Table::ALL
         .into_iter()
+        .filter(|t| !matches!(t, Table::McsResult | Table::McsReason))
         .filter_map(|t| t.lookup(v).map(|e| (t, e, v)))
         .collect();
     // HRESULT_FROM_WIN32: 0x8007xxxx wraps a Win32 error (RDSTLS results).

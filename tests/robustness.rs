@@ -75,11 +75,60 @@ fn fnv(s: &str) -> u64 {
     })
 }
 
+thread_local! {
+    /// Where the last panic on this thread happened (`file:line:col`).
+    static PANIC_AT: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    /// Set while this thread runs the pipeline under `catch_unwind`.
+    static CATCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Quiets the default hook once for this test binary (tests run on several
+/// threads: a per-test take/restore would race) and records where each panic
+/// happened, so a failure names the line to fix. The panics are caught and
+/// reported by the tests; a panic outside `caught` (a failing assert) goes
+/// to the default hook.
+fn quiet_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !CATCHING.with(|c| c.get()) {
+                return default(info);
+            }
+            let at = info
+                .location()
+                .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
+                .unwrap_or_default();
+            PANIC_AT.with(|p| *p.borrow_mut() = at);
+        }));
+    });
+}
+
+/// Runs `f`, catching a panic quietly.
+fn caught<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    quiet_panics();
+    CATCHING.with(|c| c.set(true));
+    let r = catch_unwind(AssertUnwindSafe(f));
+    CATCHING.with(|c| c.set(false));
+    r
+}
+
+/// The message of a caught panic, with where it happened.
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    let msg = p
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "panic".into());
+    let at = PANIC_AT.with(|a| a.borrow().clone());
+    format!("{msg} at {at}")
+}
+
 /// Runs the whole pipeline; Err(message) when it panicked or an input error
 /// came back without a message.
 fn analyze(bytes: Vec<u8>) -> Result<(), String> {
     let cfg = with_ports(&[3390]);
-    let res = catch_unwind(AssertUnwindSafe(move || {
+    let res = caught(move || {
         match analyze_reader("mutant.pcap", Box::new(std::io::Cursor::new(bytes)), &cfg) {
             Ok(r) => {
                 let _ = report::text::render(&r, true, false);
@@ -97,14 +146,10 @@ fn analyze(bytes: Vec<u8>) -> Result<(), String> {
                 }
             }
         }
-    }));
+    });
     match res {
         Ok(r) => r,
-        Err(p) => Err(p
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "panic".into())),
+        Err(p) => Err(panic_message(p.as_ref())),
     }
 }
 
@@ -120,8 +165,6 @@ fn truncated_and_bit_flipped_captures_never_panic() {
     }
     assert!(!files.is_empty(), "no captures found");
     // Quiet the default hook: the panics are caught and reported below.
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
     let started = std::time::Instant::now();
     let mut failures = Vec::new();
     let mut runs = 0usize;
@@ -173,7 +216,6 @@ fn truncated_and_bit_flipped_captures_never_panic() {
             }
         }
     }
-    std::panic::set_hook(hook);
     eprintln!(
         "{runs} analyses of {} captures in {:.1} s",
         files.len(),
@@ -188,7 +230,7 @@ fn analyze_with_keys_redacted(capture: Vec<u8>, keys: &[u8]) -> Result<(), Strin
     let mut cfg = with_ports(&[3390]);
     let (log, _warnings) = rdpdiag::decrypt::KeyLog::parse_bytes(keys);
     cfg.keylog = Some(std::sync::Arc::new(log));
-    let res = catch_unwind(AssertUnwindSafe(move || {
+    let res = caught(move || {
         let r = analyze_reader(
             "mutant.pcap.gz",
             Box::new(std::io::Cursor::new(capture)),
@@ -203,14 +245,8 @@ fn analyze_with_keys_redacted(capture: Vec<u8>, keys: &[u8]) -> Result<(), Strin
             serde_json::to_value(report::Document::new(&files)).map_err(|e| e.to_string())?;
         red.json(&mut v);
         Ok(())
-    }));
-    res.unwrap_or_else(|p| {
-        Err(p
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "panic".into()))
-    })
+    });
+    res.unwrap_or_else(|p| Err(panic_message(p.as_ref())))
 }
 
 fn gzip(raw: &[u8]) -> Vec<u8> {
@@ -242,8 +278,6 @@ fn damaged_key_logs_gzip_and_redaction_never_panic() {
         .collect();
     pairs.sort();
     assert!(!pairs.is_empty(), "captures with key logs");
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
     let mut failures = Vec::new();
     for (cap, keys) in &pairs {
         let (Ok(raw), Ok(k)) = (std::fs::read(cap), std::fs::read(keys)) else {
@@ -284,7 +318,6 @@ fn damaged_key_logs_gzip_and_redaction_never_panic() {
         }
         key_variants.clear();
     }
-    std::panic::set_hook(hook);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

@@ -113,8 +113,15 @@ impl FlowTable {
             // the slack and goes at the next sweep; without, its later
             // limit applies (and the full visit when pressure begins
             // covers the pressure limit).
-            c.due = lower_bound(cfg, c, pressure).max(now.0 + 1);
-            self.due.push(Reverse((c.due, id, k)));
+            c.due = lower_bound(cfg, c, pressure).max(now.0.saturating_add(1));
+            // At the end of time (a damaged timestamp saturated to
+            // i64::MAX) the deadline cannot move past `now`: leave it out of
+            // the queue, or this loop would pop it forever; its next packet
+            // queues it again (`reschedule`), the end of the capture
+            // finishes it.
+            if c.due > now.0 {
+                self.due.push(Reverse((c.due, id, k)));
+            }
         }
         #[cfg(debug_assertions)]
         self.check_against_full_visit(now, pressure, &out);
@@ -284,5 +291,27 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), opened, "a connection was finished twice");
+    }
+
+    /// A damaged timestamp saturated to the end of time (found by
+    /// tests/robustness.rs: captures/nla_ok.dsb.pcapng with flipped bytes)
+    /// neither overflows nor spins the sweep; the connections still finish
+    /// once. The timestamps are hand-made: no capture holds one.
+    #[test]
+    fn a_timestamp_at_the_end_of_time_neither_overflows_nor_spins() {
+        let mut table = FlowTable::new(FlowConfig::default());
+        let mut sink = Closed::default();
+        let (client, server) = (0x0A00_0002, 0x0A00_0001);
+        table.process(&seg(1, 0, client, server, 40_000, 3389, "S"), &mut sink);
+        let mut late = seg(2, 0, server, client, 3389, 40_000, "SA");
+        late.ts = Ts(i64::MAX);
+        table.process(&late, &mut sink);
+        let mut later = seg(3, 0, client, server, 40_001, 3389, "S");
+        later.ts = Ts(i64::MAX);
+        table.process(&later, &mut sink);
+        table.process(&seg(4, 5, client, server, 40_000, 3389, "A"), &mut sink);
+        let opened = table.stats.tcp_connections as usize;
+        table.finish(&mut sink);
+        assert_eq!(sink.0.len(), opened);
     }
 }

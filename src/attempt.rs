@@ -1,10 +1,24 @@
 //! Attempts: the TCP connections (and RDP-UDP flows, DNS lookups) of one user
-//! try, grouped so that a refused first connection followed by a successful
-//! fallback is judged as a whole. Grouping only: judging a group is the job
-//! of the rules module, which reads these groups.
+//! try, grouped so that a refused first connection followed by the client's
+//! own automatic fallback is judged as a whole. Grouping only: the rules
+//! judge each connection first ([`ConnVerdict`]), this module reads those
+//! verdicts to tell a client's retry from a user's, and the rules then judge
+//! the groups.
+//!
+//! A connection joins the previous one's attempt only when it is the
+//! client's own doing: it starts within the window after a connection that
+//! failed at a stage clients retry on their own (TCP, negotiation, TLS, NLA,
+//! MCS, licensing)
+//! or that ended with no verdict, or it runs alongside it (an RD Gateway's
+//! two legs). A session that came up, or a failure the client does not retry
+//! (activation, session), ends the attempt: whatever follows is
+//! the user trying again, and a user's retry is a new attempt. A connection
+//! the client closed without any verdict (mstsc closes while the user answers
+//! a certificate or credential prompt) joins the next one within a minute.
 
 use crate::session::kdc::KdcFlow;
 use crate::session::{ConnectionRecord, DnsLookup, UdpRecord};
+use crate::verdict::{ConnVerdict, Outcome, Stage};
 use crate::wire::FrameRef;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -14,10 +28,16 @@ use std::net::{IpAddr, SocketAddr};
 pub struct TcpGroup<'a> {
     /// The TCP connections, in capture order.
     pub conns: Vec<&'a ConnectionRecord>,
+    /// Each connection's index in the slice given to [`group`].
+    pub index: Vec<usize>,
     /// RDP-UDP flows between the same hosts around the same time.
     pub udp: Vec<&'a UdpRecord>,
     /// DNS lookups whose answer named the server, shortly before the first connection.
     pub dns: Vec<&'a DnsLookup>,
+    /// Lookups by the same client that got no answer (NXDOMAIN, SERVFAIL,
+    /// ...) shortly before the first connection: the name the user may have
+    /// typed first. Kept so that a DNS failure stays in the report.
+    pub dns_failed: Vec<&'a DnsLookup>,
     /// The client's Kerberos exchanges with its KDC, shortly before or
     /// during the connections.
     pub kdc: Vec<&'a KdcFlow>,
@@ -45,27 +65,51 @@ pub struct Grouping<'a> {
     pub dns_only: Vec<(&'a UdpRecord, &'a DnsLookup)>,
 }
 
-/// Group connections, RDP-UDP flows and DNS lookups. Connections of the same
-/// client IP and server endpoint that start within `window_s` after the
-/// previous connection's end are one attempt.
+/// How long a user may take over a client's prompt between a connection
+/// that ended without a verdict and the client's next one.
+const PROMPT_S: f64 = 60.0;
+
+/// How long before an attempt a DNS lookup of its server counts as the one
+/// it used. Independent of the retry window.
+const DNS_BEFORE_S: f64 = 60.0;
+
+/// How long before an attempt a Kerberos exchange of its client counts as
+/// part of it (Windows asks its KDC for the TERMSRV/ ticket just before
+/// CredSSP, after any DNS lookup). Independent of the retry window.
+const KDC_BEFORE_S: f64 = 60.0;
+
+/// An RDP-UDP flow belongs to the attempt whose TCP connection is open when
+/// it starts (multitransport starts during activation), or that ended this
+/// many seconds before.
+const UDP_AFTER_S: f64 = 5.0;
+
+/// Group connections, RDP-UDP flows and DNS lookups. `verdicts[i]` is the
+/// verdict of `conns[i]`. A connection of the same client IP and server
+/// endpoint joins the previous connection's attempt when it is the client's
+/// automatic retry (see the module doc): it starts within `window_s` after a
+/// connection that failed at a stage clients retry, or that has no verdict.
 pub fn group<'a>(
     conns: &'a [ConnectionRecord],
+    verdicts: &[ConnVerdict],
     udp: &'a [UdpRecord],
     kdc: &'a [KdcFlow],
     window_s: f64,
 ) -> Grouping<'a> {
-    let mut tcp: Vec<TcpGroup<'a>> = group_tcp(conns, window_s)
+    let mut tcp: Vec<TcpGroup<'a>> = group_tcp(conns, verdicts, window_s)
         .into_iter()
-        .map(|conns| TcpGroup {
-            conns,
+        .map(|index| TcpGroup {
+            conns: index.iter().map(|&i| &conns[i]).collect(),
+            index,
             udp: Vec::new(),
             dns: Vec::new(),
+            dns_failed: Vec::new(),
             kdc: Vec::new(),
         })
         .collect();
-    let used_udp = attach_udp(&mut tcp, udp, window_s);
-    attach_dns(&mut tcp, udp, window_s);
-    attach_kdc(&mut tcp, kdc, window_s);
+    let used_udp = attach_udp(&mut tcp, udp, UDP_AFTER_S);
+    attach_dns(&mut tcp, udp, DNS_BEFORE_S);
+    attach_failed_dns(&mut tcp, udp, DNS_BEFORE_S);
+    attach_kdc(&mut tcp, kdc, KDC_BEFORE_S);
     let lone_udp: Vec<&UdpRecord> = udp
         .iter()
         .enumerate()
@@ -86,31 +130,121 @@ pub fn group<'a>(
     }
 }
 
-/// TCP connections by attempt. Only groups of the same client IP and server
-/// can match, so each (client IP, server) keeps the list of its groups:
-/// linear, not quadratic, in the number of connections (the live view
-/// re-runs this on every refresh).
-fn group_tcp(conns: &[ConnectionRecord], window_s: f64) -> Vec<Vec<&ConnectionRecord>> {
-    let mut groups: Vec<Vec<&ConnectionRecord>> = Vec::new();
+/// TCP connections by attempt, as indices into `conns`. Only groups of the
+/// same client IP and server can match, so each (client IP, server) keeps
+/// the list of its groups: linear, not quadratic, in the number of
+/// connections (the live view re-runs this on every refresh).
+fn group_tcp(
+    conns: &[ConnectionRecord],
+    verdicts: &[ConnVerdict],
+    window_s: f64,
+) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
     let mut by_key: HashMap<(IpAddr, SocketAddr), Vec<usize>> = HashMap::new();
-    let mut order: Vec<&ConnectionRecord> = conns.iter().collect();
-    order.sort_by_key(|c| (c.first.ts, c.id));
-    for c in order {
+    let mut order: Vec<usize> = (0..conns.len()).collect();
+    order.sort_by_key(|&i| (conns[i].first.ts, conns[i].id));
+    for i in order {
+        let c = &conns[i];
         let same = by_key.entry((c.client.ip(), c.server)).or_default();
-        let g = same.iter().rev().copied().find(|&i| {
-            groups[i]
-                .last()
-                .is_some_and(|p| c.first.ts.since(p.last.ts) <= window_s)
-        });
+        // Only the latest group can be continued: a retry follows the
+        // connection before it.
+        let g = same
+            .last()
+            .copied()
+            .filter(|&g| joins(conns, verdicts, &groups[g], i, window_s));
         match g {
-            Some(i) => groups[i].push(c),
+            Some(g) => groups[g].push(i),
             None => {
                 same.push(groups.len());
-                groups.push(vec![c]);
+                groups.push(vec![i]);
             }
         }
     }
     groups
+}
+
+/// How a connection ended, for grouping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// The session came up.
+    Session,
+    /// Failed at a stage clients retry on their own.
+    Retried(Stage),
+    /// Failed at a stage no client retries by itself.
+    Final,
+    /// No verdict: the capture or the client stopped early.
+    Open,
+}
+
+fn ending(v: Option<&ConnVerdict>) -> Ending {
+    match v.map(|v| (v.outcome, v.failed_stage)) {
+        Some((Outcome::Success, _)) => Ending::Session,
+        Some((Outcome::Failure, Some(st))) if retried_stage(st) => Ending::Retried(st),
+        Some((Outcome::Failure, _)) => Ending::Final,
+        _ => Ending::Open,
+    }
+}
+
+/// Stages whose failure clients answer with a new connection on their own:
+/// mstsc and FreeRDP reconnect after a negotiation failure with other
+/// protocols, mstsc retries a refused NLA with TLS only, and both try the
+/// next address (or once more) after a TCP or TLS failure. FreeRDP 2.11 also
+/// reconnects once, at once, after an MCS Connect-Response failure or a
+/// licensing error (captures/mcs_connect_response_failure.pcap frame 25,
+/// captures/licensing_no_license_server.pcap frame 36).
+fn retried_stage(st: Stage) -> bool {
+    matches!(
+        st,
+        Stage::Tcp | Stage::Negotiation | Stage::Tls | Stage::Nla | Stage::Mcs | Stage::Licensing
+    )
+}
+
+/// Whether connection `i` is the client's own continuation of `group`.
+fn joins(
+    conns: &[ConnectionRecord],
+    verdicts: &[ConnVerdict],
+    group: &[usize],
+    i: usize,
+    window_s: f64,
+) -> bool {
+    let c = &conns[i];
+    let Some(&p) = group.last() else {
+        return false;
+    };
+    let (prev, now) = (ending(verdicts.get(p)), ending(verdicts.get(i)));
+    let group_end = group
+        .iter()
+        .map(|&k| conns[k].last.ts)
+        .max()
+        .unwrap_or(conns[p].last.ts);
+    // Running alongside the attempt (an RD Gateway's IN and OUT legs): one
+    // attempt, unless both are sessions of their own.
+    if c.first.ts < group_end {
+        return !(prev == Ending::Session && now == Ending::Session);
+    }
+    // A connection with no verdict of its own (the client closed it while
+    // the user answered a certificate or credential prompt, as mstsc does)
+    // hides nothing: the next one within a minute is the same try.
+    let limit = if prev == Ending::Open {
+        window_s.max(PROMPT_S)
+    } else {
+        window_s
+    };
+    if c.first.ts.since(conns[p].last.ts) > limit {
+        return false;
+    }
+    let request = |k: usize| &conns[k].facts.negotiation.requested_protocols;
+    match prev {
+        Ending::Session | Ending::Final => false,
+        // The same credentials cannot succeed on their own after a refusal:
+        // a success with the same request is the user typing them again.
+        Ending::Retried(Stage::Nla) if now == Ending::Session => request(p) != request(i),
+        // A client repeats a failed request at most once by itself; a third
+        // identical try is a user or a tool (a password spray).
+        Ending::Retried(_) | Ending::Open => {
+            group.iter().filter(|&&k| request(k) == request(i)).count() < 2
+        }
+    }
 }
 
 /// Attach RDP-UDP flows between the same hosts around the same time; returns
@@ -167,6 +301,36 @@ fn attach_dns<'a>(tcp: &mut [TcpGroup<'a>], udp: &'a [UdpRecord], window_s: f64)
                 l.query.ts <= first.first.ts && first.first.ts.since(l.query.ts) <= window_s;
             if before {
                 g.dns.push(l);
+            }
+        }
+    }
+}
+
+/// Attach the failed lookups (a response without answers) the attempt's
+/// client made shortly before its first connection, to the first attempt
+/// after them.
+fn attach_failed_dns<'a>(tcp: &mut [TcpGroup<'a>], udp: &'a [UdpRecord], window_s: f64) {
+    let mut by_client: HashMap<IpAddr, Vec<&DnsLookup>> = HashMap::new();
+    for u in udp {
+        for l in u
+            .dns
+            .iter()
+            .filter(|l| l.response.is_some() && l.answers.is_empty())
+        {
+            by_client.entry(u.flow.client.ip()).or_default().push(l);
+        }
+    }
+    let mut used: Vec<&DnsLookup> = Vec::new();
+    let mut order: Vec<usize> = (0..tcp.len()).collect();
+    order.sort_by_key(|&i| tcp[i].conns[0].first.ts);
+    for i in order {
+        let first = tcp[i].conns[0].first.ts;
+        let client = tcp[i].conns[0].client.ip();
+        for &l in by_client.get(&client).map_or(&[][..], |v| v.as_slice()) {
+            let before = l.query.ts <= first && first.since(l.query.ts) <= window_s;
+            if before && !used.iter().any(|u| std::ptr::eq(*u, l)) {
+                used.push(l);
+                tcp[i].dns_failed.push(l);
             }
         }
     }

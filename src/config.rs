@@ -293,7 +293,7 @@ retrans_storm_count = {}        # real retransmissions in one connection that ma
 retrans_storm_ratio = {}       # ... when they are also at least this share of its packets
 expiring_soon_days = {}         # certificate.expiring_soon fires this many days before notAfter
 stall_seconds = {:.1}            # silence inside an active session that counts as a stall
-attempt_window_seconds = {:.1}   # reconnects within this many seconds belong to the same attempt
+attempt_window_seconds = {:.1}    # a reconnect this soon after a TCP/negotiation/TLS/NLA/MCS/licensing failure is the client's own retry (same attempt); a user's retry is a new attempt
 
 [rules]
 # Rule ids (see `rdpdiag rules`) whose findings are not reported.

@@ -144,7 +144,11 @@ impl Attempt {
 /// Settings of the diagnosis.
 #[derive(Debug, Clone)]
 pub struct DiagConfig {
-    /// Seconds between connections of the same client and server that still count as one attempt.
+    /// Seconds after a connection that failed at a stage clients retry on
+    /// their own (TCP, negotiation, TLS, NLA) within which the next
+    /// connection of the same client and server is that automatic retry and
+    /// joins the attempt. A session that came up, or a later-stage failure,
+    /// always ends the attempt: what follows is the user's new try.
     pub group_window_s: f64,
     /// Days before expiry that make a certificate "expiring soon".
     pub expiring_soon_days: i64,
@@ -164,7 +168,7 @@ pub struct DiagConfig {
 impl Default for DiagConfig {
     fn default() -> Self {
         DiagConfig {
-            group_window_s: 60.0,
+            group_window_s: 5.0,
             expiring_soon_days: 30,
             retrans_storm_count: 10,
             retrans_storm_ratio: 0.1,
@@ -245,6 +249,10 @@ pub struct Finding {
     pub mstsc_codes: Vec<String>,
     /// This finding explains why the connection failed.
     pub decisive: bool,
+    /// What the client's automatic retry ran into after the attempt's root
+    /// cause (on a later connection of the same attempt): a consequence of
+    /// the root cause, not a cause of its own.
+    pub consequence: bool,
     /// Inferred from the shape of encrypted traffic rather than seen.
     pub inferred: bool,
     /// How the finding's facts were obtained.

@@ -34,6 +34,38 @@ impl Ts {
         let (y, mo, d, h, mi, s) = civil_from_unix(secs);
         format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{micros:06}Z")
     }
+    /// Parse what [`Ts::rfc3339`] writes (`2026-11-21T13:25:00.123456Z`,
+    /// fraction optional): for evidence that carries only its rendered time.
+    pub fn parse_rfc3339(s: &str) -> Option<Ts> {
+        let s = s.strip_suffix('Z')?;
+        let (date, time) = s.split_once('T')?;
+        let mut d = date.splitn(3, '-').map(|x| x.parse::<i64>().ok());
+        let (y, mo, day) = (d.next()??, d.next()??, d.next()??);
+        let (hms, frac) = time.split_once('.').unwrap_or((time, ""));
+        let mut t = hms.splitn(3, ':').map(|x| x.parse::<i64>().ok());
+        let (h, mi, sec) = (t.next()??, t.next()??, t.next()??);
+        let nanos = if frac.is_empty() {
+            0
+        } else if frac.len() <= 9 && frac.bytes().all(|b| b.is_ascii_digit()) {
+            frac.parse::<i64>().ok()? * 10i64.pow(9 - frac.len() as u32)
+        } else {
+            return None;
+        };
+        if !(1..=12).contains(&mo) || !(1..=31).contains(&day) {
+            return None;
+        }
+        // Howard Hinnant's days-from-civil, the inverse of civil_from_unix.
+        let yy = if mo <= 2 { y - 1 } else { y };
+        let era = yy.div_euclid(400);
+        let yoe = yy - era * 400;
+        let doy = (153 * ((mo + 9) % 12) + 2) / 5 + day - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        Some(Ts::from_parts(
+            days * 86_400 + h * 3600 + mi * 60 + sec,
+            nanos,
+        ))
+    }
 }
 
 impl fmt::Display for Ts {

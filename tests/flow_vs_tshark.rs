@@ -320,6 +320,19 @@ fn key_packets(truth: &str) -> Vec<KeyPacket> {
         let Some(frame) = tok.first().and_then(|t| t.parse::<u64>().ok()) else {
             continue;
         };
+        if tok.len() >= 6 && tok[5] != "TCP" && line.contains("Retransmission]") {
+            // A retransmitted segment tshark names by its payload (TPKT,
+            // DRDYNVC: slow_link_ok frame 141, whose original was lost
+            // before the capture point): only its retransmission mark counts.
+            out.push(KeyPacket {
+                frame,
+                src: String::new(),
+                dst: String::new(),
+                flags: String::new(),
+                retransmission: true,
+            });
+            continue;
+        }
         if tok.len() < 8 || tok[5] != "TCP" {
             continue;
         }

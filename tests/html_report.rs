@@ -56,7 +56,7 @@ fn hybrid_required_by_server_shows_the_verdict_cause_fix_and_frame() {
     assert!(s.contains("FAILED at negotiation"), "{s}");
     assert!(s.contains("Cause: the server refused the security protocol"));
     assert!(s.contains("HYBRID_REQUIRED_BY_SERVER"));
-    assert!(s.contains("<h4>Fix</h4><ol><li>Enable NLA/CredSSP on the client"));
+    assert!(s.contains("<h4>Fix</h4><ol><li>On the client: enable CredSSP and supply credentials"));
     assert!(s.contains("<span class=\"frames\">frame 6</span>"));
     assert!(s.contains("<title>frame 6: X.224 Connection Confirm"));
     assert_eq!(failing_rows(&s), 1);
@@ -64,14 +64,15 @@ fn hybrid_required_by_server_shows_the_verdict_cause_fix_and_frame() {
 
 #[test]
 fn nla_wrong_password_without_keys_draws_encrypted_records() {
-    // captures/nla_wrong_password.pcap: two connections; the server's FIN
-    // at frame 43 ends the second after the CredSSP round (encrypted).
+    // captures/nla_wrong_password.pcap: two connections, both rejected; the
+    // server's FIN at frame 20 ends the first (the root cause) after the
+    // CredSSP round (encrypted).
     let (s, code) = html(&["captures/nla_wrong_password.pcap"]);
     assert_eq!(code, Some(1));
     assert_self_contained(&s);
     assert!(s.contains("FAILED at nla"));
     assert!(s.contains("the NLA credentials were rejected"));
-    assert!(s.contains("<span class=\"frames\">frame 43</span> (FIN from the server)"));
+    assert!(s.contains("<span class=\"frames\">frame 20</span> (FIN from the server)"));
     assert!(s.contains("inferred from the encrypted traffic"));
     assert!(
         s.contains("<g class=\"enc\">"),
@@ -85,7 +86,8 @@ fn nla_wrong_password_without_keys_draws_encrypted_records() {
 #[test]
 fn nla_wrong_password_with_keys_names_the_credssp_messages() {
     // With captures/nla_wrong_password.keys.txt the CredSSP exchange is read:
-    // frame 40 is the client's NTLM AUTHENTICATE, frame 41 the server's alert.
+    // frame 17 is the client's NTLM AUTHENTICATE on the first connection (the
+    // root cause), frame 18 the server's alert; frames 40 and 41 the retry's.
     let (s, code) = html(&[
         "--keylog",
         "captures/nla_wrong_password.keys.txt",
@@ -95,7 +97,8 @@ fn nla_wrong_password_with_keys_names_the_credssp_messages() {
     assert_self_contained(&s);
     assert!(s.contains("seen decrypted with the TLS key log"));
     assert!(s.contains("NTLM AUTHENTICATE"));
-    assert!(s.contains("<span class=\"frames\">frame 40</span>"));
+    assert!(s.contains("<span class=\"frames\">frame 17</span>"));
+    assert!(s.contains("<title>frame 17: CredSSP TSRequest"));
     assert!(s.contains("<title>frame 40: CredSSP TSRequest"));
     assert!(
         !s.contains("<g class=\"enc\">"),

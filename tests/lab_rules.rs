@@ -64,11 +64,17 @@ fn middlebox_rst_at_client_hello() {
 
 #[test]
 fn middlebox_rst_mid_session() {
-    // Frame 172: the router's RST (TTL 64) answers the client's input.
+    // Frame 172: the router's RST (TTL 64) answers the client's input. The
+    // session dropped under the user: a failure at the session stage.
     for keys in [None, Some("middlebox_rst_midsession.keys.txt")] {
         let r = analyze("middlebox_rst_midsession.pcap", keys);
-        check(&r, Outcome::Success, "tcp.middlebox_rst", 172);
-        check(&r, Outcome::Success, "session.reset", 172);
+        check(&r, Outcome::Failure, "tcp.middlebox_rst", 172);
+        check(&r, Outcome::Failure, "session.reset", 172);
+        assert_eq!(root_cause(&r), Some("tcp.middlebox_rst"));
+        assert_eq!(
+            r.attempts[0].failed_stage.map(|s| s.name()),
+            Some("session")
+        );
     }
 }
 
@@ -77,7 +83,8 @@ fn server_rst_mid_session() {
     // Frame 173: the server host's own RST (TTL 63, like all its packets).
     for keys in [None, Some("server_rst_midsession.keys.txt")] {
         let r = analyze("server_rst_midsession.pcap", keys);
-        check(&r, Outcome::Success, "session.reset", 173);
+        check(&r, Outcome::Failure, "session.reset", 173);
+        assert_eq!(root_cause(&r), Some("session.reset"));
         absent(&r, "tcp.middlebox_rst");
     }
 }
@@ -103,19 +110,21 @@ fn zero_window_on_a_successful_session() {
 
 #[test]
 fn network_outage_stall_and_keepalive_abort() {
-    // Server side: 45 s without a packet, then frame 172 (the server's goodbye).
+    // Server side: 45 s without a packet, then frame 172 (the server's
+    // goodbye) answered by the client's RST (173): the client was gone.
     let r = analyze(
         "stall_network_outage.server.pcap",
         Some("stall_network_outage.keys.txt"),
     );
-    check(&r, Outcome::Success, "tcp.stall", 172);
+    check(&r, Outcome::Failure, "tcp.stall", 172);
+    check(&r, Outcome::Failure, "session.peer_unreachable", 173);
     // Client side: two keep-alives unanswered, the client's kernel aborts (frame 174).
     // The server's goodbye 36 s later comes after that abort: no stall.
     let r = analyze(
         "stall_network_outage.pcap",
         Some("stall_network_outage.keys.txt"),
     );
-    check(&r, Outcome::Success, "session.peer_unreachable", 174);
+    check(&r, Outcome::Failure, "session.peer_unreachable", 174);
     absent(&r, "tcp.stall");
 }
 

@@ -118,11 +118,12 @@ fn pcapng_comments_are_shown_beside_their_frames() {
     assert_eq!(c[1]["frame"], 4);
     assert_eq!(c[2]["frame"], 50);
 
-    // captures/port_closed.pcap: the root cause's evidence is frames 3 and 4
-    // (SYN, RST); a comment on frame 4 appears in the evidence line.
+    // captures/port_closed.pcap: the root cause's evidence is frames 1 and 2
+    // (SYN, RST of the first connection; the retry's 3 and 4 are its
+    // consequence); a comment on frame 2 appears in the evidence line.
     let pc = dir.path().join("port_closed.pcapng");
     let ok = Command::new("editcap")
-        .args(["-F", "pcapng", "-a", "4:firewall team says port is open"])
+        .args(["-F", "pcapng", "-a", "2:firewall team says port is open"])
         .arg(root().join("captures/port_closed.pcap"))
         .arg(&pc)
         .status()
@@ -130,7 +131,7 @@ fn pcapng_comments_are_shown_beside_their_frames() {
     assert!(ok.success());
     let (t, _) = analyze(&[pc.to_str().expect("utf-8")]);
     assert!(
-        t.contains("frame 4 (RST from the server) [comment: firewall team says port is open]"),
+        t.contains("frame 2 (RST from the server) [comment: firewall team says port is open]"),
         "{t}"
     );
 }

@@ -6,6 +6,7 @@ use ratatui::Terminal;
 use rdpdiag::analysis::AnalysisConfig;
 use rdpdiag::tui::model::{analyze_file, read_frame_bytes, Snapshot};
 use rdpdiag::tui::view::{render, Focus, Tab, UiState};
+use rdpdiag::verdict::{Basis, Finding, Severity, Stage};
 
 fn cap(name: &str) -> String {
     format!("{}/captures/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -51,9 +52,27 @@ fn findings_of_an_expired_certificate() {
 
 #[test]
 fn success_with_an_error_finding_is_not_shown_as_plain_success() {
-    // captures/server_rst_midsession.pcap: the session ran, then the server
-    // side reset it (frame 173, session.reset is an error).
-    let s = replay("server_rst_midsession.pcap");
+    // captures/tls_ok.pcap succeeds. No bundled capture succeeds with an
+    // error finding any more (the server's reset mid-session is now the
+    // session's failure), so one is added (hand-made).
+    let mut s = replay("tls_ok.pcap");
+    assert!(!screen(&s, &ui(Tab::Findings), 80, 24).contains("w/ errors"));
+    let v = std::sync::Arc::make_mut(&mut s.attempts[0]);
+    v.attempt.findings.push(Finding {
+        id: "test.error".into(),
+        stage: Stage::Session,
+        severity: Severity::Error,
+        title: "an error".into(),
+        explanation: String::new(),
+        evidence: Vec::new(),
+        remediation: Vec::new(),
+        mstsc_codes: Vec::new(),
+        decisive: false,
+        inferred: false,
+        basis: Basis::Clear,
+        connection: None,
+        consequence: false,
+    });
     let list = screen(&s, &ui(Tab::Findings), 80, 24);
     assert!(list.contains("SUCCESS w/ errors"), "{list}");
     assert!(

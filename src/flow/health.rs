@@ -4,7 +4,7 @@
 
 use super::reassembly::SegmentClass;
 use crate::net::TcpInfo;
-use crate::wire::{Dir, FrameRef};
+use crate::wire::{Dir, FrameRef, Ts};
 
 /// How a side closed a TCP connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +126,8 @@ pub struct DirHealth {
     pub(crate) last_ip_id: Option<u16>,
     pub(crate) last_ack: Option<(u32, u16)>,
     pub(crate) highest_ack_rel: u64,
+    /// When this side's highest stream bytes so far were seen.
+    pub(crate) highest_at: Option<Ts>,
 }
 
 /// What [`TcpHealth::on_packet`] saw before counting a packet, for its close event.
@@ -376,10 +378,12 @@ impl TcpHealth {
         &mut self,
         dir: Dir,
         class: SegmentClass,
-        frame: u64,
+        frame: FrameRef,
         len: u32,
         offset: u64,
     ) {
+        let frame_ts = frame.ts;
+        let frame = frame.number;
         match class {
             SegmentClass::Retransmission | SegmentClass::PartialOverlap => {
                 self.note_retransmission(dir, frame, len);
@@ -388,7 +392,26 @@ impl TcpHealth {
                     self.note_big_retransmit(dir, offset, len, frame);
                 }
             }
-            SegmentClass::FillsHole => self.dir_mut(dir).out_of_order += 1,
+            // A hole filled long after the highest bytes: the original was
+            // lost before the capture point and this is the sender's
+            // retransmission. tshark (packet-tcp.c) tells it from reordering
+            // the same way: out of order only within the first RTT (3 ms when
+            // unknown) of the highest segment.
+            SegmentClass::FillsHole => {
+                let threshold = self.handshake_rtt_s.unwrap_or(0.003);
+                let late = self
+                    .dir(dir)
+                    .highest_at
+                    .is_some_and(|at| frame_ts.since(at) >= threshold);
+                if late {
+                    self.note_retransmission(dir, frame, len);
+                } else {
+                    self.dir_mut(dir).out_of_order += 1;
+                }
+            }
+            SegmentClass::InOrder | SegmentClass::Ahead => {
+                self.dir_mut(dir).highest_at = Some(frame_ts);
+            }
             _ => {}
         }
     }
@@ -444,5 +467,41 @@ mod ttl_tests {
         assert!(!forged_ttl((62, 63), 64));
         assert!(forged_ttl((62, 63), 65));
         assert!(forged_ttl((118, 118), 64));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TcpHealth;
+    use crate::flow::reassembly::SegmentClass;
+    use crate::wire::{Dir, FrameRef, Ts};
+
+    fn at(number: u64, ms: i64) -> FrameRef {
+        FrameRef {
+            number,
+            ts: Ts(ms * 1_000_000),
+        }
+    }
+
+    #[test]
+    fn a_hole_filled_after_the_rtt_is_a_retransmission() {
+        // captures/slow_link_ok.pcap (client view, RTT ~300 ms): the server's
+        // segment at seq 60369 was lost before the capture point; frame 141
+        // fills the hole ~1 s after the segments beyond it: tshark's
+        // [TCP Retransmission].
+        let mut h = TcpHealth {
+            handshake_rtt_s: Some(0.3),
+            ..TcpHealth::default()
+        };
+        let s = Dir::ServerToClient;
+        h.on_segment(s, SegmentClass::Ahead, at(135, 5_700), 1448, 61_000);
+        h.on_segment(s, SegmentClass::FillsHole, at(141, 6_751), 1448, 59_500);
+        assert_eq!(h.server.retransmission_frames, [141]);
+        assert_eq!(h.server.out_of_order, 0);
+        // Within the RTT it is reordering.
+        h.on_segment(s, SegmentClass::Ahead, at(150, 7_000), 1448, 70_000);
+        h.on_segment(s, SegmentClass::FillsHole, at(151, 7_001), 1448, 68_500);
+        assert_eq!(h.server.out_of_order, 1);
+        assert_eq!(h.server.retransmissions, 1);
     }
 }

@@ -283,7 +283,7 @@ impl TcpConn {
             let offset = stream.offset_of(t.seq).unwrap_or(0);
             self.streams[d] = stream;
             self.health
-                .on_segment(dir, class, frame.number, t.payload_len, offset);
+                .on_segment(dir, class, frame, t.payload_len, offset);
         }
     }
 }

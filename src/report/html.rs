@@ -437,6 +437,7 @@ mod tests {
             inferred: false,
             basis: Basis::Clear,
             connection: None,
+            consequence: false,
         });
         f.severity = Severity::Error;
         a.findings.push(f);

@@ -352,6 +352,8 @@ pub struct Finding<'a> {
     pub remediation: &'a [String],
     pub mstsc_codes: &'a [String],
     pub decisive: bool,
+    /// What the client's automatic retry ran into after the root cause.
+    pub consequence: bool,
     pub inferred: bool,
     /// "decrypted", "clear" or "inferred".
     pub basis: &'a str,
@@ -370,6 +372,7 @@ impl<'a> From<&'a verdict::Finding> for Finding<'a> {
             remediation: &f.remediation,
             mstsc_codes: &f.mstsc_codes,
             decisive: f.decisive,
+            consequence: f.consequence,
             inferred: f.inferred,
             basis: f.basis.name(),
             connection: f.connection,

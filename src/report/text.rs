@@ -5,6 +5,7 @@ use super::FileReport;
 use crate::rules::GATEWAY_ENCRYPTED;
 use crate::verdict::{Attempt, Basis, Outcome};
 use crate::verdict::{Finding, Severity};
+use rdpdiag_parsers::nego::NegReqFlags;
 use std::fmt::Write;
 
 struct Paint(bool);
@@ -124,6 +125,7 @@ fn render_attempt(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt, verbos
             .collect();
         let _ = writeln!(o, "  stages: {}", ladder.join("  "));
     }
+    render_facts(o, p, r, a);
     if let Some(rc) = &a.root_cause {
         let _ = writeln!(o, "  {} {}", p.bold("cause:"), rc.title);
         if !rc.explanation.is_empty() {
@@ -171,6 +173,8 @@ fn render_attempt(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt, verbos
         .collect();
     for f in others {
         let sev = match f.severity {
+            // What the client's own retry ran into after the root cause.
+            _ if f.consequence => p.yellow("then"),
             Severity::Error => p.red("error"),
             Severity::Warning => p.yellow("warning"),
             Severity::Info => p.dim("info"),
@@ -271,6 +275,91 @@ fn comment_text(t: &str) -> String {
     }
 }
 
+/// The facts of the attempt an admin acts on, also when no finding names
+/// them: the DNS answer it used, Restricted Admin / Remote Credential Guard
+/// requests, the Early User Authorization result.
+fn render_facts(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt) {
+    let mut seen: Vec<(&str, Vec<&str>)> = Vec::new();
+    for l in &a.dns {
+        let answers: Vec<&str> = l.answers.iter().map(String::as_str).collect();
+        if seen.iter().any(|(n, x)| *n == l.name && *x == answers) {
+            continue;
+        }
+        let answer = if answers.is_empty() {
+            l.rcode.map_or("no answer".to_string(), |c| c.to_string())
+        } else {
+            answers.join(", ")
+        };
+        let _ = writeln!(
+            o,
+            "  {} {} → {answer} (frame {})",
+            p.bold("dns:"),
+            l.name,
+            l.response.unwrap_or(l.query).number
+        );
+        seen.push((&l.name, answers));
+    }
+    // Why a session that came up ended, when the server said so.
+    if a.outcome == Outcome::Success {
+        for f in a
+            .findings
+            .iter()
+            .filter(|f| f.id == "session.error_info_normal_end")
+        {
+            let frame = f.evidence.first().map_or(0, |e| e.frame);
+            let _ = writeln!(o, "  {} {} (frame {frame})", p.bold("ended:"), f.title);
+        }
+    }
+    let conns = a
+        .connection_ids
+        .iter()
+        .filter_map(|id| r.connections.iter().find(|c| c.id == *id));
+    for c in conns {
+        let n = &c.facts.negotiation;
+        let mut asked = Vec::new();
+        if n.request_flags
+            .contains(NegReqFlags::RESTRICTED_ADMIN_MODE_REQUIRED)
+        {
+            asked.push("Restricted Admin mode");
+        }
+        if n.request_flags
+            .contains(NegReqFlags::REDIRECTED_AUTHENTICATION_MODE_REQUIRED)
+        {
+            asked.push("Remote Credential Guard (redirected authentication)");
+        }
+        if let (false, Some(f)) = (asked.is_empty(), n.request_frame) {
+            let _ = writeln!(
+                o,
+                "  {} {} (connection {}, frame {})",
+                p.bold("client requires:"),
+                asked.join(", "),
+                c.id,
+                f.number
+            );
+        }
+        if let Some((f, dir, reason)) = c.facts.mcs.disconnect_ultimatum {
+            if a.outcome == Outcome::Success && dir == crate::wire::Dir::ServerToClient {
+                let _ = writeln!(
+                    o,
+                    "  {} the server sent Disconnect Provider Ultimatum ({reason}) (connection {}, frame {})",
+                    p.bold("ended:"),
+                    c.id,
+                    f.number
+                );
+            }
+        }
+        if let Some((f, result)) = c.facts.rdp.early_user_auth {
+            let _ = writeln!(
+                o,
+                "  {} {result} (connection {}, frame {})",
+                p.bold("early user authorization:"),
+                c.id,
+                f.number
+            );
+        }
+    }
+}
+
 fn render_connections(o: &mut String, r: &FileReport) {
     let _ = writeln!(o);
     let _ = writeln!(
@@ -326,4 +415,43 @@ fn wrap(s: &str, width: usize, indent: &str) -> String {
         line += w.len();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(capture: &str) -> FileReport {
+        let path = format!("{}/captures/{capture}", env!("CARGO_MANIFEST_DIR"));
+        crate::analysis::analyze_file(&path, &crate::analysis::AnalysisConfig::default())
+            .expect("a bundled capture")
+    }
+
+    #[test]
+    fn headline_never_says_plain_success_above_an_error() {
+        // captures/tls_ok.pcap succeeds without an error finding: green.
+        let mut r = report("tls_ok.pcap");
+        assert!(render(&r, false, true).contains("\x1b[1;32mSUCCESS\x1b[0m"));
+        // No bundled capture succeeds with an error finding any more (the
+        // server's reset mid-session is now the session's failure), so one
+        // is added (hand-made): the headline turns yellow.
+        r.attempts[0].findings.push(Finding {
+            id: "test.error".into(),
+            stage: crate::verdict::Stage::Session,
+            severity: Severity::Error,
+            title: "an error".into(),
+            explanation: String::new(),
+            evidence: Vec::new(),
+            remediation: Vec::new(),
+            mstsc_codes: Vec::new(),
+            decisive: false,
+            inferred: false,
+            basis: Basis::Clear,
+            connection: None,
+            consequence: false,
+        });
+        let t = render(&r, false, true);
+        assert!(t.contains("\x1b[1;33mSUCCESS, with errors\x1b[0m"), "{t}");
+        assert!(!t.contains("\x1b[1;32mSUCCESS"), "{t}");
+    }
 }

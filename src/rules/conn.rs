@@ -1,6 +1,7 @@
 //! One connection judged: the context every stage reads, the stages run in
 //! order, then the outcome and the ladder.
 
+use super::registry::ACTIVATION_SERVER_ERROR_INFO;
 use super::shape::{close_of, shape, Shape};
 use super::{activation, certificate, decrypt, gateway, mcs, negotiation, nla, session, tcp, tls};
 use crate::flow::CloseKind;
@@ -9,7 +10,7 @@ use crate::session::ConnectionRecord;
 use crate::verdict::{
     Basis, ConnVerdict, DiagConfig, Finding, Outcome, Severity, Stage, StageMark,
 };
-use crate::wire::{Dir, FrameRef};
+use crate::wire::{Dir, FrameRef, Ts};
 
 /// What every stage of one connection reads.
 pub(super) struct Conn<'a> {
@@ -104,13 +105,21 @@ pub fn judge_connection(rec: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdic
         mut findings,
         mut stages,
     } = judged;
-    let failed = rank(&cx, &mut findings);
-    let outcome = if cx.shape.established {
+    let dropped = cx.shape.established && findings.iter().any(ends_session);
+    let failed = rank(&cx, dropped, &mut findings);
+    let outcome = if cx.shape.established && !dropped {
         Outcome::Success
     } else if failed.is_some() {
         Outcome::Failure
     } else {
         Outcome::Incomplete
+    };
+    // A session that came up and then dropped failed at the session stage,
+    // whatever stage its cause concerns (a forged RST is a tcp finding).
+    let failed = if dropped {
+        Some(Stage::Session)
+    } else {
+        failed
     };
     mark_failed_stage(rec, failed, &findings, &mut stages);
     (
@@ -128,13 +137,31 @@ pub fn judge_connection(rec: &ConnectionRecord, cfg: &DiagConfig) -> (ConnVerdic
     )
 }
 
-/// Only errors stay decisive, and none once the session was established;
-/// decisive findings first, then by stage. Returns the failed stage.
-fn rank(cx: &Conn, findings: &mut [Finding]) -> Option<Stage> {
+/// An error that ends a running session without an RDP-level goodbye (a
+/// reset, a peer that stopped answering) or with the server's own reason
+/// (Set Error Info that names a failure).
+fn ends_session(f: &Finding) -> bool {
+    f.severity == Severity::Error
+        && (f.stage == Stage::Session || f.id == ACTIVATION_SERVER_ERROR_INFO.id)
+}
+
+/// Only errors stay decisive; once the session was established, only those
+/// that ended it (`dropped`) and the TCP findings about how it ended. Other
+/// errors of a session that came up and ended normally did not stop the user:
+/// they are reported as warnings. Decisive findings first, then by stage.
+/// Returns the stage of the first decisive finding.
+fn rank(cx: &Conn, dropped: bool, findings: &mut [Finding]) -> Option<Stage> {
+    let up_at = cx.shape.established_frame.map_or(0, |f| f.number);
     for f in findings.iter_mut() {
         f.connection = Some(cx.rec.id);
-        if f.severity != Severity::Error || cx.shape.established {
+        if f.severity != Severity::Error {
             f.decisive = false;
+        } else if cx.shape.established {
+            let after_up = f.evidence.iter().all(|e| e.frame >= up_at);
+            f.decisive = dropped && (ends_session(f) || (f.stage == Stage::Tcp && after_up));
+            if !f.decisive && !dropped {
+                f.severity = Severity::Warning;
+            }
         }
     }
     findings.sort_by_key(|f| (!f.decisive, f.stage, f.severity == Severity::Info));
@@ -142,7 +169,8 @@ fn rank(cx: &Conn, findings: &mut [Finding]) -> Option<Stage> {
 }
 
 /// Mark the failed stage in the ladder (adding it when no stage reached it),
-/// then put the ladder in stage order.
+/// at the frame of the decisive finding's evidence so that the ladder and the
+/// root cause cite the same frame; then put the ladder in stage order.
 fn mark_failed_stage(
     rec: &ConnectionRecord,
     failed: Option<Stage>,
@@ -150,20 +178,22 @@ fn mark_failed_stage(
     stages: &mut Vec<StageMark>,
 ) {
     if let Some(stage) = failed {
+        let at = findings
+            .iter()
+            .find(|f| f.decisive)
+            .and_then(|f| f.evidence.last())
+            .map(|e| FrameRef {
+                number: e.frame,
+                ts: Ts::parse_rfc3339(&e.time).unwrap_or(rec.last.ts),
+            });
         if let Some(mark) = stages.iter_mut().find(|m| m.stage == stage) {
             mark.ok = false;
+            mark.frame = at.or(mark.frame);
         } else {
             stages.push(StageMark {
                 stage,
                 ok: false,
-                frame: findings
-                    .iter()
-                    .find(|f| f.decisive)
-                    .and_then(|f| f.evidence.last())
-                    .map(|e| FrameRef {
-                        number: e.frame,
-                        ts: rec.last.ts,
-                    }),
+                frame: at,
             });
         }
     }

@@ -27,7 +27,11 @@ pub fn dns_failure(l: &DnsLookup) -> Option<Finding> {
                 l.name
             )),
             None,
-            vec![ev(l.query, format!("query {}", l.name))],
+            // The answer too, as for NXDOMAIN: the ladder cites it.
+            vec![
+                ev(l.query, format!("query {} {}", l.qtype, l.name)),
+                ev(l.response.unwrap_or(l.query), rcode.to_string()),
+            ],
         )),
         _ => None,
     }
@@ -62,15 +66,16 @@ mod tests {
     #[test]
     fn server_failure_fires_on_servfail_and_refused() {
         // captures/dns_servfail.pcap and captures/dns_refused.pcap: query
-        // rdp-srv.lab at frame 1, answered SERVFAIL / REFUSED.
+        // rdp-srv.lab at frame 1, answered SERVFAIL / REFUSED at frame 3.
         for rcode in [Rcode::SERVFAIL, Rcode::REFUSED] {
-            let finding = dns_failure(&dns(1, "rdp-srv.lab", Some((2, rcode)))).expect("fires");
+            let finding = dns_failure(&dns(1, "rdp-srv.lab", Some((3, rcode)))).expect("fires");
             assert_eq!(finding.id, "dns.server_failure");
             assert_eq!(
                 finding.title,
                 format!("the DNS server could not resolve rdp-srv.lab ({rcode})")
             );
-            assert_eq!(frames(&finding), [1]);
+            // The answer is cited too: the attempt's ladder marks it.
+            assert_eq!(frames(&finding), [1, 3]);
         }
     }
 

@@ -71,6 +71,7 @@ fn make(
         remediation: rule.remediation.iter().map(|s| s.to_string()).collect(),
         mstsc_codes: rule.mstsc_codes.iter().map(|s| s.to_string()).collect(),
         decisive: rule.severity == Severity::Error,
+        consequence: false,
         inferred: false,
         basis,
         connection: None,

@@ -64,21 +64,17 @@ fn dropped_after_connect(cx: &Conn, judged: &Judged) -> Option<Finding> {
 
 /// An established session that ends with a RST in the server's name, and
 /// nothing before it to say goodbye: no FIN from either side, no Set Error
-/// Info, no Disconnect Provider Ultimatum. (A RST after a FIN is the normal
-/// teardown of a socket that was already closed.)
+/// Info, no Disconnect Provider Ultimatum, no Shutdown Request or Shutdown
+/// Denied (MS-RDPBCGR 1.3.1.4: the client's request to end the session,
+/// after which mstsc disconnects). (A RST after a FIN is the normal teardown
+/// of a socket that was already closed.)
 fn reset(cx: &Conn, out: &mut Vec<Finding>) {
     let rec = cx.rec;
     let quiet = cx.shape.established
         && cx.first_closer == Some(Dir::ServerToClient)
         && rec.tcp.close_kind == Some(CloseKind::Rst)
         && rec.tcp.client.fin.is_none()
-        && rec
-            .facts
-            .rdp
-            .set_error_info
-            .iter()
-            .all(|(_, code)| *code == ErrorInfo::NONE)
-        && rec.facts.mcs.disconnect_ultimatum.is_none();
+        && no_goodbye(cx);
     let Some(rst) = rec.tcp.server.rst.filter(|_| quiet) else {
         return;
     };
@@ -98,8 +94,15 @@ fn reset(cx: &Conn, out: &mut Vec<Finding>) {
 }
 
 /// One side kept sending (keep-alives, retransmissions) and heard nothing
-/// back for seconds, then its TCP stack aborted the connection with a RST.
+/// back for seconds, then its TCP stack aborted the connection with a RST;
+/// or, seen from the side that stayed (stall_network_outage.server.pcap),
+/// the first packet after a long silence was answered by a RST: the other
+/// side had aborted the connection during the silence.
 fn peer_unreachable(cx: &Conn, out: &mut Vec<Finding>) {
+    if let Some(finding) = lost_during_silence(cx) {
+        out.push(finding);
+        return;
+    }
     for dir in [Dir::ClientToServer, Dir::ServerToClient] {
         let Some(rst) = cx.rec.tcp.dir(dir).rst else {
             continue;
@@ -130,13 +133,70 @@ fn peer_unreachable(cx: &Conn, out: &mut Vec<Finding>) {
     }
 }
 
+/// The first packet after a silence of at least `stall_s` answered by a RST
+/// (within two frames) from a side that never said goodbye.
+fn lost_during_silence(cx: &Conn) -> Option<Finding> {
+    let (idle, _, to) = cx.rec.tcp.longest_idle?;
+    let dir = cx.first_closer?;
+    let rst = cx.rec.tcp.dir(dir).rst?;
+    let answers = rst.frame.number > to && rst.frame.number - to <= 2;
+    // Only the aborting side's goodbye counts: a Disconnect Provider
+    // Ultimatum that breaks the silence (xrdp giving up, frame 172 of the
+    // server view) is what the RST answers.
+    let facts = &cx.rec.facts;
+    let own_ultimatum = facts
+        .mcs
+        .disconnect_ultimatum
+        .is_some_and(|(_, from, _)| from == dir);
+    let shutdown = dir == Dir::ClientToServer && facts.rdp.shutdown_request.is_some();
+    let quiet_end = cx.rec.tcp.dir(dir).fin.is_none() && !own_ultimatum && !shutdown;
+    if !(cx.shape.established
+        && cx.rec.tcp.close_kind == Some(CloseKind::Rst)
+        && idle >= cx.cfg.stall_s
+        && answers
+        && quiet_end)
+    {
+        return None;
+    }
+    Some(make(
+        &SESSION_PEER_UNREACHABLE,
+        cx.inner_basis,
+        Some(format!(
+            "after {idle:.0} s without a packet, the {}'s next packet (frame {to}) was answered by a RST from the {}: the {} had already aborted the connection during the silence",
+            dir.flip().sender(),
+            dir.sender(),
+            dir.sender()
+        )),
+        None,
+        vec![ev(
+            rst.frame,
+            format!("RST from the {} after {idle:.0} s of silence", dir.sender()),
+        )],
+    ))
+}
+
+/// Nothing RDP-level said the session was ending: no Set Error Info with a
+/// reason, no Disconnect Provider Ultimatum, no Shutdown Request or Denied.
+fn no_goodbye(cx: &Conn) -> bool {
+    let facts = &cx.rec.facts;
+    facts
+        .rdp
+        .set_error_info
+        .iter()
+        .all(|(_, code)| *code == ErrorInfo::NONE)
+        && facts.mcs.disconnect_ultimatum.is_none()
+        && facts.rdp.shutdown_request.is_none()
+        && facts.rdp.shutdown_denied.is_none()
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::registry::*;
     use super::super::testkit::{conn, fired, frames, judge, ConnBuilder};
-    use crate::verdict::{Basis, Stage};
+    use crate::verdict::{Basis, Outcome, Severity, Stage};
     use crate::wire::Dir;
     use rdpdiag_parsers::mcs::{DisconnectReason, McsResult};
+    use rdpdiag_parsers::rdp::ErrorInfo;
     use rdpdiag_parsers::rdp::LicenseErrorCode;
 
     const C: Dir = Dir::ClientToServer;
@@ -246,5 +306,118 @@ mod tests {
             .rst_after_silence(C, 174, 1, 9.04)
             .build();
         assert!(fired(&rec, &SESSION_PEER_UNREACHABLE).is_none());
+    }
+
+    #[test]
+    fn reset_silent_after_a_shutdown_request() {
+        // The client asked to end the session (Shutdown Request, MS-RDPBCGR
+        // 2.2.2.2), then the server reset the socket: a normal end.
+        let rec = connection_sequence()
+            .screen_output(61)
+            .with(|r| r.facts.rdp.shutdown_request = Some(super::super::testkit::frame(170)))
+            .rst(S, 173, 63, false)
+            .build();
+        assert!(fired(&rec, &SESSION_RESET).is_none());
+        let (verdict, _) = judge(&rec);
+        assert_eq!(verdict.outcome, Outcome::Success);
+    }
+
+    #[test]
+    fn a_dropped_session_is_a_failure_at_the_session_stage() {
+        // server_rst_midsession.pcap: the session ran (output from 61), then
+        // the server's RST at 173 without a goodbye: the user saw it drop.
+        let rec = connection_sequence()
+            .screen_output(61)
+            .rst(S, 173, 63, false)
+            .build();
+        let (verdict, findings) = judge(&rec);
+        assert_eq!(verdict.outcome, Outcome::Failure);
+        assert_eq!(verdict.failed_stage, Some(Stage::Session));
+        assert!(findings[0].decisive);
+        assert_eq!(findings[0].id, SESSION_RESET.id);
+        // The ladder cites the RST, as the finding does.
+        let mark = verdict.stages.iter().find(|m| m.stage == Stage::Session);
+        assert_eq!(
+            mark.map(|m| (m.ok, m.frame.map(|f| f.number))),
+            Some((false, Some(173)))
+        );
+    }
+
+    #[test]
+    fn a_server_reason_ends_the_session_with_it() {
+        // ERRINFO_SERVER_DENIED_CONNECTION (0x7) sent in a running session
+        // (as at activation.rs's server_rst_midsession frames), then the
+        // server's FIN: a failure with the server's reason.
+        let rec = connection_sequence()
+            .screen_output(61)
+            .set_error_info(170, ErrorInfo::SERVER_DENIED_CONNECTION)
+            .fin(S, 171)
+            .build();
+        let (verdict, findings) = judge(&rec);
+        assert_eq!(verdict.outcome, Outcome::Failure);
+        assert_eq!(verdict.failed_stage, Some(Stage::Session));
+        assert_eq!(findings[0].id, ACTIVATION_SERVER_ERROR_INFO.id);
+        // A logoff is a normal end.
+        let rec = connection_sequence()
+            .screen_output(61)
+            .set_error_info(170, ErrorInfo::LOGOFF_BY_USER)
+            .fin(S, 171)
+            .build();
+        assert_eq!(judge(&rec).0.outcome, Outcome::Success);
+    }
+
+    #[test]
+    fn peer_unreachable_fires_when_a_packet_after_a_silence_meets_a_rst() {
+        // captures/stall_network_outage.server.pcap: the server's ACK at 171
+        // (1.17 s), 45 s of silence, its data at 172 (46.21 s) answered by
+        // the client's RST at 173: the client had aborted during the outage.
+        let rec = connection_sequence()
+            .screen_output(61)
+            .idle(45.0, 171, 172)
+            .rst(C, 173, 64, false)
+            .build();
+        let finding = fired(&rec, &SESSION_PEER_UNREACHABLE).expect("fires");
+        assert_eq!(frames(&finding), [173]);
+        assert!(finding.title.starts_with(
+            "after 45 s without a packet, the server's next packet (frame 172) was answered by a RST from the client"
+        ));
+        assert_eq!(judge(&rec).0.outcome, Outcome::Failure);
+        // Decrypted, frame 172 is xrdp's Disconnect Provider Ultimatum: the
+        // server giving up; the client's RST still says it was gone.
+        let rec = connection_sequence()
+            .screen_output(61)
+            .idle(45.0, 171, 172)
+            .disconnect_ultimatum(S, 172, DisconnectReason::RN_USER_REQUESTED)
+            .rst(C, 173, 64, false)
+            .build();
+        assert!(fired(&rec, &SESSION_PEER_UNREACHABLE).is_some());
+        // A client that closes with a RST right away, with no silence
+        // before it, is the normal end of a Windows client.
+        let rec = connection_sequence()
+            .screen_output(61)
+            .idle(2.0, 120, 121)
+            .rst(C, 173, 64, false)
+            .build();
+        assert!(fired(&rec, &SESSION_PEER_UNREACHABLE).is_none());
+        assert_eq!(judge(&rec).0.outcome, Outcome::Success);
+    }
+
+    #[test]
+    fn errors_of_a_session_that_ended_normally_are_warnings() {
+        // captures/cert_expired_ignored.pcap: the certificate had expired,
+        // the client ignored it and the session ran: not red under SUCCESS.
+        let rec = connection_sequence()
+            .screen_output(61)
+            .certificate(9, 0, "CN=10.203.0.1")
+            .cert_validity("2025-10-22T15:08:43Z", "2026-10-22T15:08:43Z")
+            .fin(C, 170)
+            .build();
+        let (verdict, findings) = judge(&rec);
+        assert_eq!(verdict.outcome, Outcome::Success);
+        let expired = findings
+            .iter()
+            .find(|f| f.id == CERTIFICATE_EXPIRED.id)
+            .expect("fires");
+        assert_eq!(expired.severity, Severity::Warning);
     }
 }

@@ -110,6 +110,16 @@ impl ConnBuilder {
         self
     }
 
+    /// Connection `id` (client port 50000 + id) whose SYN is frame `first`:
+    /// several connections of one capture, for attempt grouping.
+    pub(crate) fn nth(mut self, id: u32, first: u64) -> Self {
+        self.rec.id = id;
+        self.rec.client.set_port(50000 + id as u16);
+        self.rec.first = frame(first);
+        self.rec.last = self.rec.last.max(frame(first));
+        self
+    }
+
     /// The capture starts at `ts` (for clock checks).
     pub(crate) fn first_at(mut self, ts: Ts) -> Self {
         self.rec.first.ts = ts;

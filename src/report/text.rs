@@ -56,7 +56,10 @@ pub fn render(r: &FileReport, verbose: bool, color: bool) -> String {
     for w in &r.warnings {
         let _ = writeln!(o, "  {} {w}", p.yellow("warning:"));
     }
-    if r.attempts.is_empty() {
+    if let Some(s) = &r.scan {
+        let _ = writeln!(o, "  {}", p.yellow(&super::scan_line(s)));
+    }
+    if r.attempts.is_empty() && r.scan.is_none() {
         let ports: Vec<String> = r
             .stats
             .other_tcp_ports

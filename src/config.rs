@@ -349,6 +349,23 @@ mod tests {
         assert_eq!(d.retrans_storm_count, def.retrans_storm_count);
         assert_eq!(d.expiring_soon_days, def.expiring_soon_days);
         assert!(d.disabled.is_empty() && d.severity.is_empty());
+        let a = f.analysis_config(&[]);
+        assert_eq!(
+            a.engine.session.scan_fold_after,
+            crate::session::scan::DEFAULT_SCAN_FOLD_AFTER
+        );
+        assert_eq!(
+            a.engine.flow.max_open_flows,
+            crate::flow::DEFAULT_MAX_OPEN_FLOWS
+        );
+    }
+
+    #[test]
+    fn limits_apply() {
+        let f = parse("[limits]\nmax_open_flows = 500\nscan_fold_after = 20\n").expect("valid");
+        let cfg = f.analysis_config(&[]);
+        assert_eq!(cfg.engine.flow.max_open_flows, 500);
+        assert_eq!(cfg.engine.session.scan_fold_after, 20);
     }
 
     #[test]

@@ -620,3 +620,54 @@ fn jsonl_community_id_matches_wireshark() {
         );
     }
 }
+
+/// `files[].scan` (added within rdpdiag/1): captures/port_closed.pcap (two
+/// refused one-SYN connections, frames 1–4) under `scan_fold_after = 1`
+/// keeps the first as a connection and attempt and folds the second into the
+/// summary; the document validates. Without the setting the key is absent.
+#[test]
+fn folded_scan_probes_are_one_summary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("rdpdiag.toml");
+    std::fs::write(&cfg, "[limits]\nscan_fold_after = 1\n").expect("write");
+    let path = root().join("captures/port_closed.pcap");
+    let out = Command::new(env!("CARGO_BIN_EXE_rdpdiag"))
+        .arg("--config")
+        .arg(&cfg)
+        .args(["analyze", "--format", "json"])
+        .arg(&path)
+        .output()
+        .expect("rdpdiag runs");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let s = schema();
+    let mut errs = Vec::new();
+    validate(&s, &s, &v, "$", &mut errs);
+    assert!(errs.is_empty(), "{}", errs.join("\n"));
+    let f = &v["files"][0];
+    let scan = &f["scan"];
+    assert_eq!(scan["probes"], 2);
+    assert_eq!(
+        (scan["kept"].as_u64(), scan["folded"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        (scan["rst"].as_u64(), scan["unanswered"].as_u64()),
+        (Some(2), Some(0))
+    );
+    assert_eq!(scan["sources"], 1);
+    assert_eq!(scan["ports"]["3389"], 2);
+    assert_eq!(scan["first"]["frame"], 1);
+    assert_eq!(scan["last"]["frame"], 4);
+    assert_eq!(f["connections"].as_array().map(Vec::len), Some(1));
+    assert_eq!(f["attempts"].as_array().map(Vec::len), Some(1));
+    assert!(scan["summary"]
+        .as_str()
+        .is_some_and(|t| t.contains("2 SYNs")));
+
+    let plain = analyze_json(&path, &[]);
+    assert!(plain["files"][0].get("scan").is_none());
+    assert_eq!(
+        plain["files"][0]["connections"].as_array().map(Vec::len),
+        Some(2)
+    );
+}

@@ -395,7 +395,12 @@ fn scan_3389(n: u32, sources: u32, fold_after: u64) -> Probe {
             let s = [10, 200, 0, 1];
             push(out, tcp(user, s, 50_000, 3389, 1, 0, SYN), 0, t0);
             push(out, tcp(s, user, 3389, 50_000, 9, 2, SYN | ACK), 0, t0 + 5);
-            push(out, tcp(user, s, 50_000, 3389, 2, 10, ACK | PSH), 19, t0 + 10);
+            push(
+                out,
+                tcp(user, s, 50_000, 3389, 2, 10, ACK | PSH),
+                19,
+                t0 + 10,
+            );
         }
         if i >= n {
             return false;
@@ -426,7 +431,10 @@ fn assert_scan_folds(n: u32) {
     let p = scan_3389(n, 1024, 1000);
     let scan = &p.engine.sessions.scan;
     let kept = 1000u64;
-    assert_eq!(scan.probes, n as u64, "the user's refused SYN is not a probe");
+    assert_eq!(
+        scan.probes, n as u64,
+        "the user's refused SYN is not a probe"
+    );
     assert_eq!((scan.kept, scan.folded), (kept, n as u64 - kept));
     let rst = (0..n).filter(|i| i % 4 == 1).count() as u64;
     let syn_ack = (0..n).filter(|i| i % 8 == 2).count() as u64;

@@ -114,3 +114,14 @@ pub fn scan_line(s: &ScanSummary) -> String {
         top.join(", "),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(12_345), "12,345");
+        assert_eq!(super::thousands(1_000_000), "1,000,000");
+    }
+}

@@ -444,7 +444,8 @@ fn assert_scan_folds(n: u32) {
     assert_eq!(scan.sources(), 1024);
     let distinct = (n as usize).min(rdpdiag::session::scan::DISTINCT_CAP);
     assert_eq!(scan.targets(), distinct);
-    assert_eq!(scan.distinct_capped, n as usize > distinct);
+    assert_eq!(scan.targets_capped, n as usize > distinct);
+    assert!(!scan.sources_capped);
     assert_eq!(scan.ports.get(&3389), Some(&(n as u64)));
     let conns = &p.engine.sessions.connections;
     // The kept probes, the user's real connection and the user's refused retry.

@@ -112,10 +112,11 @@ pub struct Scan {
     pub syn_ack: u64,
     pub rst: u64,
     pub unanswered: u64,
-    /// Distinct source and server addresses (lower bounds when `distinct_capped`).
+    /// Distinct source and server addresses (lower bounds when capped).
     pub sources: u64,
     pub targets: u64,
-    pub distinct_capped: bool,
+    pub sources_capped: bool,
+    pub targets_capped: bool,
     /// Server port (as a string key) → probes.
     pub ports: BTreeMap<u16, u64>,
     /// The busiest sources, most probes first.
@@ -145,7 +146,8 @@ impl From<&ScanSummary> for Scan {
             unanswered: s.answers.unanswered,
             sources: s.sources() as u64,
             targets: s.targets() as u64,
-            distinct_capped: s.distinct_capped,
+            sources_capped: s.sources_capped,
+            targets_capped: s.targets_capped,
             ports: s.ports.clone(),
             top_sources: s
                 .top_sources()

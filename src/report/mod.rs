@@ -74,7 +74,7 @@ fn thousands(n: u64) -> String {
 /// The capture-level line of a scan summary, as text, HTML and the TUI show
 /// it: "12,345 SYNs from 1,024 sources to 3389 on 5,000 hosts, none answered …".
 pub fn scan_line(s: &ScanSummary) -> String {
-    let at_least = if s.distinct_capped { "at least " } else { "" };
+    let at_least = |capped: bool| if capped { "at least " } else { "" };
     let a = &s.answers;
     let answers = if a.syn_ack == 0 && a.rst == 0 {
         "none answered".to_string()
@@ -102,12 +102,14 @@ pub fn scan_line(s: &ScanSummary) -> String {
         _ => String::new(),
     };
     format!(
-        "scan: {} SYNs from {at_least}{} source(s) to port {} on {at_least}{} host(s), {answers}, \
+        "scan: {} SYNs from {}{} source(s) to port {} on {}{} host(s), {answers}, \
          no payload{frames}; {} reported as attempts, {} only counted here \
          ([limits] scan_fold_after). Busiest sources: {}",
         thousands(s.probes),
+        at_least(s.sources_capped),
         thousands(s.sources() as u64),
         ports.join(", "),
+        at_least(s.targets_capped),
         thousands(s.targets() as u64),
         thousands(s.kept),
         thousands(s.folded),

@@ -27,7 +27,7 @@ use std::net::IpAddr;
 pub const DEFAULT_SCAN_FOLD_AFTER: u64 = 1000;
 
 /// Distinct sources (and targets) counted exactly up to this many; beyond,
-/// the count is a lower bound (`distinct_capped`). Bounds the summary's own
+/// the count is a lower bound (`sources_capped`, `targets_capped`). Bounds the summary's own
 /// memory under a flood from random addresses (~3 MB).
 pub const DISTINCT_CAP: usize = 65_536;
 
@@ -62,8 +62,10 @@ pub struct ScanSummary {
     targets: HashSet<IpAddr>,
     /// Probes per server port.
     pub ports: BTreeMap<u16, u64>,
-    /// Some source or target was not counted because the cap was reached.
-    pub distinct_capped: bool,
+    /// Some source was not counted because the cap was reached.
+    pub sources_capped: bool,
+    /// Some target was not counted because the cap was reached.
+    pub targets_capped: bool,
     /// The first frame of the earliest probe and the last frame of the
     /// latest one seen (evidence for the summary).
     pub first: Option<FrameRef>,
@@ -71,7 +73,7 @@ pub struct ScanSummary {
 }
 
 impl ScanSummary {
-    /// Distinct source addresses (a lower bound when [`Self::distinct_capped`]).
+    /// Distinct source addresses (a lower bound when [`Self::sources_capped`]).
     pub fn sources(&self) -> usize {
         self.sources.len()
     }
@@ -108,14 +110,14 @@ impl ScanSummary {
         } else if self.sources.len() < DISTINCT_CAP {
             self.sources.insert(src, 1);
         } else {
-            self.distinct_capped = true;
+            self.sources_capped = true;
         }
         let dst = c.server.ip();
         if !self.targets.contains(&dst) {
             if self.targets.len() < DISTINCT_CAP {
                 self.targets.insert(dst);
             } else {
-                self.distinct_capped = true;
+                self.targets_capped = true;
             }
         }
         *self.ports.entry(c.server.port()).or_default() += 1;

@@ -174,3 +174,27 @@ fn folded_scan_probes_are_one_line() {
         "{t}"
     );
 }
+
+/// The replay/live text stream (`tui` with stdout not a terminal) ends with
+/// the same scan line: captures/port_closed.pcap under `scan_fold_after = 1`.
+#[test]
+fn text_stream_ends_with_the_scan_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, "[limits]\nscan_fold_after = 1\n").expect("write");
+    let o = Command::new(env!("CARGO_BIN_EXE_rdpdiag"))
+        .arg("--config")
+        .arg(&cfg)
+        .args(["tui", "captures/port_closed.pcap"])
+        .current_dir(root())
+        .output()
+        .expect("rdpdiag runs");
+    let t = String::from_utf8_lossy(&o.stdout);
+    let lines: Vec<&str> = t.lines().collect();
+    assert_eq!(lines.len(), 2, "{t}");
+    assert!(lines[0].starts_with("attempt 1 "), "{t}");
+    assert!(
+        lines[1].starts_with("scan: 2 SYNs") && lines[1].contains("1 only counted here"),
+        "{t}"
+    );
+}

@@ -671,3 +671,49 @@ fn folded_scan_probes_are_one_summary() {
         Some(2)
     );
 }
+
+/// Real scanner traffic: ../shared/captures/public/nDPI/synscan.pcap (nmap
+/// -sS from 172.16.0.8, frames 1–2011) with seven of its scanned ports
+/// treated as RDP besides 3389 and `scan_fold_after = 4`: every connection
+/// the flow layer calls RDP is a one-SYN probe (13: 10 unanswered, 1 RST,
+/// 2 SYN-ACK), the first 4 stay connections, 9 are folded.
+#[test]
+fn nmap_syn_scan_is_folded() {
+    let Some(p) = common::shared_captures()
+        .map(|c| c.join("public/nDPI/synscan.pcap"))
+        .filter(|p| p.exists())
+    else {
+        common::skip(
+            "json_contract::nmap_syn_scan_is_folded",
+            "synscan.pcap absent",
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("rdpdiag.toml");
+    std::fs::write(
+        &cfg,
+        "ports = [21, 22, 23, 25, 80, 443, 445]\n[limits]\nscan_fold_after = 4\n",
+    )
+    .expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_rdpdiag"))
+        .arg("--config")
+        .arg(&cfg)
+        .args(["analyze", "--format", "json"])
+        .arg(&p)
+        .output()
+        .expect("rdpdiag runs");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let s = schema();
+    let mut errs = Vec::new();
+    validate(&s, &s, &v, "$", &mut errs);
+    assert!(errs.is_empty(), "{}", errs.join("\n"));
+    let f = &v["files"][0];
+    let scan = &f["scan"];
+    assert_eq!(f["stats"]["rdp_connections"], 13);
+    let n = |k: &str| scan[k].as_u64().unwrap_or(u64::MAX);
+    assert_eq!((n("probes"), n("kept"), n("folded")), (13, 4, 9));
+    assert_eq!((n("unanswered"), n("rst"), n("syn_ack")), (10, 1, 2));
+    assert_eq!(scan["top_sources"][0]["ip"], "172.16.0.8");
+    assert_eq!(f["connections"].as_array().map(Vec::len), Some(4));
+}

@@ -56,6 +56,14 @@ pub fn render(r: &FileReport, verbose: bool, color: bool) -> String {
     for w in &r.warnings {
         let _ = writeln!(o, "  {} {w}", p.yellow("warning:"));
     }
+    if r.stats.duplicate_frames > 0 {
+        let _ = writeln!(
+            o,
+            "  {} duplicated frame(s) ignored: identical to a packet just before them \
+             (pktmon records a packet at several components; a SPAN port may copy it twice)",
+            r.stats.duplicate_frames
+        );
+    }
     if r.attempts.is_empty() {
         let ports: Vec<String> = r
             .stats

@@ -115,8 +115,9 @@ fn jsonl(
     scrub: report::jsonl::Scrub<'_>,
 ) -> Result<(), i32> {
     for r in reports.iter().filter(|r| r.error.is_none()) {
+        let index = report::RecordIndex::new(r);
         for at in &r.attempts {
-            let ctx = report::jsonl::Context::of(r, at);
+            let ctx = report::jsonl::Context::of(r, &index, at);
             match report::jsonl::to_line(at, &ctx, scrub) {
                 Ok(l) => {
                     // A closed pipe (`| head`) ends the output, not the run.

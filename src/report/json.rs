@@ -15,7 +15,7 @@ mod conn;
 
 pub use conn::Connection;
 
-use super::FileReport;
+use super::{FileReport, RecordIndex};
 use crate::capture::{ReadSummary, Warning as CaptureWarning};
 use crate::flow::{FlowStats, UdpFlow as FlowUdp, UdpKind};
 use crate::session::{DnsLookup as SessionDns, RdpUdpFacts, UdpRecord};
@@ -107,7 +107,10 @@ impl<'a> From<&'a FileReport> for File<'a> {
             file: &r.file,
             capture: (&r.capture).into(),
             warnings: r.warnings.iter().map(Warning::from).collect(),
-            attempts: r.attempts.iter().map(|a| Attempt::new(a, r)).collect(),
+            attempts: {
+                let index = RecordIndex::new(r);
+                r.attempts.iter().map(|a| Attempt::new(a, &index)).collect()
+            },
             stats: (&r.stats).into(),
             connections: r.connections.iter().map(Connection::from).collect(),
             udp_flows: r.udp_flows.iter().map(UdpFlow::from).collect(),
@@ -254,16 +257,16 @@ pub struct Attempt<'a> {
 }
 
 impl<'a> Attempt<'a> {
-    pub fn new(a: &'a verdict::Attempt, file: &'a FileReport) -> Self {
+    pub fn new(a: &'a verdict::Attempt, index: &RecordIndex<'a>) -> Self {
         let tcp = a
             .connection_ids
             .iter()
-            .filter_map(|id| file.connections.iter().find(|c| c.id == *id))
+            .filter_map(|id| index.tcp(*id))
             .map(|c| AttemptConnection::Tcp(Box::new(c.into())));
         let udp = a
             .udp_flow_ids
             .iter()
-            .filter_map(|id| file.udp_flows.iter().find(|u| u.flow.id == *id))
+            .filter_map(|id| index.udp(*id))
             .map(|u| {
                 AttemptConnection::Udp(Box::new(UdpConnection {
                     transport: "udp",

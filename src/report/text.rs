@@ -1,7 +1,7 @@
 //! The terminal report: one block per attempt — verdict, stage ladder, root
 //! cause with evidence frames, the fix in numbered steps.
 
-use super::FileReport;
+use super::{FileReport, RecordIndex};
 use crate::rules::GATEWAY_ENCRYPTED;
 use crate::verdict::{Attempt, Basis, Outcome};
 use crate::verdict::{Finding, Severity};
@@ -86,8 +86,9 @@ pub fn render(r: &FileReport, verbose: bool, color: bool) -> String {
         );
         return o;
     }
+    let ix = RecordIndex::new(r);
     for a in &r.attempts {
-        render_attempt(&mut o, &p, r, a, verbose);
+        render_attempt(&mut o, &p, r, &ix, a, verbose);
     }
     if verbose {
         render_connections(&mut o, r);
@@ -95,7 +96,14 @@ pub fn render(r: &FileReport, verbose: bool, color: bool) -> String {
     o
 }
 
-fn render_attempt(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt, verbose: bool) {
+fn render_attempt(
+    o: &mut String,
+    p: &Paint,
+    r: &FileReport,
+    ix: &RecordIndex<'_>,
+    a: &Attempt,
+    verbose: bool,
+) {
     let _ = writeln!(o);
     let verdict = match a.outcome {
         // The headline never says plain success above an error finding.
@@ -133,7 +141,7 @@ fn render_attempt(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt, verbos
             .collect();
         let _ = writeln!(o, "  stages: {}", ladder.join("  "));
     }
-    render_facts(o, p, r, a);
+    render_facts(o, p, ix, a);
     if let Some(rc) = &a.root_cause {
         let _ = writeln!(o, "  {} {}", p.bold("cause:"), rc.title);
         if !rc.explanation.is_empty() {
@@ -206,7 +214,7 @@ fn render_attempt(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt, verbos
         );
     }
     if verbose {
-        render_ladder(o, r, a);
+        render_ladder(o, r, ix, a);
     }
 }
 
@@ -214,7 +222,7 @@ fn render_attempt(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt, verbos
 /// facts saw, the encrypted records when they could not be read, the close,
 /// and the capture's comments on those frames (the other comments within the
 /// attempt's frames follow).
-fn render_ladder(o: &mut String, r: &FileReport, a: &Attempt) {
+fn render_ladder(o: &mut String, r: &FileReport, ix: &RecordIndex<'_>, a: &Attempt) {
     use crate::wire::Dir;
     let arrow = |d: Option<Dir>| match d {
         Some(Dir::ClientToServer) => "→",
@@ -222,10 +230,7 @@ fn render_ladder(o: &mut String, r: &FileReport, a: &Attempt) {
         None => " ",
     };
     let mut shown = Vec::new();
-    for cid in &a.connection_ids {
-        let Some(c) = r.connections.iter().find(|c| c.id == *cid) else {
-            continue;
-        };
+    for c in ix.tcp_of(a) {
         let _ = writeln!(o, "  connection {} {} → {}:", c.id, c.client, c.server);
         let mut rows: Vec<(u64, Option<Dir>, String)> = c
             .facts
@@ -286,7 +291,7 @@ fn comment_text(t: &str) -> String {
 /// The facts of the attempt an admin acts on, also when no finding names
 /// them: the DNS answer it used, Restricted Admin / Remote Credential Guard
 /// requests, the Early User Authorization result.
-fn render_facts(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt) {
+fn render_facts(o: &mut String, p: &Paint, ix: &RecordIndex<'_>, a: &Attempt) {
     let mut seen: Vec<(&str, Vec<&str>)> = Vec::new();
     for l in &a.dns {
         let answers: Vec<&str> = l.answers.iter().map(String::as_str).collect();
@@ -318,11 +323,7 @@ fn render_facts(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt) {
             let _ = writeln!(o, "  {} {} (frame {frame})", p.bold("ended:"), f.title);
         }
     }
-    let conns = a
-        .connection_ids
-        .iter()
-        .filter_map(|id| r.connections.iter().find(|c| c.id == *id));
-    for c in conns {
+    for c in ix.tcp_of(a) {
         let n = &c.facts.negotiation;
         let mut asked = Vec::new();
         if n.request_flags

@@ -23,6 +23,7 @@ use crate::verdict;
 use crate::wire::{Dir, FrameRef, Ts};
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::net::SocketAddr;
 
 /// Version of the JSON document; bumped on any incompatible change.
@@ -67,9 +68,24 @@ pub fn to_string_pretty(reports: &[FileReport]) -> serde_json::Result<String> {
     serde_json::to_string_pretty(&Document::new(reports))
 }
 
-/// The document of `reports` on one line (`--compact`).
-pub fn to_string(reports: &[FileReport]) -> serde_json::Result<String> {
-    serde_json::to_string(&Document::new(reports))
+/// Writes the document of `reports` to `out` as it is serialized, pretty or
+/// on one line (`--compact`): never the whole text in memory (on a scan of
+/// 30,000 SYNs the pretty text was 510 MB). An I/O error (a closed pipe)
+/// comes back as such: `serde_json::Error::is_io`.
+pub fn write(
+    reports: &[FileReport],
+    out: &mut dyn std::io::Write,
+    pretty: bool,
+) -> serde_json::Result<()> {
+    let mut buf = std::io::BufWriter::with_capacity(1 << 16, out);
+    let doc = Document::new(reports);
+    if pretty {
+        serde_json::to_writer_pretty(&mut buf, &doc)?;
+    } else {
+        serde_json::to_writer(&mut buf, &doc)?;
+    }
+    buf.write_all(b"\n").map_err(serde_json::Error::io)?;
+    buf.flush().map_err(serde_json::Error::io)
 }
 
 /// The document of `reports` as a JSON value (for redaction, which rewrites

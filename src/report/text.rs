@@ -2,7 +2,7 @@
 //! cause with evidence frames, the fix in numbered steps.
 
 use super::{FileReport, RecordIndex};
-use crate::rules::GATEWAY_ENCRYPTED;
+use crate::rules::{GATEWAY_ENCRYPTED, SESSION_ERROR_INFO_NORMAL_END};
 use crate::verdict::{Attempt, Basis, Outcome};
 use crate::verdict::{Finding, Severity};
 use rdpdiag_parsers::nego::NegReqFlags;
@@ -317,7 +317,7 @@ fn render_facts(o: &mut String, p: &Paint, ix: &RecordIndex<'_>, a: &Attempt) {
         for f in a
             .findings
             .iter()
-            .filter(|f| f.id == "session.error_info_normal_end")
+            .filter(|f| f.id == SESSION_ERROR_INFO_NORMAL_END.id)
         {
             let frame = f.evidence.first().map_or(0, |e| e.frame);
             let _ = writeln!(o, "  {} {} (frame {frame})", p.bold("ended:"), f.title);

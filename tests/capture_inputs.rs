@@ -718,3 +718,46 @@ fn gzip_damaged_in_its_first_mib_keeps_what_decompressed() {
         );
     }
 }
+
+#[test]
+fn every_frame_captured_twice_gives_the_same_verdicts() {
+    // pktmon sees a packet at several components and etl2pcap writes each
+    // copy; a SPAN port can do the same. Made from real captures: every
+    // frame of the lab's file written twice in a row (same bytes, same time).
+    for name in ["tls_ok.pcap", "nla_wrong_password.pcap", "port_closed.pcap"] {
+        let want = original(name);
+        let (link, recs) = read_pcap(name);
+        let twice: Vec<Rec> = recs.iter().flat_map(|r| [r.clone(), r.clone()]).collect();
+        let r = analyze_bytes(name, write_pcap(link, &twice, false, false));
+        assert_eq!(r.stats.duplicate_frames as usize, recs.len(), "{name}");
+        let verdicts = |r: &FileReport| -> Vec<String> {
+            r.attempts
+                .iter()
+                .map(|a| {
+                    let ids: Vec<&str> = a.findings.iter().map(|f| f.id.as_str()).collect();
+                    format!(
+                        "{:?} {:?} {:?} {ids:?}",
+                        a.outcome,
+                        a.failed_stage,
+                        a.root_cause.as_ref().map(|f| &f.id)
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(verdicts(&r), verdicts(&want), "{name}");
+        for (c, w) in r.connections.iter().zip(&want.connections) {
+            assert_eq!(c.packets, w.packets, "{name}: copies are not packets");
+            assert_eq!(c.tcp.retransmissions(), w.tcp.retransmissions(), "{name}");
+        }
+        let text = rdpdiag::report::text::render(&r, false, false);
+        assert!(
+            text.contains(&format!(
+                "{} duplicated frame(s) ignored: identical to a packet just before them",
+                recs.len()
+            )),
+            "{text}"
+        );
+        let plain = rdpdiag::report::text::render(&want, false, false);
+        assert!(!plain.contains("duplicated frame(s)"), "{plain}");
+    }
+}

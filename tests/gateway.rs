@@ -296,6 +296,7 @@ fn keyed_gateways_need_no_port() {
         "rdg_ws_ok",
         "rdg_ws_auth_rejected",
         "rdg_ws_rap_denied",
+        "rdg_ws_nla_rejected",
         "kdcproxy_503",
         "kdcproxy_no_kdc",
         "kdcproxy_ok",
@@ -343,6 +344,41 @@ fn websocket_transport_is_decoded_through_the_tunnelled_session() {
     let cause = a.root_cause.as_ref().expect("cause");
     assert_eq!(cause.id, "gateway.rap_denied");
     assert_eq!(cause.evidence.last().map(|e| e.frame), Some(26));
+}
+
+/// An NLA rejection inside the tunnel (rdg_ws_nla_rejected.pcap: the gateway
+/// says S_OK to everything, the tunnelled freerdp-shadow-cli rejects the
+/// NTLM AUTHENTICATE at frame 42 and closes its TLS at 43; the client's
+/// automatic retry runs into the same from 89): the attempt fails at nla, not
+/// at the gateway, the cause names the tunnel, the retry is its consequence.
+#[test]
+fn nla_rejected_inside_the_tunnel_is_the_cause() {
+    let r = analyze("rdg_ws_nla_rejected", true);
+    assert_eq!(r.attempts.len(), 1);
+    let a = &r.attempts[0];
+    assert_eq!(a.outcome, Outcome::Failure);
+    assert_eq!(a.failed_stage, Some(rdpdiag::verdict::Stage::Nla));
+    let cause = a.root_cause.as_ref().expect("cause");
+    assert_eq!(cause.id, "nla.credentials_rejected");
+    assert!(
+        cause.title.starts_with("inside the RD Gateway tunnel"),
+        "{}",
+        cause.title
+    );
+    let frames: Vec<u64> = cause.evidence.iter().map(|e| e.frame).collect();
+    assert_eq!(frames.first(), Some(&42), "{frames:?}");
+    assert!(frames.contains(&43), "{frames:?}");
+    assert!(
+        a.findings.iter().any(|f| f.id == cause.id
+            && f.consequence
+            && f.evidence.first().map(|e| e.frame) == Some(89)),
+        "the retry is a consequence"
+    );
+    // The gateway itself did its part: no gateway finding is an error.
+    assert!(!a
+        .findings
+        .iter()
+        .any(|f| f.id.starts_with("gateway.") && f.severity == rdpdiag::verdict::Severity::Error));
 }
 
 /// Keyed HTTPS that is not a gateway stays out of the attempts, even when

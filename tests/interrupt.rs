@@ -1,6 +1,8 @@
 //! Nothing read is lost: SIGINT/SIGTERM end `analyze -` and `live --no-tui
 //! --write` with what was read (the report printed, the written capture with
 //! its keys) and exit 130/143; a closed stderr or stdout is no panic.
+//! Signals and pipes as tested here are Unix's: the file is Unix-only.
+#![cfg(unix)]
 
 use std::io::{BufRead, Read, Write};
 use std::process::{Child, Command, Stdio};

@@ -101,6 +101,58 @@ fn validate(root: &Value, s: &Value, v: &Value, path: &str, errs: &mut Vec<Strin
     }
 }
 
+/// Deserializes any JSON and fails on an object with a key twice: a
+/// lenient parser keeps the last, a strict one (serde's derive) refuses the
+/// document, so the contract has every key once.
+struct UniqueKeys;
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(UniqueKeysVisitor)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
+    type Value = UniqueKeys;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_unit<E>(self) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<UniqueKeys, A::Error> {
+        while a.next_element::<UniqueKeys>()?.is_some() {}
+        Ok(UniqueKeys)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<UniqueKeys, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(k) = m.next_key::<String>()? {
+            if !seen.insert(k.clone()) {
+                return Err(serde::de::Error::custom(format!("duplicate key {k:?}")));
+            }
+            m.next_value::<UniqueKeys>()?;
+        }
+        Ok(UniqueKeys)
+    }
+}
+
 fn analyze_json(path: &Path, extra: &[&str]) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_rdpdiag"))
         .args(["--no-config", "analyze", "--format", "json"])
@@ -108,6 +160,9 @@ fn analyze_json(path: &Path, extra: &[&str]) -> Value {
         .arg(path)
         .output()
         .expect("rdpdiag runs");
+    if let Err(e) = serde_json::from_slice::<UniqueKeys>(&out.stdout) {
+        panic!("{}: {e}", path.display());
+    }
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "{}: output is not JSON ({e}); stderr: {}",
@@ -716,4 +771,14 @@ fn nmap_syn_scan_is_folded() {
     assert_eq!((n("unanswered"), n("rst"), n("syn_ack")), (10, 1, 2));
     assert_eq!(scan["top_sources"][0]["ip"], "172.16.0.8");
     assert_eq!(f["connections"].as_array().map(Vec::len), Some(4));
+}
+
+#[test]
+fn the_duplicate_key_check_refuses_a_key_twice() {
+    // Hand-made: the shape rdpdiag/1 had before `rdp_reason` (a string and
+    // an object under the same key `rdp`).
+    let twice = br#"{"connections": [{"rdp": "port", "id": 1, "rdp": {"client_info": null}}]}"#;
+    assert!(serde_json::from_slice::<UniqueKeys>(twice).is_err());
+    let once = br#"{"connections": [{"rdp_reason": "port", "rdp": {"client_info": null}}]}"#;
+    assert!(serde_json::from_slice::<UniqueKeys>(once).is_ok());
 }

@@ -19,6 +19,11 @@
 #   127.0.0.1:33890); rdg_ok and rdg_ws_ok were made with, beforehand,
 #     DISPLAY=:78 freerdp-shadow-cli /port:33890 /sec:tls -auth   (on its own Xvfb :78)
 #   and `record.sh ok OUT /sec:tls` (the client stopped by `timeout 8`).
+#   rdg_ws_nla_rejected: the same relay to a shadow server with NLA whose SAM
+#   file does not hold the client's password for alice:
+#     winpr-hash -u alice -p RightPass1 -f sam >sam.txt
+#     DISPLAY=:91 freerdp-shadow-cli /port:33890 /sec:nla /sam-file:sam.txt
+#   then `record.sh ws_ok OUT /sec:nla`.
 set -euo pipefail
 M=$1 OUT=$2
 shift 2

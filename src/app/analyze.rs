@@ -49,31 +49,7 @@ fn render(a: &AnalyzeArgs, reports: &[FileReport]) -> Result<(), i32> {
         .redact
         .then(|| crate::redact::Redactor::from_reports(reports));
     match a.format {
-        Format::Json => {
-            // Redaction works on JSON values (whose keys come out sorted);
-            // without it the wire structs are written directly, in field order.
-            let json = match (&redactor, a.compact) {
-                (Some(r), compact) => report::json::to_value(reports).and_then(|mut v| {
-                    r.json(&mut v);
-                    if compact {
-                        serde_json::to_string(&v)
-                    } else {
-                        serde_json::to_string_pretty(&v)
-                    }
-                }),
-                (None, true) => report::json::to_string(reports),
-                (None, false) => report::json::to_string_pretty(reports),
-            };
-            match json {
-                Ok(s) => {
-                    let _ = writeln!(out, "{s}");
-                }
-                Err(e) => {
-                    warn!("rdpdiag: internal error serializing JSON: {e}");
-                    return Err(2);
-                }
-            }
-        }
+        Format::Json => json(&mut out, reports, redactor.as_ref(), !a.compact)?,
         Format::Html => {
             let scrub = |s: &str| match &redactor {
                 Some(red) => red.text(s),
@@ -105,6 +81,37 @@ fn render(a: &AnalyzeArgs, reports: &[FileReport]) -> Result<(), i32> {
     Ok(())
 }
 
+/// `--format json`. Redaction works on JSON values (whose keys come out
+/// sorted); without it the wire structs are written directly, in field
+/// order, as they are serialized. A closed pipe ends the output quietly.
+fn json(
+    out: &mut dyn Write,
+    reports: &[FileReport],
+    redactor: Option<&crate::redact::Redactor>,
+    pretty: bool,
+) -> Result<(), i32> {
+    let written = match redactor {
+        Some(r) => report::json::to_value(reports).and_then(|mut v| {
+            r.json(&mut v);
+            let text = if pretty {
+                serde_json::to_string_pretty(&v)
+            } else {
+                serde_json::to_string(&v)
+            }?;
+            let _ = writeln!(out, "{text}");
+            Ok(())
+        }),
+        None => report::json::write(reports, out, pretty),
+    };
+    match written {
+        Err(e) if !e.is_io() => {
+            warn!("rdpdiag: internal error serializing JSON: {e}");
+            Err(2)
+        }
+        _ => Ok(()),
+    }
+}
+
 /// `--format jsonl`: one line per attempt, file by file, in attempt order
 /// (an unreadable input was already reported on stderr). Each line is
 /// written and flushed as it is made, as a streaming engine will when
@@ -115,8 +122,9 @@ fn jsonl(
     scrub: report::jsonl::Scrub<'_>,
 ) -> Result<(), i32> {
     for r in reports.iter().filter(|r| r.error.is_none()) {
+        let index = report::RecordIndex::new(r);
         for at in &r.attempts {
-            let ctx = report::jsonl::Context::of(r, at);
+            let ctx = report::jsonl::Context::of(r, &index, at);
             match report::jsonl::to_line(at, &ctx, scrub) {
                 Ok(l) => {
                     // A closed pipe (`| head`) ends the output, not the run.

@@ -8,7 +8,7 @@
 
 mod ladder;
 
-use super::FileReport;
+use super::{FileReport, RecordIndex};
 use crate::verdict::{Attempt, Basis, Finding, Outcome, Severity};
 use std::fmt::Write;
 
@@ -204,8 +204,9 @@ fn render_file(o: &mut String, r: &FileReport, s: &Scrub) {
         );
         return;
     }
+    let ix = RecordIndex::new(r);
     for a in &r.attempts {
-        render_attempt(o, r, a, s);
+        render_attempt(o, &ix, a, s);
     }
 }
 
@@ -233,7 +234,7 @@ fn headline(a: &Attempt) -> (&'static str, String) {
     }
 }
 
-fn render_attempt(o: &mut String, r: &FileReport, a: &Attempt, s: &Scrub) {
+fn render_attempt(o: &mut String, ix: &RecordIndex<'_>, a: &Attempt, s: &Scrub) {
     let (class, verdict) = headline(a);
     let _ = write!(
         o,
@@ -265,7 +266,7 @@ fn render_attempt(o: &mut String, r: &FileReport, a: &Attempt, s: &Scrub) {
         render_cause(o, rc, s);
     }
     render_findings(o, a, s);
-    render_ladders(o, r, a, s);
+    render_ladders(o, ix, a, s);
     o.push_str("</section>\n");
 }
 
@@ -346,11 +347,8 @@ fn render_findings(o: &mut String, a: &Attempt, s: &Scrub) {
     o.push_str("</table></div>");
 }
 
-fn render_ladders(o: &mut String, r: &FileReport, a: &Attempt, s: &Scrub) {
-    for cid in &a.connection_ids {
-        let Some(c) = r.connections.iter().find(|c| c.id == *cid) else {
-            continue;
-        };
+fn render_ladders(o: &mut String, ix: &RecordIndex<'_>, a: &Attempt, s: &Scrub) {
+    for c in ix.tcp_of(a) {
         let _ = write!(
             o,
             "<div class=\"conn\"><h4>Connection {} — {} → {}</h4>\

@@ -11,7 +11,7 @@
 //! Like `rdpdiag/1`, the field names are a contract: within
 //! `rdpdiag-jsonl/1` fields are only added (docs/schema/rdpdiag-jsonl-1.schema.json).
 
-use super::FileReport;
+use super::{FileReport, RecordIndex};
 use crate::verdict::Attempt;
 use serde::Serialize;
 use sha1::{Digest, Sha1};
@@ -66,28 +66,22 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    /// The context of `a`, one of `file`'s attempts.
-    pub fn of(file: &'a FileReport, a: &Attempt) -> Context<'a> {
+    /// The context of `a`, one of `file`'s attempts (`index` is the file's).
+    pub fn of(file: &'a FileReport, index: &RecordIndex<'_>, a: &Attempt) -> Context<'a> {
         let tcp = a.connection_ids.first().and_then(|id| {
-            file.connections
-                .iter()
-                .find(|c| c.id == *id)
-                .map(|c| Endpoints {
-                    client: c.client,
-                    server: c.server,
-                    proto: Proto::Tcp,
-                })
+            index.tcp(*id).map(|c| Endpoints {
+                client: c.client,
+                server: c.server,
+                proto: Proto::Tcp,
+            })
         });
         let udp = || {
             a.udp_flow_ids.first().and_then(|id| {
-                file.udp_flows
-                    .iter()
-                    .find(|u| u.flow.id == *id)
-                    .map(|u| Endpoints {
-                        client: u.flow.client,
-                        server: u.flow.server,
-                        proto: Proto::Udp,
-                    })
+                index.udp(*id).map(|u| Endpoints {
+                    client: u.flow.client,
+                    server: u.flow.server,
+                    proto: Proto::Udp,
+                })
             })
         };
         Context {

@@ -1,8 +1,8 @@
 //! The terminal report: one block per attempt — verdict, stage ladder, root
 //! cause with evidence frames, the fix in numbered steps.
 
-use super::FileReport;
-use crate::rules::GATEWAY_ENCRYPTED;
+use super::{FileReport, RecordIndex};
+use crate::rules::{GATEWAY_ENCRYPTED, SESSION_ERROR_INFO_NORMAL_END};
 use crate::verdict::{Attempt, Basis, Outcome};
 use crate::verdict::{Finding, Severity};
 use rdpdiag_parsers::nego::NegReqFlags;
@@ -56,6 +56,14 @@ pub fn render(r: &FileReport, verbose: bool, color: bool) -> String {
     for w in &r.warnings {
         let _ = writeln!(o, "  {} {w}", p.yellow("warning:"));
     }
+    if r.stats.duplicate_frames > 0 {
+        let _ = writeln!(
+            o,
+            "  {} duplicated frame(s) ignored: identical to a packet just before them \
+             (pktmon records a packet at several components; a SPAN port may copy it twice)",
+            r.stats.duplicate_frames
+        );
+    }
     if let Some(s) = &r.scan {
         let _ = writeln!(o, "  {}", p.yellow(&super::scan_line(s)));
     }
@@ -81,8 +89,9 @@ pub fn render(r: &FileReport, verbose: bool, color: bool) -> String {
         );
         return o;
     }
+    let ix = RecordIndex::new(r);
     for a in &r.attempts {
-        render_attempt(&mut o, &p, r, a, verbose);
+        render_attempt(&mut o, &p, r, &ix, a, verbose);
     }
     if verbose {
         render_connections(&mut o, r);
@@ -90,7 +99,14 @@ pub fn render(r: &FileReport, verbose: bool, color: bool) -> String {
     o
 }
 
-fn render_attempt(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt, verbose: bool) {
+fn render_attempt(
+    o: &mut String,
+    p: &Paint,
+    r: &FileReport,
+    ix: &RecordIndex<'_>,
+    a: &Attempt,
+    verbose: bool,
+) {
     let _ = writeln!(o);
     let verdict = match a.outcome {
         // The headline never says plain success above an error finding.
@@ -128,7 +144,7 @@ fn render_attempt(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt, verbos
             .collect();
         let _ = writeln!(o, "  stages: {}", ladder.join("  "));
     }
-    render_facts(o, p, r, a);
+    render_facts(o, p, ix, a);
     if let Some(rc) = &a.root_cause {
         let _ = writeln!(o, "  {} {}", p.bold("cause:"), rc.title);
         if !rc.explanation.is_empty() {
@@ -201,7 +217,7 @@ fn render_attempt(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt, verbos
         );
     }
     if verbose {
-        render_ladder(o, r, a);
+        render_ladder(o, r, ix, a);
     }
 }
 
@@ -209,7 +225,7 @@ fn render_attempt(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt, verbos
 /// facts saw, the encrypted records when they could not be read, the close,
 /// and the capture's comments on those frames (the other comments within the
 /// attempt's frames follow).
-fn render_ladder(o: &mut String, r: &FileReport, a: &Attempt) {
+fn render_ladder(o: &mut String, r: &FileReport, ix: &RecordIndex<'_>, a: &Attempt) {
     use crate::wire::Dir;
     let arrow = |d: Option<Dir>| match d {
         Some(Dir::ClientToServer) => "→",
@@ -217,10 +233,7 @@ fn render_ladder(o: &mut String, r: &FileReport, a: &Attempt) {
         None => " ",
     };
     let mut shown = Vec::new();
-    for cid in &a.connection_ids {
-        let Some(c) = r.connections.iter().find(|c| c.id == *cid) else {
-            continue;
-        };
+    for c in ix.tcp_of(a) {
         let _ = writeln!(o, "  connection {} {} → {}:", c.id, c.client, c.server);
         let mut rows: Vec<(u64, Option<Dir>, String)> = c
             .facts
@@ -281,7 +294,7 @@ fn comment_text(t: &str) -> String {
 /// The facts of the attempt an admin acts on, also when no finding names
 /// them: the DNS answer it used, Restricted Admin / Remote Credential Guard
 /// requests, the Early User Authorization result.
-fn render_facts(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt) {
+fn render_facts(o: &mut String, p: &Paint, ix: &RecordIndex<'_>, a: &Attempt) {
     let mut seen: Vec<(&str, Vec<&str>)> = Vec::new();
     for l in &a.dns {
         let answers: Vec<&str> = l.answers.iter().map(String::as_str).collect();
@@ -307,17 +320,13 @@ fn render_facts(o: &mut String, p: &Paint, r: &FileReport, a: &Attempt) {
         for f in a
             .findings
             .iter()
-            .filter(|f| f.id == "session.error_info_normal_end")
+            .filter(|f| f.id == SESSION_ERROR_INFO_NORMAL_END.id)
         {
             let frame = f.evidence.first().map_or(0, |e| e.frame);
             let _ = writeln!(o, "  {} {} (frame {frame})", p.bold("ended:"), f.title);
         }
     }
-    let conns = a
-        .connection_ids
-        .iter()
-        .filter_map(|id| r.connections.iter().find(|c| c.id == *id));
-    for c in conns {
+    for c in ix.tcp_of(a) {
         let n = &c.facts.negotiation;
         let mut asked = Vec::new();
         if n.request_flags

@@ -46,13 +46,12 @@ pub struct Connection<'a> {
     pub server: SocketAddr,
     /// How client and server were told apart: syn, port, tpkt, first_packet.
     pub roles: &'static str,
-    /// Why the connection is RDP: "port", "connection_request" or null.
+    /// Why the connection is RDP: "port", "connection_request", "keyed_tls" or null.
     ///
-    /// Written under the key `rdp`, which the session facts' `rdp` object
-    /// below repeats: the document has always carried both keys, and
-    /// parsers keep the last (the object), which is what the schema
-    /// describes. Kept as is within `rdpdiag/1`.
-    #[serde(rename = "rdp")]
+    /// Until rdpdiag 0.1's JSON fix this was written under the key `rdp`
+    /// too, a duplicate of the `rdp` object below: lenient parsers kept the
+    /// object (what the schema describes), strict ones (serde's derive)
+    /// refused the document. Its own key is an addition within `rdpdiag/1`.
     pub rdp_reason: Option<&'static str>,
     pub first: Frame,
     pub last: Frame,

@@ -84,6 +84,7 @@ fn report_from(
             ),
         });
     }
+    let scan = Some(std::mem::take(&mut engine.sessions.scan)).filter(|s| s.folded > 0);
     let connections = std::mem::take(&mut engine.sessions.connections);
     warnings.extend(gateway_hints(&stats, &connections));
     let udp_flows = std::mem::take(&mut engine.sessions.udp);
@@ -99,6 +100,7 @@ fn report_from(
         udp_flows,
         comments: std::mem::take(&mut engine.comments),
         error: None,
+        scan,
     }
 }
 

@@ -32,6 +32,10 @@ pub struct Limits {
     /// Most TCP connections open at once before the longest idle ones are finished early.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_open_flows: Option<usize>,
+    /// Scan probes (one SYN, no payload) kept as attempts before the rest of
+    /// a capture's probes are folded into one scan summary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scan_fold_after: Option<u64>,
 }
 
 /// Diagnosis thresholds; an absent key keeps the built-in default.
@@ -242,6 +246,9 @@ impl ConfigFile {
         if let Some(n) = self.limits.max_open_flows {
             cfg.engine.flow.max_open_flows = n;
         }
+        if let Some(n) = self.limits.scan_fold_after {
+            cfg.engine.session.scan_fold_after = n;
+        }
         cfg
     }
 
@@ -309,6 +316,11 @@ disabled = []
 # TCP connections open at once beyond which the longest idle ones are finished
 # early (stats.flows_evicted_early, with a warning). Bounds memory on scans.
 max_open_flows = {}
+# Scan probes (a connection to an RDP port with one SYN, maybe answered by a
+# SYN-ACK or RST, and no payload) reported as attempts; beyond, the capture's
+# probes are only counted in one scan summary. A client whose RDP traffic
+# carried payload is never folded.
+scan_fold_after = {}
 ",
         default_path().map_or_else(
             || "(none on this system)".to_string(),
@@ -320,6 +332,7 @@ max_open_flows = {}
         d.stall_s,
         d.group_window_s,
         crate::flow::DEFAULT_MAX_OPEN_FLOWS,
+        crate::session::scan::DEFAULT_SCAN_FOLD_AFTER,
     )
 }
 
@@ -336,6 +349,23 @@ mod tests {
         assert_eq!(d.retrans_storm_count, def.retrans_storm_count);
         assert_eq!(d.expiring_soon_days, def.expiring_soon_days);
         assert!(d.disabled.is_empty() && d.severity.is_empty());
+        let a = f.analysis_config(&[]);
+        assert_eq!(
+            a.engine.session.scan_fold_after,
+            crate::session::scan::DEFAULT_SCAN_FOLD_AFTER
+        );
+        assert_eq!(
+            a.engine.flow.max_open_flows,
+            crate::flow::DEFAULT_MAX_OPEN_FLOWS
+        );
+    }
+
+    #[test]
+    fn limits_apply() {
+        let f = parse("[limits]\nmax_open_flows = 500\nscan_fold_after = 20\n").expect("valid");
+        let cfg = f.analysis_config(&[]);
+        assert_eq!(cfg.engine.flow.max_open_flows, 500);
+        assert_eq!(cfg.engine.session.scan_fold_after, 20);
     }
 
     #[test]

@@ -239,6 +239,11 @@ impl Redactor {
                     }
                 }
             }
+            if let Some(scan) = &rep.scan {
+                for (ip, _) in scan.top_sources() {
+                    r.add_ip(ip);
+                }
+            }
             // Anything else shaped like an IPv4 address (warnings, free text).
             if let Ok(v) = serde_json::to_value(crate::report::json::File::from(rep)) {
                 r.add_ipv4_in(&v);

@@ -676,6 +676,103 @@ fn jsonl_community_id_matches_wireshark() {
     }
 }
 
+/// `files[].scan` (added within rdpdiag/1): captures/port_closed.pcap (two
+/// refused one-SYN connections, frames 1–4) under `scan_fold_after = 1`
+/// keeps the first as a connection and attempt and folds the second into the
+/// summary; the document validates. Without the setting the key is absent.
+#[test]
+fn folded_scan_probes_are_one_summary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("rdpdiag.toml");
+    std::fs::write(&cfg, "[limits]\nscan_fold_after = 1\n").expect("write");
+    let path = root().join("captures/port_closed.pcap");
+    let out = Command::new(env!("CARGO_BIN_EXE_rdpdiag"))
+        .arg("--config")
+        .arg(&cfg)
+        .args(["analyze", "--format", "json"])
+        .arg(&path)
+        .output()
+        .expect("rdpdiag runs");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let s = schema();
+    let mut errs = Vec::new();
+    validate(&s, &s, &v, "$", &mut errs);
+    assert!(errs.is_empty(), "{}", errs.join("\n"));
+    let f = &v["files"][0];
+    let scan = &f["scan"];
+    assert_eq!(scan["probes"], 2);
+    assert_eq!(
+        (scan["kept"].as_u64(), scan["folded"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        (scan["rst"].as_u64(), scan["unanswered"].as_u64()),
+        (Some(2), Some(0))
+    );
+    assert_eq!(scan["sources"], 1);
+    assert_eq!(scan["ports"]["3389"], 2);
+    assert_eq!(scan["first"]["frame"], 1);
+    assert_eq!(scan["last"]["frame"], 4);
+    assert_eq!(f["connections"].as_array().map(Vec::len), Some(1));
+    assert_eq!(f["attempts"].as_array().map(Vec::len), Some(1));
+    assert!(scan["summary"]
+        .as_str()
+        .is_some_and(|t| t.contains("2 SYNs")));
+
+    let plain = analyze_json(&path, &[]);
+    assert!(plain["files"][0].get("scan").is_none());
+    assert_eq!(
+        plain["files"][0]["connections"].as_array().map(Vec::len),
+        Some(2)
+    );
+}
+
+/// Real scanner traffic: ../shared/captures/public/nDPI/synscan.pcap (nmap
+/// -sS from 172.16.0.8, frames 1–2011) with seven of its scanned ports
+/// treated as RDP besides 3389 and `scan_fold_after = 4`: every connection
+/// the flow layer calls RDP is a one-SYN probe (13: 10 unanswered, 1 RST,
+/// 2 SYN-ACK), the first 4 stay connections, 9 are folded.
+#[test]
+fn nmap_syn_scan_is_folded() {
+    let Some(p) = common::shared_captures()
+        .map(|c| c.join("public/nDPI/synscan.pcap"))
+        .filter(|p| p.exists())
+    else {
+        common::skip(
+            "json_contract::nmap_syn_scan_is_folded",
+            "synscan.pcap absent",
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("rdpdiag.toml");
+    std::fs::write(
+        &cfg,
+        "ports = [21, 22, 23, 25, 80, 443, 445]\n[limits]\nscan_fold_after = 4\n",
+    )
+    .expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_rdpdiag"))
+        .arg("--config")
+        .arg(&cfg)
+        .args(["analyze", "--format", "json"])
+        .arg(&p)
+        .output()
+        .expect("rdpdiag runs");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let s = schema();
+    let mut errs = Vec::new();
+    validate(&s, &s, &v, "$", &mut errs);
+    assert!(errs.is_empty(), "{}", errs.join("\n"));
+    let f = &v["files"][0];
+    let scan = &f["scan"];
+    assert_eq!(f["stats"]["rdp_connections"], 13);
+    let n = |k: &str| scan[k].as_u64().unwrap_or(u64::MAX);
+    assert_eq!((n("probes"), n("kept"), n("folded")), (13, 4, 9));
+    assert_eq!((n("unanswered"), n("rst"), n("syn_ack")), (10, 1, 2));
+    assert_eq!(scan["top_sources"][0]["ip"], "172.16.0.8");
+    assert_eq!(f["connections"].as_array().map(Vec::len), Some(4));
+}
+
 #[test]
 fn the_duplicate_key_check_refuses_a_key_twice() {
     // Hand-made: the shape rdpdiag/1 had before `rdp_reason` (a string and

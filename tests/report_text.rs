@@ -135,3 +135,66 @@ fn pcapng_comments_are_shown_beside_their_frames() {
         "{t}"
     );
 }
+
+/// Folded scan probes are one capture-level line: captures/port_closed.pcap
+/// (two refused one-SYN connections, frames 1–4) under `scan_fold_after = 1`;
+/// with `0` every probe is folded and the report says so instead of "No RDP
+/// traffic found".
+#[test]
+fn folded_scan_probes_are_one_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = |n: u32| {
+        let cfg = dir.path().join(format!("c{n}.toml"));
+        std::fs::write(&cfg, format!("[limits]\nscan_fold_after = {n}\n")).expect("write");
+        let o = Command::new(env!("CARGO_BIN_EXE_rdpdiag"))
+            .arg("--config")
+            .arg(&cfg)
+            .args(["analyze", "--color", "never", "captures/port_closed.pcap"])
+            .current_dir(root())
+            .output()
+            .expect("rdpdiag runs");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let t = run(1);
+    assert!(
+        t.contains(
+            "  scan: 2 SYNs from 1 source(s) to port 3389 on 1 host(s), 2 refused by RST, \
+             no payload (frames 1..4); 1 reported as attempts, 1 only counted here"
+        ),
+        "{t}"
+    );
+    assert_eq!(t.matches("Attempt ").count(), 1, "{t}");
+    let t = run(0);
+    assert!(
+        t.contains("0 reported as attempts, 2 only counted here"),
+        "{t}"
+    );
+    assert!(
+        !t.contains("No RDP traffic found") && !t.contains("Attempt "),
+        "{t}"
+    );
+}
+
+/// The replay/live text stream (`tui` with stdout not a terminal) ends with
+/// the same scan line: captures/port_closed.pcap under `scan_fold_after = 1`.
+#[test]
+fn text_stream_ends_with_the_scan_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, "[limits]\nscan_fold_after = 1\n").expect("write");
+    let o = Command::new(env!("CARGO_BIN_EXE_rdpdiag"))
+        .arg("--config")
+        .arg(&cfg)
+        .args(["tui", "captures/port_closed.pcap"])
+        .current_dir(root())
+        .output()
+        .expect("rdpdiag runs");
+    let t = String::from_utf8_lossy(&o.stdout);
+    let lines: Vec<&str> = t.lines().collect();
+    assert_eq!(lines.len(), 2, "{t}");
+    assert!(lines[0].starts_with("attempt 1 "), "{t}");
+    assert!(
+        lines[1].starts_with("scan: 2 SYNs") && lines[1].contains("1 only counted here"),
+        "{t}"
+    );
+}

@@ -14,7 +14,7 @@ mod synth;
 use rdpdiag::capture::{self, Frame, FrameSink, Warning};
 use rdpdiag::engine::{Engine, EngineConfig};
 use std::io::BufReader;
-use synth::{PcapStream, Tcp, ACK, FIN, PSH, SYN};
+use synth::{PcapStream, Tcp, ACK, FIN, PSH, RST, SYN};
 
 /// The engine plus the highest values its usage reached, sampled every 4096 frames.
 struct Probe {
@@ -370,4 +370,109 @@ fn connection_record_is_small() {
     assert!(p.engine.sessions.connections.is_empty());
     let size = std::mem::size_of::<rdpdiag::session::ConnectionRecord>();
     assert!(size <= 4096, "ConnectionRecord is {size} bytes");
+}
+
+/// A scan of 3389: `n` one-SYN probes from `sources` scanners to distinct
+/// hosts, 50 000 per second; every 4th refused by RST, every 8th (from the
+/// 3rd) answered by SYN-ACK and reset by the scanner (masscan), the rest
+/// unanswered. Before them a user (192.0.2.200) opens a real RDP connection
+/// (payload), and halfway through that user's single SYN to another server
+/// is refused: a retry, never folded.
+fn scan_3389(n: u32, sources: u32, fold_after: u64) -> Probe {
+    let mut cfg = EngineConfig::default();
+    cfg.session.scan_fold_after = fold_after;
+    let mut i = 0u32;
+    let mut frame = Vec::new();
+    let user = [192, 0, 2, 200];
+    let t0 = 1_767_603_600_000_000u64;
+    let mut push = move |out: &mut Vec<u8>, t: Tcp, len: usize, ts: u64| {
+        frame.clear();
+        synth::tcp_frame(&mut frame, &t, &[3u8; 32][..len], false);
+        synth::pcap_record(out, ts, &frame);
+    };
+    run_with(cfg, move |out| {
+        if i == 0 {
+            let s = [10, 200, 0, 1];
+            push(out, tcp(user, s, 50_000, 3389, 1, 0, SYN), 0, t0);
+            push(out, tcp(s, user, 3389, 50_000, 9, 2, SYN | ACK), 0, t0 + 5);
+            push(
+                out,
+                tcp(user, s, 50_000, 3389, 2, 10, ACK | PSH),
+                19,
+                t0 + 10,
+            );
+        }
+        if i >= n {
+            return false;
+        }
+        let ts = t0 + 100 + i as u64 * 20;
+        if i == n / 2 {
+            let s = [10, 200, 0, 2];
+            push(out, tcp(user, s, 50_001, 3389, 1, 0, SYN), 0, ts);
+            push(out, tcp(s, user, 3389, 50_001, 0, 2, RST | ACK), 0, ts + 1);
+        }
+        let j = i % sources;
+        let c = [198, 51, (j >> 8) as u8, j as u8];
+        let s = [10, 1 + (i >> 16) as u8, (i >> 8) as u8, i as u8];
+        let p = 1024 + (i % 60_000) as u16;
+        push(out, tcp(c, s, p, 3389, 7, 0, SYN), 0, ts);
+        if i % 4 == 1 {
+            push(out, tcp(s, c, 3389, p, 0, 8, RST | ACK), 0, ts + 5);
+        } else if i % 8 == 2 {
+            push(out, tcp(s, c, 3389, p, 100, 8, SYN | ACK), 0, ts + 5);
+            push(out, tcp(c, s, p, 3389, 8, 0, RST), 0, ts + 10);
+        }
+        i += 1;
+        true
+    })
+}
+
+fn assert_scan_folds(n: u32) {
+    let p = scan_3389(n, 1024, 1000);
+    let scan = &p.engine.sessions.scan;
+    let kept = 1000u64;
+    assert_eq!(
+        scan.probes, n as u64,
+        "the user's refused SYN is not a probe"
+    );
+    assert_eq!((scan.kept, scan.folded), (kept, n as u64 - kept));
+    let rst = (0..n).filter(|i| i % 4 == 1).count() as u64;
+    let syn_ack = (0..n).filter(|i| i % 8 == 2).count() as u64;
+    assert_eq!(scan.answers.rst, rst);
+    assert_eq!(scan.answers.syn_ack, syn_ack);
+    assert_eq!(scan.answers.unanswered, n as u64 - rst - syn_ack);
+    assert_eq!(scan.sources(), 1024);
+    let distinct = (n as usize).min(rdpdiag::session::scan::DISTINCT_CAP);
+    assert_eq!(scan.targets(), distinct);
+    assert_eq!(scan.targets_capped, n as usize > distinct);
+    assert!(!scan.sources_capped);
+    assert_eq!(scan.ports.get(&3389), Some(&(n as u64)));
+    let conns = &p.engine.sessions.connections;
+    // The kept probes, the user's real connection and the user's refused retry.
+    assert_eq!(conns.len() as u64, kept + 2, "records");
+    let user: std::net::IpAddr = [192, 0, 2, 200].into();
+    assert_eq!(conns.iter().filter(|c| c.client.ip() == user).count(), 2);
+    assert_eq!(p.engine.flows.stats.rdp_connections, n as u64 + 2);
+}
+
+/// Scan probes beyond the threshold are counted, not kept as records; the
+/// first ones and a real user's retry stay records.
+#[test]
+fn scan_probes_fold_into_one_summary() {
+    assert_scan_folds(100_000);
+}
+
+#[test]
+#[ignore = "1M probes: run with --release --ignored"]
+fn scan_1m_probes_fold_into_one_summary() {
+    assert_scan_folds(1_000_000);
+}
+
+/// Below the threshold every probe is an ordinary record, as before.
+#[test]
+fn few_probes_stay_records() {
+    let p = scan_3389(600, 3, 1000);
+    let scan = &p.engine.sessions.scan;
+    assert_eq!((scan.probes, scan.kept, scan.folded), (600, 600, 0));
+    assert_eq!(p.engine.sessions.connections.len(), 602);
 }

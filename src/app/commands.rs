@@ -141,8 +141,8 @@ pub fn config(g: &GlobalArgs, example: bool) -> i32 {
         o.push_str(&format!("\"{id}\" = \"{}\"\n", sev.name()));
     }
     o.push_str(&format!(
-        "\n[limits]\nmax_open_flows = {}\n",
-        cfg.engine.flow.max_open_flows
+        "\n[limits]\nmax_open_flows = {}\nscan_fold_after = {}\n",
+        cfg.engine.flow.max_open_flows, cfg.engine.session.scan_fold_after
     ));
     print_or_fail(std::io::stdout().write_all(o.as_bytes()))
 }

@@ -174,8 +174,15 @@ fn render_file(o: &mut String, r: &FileReport, s: &Scrub) {
             s.text(&w.to_string())
         );
     }
+    if let Some(scan) = &r.scan {
+        let _ = write!(
+            o,
+            "<div class=\"warn-line\">{}</div>",
+            s.text(&super::scan_line(scan))
+        );
+    }
     o.push_str("</header>\n");
-    if r.attempts.is_empty() {
+    if r.attempts.is_empty() && r.scan.is_none() {
         let ports: Vec<String> = r
             .stats
             .other_tcp_ports

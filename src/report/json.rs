@@ -18,6 +18,7 @@ pub use conn::Connection;
 use super::{FileReport, RecordIndex};
 use crate::capture::{ReadSummary, Warning as CaptureWarning};
 use crate::flow::{FlowStats, UdpFlow as FlowUdp, UdpKind};
+use crate::session::scan::ScanSummary;
 use crate::session::{DnsLookup as SessionDns, RdpUdpFacts, UdpRecord};
 use crate::verdict;
 use crate::wire::{Dir, FrameRef, Ts};
@@ -108,6 +109,75 @@ pub struct File<'a> {
     pub comments: Vec<Comment<'a>>,
     /// Why the input could not be read, else null (added within rdpdiag/1).
     pub error: Option<&'a str>,
+    /// Scan probes folded into one summary; absent when none were folded
+    /// (added within rdpdiag/1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scan: Option<Scan>,
+}
+
+/// `scan`: the capture's scan probes (one SYN, no payload) beyond
+/// `[limits] scan_fold_after`, counted instead of reported one by one.
+#[derive(Debug, Serialize)]
+pub struct Scan {
+    /// Probe connections (one SYN each), kept and folded.
+    pub probes: u64,
+    /// The first ones, reported as ordinary connections and attempts.
+    pub kept: u64,
+    /// Only counted here.
+    pub folded: u64,
+    pub syn_ack: u64,
+    pub rst: u64,
+    pub unanswered: u64,
+    /// Distinct source and server addresses (lower bounds when capped).
+    pub sources: u64,
+    pub targets: u64,
+    pub sources_capped: bool,
+    pub targets_capped: bool,
+    /// Server port (as a string key) → probes.
+    pub ports: BTreeMap<u16, u64>,
+    /// The busiest sources, most probes first.
+    pub top_sources: Vec<ScanSource>,
+    /// First frame of the earliest probe, last frame of the latest.
+    pub first: Option<Frame>,
+    pub last: Option<Frame>,
+    /// The same as one sentence (what the text report prints).
+    pub summary: String,
+}
+
+/// `scan.top_sources[]`.
+#[derive(Debug, Serialize)]
+pub struct ScanSource {
+    pub ip: String,
+    pub probes: u64,
+}
+
+impl From<&ScanSummary> for Scan {
+    fn from(s: &ScanSummary) -> Self {
+        Scan {
+            probes: s.probes,
+            kept: s.kept,
+            folded: s.folded,
+            syn_ack: s.answers.syn_ack,
+            rst: s.answers.rst,
+            unanswered: s.answers.unanswered,
+            sources: s.sources() as u64,
+            targets: s.targets() as u64,
+            sources_capped: s.sources_capped,
+            targets_capped: s.targets_capped,
+            ports: s.ports.clone(),
+            top_sources: s
+                .top_sources()
+                .into_iter()
+                .map(|(ip, probes)| ScanSource {
+                    ip: ip.to_string(),
+                    probes,
+                })
+                .collect(),
+            first: opt_frame(s.first),
+            last: opt_frame(s.last),
+            summary: super::scan_line(s),
+        }
+    }
 }
 
 /// `comments[]`: `{frame, text}`, frame null for a section comment.
@@ -139,6 +209,7 @@ impl<'a> From<&'a FileReport> for File<'a> {
                 })
                 .collect(),
             error: r.error.as_deref(),
+            scan: r.scan.as_ref().map(Scan::from),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod text;
 
 use crate::capture::{ReadSummary, Warning};
 use crate::flow::FlowStats;
+use crate::session::scan::ScanSummary;
 use crate::session::{ConnectionRecord, UdpRecord};
 use crate::verdict::Attempt;
 use std::collections::HashMap;
@@ -33,6 +34,9 @@ pub struct FileReport {
     pub comments: Vec<(Option<u64>, String)>,
     /// Why the input could not be read; everything else is then empty.
     pub error: Option<String>,
+    /// Scan probes folded into one summary (only when some were folded:
+    /// more than `[limits] scan_fold_after`; see `session::scan`).
+    pub scan: Option<ScanSummary>,
 }
 
 impl FileReport {
@@ -88,5 +92,75 @@ impl<'a> RecordIndex<'a> {
         a: &'b Attempt,
     ) -> impl Iterator<Item = &'a ConnectionRecord> + use<'a, 'b> {
         a.connection_ids.iter().filter_map(|id| self.tcp(*id))
+    }
+}
+
+/// `1234567` as `1,234,567`.
+fn thousands(n: u64) -> String {
+    let d = n.to_string();
+    let mut o = String::new();
+    for (i, c) in d.chars().enumerate() {
+        if i > 0 && (d.len() - i) % 3 == 0 {
+            o.push(',');
+        }
+        o.push(c);
+    }
+    o
+}
+
+/// The capture-level line of a scan summary, as text, HTML and the TUI show
+/// it: "12,345 SYNs from 1,024 sources to 3389 on 5,000 hosts, none answered …".
+pub fn scan_line(s: &ScanSummary) -> String {
+    let at_least = |capped: bool| if capped { "at least " } else { "" };
+    let a = &s.answers;
+    let answers = if a.syn_ack == 0 && a.rst == 0 {
+        "none answered".to_string()
+    } else {
+        let mut parts = Vec::new();
+        for (n, what) in [
+            (a.syn_ack, "answered by SYN-ACK (port open)"),
+            (a.rst, "refused by RST"),
+            (a.unanswered, "unanswered"),
+        ] {
+            if n > 0 {
+                parts.push(format!("{} {what}", thousands(n)));
+            }
+        }
+        parts.join(", ")
+    };
+    let ports: Vec<String> = s.ports.keys().map(u16::to_string).collect();
+    let top: Vec<String> = s
+        .top_sources()
+        .iter()
+        .map(|(ip, n)| format!("{ip} ({})", thousands(*n)))
+        .collect();
+    let frames = match (s.first, s.last) {
+        (Some(f), Some(l)) => format!(" (frames {}..{})", f.number, l.number),
+        _ => String::new(),
+    };
+    format!(
+        "scan: {} SYNs from {}{} source(s) to port {} on {}{} host(s), {answers}, \
+         no payload{frames}; {} reported as attempts, {} only counted here \
+         ([limits] scan_fold_after). Busiest sources: {}",
+        thousands(s.probes),
+        at_least(s.sources_capped),
+        thousands(s.sources() as u64),
+        ports.join(", "),
+        at_least(s.targets_capped),
+        thousands(s.targets() as u64),
+        thousands(s.kept),
+        thousands(s.folded),
+        top.join(", "),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(12_345), "12,345");
+        assert_eq!(super::thousands(1_000_000), "1,000,000");
     }
 }

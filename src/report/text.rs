@@ -64,7 +64,10 @@ pub fn render(r: &FileReport, verbose: bool, color: bool) -> String {
             r.stats.duplicate_frames
         );
     }
-    if r.attempts.is_empty() {
+    if let Some(s) = &r.scan {
+        let _ = writeln!(o, "  {}", p.yellow(&super::scan_line(s)));
+    }
+    if r.attempts.is_empty() && r.scan.is_none() {
         let ports: Vec<String> = r
             .stats
             .other_tcp_ports

@@ -7,6 +7,7 @@ pub mod conn;
 pub mod facts;
 pub mod kdc;
 pub mod ntlm_challenge;
+pub mod scan;
 pub mod stream;
 
 pub use conn::{Session, SessionFacts};
@@ -22,11 +23,24 @@ use std::sync::Arc;
 use crate::decrypt::KeyLog;
 
 /// Settings of the session layer.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SessionConfig {
     /// TLS secrets given by the user (`--keylog`, `SSLKEYLOGFILE`). Keys
     /// embedded in the capture (pcapng DSB) are added to these.
     pub keylog: Option<Arc<KeyLog>>,
+    /// Scan probes kept as ordinary records before the rest of the capture's
+    /// probes are only counted in [`SessionStore::scan`] (`[limits]
+    /// scan_fold_after`; see [`scan`]).
+    pub scan_fold_after: u64,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig {
+            keylog: None,
+            scan_fold_after: scan::DEFAULT_SCAN_FOLD_AFTER,
+        }
+    }
 }
 
 /// Everything known about one finished TCP connection.
@@ -151,6 +165,12 @@ pub struct SessionStore {
     pub udp: Vec<UdpRecord>,
     /// Kerberos exchanges with a KDC (TCP and UDP 88), in capture order.
     pub kdc: Vec<kdc::KdcFlow>,
+    /// Scan probes of the capture (see [`scan`]); the ones beyond
+    /// `scan_fold_after` have no record in `connections`.
+    pub scan: scan::ScanSummary,
+    /// Clients whose RDP traffic carried payload: their probes are never
+    /// folded (a user's retry). Bounded by the RDP connections with payload.
+    rdp_clients: std::collections::HashSet<std::net::IpAddr>,
     /// The user's keys merged with the DSB keys: what new sessions use.
     keys: Option<Arc<KeyLog>>,
     /// Sessions' secrets copied while merging DSB keys (work accounting: a
@@ -270,7 +290,9 @@ fn apply_permutation<T>(v: &mut [T], perm: impl Iterator<Item = usize>) {
 impl FlowSink for SessionStore {
     fn tcp_data(&mut self, conn: &TcpConn, dir: Dir, delivery: Delivery<'_>) {
         let keys = &self.keys;
+        let rdp_clients = &mut self.rdp_clients;
         let s = self.live.entry(conn.id).or_insert_with(|| {
+            rdp_clients.insert(conn.client.ip());
             let mut s = Box::<Session>::default();
             if let Some(k) = keys {
                 s.enable_decryption(k.clone());
@@ -316,6 +338,13 @@ impl FlowSink for SessionStore {
         // Only RDP connections get stream bytes, hence a session and a record.
         if conn.rdp.is_none() {
             return;
+        }
+        if scan::is_probe(&conn) && !self.rdp_clients.contains(&conn.client.ip()) {
+            let keep = self.scan.probes < self.cfg.scan_fold_after;
+            self.scan.add(&conn, keep);
+            if !keep {
+                return;
+            }
         }
         let session = self.live.remove(&conn.id).map(|s| *s).unwrap_or_default();
         // Keyed TLS on another port is kept only when its content is RD
@@ -446,6 +475,7 @@ mod tests {
         let (user, _) = KeyLog::parse(&line(u32::MAX));
         let mut st = SessionStore::new(SessionConfig {
             keylog: Some(Arc::new(user)),
+            ..Default::default()
         });
         for i in 0..n {
             st.add_keylog_bytes(line(i).as_bytes());
@@ -464,6 +494,7 @@ mod tests {
         let (user, _) = KeyLog::parse(&format!("CLIENT_RANDOM {:064x} {}\n", 7, "01".repeat(48)));
         let mut st = SessionStore::new(SessionConfig {
             keylog: Some(Arc::new(user.clone())),
+            ..Default::default()
         });
         st.add_keylog_bytes(format!("CLIENT_RANDOM {:064x} {}\n", 7, "02".repeat(48)).as_bytes());
         assert_eq!(st.keys.as_deref(), Some(&user));

@@ -168,6 +168,12 @@ impl Driver {
                 None => out(&v.text_line()),
             }
         }
+        // Scan probes beyond [limits] scan_fold_after have no attempt line:
+        // the text stream ends with their summary (JSON lines are attempts only).
+        let scan = &self.tracker.engine.sessions.scan;
+        if done && self.jsonl.is_none() && scan.folded > 0 {
+            out(&crate::report::scan_line(scan));
+        }
     }
 
     fn maybe_tick(&mut self) {

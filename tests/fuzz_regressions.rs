@@ -12,6 +12,13 @@ const TARGETS: &[(&str, Harness)] = &[
     ("capture_reader", fuzz_harness::capture_reader),
     ("flow_engine", fuzz_harness::flow_engine),
     ("analyze", fuzz_harness::analyze),
+    ("tls_decrypt", fuzz_harness::tls_decrypt),
+    ("keylog", fuzz_harness::keylog),
+    ("config", fuzz_harness::config),
+    ("redact", fuzz_harness::redact),
+    ("probe_replies", fuzz_harness::probe_replies),
+    ("pcapng_dsb", fuzz_harness::pcapng_dsb),
+    ("gzip_damaged", fuzz_harness::gzip_damaged),
 ];
 
 #[test]
@@ -41,4 +48,21 @@ fn saved_fuzz_crashes_stay_fixed() {
         run(&[0xff; 64]);
     }
     eprintln!("replayed {replayed} saved fuzz inputs");
+}
+
+/// The key-aware targets pick secrets from every lab key log.
+#[test]
+fn key_log_dictionary_lists_every_lab_key_log() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("captures");
+    let mut missing = Vec::new();
+    for e in std::fs::read_dir(&dir).expect("captures/").flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        if name.ends_with(".keys.txt") && !fuzz_harness::KEY_LOGS.iter().any(|(n, _)| *n == name) {
+            missing.push(name);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "add to KEY_LOGS in tests/fuzz_harness/mod.rs: {missing:?}"
+    );
 }

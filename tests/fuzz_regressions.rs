@@ -66,3 +66,30 @@ fn key_log_dictionary_lists_every_lab_key_log() {
         "add to KEY_LOGS in tests/fuzz_harness/mod.rs: {missing:?}"
     );
 }
+
+/// fuzz_regressions/pcapng_dsb/second-section-block-contents-longer-than-its-length-looped
+/// (a real pcapng, captures/nla_ok.dsb.pcapng, mutated by the fuzzer, then
+/// the lab frames and a 1.1 MiB secrets block): a block whose contents want
+/// more bytes than its declared length made the reader grow its buffer and
+/// retry forever. It must end with a warning that the file is damaged.
+#[test]
+fn block_contradicting_its_length_ends_the_read() {
+    let data = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(
+            "tests/fuzz_regressions/pcapng_dsb/second-section-block-contents-longer-than-its-length-looped",
+        ),
+    )
+    .expect("regression input");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let warnings = fuzz_harness::pcapng_dsb_warnings(&data);
+        let _ = tx.send(warnings);
+    });
+    let warnings = rx
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("the reader loops on a block contradicting its length");
+    assert!(
+        warnings.iter().any(|w| w.contains("do not fit the")),
+        "{warnings:?}"
+    );
+}

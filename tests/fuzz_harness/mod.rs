@@ -547,6 +547,13 @@ fn take_u16(rest: &mut &[u8]) -> usize {
 /// 5 `len bytes`: raw bytes as they are (lying block lengths);
 /// 6 `k n`: (`n`+1) × 16 one-line DSBs of key log `k`.
 pub fn pcapng_dsb(data: &[u8]) {
+    let out = pcapng_dsb_file(data);
+    capture_reader(&out);
+    let _ = analyze_with(&out, &with_ports(&[3390]));
+}
+
+/// The pcapng file a [`pcapng_dsb`] input describes.
+fn pcapng_dsb_file(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     pcapng::header(&mut out);
     let mut rest = data;
@@ -596,8 +603,28 @@ pub fn pcapng_dsb(data: &[u8]) {
             break;
         }
     }
-    capture_reader(&out);
-    let _ = analyze_with(&out, &with_ports(&[3390]));
+    out
+}
+
+/// The reader's warnings on the file a [`pcapng_dsb`] input describes.
+pub fn pcapng_dsb_warnings(data: &[u8]) -> Vec<String> {
+    #[derive(Default)]
+    struct Warnings(Vec<String>);
+    impl FrameSink for Warnings {
+        fn frame(&mut self, _: &Frame<'_>) {}
+        fn warning(&mut self, w: Warning) {
+            self.0.push(w.to_string());
+        }
+    }
+    let out = pcapng_dsb_file(data);
+    let raw: Box<dyn std::io::Read + Send> = Box::new(std::io::Cursor::new(out));
+    let mut sink = Warnings::default();
+    if let Ok((reader, gz)) = capture::open_reader(raw, "fuzz") {
+        if let Err(e) = capture::read_capture(reader, "fuzz", gz, &mut sink) {
+            sink.0.push(e.to_string());
+        }
+    }
+    sink.0
 }
 
 /// A damaged gzip capture: the input's capture gzipped, then cut, flipped,

@@ -445,8 +445,22 @@ impl ReadState {
             return false;
         };
         if len <= MAX_BLOCK {
-            reader.grow(len + READ_BUFFER);
-            return refill(reader, self, sink);
+            if reader.grow(len + READ_BUFFER) {
+                return refill(reader, self, sink);
+            }
+            // The buffer already holds more than the declared block and the
+            // parser still wants more: the block's contents contradict its
+            // length. Growing again changes nothing, so this looped forever
+            // (found by the pcapng_dsb fuzz target).
+            self.summary.truncated = true;
+            sink.warning(Warning {
+                frame: Some(self.summary.frames),
+                message: format!(
+                    "the file is damaged after frame {} (a block's contents do not fit the {len} bytes it declares); everything before it was analyzed. Save the capture again (Wireshark: File > Save As pcapng)",
+                    self.summary.frames
+                ),
+            });
+            return false;
         }
         let after = self.summary.frames;
         if is_frame {

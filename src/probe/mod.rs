@@ -20,9 +20,10 @@ pub mod tls;
 mod tls_step;
 mod udp;
 
-pub use negotiation::{connection_request, SETS};
+pub use negotiation::{connection_request, negotiation_row, SETS};
 pub use report::*;
 pub use text::render_text;
+pub use tls_step::hello_row;
 pub use udp::rdpudp_syn;
 
 use crate::verdict::Severity;

@@ -49,7 +49,7 @@ enum NegOutcome {
     Error(String),
 }
 
-fn read_tpkt(s: &mut RecStream) -> Result<Vec<u8>, NegOutcome> {
+fn read_tpkt<S: Read>(s: &mut S) -> Result<Vec<u8>, NegOutcome> {
     let mut hdr = [0u8; 4];
     if let Err(e) = s.read_exact(&mut hdr) {
         return Err(match e.kind() {
@@ -82,7 +82,7 @@ fn read_tpkt(s: &mut RecStream) -> Result<Vec<u8>, NegOutcome> {
     Ok(frame)
 }
 
-fn negotiate(s: &mut RecStream, protocols: u32) -> NegOutcome {
+fn negotiate<S: Read + Write>(s: &mut S, protocols: u32) -> NegOutcome {
     if let Err(e) = s.write_all(&connection_request(protocols)) {
         return NegOutcome::Error(format!("sending the Connection Request: {e}"));
     }
@@ -194,6 +194,13 @@ pub(super) fn matrix(p: &Prober, first: RecStream) -> Vec<NegRow> {
         rows.push(row);
     }
     rows
+}
+
+/// Send the Connection Request for `protocols` into `s` and make the
+/// report's row of what `s` answers (the matrix's work on one connection,
+/// without the network: the fuzz target `probe_replies` drives it).
+pub fn negotiation_row<S: Read + Write>(s: &mut S, protocols: u32) -> NegRow {
+    row_of(protocols, negotiate(s, protocols))
 }
 
 fn row_of(set: u32, o: NegOutcome) -> NegRow {

@@ -314,7 +314,7 @@ const MAX_HANDSHAKE: usize = 1 << 17;
 
 /// Send a hand-built ClientHello for `version`; read the ServerHello (or
 /// alert) and, for TLS <= 1.2, the Certificate message that follows it.
-pub fn raw_hello(s: &mut RecStream, version: u16, host: &str) -> RawAnswer {
+pub fn raw_hello<S: Read + Write>(s: &mut S, version: u16, host: &str) -> RawAnswer {
     if let Err(e) = s.write_all(&client_hello(version, host)) {
         return RawAnswer::Garbage(e.to_string());
     }

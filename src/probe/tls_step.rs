@@ -213,6 +213,20 @@ fn hand_built_rows(p: &Prober, req: u32, t: &mut TlsReport) -> Vec<Vec<u8>> {
     raw_chain
 }
 
+/// Send a hand-built ClientHello for `v` into `s` and judge what `s`
+/// answers: accepted or not, why, and the certificate chain sent in clear
+/// (the hand-built rows' work on one connection, without the network: the
+/// fuzz target `probe_replies` drives it).
+pub fn hello_row<S: std::io::Read + std::io::Write>(
+    s: &mut S,
+    v: u16,
+    host: &str,
+) -> (Option<bool>, String, Vec<Vec<u8>>) {
+    let mut chain = Vec::new();
+    let (accepted, detail) = judge_hello(v, tls::raw_hello(s, v, host), &mut chain);
+    (accepted, detail, chain)
+}
+
 /// Whether the answer to a ClientHello for `v` accepts it, and why.
 fn judge_hello(v: u16, a: tls::RawAnswer, raw_chain: &mut Vec<Vec<u8>>) -> (Option<bool>, String) {
     match a {

@@ -209,6 +209,10 @@ pub const KEY_LOGS: &[(&str, &str)] = &[
         include_str!("../../captures/rdg_ws_auth_rejected.keys.txt"),
     ),
     (
+        "rdg_ws_nla_rejected.keys.txt",
+        include_str!("../../captures/rdg_ws_nla_rejected.keys.txt"),
+    ),
+    (
         "rdg_ws_ok.keys.txt",
         include_str!("../../captures/rdg_ws_ok.keys.txt"),
     ),

@@ -6,7 +6,6 @@ use ratatui::Terminal;
 use rdpdiag::analysis::AnalysisConfig;
 use rdpdiag::tui::model::{analyze_file, read_frame_bytes, Snapshot};
 use rdpdiag::tui::view::{render, Focus, Tab, UiState};
-use rdpdiag::verdict::{Basis, Finding, Severity, Stage};
 
 fn cap(name: &str) -> String {
     format!("{}/captures/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -58,21 +57,9 @@ fn success_with_an_error_finding_is_not_shown_as_plain_success() {
     let mut s = replay("tls_ok.pcap");
     assert!(!screen(&s, &ui(Tab::Findings), 80, 24).contains("w/ errors"));
     let v = std::sync::Arc::make_mut(&mut s.attempts[0]);
-    v.attempt.findings.push(Finding {
-        id: "test.error".into(),
-        stage: Stage::Session,
-        severity: Severity::Error,
-        title: "an error".into(),
-        explanation: String::new(),
-        evidence: Vec::new(),
-        remediation: Vec::new(),
-        mstsc_codes: Vec::new(),
-        decisive: false,
-        inferred: false,
-        basis: Basis::Clear,
-        connection: None,
-        consequence: false,
-    });
+    let mut f = rdpdiag::rules::finding(&rdpdiag::rules::SESSION_RESET, None, None, Vec::new());
+    f.decisive = false;
+    v.attempt.findings.push(f);
     let list = screen(&s, &ui(Tab::Findings), 80, 24);
     assert!(list.contains("SUCCESS w/ errors"), "{list}");
     assert!(

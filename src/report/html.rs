@@ -429,21 +429,11 @@ mod tests {
         let page = render(std::slice::from_ref(&r), &Scrub::none());
         assert!(page.contains("<span class=\"badge ok\">SUCCESS</span>"));
         let a = &mut r.attempts[0];
-        let mut f = a.root_cause.clone().unwrap_or_else(|| Finding {
-            id: "test.error".into(),
-            stage: crate::verdict::Stage::Session,
-            severity: Severity::Error,
-            title: "an error <b>".into(),
-            explanation: String::new(),
-            evidence: Vec::new(),
-            remediation: Vec::new(),
-            mstsc_codes: Vec::new(),
-            decisive: false,
-            inferred: false,
-            basis: Basis::Clear,
-            connection: None,
-            consequence: false,
+        let mut f = a.root_cause.clone().unwrap_or_else(|| {
+            let title = Some("an error <b>".to_string());
+            crate::rules::finding(&crate::rules::SESSION_RESET, title, None, Vec::new())
         });
+        f.decisive = false;
         f.severity = Severity::Error;
         a.findings.push(f);
         let page = render(std::slice::from_ref(&r), &Scrub::none());

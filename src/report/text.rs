@@ -446,22 +446,11 @@ mod tests {
         assert!(render(&r, false, true).contains("\x1b[1;32mSUCCESS\x1b[0m"));
         // No bundled capture succeeds with an error finding any more (the
         // server's reset mid-session is now the session's failure), so one
-        // is added (hand-made): the headline turns yellow.
-        r.attempts[0].findings.push(Finding {
-            id: "test.error".into(),
-            stage: crate::verdict::Stage::Session,
-            severity: Severity::Error,
-            title: "an error".into(),
-            explanation: String::new(),
-            evidence: Vec::new(),
-            remediation: Vec::new(),
-            mstsc_codes: Vec::new(),
-            decisive: false,
-            inferred: false,
-            basis: Basis::Clear,
-            connection: None,
-            consequence: false,
-        });
+        // is added (session.reset, not decisive: hand-made): the headline
+        // turns yellow.
+        let mut f = crate::rules::finding(&crate::rules::SESSION_RESET, None, None, Vec::new());
+        f.decisive = false;
+        r.attempts[0].findings.push(f);
         let t = render(&r, false, true);
         assert!(t.contains("\x1b[1;33mSUCCESS, with errors\x1b[0m"), "{t}");
         assert!(!t.contains("\x1b[1;32mSUCCESS"), "{t}");

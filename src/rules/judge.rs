@@ -484,26 +484,36 @@ mod tests {
         );
     }
 
-    #[test]
-    fn the_clients_own_fallback_joins_the_attempt() {
-        // zeek/rdp-proprietary-encryption.pcap: SSL_NOT_ALLOWED_BY_SERVER,
-        // then 2.4 s later the client's legacy reconnect succeeds.
-        let refused = conn()
+    /// zeek/rdp-proprietary-encryption.pcap's first connection: TLS asked,
+    /// SSL_NOT_ALLOWED_BY_SERVER, the server closes.
+    fn ssl_not_allowed() -> ConnectionRecord {
+        conn()
             .nth(1, 1)
             .handshake()
             .request(4, 0x1)
             .neg_failure(6, FailureCode::SSL_NOT_ALLOWED_BY_SERVER)
             .fin(S, 7)
-            .build();
-        let fallback = conn()
+            .build()
+    }
+
+    /// The client's legacy (Standard RDP Security) reconnect 2.4 s later,
+    /// through the MCS Connect Response.
+    fn legacy_fallback() -> ConnBuilder {
+        conn()
             .nth(2, 2_400)
             .handshake()
             .legacy_request(2_404)
             .legacy_confirm(2_406)
             .connect_initial(2_408)
             .connect_response(2_409, McsResult::RT_SUCCESSFUL)
-            .screen_output(2_450)
-            .build();
+    }
+
+    #[test]
+    fn the_clients_own_fallback_joins_the_attempt() {
+        // zeek/rdp-proprietary-encryption.pcap: SSL_NOT_ALLOWED_BY_SERVER,
+        // then 2.4 s later the client's legacy reconnect succeeds.
+        let refused = ssl_not_allowed();
+        let fallback = legacy_fallback().screen_output(2_450).build();
         let attempts = run(&[refused, fallback]);
         assert_eq!(outcomes(&attempts), [(Outcome::Success, vec![1, 2])]);
     }
@@ -551,20 +561,8 @@ mod tests {
         // SSL_NOT_ALLOWED_BY_SERVER, then the legacy fallback is dropped by
         // the server after the connection sequence: the drop is the cause,
         // the refusal only the reason for the fallback.
-        let refused = conn()
-            .nth(1, 1)
-            .handshake()
-            .request(4, 0x1)
-            .neg_failure(6, FailureCode::SSL_NOT_ALLOWED_BY_SERVER)
-            .fin(S, 7)
-            .build();
-        let fallback = conn()
-            .nth(2, 2_400)
-            .handshake()
-            .legacy_request(2_404)
-            .legacy_confirm(2_406)
-            .connect_initial(2_408)
-            .connect_response(2_409, McsResult::RT_SUCCESSFUL)
+        let refused = ssl_not_allowed();
+        let fallback = legacy_fallback()
             .demand_active(2_445)
             .confirm_active(2_447)
             .fin(S, 2_470)

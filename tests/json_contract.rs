@@ -676,21 +676,17 @@ fn jsonl_community_id_matches_wireshark() {
     }
 }
 
-/// `files[].scan` (added within rdpdiag/1): captures/port_closed.pcap (two
-/// refused one-SYN connections, frames 1–4) under `scan_fold_after = 1`
-/// keeps the first as a connection and attempt and folds the second into the
-/// summary; the document validates. Without the setting the key is absent.
-#[test]
-fn folded_scan_probes_are_one_summary() {
+/// `analyze --format json` of `capture` under a config file holding `toml`;
+/// the document must validate against the schema.
+fn analyze_json_with_config(toml: &str, capture: &Path) -> Value {
     let dir = tempfile::tempdir().expect("tempdir");
     let cfg = dir.path().join("rdpdiag.toml");
-    std::fs::write(&cfg, "[limits]\nscan_fold_after = 1\n").expect("write");
-    let path = root().join("captures/port_closed.pcap");
+    std::fs::write(&cfg, toml).expect("write");
     let out = Command::new(env!("CARGO_BIN_EXE_rdpdiag"))
         .arg("--config")
         .arg(&cfg)
         .args(["analyze", "--format", "json"])
-        .arg(&path)
+        .arg(capture)
         .output()
         .expect("rdpdiag runs");
     let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
@@ -698,6 +694,17 @@ fn folded_scan_probes_are_one_summary() {
     let mut errs = Vec::new();
     validate(&s, &s, &v, "$", &mut errs);
     assert!(errs.is_empty(), "{}", errs.join("\n"));
+    v
+}
+
+/// `files[].scan` (added within rdpdiag/1): captures/port_closed.pcap (two
+/// refused one-SYN connections, frames 1–4) under `scan_fold_after = 1`
+/// keeps the first as a connection and attempt and folds the second into the
+/// summary; the document validates. Without the setting the key is absent.
+#[test]
+fn folded_scan_probes_are_one_summary() {
+    let path = root().join("captures/port_closed.pcap");
+    let v = analyze_json_with_config("[limits]\nscan_fold_after = 1\n", &path);
     let f = &v["files"][0];
     let scan = &f["scan"];
     assert_eq!(scan["probes"], 2);
@@ -744,25 +751,10 @@ fn nmap_syn_scan_is_folded() {
         );
         return;
     };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = dir.path().join("rdpdiag.toml");
-    std::fs::write(
-        &cfg,
+    let v = analyze_json_with_config(
         "ports = [21, 22, 23, 25, 80, 443, 445]\n[limits]\nscan_fold_after = 4\n",
-    )
-    .expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_rdpdiag"))
-        .arg("--config")
-        .arg(&cfg)
-        .args(["analyze", "--format", "json"])
-        .arg(&p)
-        .output()
-        .expect("rdpdiag runs");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    let s = schema();
-    let mut errs = Vec::new();
-    validate(&s, &s, &v, "$", &mut errs);
-    assert!(errs.is_empty(), "{}", errs.join("\n"));
+        &p,
+    );
     let f = &v["files"][0];
     let scan = &f["scan"];
     assert_eq!(f["stats"]["rdp_connections"], 13);

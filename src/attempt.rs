@@ -83,17 +83,56 @@ const KDC_BEFORE_S: f64 = 60.0;
 /// many seconds before.
 const UDP_AFTER_S: f64 = 5.0;
 
+/// How long after the last packet of a (client IP, server) pair's
+/// connections their attempts are final, once none of them is open, given
+/// the verdict of the pair's latest connection: no later connection can join
+/// them (`joins`: never after a session or a failure clients do not retry;
+/// within the retry window after one they do; within [`PROMPT_S`] after a
+/// connection without a verdict) and no RDP-UDP flow can attach any more
+/// ([`UDP_AFTER_S`]). What a streaming analysis waits for.
+pub fn settle_after_s(window_s: f64, latest: Option<&ConnVerdict>) -> f64 {
+    let join = match ending(latest) {
+        Ending::Session | Ending::Final => 0.0,
+        Ending::Retried(_) => window_s,
+        Ending::Open => window_s.max(PROMPT_S),
+    };
+    join.max(UDP_AFTER_S) + 1.0
+}
+
+/// [`settle_after_s`] at its longest (whatever the latest verdict).
+pub fn settle_max_s(window_s: f64) -> f64 {
+    settle_after_s(window_s, None)
+}
+
+/// [`settle_after_s`] at its shortest (after a session).
+pub fn settle_min_s() -> f64 {
+    UDP_AFTER_S + 1.0
+}
+
+/// How far before an attempt's first connection a DNS lookup or a Kerberos
+/// exchange can belong to it: older ones can be dropped once every attempt
+/// that could still claim them started later.
+pub const LOOKBACK_S: f64 = if DNS_BEFORE_S > KDC_BEFORE_S {
+    DNS_BEFORE_S
+} else {
+    KDC_BEFORE_S
+};
+
 /// Group connections, RDP-UDP flows and DNS lookups. `verdicts[i]` is the
 /// verdict of `conns[i]`. A connection of the same client IP and server
 /// endpoint joins the previous connection's attempt when it is the client's
 /// automatic retry (see the module doc): it starts within `window_s` after a
 /// connection that failed at a stage clients retry, or that has no verdict.
+/// `dns_only`: whether failed lookups may become attempts of their own when
+/// nothing else does (false for a part of a capture whose other parts held
+/// RDP attempts).
 pub fn group<'a>(
     conns: &'a [ConnectionRecord],
     verdicts: &[ConnVerdict],
     udp: &'a [UdpRecord],
     kdc: &'a [KdcFlow],
     window_s: f64,
+    dns_only: bool,
 ) -> Grouping<'a> {
     let mut tcp: Vec<TcpGroup<'a>> = group_tcp(conns, verdicts, window_s)
         .into_iter()
@@ -116,7 +155,7 @@ pub fn group<'a>(
         .filter(|(i, u)| !used_udp[*i] && u.rdpudp.is_some())
         .map(|(_, u)| u)
         .collect();
-    let dns_only = if tcp.is_empty() && lone_udp.is_empty() {
+    let dns_only = if dns_only && tcp.is_empty() && lone_udp.is_empty() {
         udp.iter()
             .flat_map(|u| u.dns.iter().map(move |l| (u, l)))
             .collect()

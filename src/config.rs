@@ -36,6 +36,10 @@ pub struct Limits {
     /// a capture's probes are folded into one scan summary.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scan_fold_after: Option<u64>,
+    /// Finished connections held before `--format jsonl` judges and writes
+    /// the attempts that are final and drops their records.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream_after: Option<usize>,
 }
 
 /// Diagnosis thresholds; an absent key keeps the built-in default.
@@ -249,6 +253,9 @@ impl ConfigFile {
         if let Some(n) = self.limits.scan_fold_after {
             cfg.engine.session.scan_fold_after = n;
         }
+        if let Some(n) = self.limits.stream_after {
+            cfg.stream.part_records = n;
+        }
         cfg
     }
 
@@ -321,6 +328,10 @@ max_open_flows = {}
 # probes are only counted in one scan summary. A client whose RDP traffic
 # carried payload is never folded.
 scan_fold_after = {}
+# Finished RDP connections held before `--format jsonl` writes the attempts
+# that are final (no connection of theirs open, none for a minute) and drops
+# their records: memory follows what is open, not the size of the capture.
+stream_after = {}
 ",
         default_path().map_or_else(
             || "(none on this system)".to_string(),
@@ -333,6 +344,7 @@ scan_fold_after = {}
         d.group_window_s,
         crate::flow::DEFAULT_MAX_OPEN_FLOWS,
         crate::session::scan::DEFAULT_SCAN_FOLD_AFTER,
+        crate::analysis::DEFAULT_PART_RECORDS,
     )
 }
 
@@ -358,14 +370,17 @@ mod tests {
             a.engine.flow.max_open_flows,
             crate::flow::DEFAULT_MAX_OPEN_FLOWS
         );
+        assert_eq!(a.stream.part_records, crate::analysis::DEFAULT_PART_RECORDS);
     }
 
     #[test]
     fn limits_apply() {
-        let f = parse("[limits]\nmax_open_flows = 500\nscan_fold_after = 20\n").expect("valid");
+        let f = parse("[limits]\nmax_open_flows = 500\nscan_fold_after = 20\nstream_after = 7\n")
+            .expect("valid");
         let cfg = f.analysis_config(&[]);
         assert_eq!(cfg.engine.flow.max_open_flows, 500);
         assert_eq!(cfg.engine.session.scan_fold_after, 20);
+        assert_eq!(cfg.stream.part_records, 7);
     }
 
     #[test]

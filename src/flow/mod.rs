@@ -266,6 +266,12 @@ impl FlowTable {
         self.tcp.values().map(|c| &**c)
     }
 
+    /// Open UDP flows (for the streaming analysis: an RDP-UDP flow still
+    /// open may yet attach to an attempt).
+    pub fn udp_flows(&self) -> impl Iterator<Item = &UdpFlow> {
+        self.udp.values()
+    }
+
     /// What the table holds now (memory accounting for tests and benchmarks).
     pub fn usage(&self) -> FlowUsage {
         let mut u = FlowUsage {

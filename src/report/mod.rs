@@ -37,6 +37,10 @@ pub struct FileReport {
     /// Scan probes folded into one summary (only when some were folded:
     /// more than `[limits] scan_fold_after`; see `session::scan`).
     pub scan: Option<ScanSummary>,
+    /// Attempts a streaming analysis already handed over before this report
+    /// was made (`analysis::analyze_file_streaming`); `attempts` holds only
+    /// the ones after them. 0 otherwise.
+    pub streamed: u64,
 }
 
 impl FileReport {

@@ -22,9 +22,47 @@ pub fn diagnose(
     kdc: &[KdcFlow],
     cfg: &DiagConfig,
 ) -> Vec<Attempt> {
+    diagnose_part(conns, udp, kdc, cfg, Part::default())
+}
+
+/// Which part of a capture [`diagnose_part`] judges: a streaming analysis
+/// judges the attempts of a capture in parts, as they become final.
+#[derive(Debug, Clone, Copy)]
+pub struct Part {
+    /// The id of the part's first attempt (attempts are numbered across parts).
+    pub first_id: u32,
+    /// Whether failed DNS lookups may become attempts when the part holds no
+    /// RDP attempt: only when no earlier part held one either.
+    pub dns_only: bool,
+}
+
+impl Default for Part {
+    fn default() -> Self {
+        Part {
+            first_id: 1,
+            dns_only: true,
+        }
+    }
+}
+
+/// [`diagnose`] for one part of a capture.
+pub fn diagnose_part(
+    conns: &[ConnectionRecord],
+    udp: &[UdpRecord],
+    kdc: &[KdcFlow],
+    cfg: &DiagConfig,
+    part: Part,
+) -> Vec<Attempt> {
     let judged: Vec<Judged> = conns.iter().map(|c| judge_connection(c, cfg)).collect();
     let verdicts: Vec<ConnVerdict> = judged.iter().map(|(v, _)| v.clone()).collect();
-    let grouping = attempt::group(conns, &verdicts, udp, kdc, cfg.group_window_s);
+    let grouping = attempt::group(
+        conns,
+        &verdicts,
+        udp,
+        kdc,
+        cfg.group_window_s,
+        part.dns_only,
+    );
     let mut attempts: Vec<Attempt> = grouping
         .tcp
         .iter()
@@ -48,7 +86,7 @@ pub fn diagnose(
     }
     attempts.sort_by_key(|a| a.start);
     for (i, a) in attempts.iter_mut().enumerate() {
-        a.id = i as u32 + 1;
+        a.id = part.first_id.saturating_add(i as u32);
         apply_config(a, cfg);
     }
     attempts

@@ -35,7 +35,7 @@ mod udp;
 pub use certificate::certificate_findings;
 pub use conn::judge_connection;
 pub use dns::dns_failure;
-pub use judge::diagnose;
+pub use judge::{diagnose, diagnose_part, Part};
 pub use registry::*;
 pub use related::{explain_with_rules, related_rules};
 pub use tcp::tcp_ok;

@@ -4,8 +4,11 @@
 //! ([`crate::rules::diagnose`]); the configuration it takes gathers the
 //! engine's and the diagnosis's settings and the TLS key log.
 
+mod stream;
+
 use crate::engine::{Engine, EngineConfig, FrameObserver};
 use crate::report::FileReport;
+pub use stream::{analyze_file_streaming, AttemptSink, StreamConfig, DEFAULT_PART_RECORDS};
 
 /// Analyze one input into a report.
 pub fn analyze_file(
@@ -51,9 +54,39 @@ pub fn analyze_reader(
 
 fn report_from(
     path: &str,
+    engine: Engine,
+    capture: crate::capture::ReadSummary,
+    cfg: &AnalysisConfig,
+) -> FileReport {
+    report_from_part(path, engine, capture, cfg, Carry::default())
+}
+
+/// What a streaming analysis carries from the parts it handed over to the
+/// last one (see [`stream`]).
+#[derive(Debug, Default)]
+struct Carry {
+    /// Attempts handed over so far.
+    streamed: u64,
+    /// The servers of the connections handed over (a gateway hint is only
+    /// for a server no attempt covers).
+    servers: std::collections::HashSet<std::net::SocketAddr>,
+}
+
+impl Carry {
+    /// The id of the next attempt.
+    fn next_id(&self) -> u32 {
+        u32::try_from(self.streamed.saturating_add(1)).unwrap_or(u32::MAX)
+    }
+}
+
+/// The report of what the engine still holds at the end of the input, after
+/// the parts in `carry` were handed over.
+fn report_from_part(
+    path: &str,
     mut engine: Engine,
     capture: crate::capture::ReadSummary,
     cfg: &AnalysisConfig,
+    carry: Carry,
 ) -> FileReport {
     let stats = engine.finish();
     let mut warnings = std::mem::take(&mut engine.warnings);
@@ -86,10 +119,14 @@ fn report_from(
     }
     let scan = Some(std::mem::take(&mut engine.sessions.scan)).filter(|s| s.folded > 0);
     let connections = std::mem::take(&mut engine.sessions.connections);
-    warnings.extend(gateway_hints(&stats, &connections));
+    warnings.extend(gateway_hints(&stats, &connections, &carry.servers));
     let udp_flows = std::mem::take(&mut engine.sessions.udp);
     let kdc = std::mem::take(&mut engine.sessions.kdc);
-    let attempts = crate::rules::diagnose(&connections, &udp_flows, &kdc, &cfg.diag);
+    let part = crate::rules::Part {
+        first_id: carry.next_id(),
+        dns_only: carry.streamed == 0,
+    };
+    let attempts = crate::rules::diagnose_part(&connections, &udp_flows, &kdc, &cfg.diag, part);
     FileReport {
         file: path.to_string(),
         capture,
@@ -101,6 +138,7 @@ fn report_from(
         comments: std::mem::take(&mut engine.comments),
         error: None,
         scan,
+        streamed: carry.streamed,
     }
 }
 
@@ -112,6 +150,8 @@ pub struct AnalysisConfig {
     /// TLS secrets for decryption (see [`load_keylog`]); DSB keys in the
     /// capture are merged with these.
     pub keylog: Option<std::sync::Arc<crate::decrypt::KeyLog>>,
+    /// When [`analyze_file_streaming`] hands attempts over.
+    pub stream: StreamConfig,
 }
 
 impl AnalysisConfig {
@@ -184,12 +224,15 @@ pub fn apply_keylog(
 fn gateway_hints(
     stats: &crate::flow::FlowStats,
     connections: &[crate::session::ConnectionRecord],
+    streamed_servers: &std::collections::HashSet<std::net::SocketAddr>,
 ) -> Vec<crate::capture::Warning> {
     stats
         .gateway_hints
         .probable_gateways()
         .into_iter()
-        .filter(|g| !connections.iter().any(|c| c.server == g.server))
+        .filter(|g| {
+            !streamed_servers.contains(&g.server) && !connections.iter().any(|c| c.server == g.server)
+        })
         .map(|g| crate::capture::Warning {
             frame: Some(g.hello.frame.number),
             message: format!(

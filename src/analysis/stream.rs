@@ -1,0 +1,489 @@
+//! Streaming analysis: attempts judged and handed to an [`AttemptSink`] while
+//! the capture is read, and their records dropped, so that memory follows
+//! what is open, not what was seen.
+//!
+//! The records of finished connections pile up in the session store. Once
+//! more than [`StreamConfig::part_records`] are held, every (client IP,
+//! server) pair none of whose connections is still open, and whose last
+//! packet is older than [`crate::attempt::settle_after_s`] (6 s after a
+//! session or a failure clients do not retry, the retry window after one
+//! they do, a minute after a connection without a verdict), is final: no
+//! later connection can join its attempts and no RDP-UDP flow can attach to
+//! them. Those records (with their RDP-UDP flows, and copies of the DNS
+//! lookups and Kerberos exchanges they may use) are judged as one *part* by
+//! [`crate::rules::diagnose_part`], handed over and dropped. Lookups and
+//! Kerberos exchanges older than anything that could still claim them are
+//! dropped as well. Below the threshold nothing is streamed: a capture of
+//! fewer connections gives exactly the report of [`super::analyze_file`].
+//!
+//! Numbering: attempts are numbered across parts in the order they are
+//! handed over, by start time within a part.
+
+use super::{report_from_part, AnalysisConfig, Carry};
+use crate::capture::{self, Frame, FrameSink, InputError, Warning};
+use crate::engine::Engine;
+use crate::report::FileReport;
+use crate::session::kdc::KdcFlow;
+use crate::session::{ConnectionRecord, UdpRecord};
+use crate::wire::Ts;
+use std::collections::{HashMap, HashSet};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+/// Receives the attempts of a capture part by part, as they become final.
+pub trait AttemptSink {
+    /// One part: its `attempts`, the `connections` and `udp_flows` they cite,
+    /// and the file's name and comments. Capture-level fields (warnings,
+    /// statistics, scan summary) are only in the report returned at the end.
+    fn part(&mut self, part: &FileReport);
+}
+
+/// When the streaming analysis hands attempts over.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StreamConfig {
+    /// Finished connection records held before final attempts are judged
+    /// and handed over (`[limits] stream_after`).
+    pub part_records: usize,
+    /// Frames read between two looks for final attempts, at least (a look
+    /// walks the open flows, so it is also spaced by their number).
+    pub check_every_frames: u64,
+    /// Capture time between two looks, at least: attempts become final as
+    /// capture time passes (6 s after a session at the earliest), and a
+    /// look walks the open flows; a part handed over 10 s later costs
+    /// nothing, a walk every second was most of the work on a file with
+    /// 10 000 open flows.
+    pub check_every_s: f64,
+}
+
+/// Default [`StreamConfig::part_records`]: about 10 MB of records.
+pub const DEFAULT_PART_RECORDS: usize = 1000;
+
+impl Default for StreamConfig {
+    fn default() -> Self {
+        StreamConfig {
+            part_records: DEFAULT_PART_RECORDS,
+            check_every_frames: CHECK_EVERY_FRAMES,
+            check_every_s: 10.0,
+        }
+    }
+}
+
+/// Default [`StreamConfig::check_every_frames`].
+const CHECK_EVERY_FRAMES: u64 = 4096;
+
+/// Analyze `path`, handing attempts to `sink` as they become final; the
+/// report returned holds the capture-level fields and the attempts that
+/// were still pending at the end of the input (numbered after the streamed
+/// ones; `streamed` says how many went to the sink).
+pub fn analyze_file_streaming(
+    path: &str,
+    cfg: &AnalysisConfig,
+    count: Option<Arc<AtomicU64>>,
+    sink: &mut dyn AttemptSink,
+) -> Result<FileReport, InputError> {
+    let mut engine = Engine::new(cfg.engine_config());
+    let (reader, gz) = capture::open_path_counted(path, count)?;
+    let mut s = Streamer {
+        engine: &mut engine,
+        sink,
+        cfg,
+        file: path,
+        now: None,
+        frames_since_check: 0,
+        check_every: cfg.stream.check_every_frames,
+        next_check: None,
+        settle_of: HashMap::new(),
+        carry: Carry::default(),
+    };
+    let summary = capture::read_capture(reader, path, gz, &mut s)?;
+    let carry = std::mem::take(&mut s.carry);
+    Ok(report_from_part(path, engine, summary, cfg, carry))
+}
+
+/// The engine as a frame sink that hands final attempts over as it goes.
+struct Streamer<'a> {
+    engine: &'a mut Engine,
+    sink: &'a mut dyn AttemptSink,
+    cfg: &'a AnalysisConfig,
+    file: &'a str,
+    /// The latest capture time seen.
+    now: Option<Ts>,
+    frames_since_check: u64,
+    check_every: u64,
+    /// No look before this capture time.
+    next_check: Option<Ts>,
+    /// How long each pending pair's latest connection makes its pair wait
+    /// (`attempt::settle_after_s`), by connection id: judged once, not at
+    /// every look.
+    settle_of: HashMap<u32, f64>,
+    carry: Carry,
+}
+
+impl FrameSink for Streamer<'_> {
+    fn frame(&mut self, frame: &Frame<'_>) {
+        self.engine.frame(frame);
+        self.now = Some(self.now.map_or(frame.ts, |n| n.max(frame.ts)));
+        self.frames_since_check += 1;
+        let due = self.now >= self.next_check;
+        if self.frames_since_check >= self.check_every && due {
+            self.frames_since_check = 0;
+            self.next_check = self
+                .now
+                .map(|n| Ts(n.0.saturating_add(secs_ns(self.cfg.stream.check_every_s))));
+            self.hand_over_final();
+        }
+    }
+    fn tls_secrets(&mut self, keylog: &[u8]) {
+        self.engine.tls_secrets(keylog);
+    }
+    fn comment(&mut self, frame: Option<u64>, text: &str) {
+        self.engine.comment(frame, text);
+    }
+    fn warning(&mut self, w: Warning) {
+        self.engine.warning(w);
+    }
+    fn stop(&self) -> bool {
+        self.engine.stop()
+    }
+}
+
+/// What is still open in the flow table, for deciding what is final: only
+/// about the pairs and hosts asked for, so that a look allocates little
+/// however many flows are open.
+struct Open {
+    /// Of the (client IP, server) pairs asked for: when the earliest of
+    /// their open TCP connections started.
+    tcp: HashMap<(IpAddr, SocketAddr), Ts>,
+    /// Of the host pairs asked for: those with an open TCP connection or
+    /// RDP-UDP flow.
+    hosts: HashSet<(IpAddr, IpAddr)>,
+    /// Of the host pairs asked for: when the earliest of their open RDP-UDP
+    /// flows started (one may yet attach to an attempt).
+    rdp_udp: HashMap<(IpAddr, IpAddr), Ts>,
+    /// The earliest start of an open RDP connection (its attempt may use
+    /// lookups and Kerberos exchanges made before it).
+    earliest: Option<Ts>,
+    /// Open flows walked.
+    flows: usize,
+}
+
+impl Open {
+    fn of(
+        flows: &crate::flow::FlowTable,
+        pairs: &HashMap<(IpAddr, SocketAddr), (Ts, f64)>,
+        hosts: &HashSet<(IpAddr, IpAddr)>,
+    ) -> Open {
+        let mut o = Open {
+            tcp: HashMap::new(),
+            hosts: HashSet::new(),
+            rdp_udp: HashMap::new(),
+            earliest: None,
+            flows: 0,
+        };
+        for c in flows.tcp_conns() {
+            o.flows += 1;
+            if c.rdp.is_some() {
+                o.earliest = Some(o.earliest.map_or(c.first.ts, |e| e.min(c.first.ts)));
+            }
+            let k = (c.client.ip(), c.server);
+            if pairs.contains_key(&k) {
+                earliest_at(&mut o.tcp, k, c.first.ts);
+            }
+            let h = (c.client.ip(), c.server.ip());
+            if hosts.contains(&h) {
+                o.hosts.insert(h);
+            }
+        }
+        for u in flows.udp_flows() {
+            o.flows += 1;
+            let h = (u.client.ip(), u.server.ip());
+            if u.kind == crate::flow::UdpKind::RdpUdp && hosts.contains(&h) {
+                o.hosts.insert(h);
+                earliest_at(&mut o.rdp_udp, h, u.first.ts);
+            }
+        }
+        o
+    }
+}
+
+/// Keep the earliest start per key.
+fn earliest_at<K: std::hash::Hash + Eq>(m: &mut HashMap<K, Ts>, k: K, ts: Ts) {
+    let e = m.entry(k).or_insert(ts);
+    *e = (*e).min(ts);
+}
+
+/// The records of one part, taken out of the session store.
+#[derive(Default)]
+struct Taken {
+    conns: Vec<ConnectionRecord>,
+    udp: Vec<UdpRecord>,
+    kdc: Vec<KdcFlow>,
+}
+
+impl Streamer<'_> {
+    /// If enough records are held, judge and hand over every final attempt.
+    fn hand_over_final(&mut self) {
+        let sessions = &self.engine.sessions;
+        if sessions.connections.len() + sessions.udp.len() < self.cfg.stream.part_records {
+            return;
+        }
+        let Some(now) = self.now else { return };
+        let settle = crate::attempt::settle_max_s(self.cfg.diag.group_window_s);
+        let candidates = self.quiet_pairs(now);
+        let lone_udp = self.quiet_udp_hosts(now, settle);
+        if candidates.is_empty() && lone_udp.is_empty() {
+            return;
+        }
+        // The hosts whose open flows matter: the candidates' (an RDP-UDP
+        // flow may attach) and the quiet RDP-UDP flows' (a TCP attempt may
+        // claim them).
+        let mut hosts = lone_udp;
+        hosts.extend(candidates.keys().map(|k| (k.0, k.1.ip())));
+        let open = Open::of(&self.engine.flows, &candidates, &hosts);
+        // A look walks the open flows: keep that O(1) per frame.
+        self.check_every = self.cfg.stream.check_every_frames.max(open.flows as u64);
+        let finals = final_pairs(candidates, &open);
+        let taken = self.take_final(&finals, &open, now, settle);
+        if taken.conns.is_empty() && taken.udp.is_empty() {
+            return;
+        }
+        self.hand_over(taken);
+        self.drop_unclaimable(&open, now, settle);
+    }
+
+    /// The (client IP, server) pairs of the records held whose last packet
+    /// is older than their latest connection's verdict makes them wait
+    /// (`attempt::settle_after_s`, judged once per connection), with that
+    /// last packet's time and the wait.
+    fn quiet_pairs(&mut self, now: Ts) -> HashMap<(IpAddr, SocketAddr), (Ts, f64)> {
+        let conns = &self.engine.sessions.connections;
+        let (diag, settle_of) = (&self.cfg.diag, &mut self.settle_of);
+        // Per pair: the last packet, and the latest connection to start.
+        let mut pairs: HashMap<(IpAddr, SocketAddr), (Ts, usize)> = HashMap::new();
+        for (i, c) in conns.iter().enumerate() {
+            let e = pairs
+                .entry((c.client.ip(), c.server))
+                .or_insert((c.last.ts, i));
+            e.0 = e.0.max(c.last.ts);
+            let latest = &conns[e.1];
+            if (c.first.ts, c.id) > (latest.first.ts, latest.id) {
+                e.1 = i;
+            }
+        }
+        pairs
+            .into_iter()
+            .filter(|(_, (end, _))| now.since(*end) > crate::attempt::settle_min_s())
+            .filter_map(|(k, (end, latest))| {
+                let c = &conns[latest];
+                let settle = *settle_of.entry(c.id).or_insert_with(|| {
+                    let (verdict, _) = crate::rules::judge_connection(c, diag);
+                    crate::attempt::settle_after_s(diag.group_window_s, Some(&verdict))
+                });
+                (now.since(end) > settle).then_some((k, (end, settle)))
+            })
+            .collect()
+    }
+
+    /// The host pairs of RDP-UDP records held whose flow ended more than
+    /// `settle` ago (candidates for attempts of their own).
+    fn quiet_udp_hosts(&self, now: Ts, settle: f64) -> HashSet<(IpAddr, IpAddr)> {
+        self.engine
+            .sessions
+            .udp
+            .iter()
+            .filter(|u| u.rdpudp.is_some() && now.since(u.flow.last.ts) > settle)
+            .map(|u| (u.flow.client.ip(), u.flow.server.ip()))
+            .collect()
+    }
+
+    /// Take the final records out of the session store (`settle`: the
+    /// longest wait, for RDP-UDP flows of their own).
+    fn take_final(
+        &mut self,
+        finals: &HashSet<(IpAddr, SocketAddr)>,
+        open: &Open,
+        now: Ts,
+        settle: f64,
+    ) -> Taken {
+        let sessions = &mut self.engine.sessions;
+        let conns = take_where(&mut sessions.connections, |c| {
+            finals.contains(&(c.client.ip(), c.server))
+        });
+        // The part's host pairs and when their last connection ended.
+        let mut part_hosts: HashMap<(IpAddr, IpAddr), Ts> = HashMap::new();
+        for c in &conns {
+            let e = part_hosts
+                .entry((c.client.ip(), c.server.ip()))
+                .or_insert(c.last.ts);
+            *e = (*e).max(c.last.ts);
+        }
+        let pending_hosts: HashSet<(IpAddr, IpAddr)> = sessions
+            .connections
+            .iter()
+            .map(|c| (c.client.ip(), c.server.ip()))
+            .collect();
+        let udp_goes = |u: &UdpRecord| {
+            if u.rdpudp.is_none() {
+                return false;
+            }
+            let hosts = (u.flow.client.ip(), u.flow.server.ip());
+            match part_hosts.get(&hosts) {
+                Some(end) => u.flow.first.ts <= *end || u.flow.first.ts.since(*end) <= settle,
+                // An RDP-UDP flow of its own (no TCP attempt can claim it any more).
+                None => {
+                    !open.hosts.contains(&hosts)
+                        && !pending_hosts.contains(&hosts)
+                        && now.since(u.flow.last.ts) > settle
+                }
+            }
+        };
+        let udp = take_where(&mut sessions.udp, udp_goes);
+        let mut taken = Taken {
+            conns,
+            udp,
+            kdc: Vec::new(),
+        };
+        self.copy_context(&mut taken);
+        taken
+    }
+
+    /// Copy the DNS lookups and Kerberos exchanges the part's attempts may
+    /// use (they may serve later attempts too, so they stay in the store).
+    fn copy_context(&self, t: &mut Taken) {
+        let (Some(start), Some(end)) = (
+            t.conns.iter().map(|c| c.first.ts).min(),
+            t.conns.iter().map(|c| c.last.ts).max(),
+        ) else {
+            return;
+        };
+        let from = Ts(start.0.saturating_sub(secs_ns(crate::attempt::LOOKBACK_S)));
+        let clients: HashSet<IpAddr> = t.conns.iter().map(|c| c.client.ip()).collect();
+        let servers: HashSet<String> = t.conns.iter().map(|c| c.server.ip().to_string()).collect();
+        // A lookup the part can use: in time, and answering with one of its
+        // servers, or failed and asked by one of its clients.
+        let usable = |u: &UdpRecord, l: &crate::session::DnsLookup| {
+            l.query.ts >= from
+                && l.query.ts <= end
+                && if l.answers.is_empty() {
+                    clients.contains(&u.flow.client.ip())
+                } else {
+                    l.answers.iter().any(|a| servers.contains(a))
+                }
+        };
+        let sessions = &self.engine.sessions;
+        // The flow's own span first: most held lookups are far from the part.
+        let in_time = |u: &&UdpRecord| u.flow.last.ts >= from && u.flow.first.ts <= end;
+        for u in sessions
+            .udp
+            .iter()
+            .filter(|u| u.rdpudp.is_none())
+            .filter(in_time)
+        {
+            let dns: Vec<_> = u.dns.iter().filter(|l| usable(u, l)).cloned().collect();
+            if !dns.is_empty() {
+                t.udp.push(UdpRecord {
+                    flow: u.flow.clone(),
+                    rdpudp: None,
+                    dns,
+                });
+            }
+        }
+        t.kdc.extend(
+            sessions
+                .kdc
+                .iter()
+                .filter(|k| clients.contains(&k.client.ip()))
+                .filter(|k| k.first.ts >= from && k.first.ts <= end)
+                .cloned(),
+        );
+    }
+
+    /// Judge the part and hand it to the sink.
+    fn hand_over(&mut self, mut t: Taken) {
+        t.conns.sort_by_key(|c| (c.first.number, c.id));
+        t.udp.sort_by_key(|u| (u.flow.first.number, u.flow.id));
+        t.kdc.sort_by_key(|k| k.first.number);
+        let attempts = crate::rules::diagnose_part(
+            &t.conns,
+            &t.udp,
+            &t.kdc,
+            &self.cfg.diag,
+            crate::rules::Part {
+                first_id: self.carry.next_id(),
+                dns_only: false,
+            },
+        );
+        self.carry.streamed += attempts.len() as u64;
+        for c in &t.conns {
+            self.settle_of.remove(&c.id);
+        }
+        self.carry.servers.extend(t.conns.iter().map(|c| c.server));
+        let part = FileReport {
+            file: self.file.to_string(),
+            attempts,
+            connections: t.conns,
+            udp_flows: t.udp,
+            comments: self.engine.comments.clone(),
+            ..FileReport::default()
+        };
+        self.sink.part(&part);
+    }
+
+    /// Drop the DNS lookups and Kerberos exchanges no attempt can claim any
+    /// more: older than the lookback before anything still pending or open.
+    fn drop_unclaimable(&mut self, open: &Open, now: Ts, settle: f64) {
+        let sessions = &mut self.engine.sessions;
+        let pending = sessions.connections.iter().map(|c| c.first.ts).min();
+        let horizon = Ts(now.0.saturating_sub(secs_ns(settle)));
+        let oldest = [pending, open.earliest, Some(horizon)]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(horizon);
+        let bound = Ts(oldest.0.saturating_sub(secs_ns(crate::attempt::LOOKBACK_S)));
+        sessions
+            .udp
+            .retain(|u| u.rdpudp.is_some() || u.dns.iter().any(|l| l.query.ts >= bound));
+        sessions.kdc.retain(|k| k.last.ts >= bound);
+    }
+}
+
+/// The quiet pairs none of whose open flows could still join them: a
+/// connection of the pair, or an RDP-UDP flow of its hosts, open now but
+/// started after the pair's wait is a new attempt's.
+fn final_pairs(
+    quiet: HashMap<(IpAddr, SocketAddr), (Ts, f64)>,
+    open: &Open,
+) -> HashSet<(IpAddr, SocketAddr)> {
+    quiet
+        .into_iter()
+        .filter(|(k, (end, settle))| {
+            let joins = |first: Option<&Ts>| first.is_some_and(|f| f.since(*end) <= *settle);
+            !joins(open.tcp.get(k)) && !joins(open.rdp_udp.get(&(k.0, k.1.ip())))
+        })
+        .map(|(k, _)| k)
+        .collect()
+}
+
+/// Move the items matching `pred` out of `v`, in O(len) moves of the items
+/// taken only (records are kilobytes). The order of what stays changes: the
+/// session store sorts its records at the end of the input, and a part is
+/// sorted before it is judged.
+fn take_where<T>(v: &mut Vec<T>, pred: impl Fn(&T) -> bool) -> Vec<T> {
+    let mut taken = Vec::new();
+    let mut i = 0;
+    while i < v.len() {
+        if pred(&v[i]) {
+            taken.push(v.swap_remove(i));
+        } else {
+            i += 1;
+        }
+    }
+    taken
+}
+
+/// Seconds as nanoseconds (the unit of [`Ts`]).
+fn secs_ns(s: f64) -> i64 {
+    (s * 1e9) as i64
+}

@@ -1,0 +1,285 @@
+//! The streaming analysis (`analysis::analyze_file_streaming`, behind
+//! `analyze --format jsonl`) judges attempts while the capture is read and
+//! drops their records; it must give the verdicts the whole-file analysis
+//! gives, only sooner.
+//!
+//! Real captures span seconds to a minute, and a closed connection's record
+//! is made 30 s after its close (`closed_linger_s`), so with the defaults no
+//! bundled capture streams at all. These tests shorten the linger to 0.2 s
+//! (for both analyses being compared) and look for final attempts after
+//! every frame from the first record on, so that every capture longer than
+//! a few seconds is cut into parts.
+
+mod common;
+
+use rdpdiag::analysis::{analyze_file, analyze_file_streaming, AnalysisConfig, AttemptSink};
+use rdpdiag::report::FileReport;
+use rdpdiag::verdict::Attempt;
+use std::path::{Path, PathBuf};
+
+/// What must not change between the two analyses: when, what, where it
+/// stopped, why, every finding and the connections it is made of.
+type Key = (
+    u64,
+    String,
+    Option<String>,
+    Option<String>,
+    Vec<String>,
+    Vec<u32>,
+);
+
+fn key(a: &Attempt) -> Key {
+    let mut findings: Vec<String> = a.findings.iter().map(|f| f.id.clone()).collect();
+    findings.sort();
+    let mut conns = a.connection_ids.clone();
+    conns.sort_unstable();
+    (
+        a.start.number,
+        a.outcome.name().to_string(),
+        a.failed_stage.map(|s| s.name().to_string()),
+        a.root_cause.as_ref().map(|r| r.id.clone()),
+        findings,
+        conns,
+    )
+}
+
+#[derive(Default)]
+struct Collect {
+    parts: usize,
+    attempts: Vec<Attempt>,
+    /// Ids of the connection records handed over.
+    records: Vec<u32>,
+}
+
+impl AttemptSink for Collect {
+    fn part(&mut self, part: &FileReport) {
+        self.parts += 1;
+        self.attempts.extend(part.attempts.iter().cloned());
+        self.records.extend(part.connections.iter().map(|c| c.id));
+    }
+}
+
+fn eager_config() -> AnalysisConfig {
+    let mut cfg = AnalysisConfig::default();
+    cfg.engine.flow.closed_linger_s = 0.2;
+    cfg.stream.part_records = 1;
+    cfg.stream.check_every_frames = 1;
+    cfg.stream.check_every_s = 0.0;
+    cfg
+}
+
+/// Every capture of `captures/` and, when present, `../shared/captures`.
+fn all_captures() -> Vec<PathBuf> {
+    let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("captures")];
+    match common::shared_captures() {
+        Some(s) => dirs.push(s),
+        None => common::skip(
+            "streaming::* (shared captures)",
+            "../shared/captures not found: only the bundled captures were compared",
+        ),
+    }
+    let mut out = Vec::new();
+    while let Some(d) = dirs.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            let name = p.to_string_lossy().to_string();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if [".pcap", ".pcapng", ".pcap.gz", ".pcapng.gz", ".cap"]
+                .iter()
+                .any(|x| name.ends_with(x))
+            {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Analyze `path` both ways; (whole-file report, streamed attempts with the
+/// final report's, number of parts handed over, final report). Checks that
+/// every connection record is either handed over once or still held.
+fn both(
+    path: &Path,
+    cfg: &AnalysisConfig,
+) -> Option<(FileReport, Vec<Attempt>, usize, FileReport)> {
+    let p = path.to_string_lossy();
+    let whole = analyze_file(&p, cfg).ok()?;
+    let mut sink = Collect::default();
+    let last = analyze_file_streaming(&p, cfg, None, &mut sink).expect("read twice");
+    let mut streamed = sink.attempts;
+    assert_eq!(
+        last.streamed as usize,
+        streamed.len(),
+        "{p}: streamed count"
+    );
+    let mut records = sink.records;
+    records.extend(last.connections.iter().map(|c| c.id));
+    records.sort_unstable();
+    let mut all: Vec<u32> = whole.connections.iter().map(|c| c.id).collect();
+    all.sort_unstable();
+    assert_eq!(records, all, "{p}: a record lost, or handed over twice");
+    streamed.extend(last.attempts.iter().cloned());
+    Some((whole, streamed, sink.parts, last))
+}
+
+#[test]
+fn streamed_verdicts_are_the_whole_file_verdicts() {
+    let cfg = eager_config();
+    let (mut compared, mut streamed_files) = (0, 0);
+    for path in all_captures() {
+        let Some((whole, streamed, parts, last)) = both(&path, &cfg) else {
+            continue;
+        };
+        compared += 1;
+        let mut a: Vec<Key> = whole.attempts.iter().map(key).collect();
+        let mut b: Vec<Key> = streamed.iter().map(key).collect();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "{}: streamed verdicts differ", path.display());
+        // Numbered 1..n across the parts, each once.
+        let mut ids: Vec<u32> = streamed.iter().map(|a| a.id).collect();
+        ids.sort_unstable();
+        assert!(
+            ids.iter().copied().eq(1..=streamed.len() as u32),
+            "{}: ids {ids:?}",
+            path.display()
+        );
+        if parts > 0 {
+            streamed_files += 1;
+        }
+        // Capture-level results are the same.
+        assert_eq!(whole.stats.tcp_connections, last.stats.tcp_connections);
+        assert_eq!(
+            whole.warnings.len(),
+            last.warnings.len(),
+            "{}",
+            path.display()
+        );
+    }
+    assert!(compared >= 50, "only {compared} captures compared");
+    // Most captures hold one (client, server) pair whose last connection
+    // ends with the capture; the public arkime_synthetic, rdp2 and tcp_scan
+    // span minutes with several pairs (the chained test below covers the
+    // bundled ones).
+    let min = if common::shared_captures().is_some() {
+        3
+    } else {
+        0
+    };
+    assert!(
+        streamed_files >= min,
+        "only {streamed_files} captures were cut into parts: the test would prove nothing"
+    );
+}
+
+/// A classic little-endian pcap (`captures/` are tcpdump's) replayed `n`
+/// times, each copy `gap_s` seconds after the end of the one before: the
+/// same client and server trying again and again, minutes apart, as a long
+/// capture of a user's day would hold them. None for other formats.
+fn chained(raw: &[u8], n: u32, gap_s: u32) -> Option<Vec<u8>> {
+    let magic = raw.get(..4)?;
+    if magic != [0xd4, 0xc3, 0xb2, 0xa1] && magic != [0x4d, 0x3c, 0xb2, 0xa1] {
+        return None;
+    }
+    let le =
+        |o: usize| -> Option<u32> { Some(u32::from_le_bytes(raw.get(o..o + 4)?.try_into().ok()?)) };
+    let mut records = Vec::new();
+    let mut off = 24;
+    while off + 16 <= raw.len() {
+        let len = le(off + 8)? as usize;
+        let end = off + 16 + len;
+        records.push((le(off)?, raw.get(off..end)?));
+        off = end;
+    }
+    let (first, last) = (records.first()?.0, records.last()?.0);
+    let span = last - first + gap_s;
+    let mut out = raw[..24].to_vec();
+    for k in 0..n {
+        for (sec, rec) in &records {
+            out.extend_from_slice(&(sec + k * span).to_le_bytes());
+            out.extend_from_slice(&rec[4..]);
+        }
+    }
+    Some(out)
+}
+
+#[test]
+fn chained_replays_stream_with_the_default_linger() {
+    // Every bundled classic pcap, three times, 100 s apart, with the
+    // default flow settings: each copy's attempts become final during the
+    // read and are handed over while the next copy is read.
+    let mut cfg = AnalysisConfig::default();
+    cfg.stream.part_records = 1;
+    cfg.stream.check_every_frames = 1;
+    cfg.stream.check_every_s = 0.0;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("streaming-chained");
+    std::fs::create_dir_all(&tmp).expect("tmp dir");
+    let (mut chained_files, mut streamed_files) = (0, 0);
+    for path in all_captures().into_iter().filter(|p| p.starts_with(&dir)) {
+        let Some(bytes) = std::fs::read(&path).ok().and_then(|r| chained(&r, 3, 100)) else {
+            continue;
+        };
+        let out = tmp.join(path.file_name().expect("a file"));
+        std::fs::write(&out, bytes).expect("write chained capture");
+        let (whole, streamed, parts, _) = both(&out, &cfg).expect("chained capture reads");
+        let mut a: Vec<Key> = whole.attempts.iter().map(key).collect();
+        let mut b: Vec<Key> = streamed.iter().map(key).collect();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "{}: streamed verdicts differ", path.display());
+        chained_files += 1;
+        if parts > 0 {
+            streamed_files += 1;
+        }
+    }
+    // 35 of 57 stream. The others hold no record to stream: DNS only, RD
+    // Gateway without its key log (no RDP connection is seen), connections
+    // never closed (an unanswered SYN, a stalled transfer: open for 30
+    // minutes of capture time); and port_closed, whose copies repeat the
+    // very same SYN (same ports and sequence number), which the flow table
+    // reads as one connection the client retried.
+    assert!(
+        chained_files >= 40,
+        "only {chained_files} bundled classic pcaps"
+    );
+    assert!(
+        streamed_files >= 30,
+        "only {streamed_files} of {chained_files} chained captures streamed"
+    );
+}
+
+#[test]
+fn nothing_streams_below_the_threshold() {
+    // The defaults: a bundled capture gives exactly the whole-file report,
+    // numbering and order included.
+    let cfg = AnalysisConfig::default();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
+    for name in [
+        "nla_refused_then_user_retry.pcap",
+        "stall_network_outage.pcap",
+        "dns_nxdomain.pcap",
+        "rdg_ws_ok.pcap",
+    ] {
+        let (whole, streamed, parts, _) = both(&dir.join(name), &cfg).expect("bundled capture");
+        assert_eq!(parts, 0, "{name}");
+        let ids = |v: &[Attempt]| v.iter().map(|a| (a.id, key(a))).collect::<Vec<_>>();
+        assert_eq!(ids(&whole.attempts), ids(&streamed), "{name}");
+    }
+}
+
+#[test]
+fn a_dns_failure_alone_is_still_an_attempt_when_streaming() {
+    // captures/dns_nxdomain.pcap holds only a failed lookup: the last part
+    // may still make it an attempt, since no earlier part held one.
+    let cfg = eager_config();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/dns_nxdomain.pcap");
+    let (whole, streamed, _, _) = both(&path, &cfg).expect("bundled capture");
+    assert!(!whole.attempts.is_empty());
+    assert_eq!(whole.attempts.len(), streamed.len());
+}

@@ -52,6 +52,8 @@ pub struct Redactor {
     /// (lower-cased value, placeholder), longest value first once sealed.
     entries: Vec<(String, String)>,
     counters: [usize; 8],
+    /// Every value as added, in order (what [`Redactor::absorb`] replays).
+    added: Vec<(Kind, String)>,
 }
 
 fn word_char(c: char) -> bool {
@@ -79,6 +81,7 @@ impl Redactor {
         if self.entries.iter().any(|(k, _)| *k == key) {
             return;
         }
+        self.added.push((kind, v.to_string()));
         let i = kind as usize;
         self.counters[i] += 1;
         self.entries
@@ -272,6 +275,17 @@ impl Redactor {
         for ip in found {
             self.add(Kind::Ip, &ip);
         }
+    }
+
+    /// Add the values of `other` in the order they were added to it, and
+    /// seal: a streaming writer collects each part's values as it is made
+    /// and absorbs them when the part is written, so placeholders are
+    /// numbered in output order whatever order the parts were made in.
+    pub fn absorb(&mut self, other: &Redactor) {
+        for (k, v) in &other.added {
+            self.add(*k, v);
+        }
+        self.seal();
     }
 
     /// Order the table for matching: longest value first. Call once every

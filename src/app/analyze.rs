@@ -3,7 +3,7 @@
 
 use super::cli::{AnalyzeArgs, Format, GlobalArgs};
 use crate::report::{self, FileReport};
-use crate::verdict::{Outcome, Severity};
+use crate::verdict::Severity;
 use std::io::Write;
 
 pub(crate) fn run(a: &AnalyzeArgs, g: &GlobalArgs) -> i32 {
@@ -11,6 +11,9 @@ pub(crate) fn run(a: &AnalyzeArgs, g: &GlobalArgs) -> i32 {
         Ok(c) => c,
         Err(code) => return code,
     };
+    if a.format == Format::Jsonl {
+        return super::jsonl::run(&a.files, &cfg, a.redact, &a.fail_on);
+    }
     let mut reports = Vec::new();
     let mut input_error = false;
     for (r, path) in super::batch::analyze_files(&a.files, &cfg)
@@ -58,14 +61,8 @@ fn render(a: &AnalyzeArgs, reports: &[FileReport]) -> Result<(), i32> {
             let html = report::html::render(reports, &report::html::Scrub::with(&scrub));
             let _ = write!(out, "{html}");
         }
-        Format::Jsonl => {
-            let scrub = redactor.as_ref().map(|r| move |s: &str| r.text(s));
-            jsonl(
-                &mut out,
-                reports,
-                scrub.as_ref().map(|f| f as &dyn Fn(&str) -> String),
-            )?;
-        }
+        // Streamed by `super::jsonl` before any report is made.
+        Format::Jsonl => {}
         Format::Text => {
             // An unreadable input was already reported on stderr.
             for r in reports.iter().filter(|r| r.error.is_none()) {
@@ -112,36 +109,6 @@ fn json(
     }
 }
 
-/// `--format jsonl`: one line per attempt, file by file, in attempt order
-/// (an unreadable input was already reported on stderr). Each line is
-/// written and flushed as it is made, as a streaming engine will when
-/// attempts close during the read.
-fn jsonl(
-    out: &mut impl Write,
-    reports: &[FileReport],
-    scrub: report::jsonl::Scrub<'_>,
-) -> Result<(), i32> {
-    for r in reports.iter().filter(|r| r.error.is_none()) {
-        let index = report::RecordIndex::new(r);
-        for at in &r.attempts {
-            let ctx = report::jsonl::Context::of(r, &index, at);
-            match report::jsonl::to_line(at, &ctx, scrub) {
-                Ok(l) => {
-                    // A closed pipe (`| head`) ends the output, not the run.
-                    if writeln!(out, "{l}").and_then(|()| out.flush()).is_err() {
-                        return Ok(());
-                    }
-                }
-                Err(e) => {
-                    warn!("rdpdiag: internal error serializing JSON: {e}");
-                    return Err(2);
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
 /// The exit code of `analyze` (documented in `--help`, README and docs/ci.md):
 /// 1 when any attempt failed or has a finding at or above `--fail-on`, else
 /// 3 when no input held any RDP attempt (no RDP traffic, or only link types
@@ -155,9 +122,7 @@ pub(crate) fn exit_code(reports: &[FileReport], fail_on: &str) -> i32 {
     if attempts.peek().is_none() {
         return EXIT_NO_RDP;
     }
-    let failing = attempts.any(|at| {
-        at.outcome == Outcome::Failure || at.findings.iter().any(|f| f.severity >= threshold)
-    });
+    let failing = attempts.any(|at| super::jsonl::fails(at, threshold));
     i32::from(failing)
 }
 
@@ -168,7 +133,7 @@ pub(crate) const EXIT_NO_RDP: i32 = 3;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::verdict::Attempt;
+    use crate::verdict::{Attempt, Outcome};
 
     fn report(attempts: Vec<Attempt>) -> FileReport {
         FileReport {

@@ -68,9 +68,34 @@ pub fn analyze_files_with(
     kinds: &[ProgressKind],
     threads: usize,
 ) -> Vec<Result<FileReport, InputError>> {
+    run_files(files, kinds, threads, |_, path, count| {
+        analyze_file_counted(path, cfg, count)
+    })
+    .into_iter()
+    .zip(files)
+    .map(|(r, path)| {
+        r.unwrap_or_else(|| {
+            // Only reachable if a worker panicked, which the pipeline must not do.
+            Err(InputError::Read {
+                path: path.clone(),
+                source: std::io::Error::other("internal error while analyzing this file"),
+            })
+        })
+    })
+    .collect()
+}
+
+/// Run `work(index, path, progress counter)` over every input on `threads`
+/// workers, with the progress display of `kinds`, and return the results in
+/// input order (None only if a worker panicked).
+pub fn run_files<T: Send>(
+    files: &[String],
+    kinds: &[ProgressKind],
+    threads: usize,
+    work: impl Fn(usize, &str, Option<Arc<AtomicU64>>) -> T + Sync,
+) -> Vec<Option<T>> {
     let counters: Vec<Arc<AtomicU64>> = files.iter().map(|_| Arc::default()).collect();
-    let results: Vec<Mutex<Option<Result<FileReport, InputError>>>> =
-        files.iter().map(|_| Mutex::new(None)).collect();
+    let results: Vec<Mutex<Option<T>>> = files.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let done = AtomicBool::new(false);
     let any_progress = kinds.iter().any(|k| *k != ProgressKind::Hidden);
@@ -85,7 +110,7 @@ pub fn analyze_files_with(
                     let Some(path) = files.get(i) else { break };
                     let count =
                         (kinds.get(i) != Some(&ProgressKind::Hidden)).then(|| counters[i].clone());
-                    let r = analyze_file_counted(path, cfg, count);
+                    let r = work(i, path, count);
                     if let Ok(mut slot) = results[i].lock() {
                         *slot = Some(r);
                     }
@@ -99,16 +124,7 @@ pub fn analyze_files_with(
     });
     results
         .into_iter()
-        .zip(files)
-        .map(|(m, path)| {
-            m.into_inner().ok().flatten().unwrap_or_else(|| {
-                // Only reachable if a worker panicked, which the pipeline must not do.
-                Err(InputError::Read {
-                    path: path.clone(),
-                    source: std::io::Error::other("internal error while analyzing this file"),
-                })
-            })
-        })
+        .map(|m| m.into_inner().ok().flatten())
         .collect()
 }
 

@@ -8,6 +8,7 @@ mod analyze;
 pub mod batch;
 pub mod cli;
 mod commands;
+mod jsonl;
 
 pub use cli::{command, VERSION};
 use cli::{Cli, Command, ExplainFormat as Format};

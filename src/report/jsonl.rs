@@ -133,6 +133,9 @@ pub struct Line {
     /// Rule ids of every finding, root cause included, in report order.
     pub findings: Vec<String>,
     pub evidence_basis: &'static str,
+    /// The attempt's first frame, for the uid of a line scrubbed later.
+    #[serde(skip)]
+    pub start: crate::wire::FrameRef,
 }
 
 /// How strings are cleaned (`--redact`): applied to every string that can
@@ -143,34 +146,58 @@ pub type Scrub<'s> = Option<&'s dyn Fn(&str) -> String>;
 /// file are replaced and `community_id` is null: a hash of the real 5-tuple
 /// would let anyone holding the traffic undo the redaction.
 pub fn line(a: &Attempt, ctx: &Context<'_>, scrub: Scrub<'_>) -> Line {
-    let clean = |s: &str| scrub.map_or_else(|| s.to_string(), |f| f(s));
+    let l = raw_line(a, ctx);
+    match scrub {
+        Some(f) => l.scrubbed(f),
+        None => l,
+    }
+}
+
+impl Line {
+    /// The line with every string that can carry a name or an address
+    /// cleaned by `f`, its uid made from the cleaned file name and no
+    /// `community_id` (see [`line`]). A streaming writer renders lines first
+    /// and scrubs them when their turn to be written comes.
+    pub fn scrubbed(mut self, f: &dyn Fn(&str) -> String) -> Line {
+        let clean = |s: &mut String| *s = f(s);
+        self.file.as_mut().map(clean);
+        self.uid = uid(self.file.as_deref(), self.start);
+        self.orig_h.as_mut().map(clean);
+        self.resp_h.as_mut().map(clean);
+        clean(&mut self.server);
+        self.title.as_mut().map(clean);
+        self.community_id = None;
+        self
+    }
+}
+
+/// The line of one attempt, nothing scrubbed.
+fn raw_line(a: &Attempt, ctx: &Context<'_>) -> Line {
     let rc = a.root_cause.as_ref();
     let mut evidence_frames: Vec<u64> = rc
         .map(|f| f.evidence.iter().map(|e| e.frame).collect())
         .unwrap_or_default();
     evidence_frames.sort_unstable();
     evidence_frames.dedup();
-    let file = ctx.file.map(clean);
+    let file = ctx.file.map(str::to_string);
     let first = ctx.first;
     Line {
         schema: SCHEMA,
         ts: epoch_seconds(a.start.ts),
         uid: uid(file.as_deref(), a.start),
-        orig_h: first.map(|e| clean(&e.client.ip().to_string())),
+        orig_h: first.map(|e| e.client.ip().to_string()),
         orig_p: first.map(|e| e.client.port()),
-        resp_h: first.map(|e| clean(&e.server.ip().to_string())),
+        resp_h: first.map(|e| e.server.ip().to_string()),
         resp_p: first.map(|e| e.server.port()),
         proto: first.map(|e| e.proto.name()),
-        community_id: first
-            .filter(|_| scrub.is_none())
-            .and_then(|e| community_id_v1(e.client, e.server, e.proto.number(), 0)),
+        community_id: first.and_then(|e| community_id_v1(e.client, e.server, e.proto.number(), 0)),
         file,
         attempt: a.id,
-        server: clean(&a.server),
+        server: a.server.clone(),
         outcome: a.outcome.name(),
         stage: a.failed_stage.map(crate::verdict::Stage::name),
         rule: rc.map(|f| f.id.clone()),
-        title: rc.map(|f| clean(&f.title)),
+        title: rc.map(|f| f.title.clone()),
         severity: rc.map(|f| f.severity.name()),
         mstsc_codes: rc.map(|f| f.mstsc_codes.clone()).unwrap_or_default(),
         evidence_frames,
@@ -181,6 +208,7 @@ pub fn line(a: &Attempt, ctx: &Context<'_>, scrub: Scrub<'_>) -> Line {
         udp_flows: a.udp_flow_ids.len(),
         findings: a.findings.iter().map(|f| f.id.clone()).collect(),
         evidence_basis: a.evidence_basis.name(),
+        start: a.start,
     }
 }
 

@@ -5,11 +5,14 @@
 //! the source captures plus a few buffers.
 //!
 //! ```text
-//! cargo run --release --example gencap -- OUT.pcap [--size-mb 1100] [--rdp-share 0.25] [DIR...]
+//! cargo run --release --example gencap -- OUT.pcap [--size-mb 1100] [--rdp-share 0.25] [--slow N] [DIR...]
 //! cargo run --release --example gencap -- OUT.pcap --scan 1000000 [--port 3389]
 //! cargo run --release --example gencap -- OUT.pcap --open 1000000 [--port 443]
 //! ```
 //! `--scan` and `--open` write only the stress traffic of `stressgen.rs`.
+//! `--slow N` spaces the synthetic traffic N times wider (capture time runs
+//! at ~12/N MB/s; replays keep their own timing): a file that spans minutes
+//! instead of seconds, as a real one does, for the streaming analysis.
 //! Used by `benches/compare.sh`; not part of the test suite.
 
 #[path = "stressgen.rs"]
@@ -178,6 +181,8 @@ struct Gen {
     next_replica: u32,
     next_source: usize,
     frame: Vec<u8>,
+    /// Synthetic gaps are multiplied by this (`--slow`).
+    slow: u64,
 }
 
 /// Per-lane packet spacing: 8 bulk lanes give ~12 MB/s of capture time.
@@ -267,7 +272,7 @@ impl Gen {
                     restart = Some(true);
                 }
                 *i += 1;
-                *t = now + BULK_GAP_US;
+                *t = now + BULK_GAP_US * self.slow;
             }
             Lane::Short { flow, i, t } => {
                 let pool = &self.pool[pool_off..pool_off + 1200];
@@ -275,13 +280,13 @@ impl Gen {
                     restart = Some(false);
                 }
                 *i += 1;
-                *t = now + SHORT_GAP_US;
+                *t = now + SHORT_GAP_US * self.slow;
             }
         }
         if let Some(bulk) = restart {
             self.next_flow += 1;
             let flow = self.next_flow;
-            let t = now + if bulk { BULK_GAP_US } else { SHORT_GAP_US };
+            let t = now + self.slow * if bulk { BULK_GAP_US } else { SHORT_GAP_US };
             self.lanes[idx] = if bulk {
                 let segments = 500 + self.rng.below(20_000);
                 Lane::Bulk {
@@ -305,6 +310,7 @@ fn main() -> std::io::Result<()> {
     let mut share = 0.25f64;
     let mut dirs = Vec::new();
     let (mut scan, mut open, mut port) = (None, None, None);
+    let mut slow = 1u64;
     while let Some(a) = args.next() {
         let mut num = || args.next().and_then(|s| s.parse::<u32>().ok());
         match a.as_str() {
@@ -312,13 +318,14 @@ fn main() -> std::io::Result<()> {
             "--open" => open = num(),
             "--port" => port = num().and_then(|p| u16::try_from(p).ok()),
             "--size-mb" => size_mb = args.next().and_then(|s| s.parse().ok()).unwrap_or(size_mb),
+            "--slow" => slow = num().map_or(1, |n| u64::from(n).max(1)),
             "--rdp-share" => share = args.next().and_then(|s| s.parse().ok()).unwrap_or(share),
             _ if out.is_none() => out = Some(a),
             _ => dirs.push(PathBuf::from(a)),
         }
     }
     let Some(out) = out else {
-        eprintln!("usage: gencap OUT.pcap [--size-mb N] [--rdp-share F] [DIR...] | --scan N | --open N [--port P]");
+        eprintln!("usage: gencap OUT.pcap [--size-mb N] [--rdp-share F] [--slow N] [DIR...] | --scan N | --open N [--port P]");
         std::process::exit(2);
     };
     if scan.is_some() || open.is_some() {
@@ -374,6 +381,7 @@ fn main() -> std::io::Result<()> {
         next_replica: 0,
         next_source: 0,
         frame: Vec::with_capacity(70_000),
+        slow,
     };
     // Start on 2026-01-05 09:00:00 UTC.
     let start = 1_767_603_600_000_000u64;

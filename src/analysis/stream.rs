@@ -357,14 +357,25 @@ impl Streamer<'_> {
         ) else {
             return;
         };
-        let from = Ts(start.0.saturating_sub(secs_ns(crate::attempt::LOOKBACK_S)));
+        let lookback = secs_ns(crate::attempt::LOOKBACK_S);
+        let from = Ts(start.0.saturating_sub(lookback));
         let clients: HashSet<IpAddr> = t.conns.iter().map(|c| c.client.ip()).collect();
         let servers: HashSet<String> = t.conns.iter().map(|c| c.server.ip().to_string()).collect();
-        // A lookup the part can use: in time, and answering with one of its
-        // servers, or failed and asked by one of its clients.
+        // A lookup serves an attempt whose first connection starts at most
+        // the lookback after it: near the start of one of the part's
+        // connections (a binary search, before any hashing).
+        let mut starts: Vec<Ts> = t.conns.iter().map(|c| c.first.ts).collect();
+        starts.sort_unstable();
+        let near = |at: Ts| {
+            let next = starts.partition_point(|s| *s < at);
+            starts
+                .get(next)
+                .is_some_and(|s| s.0.saturating_sub(at.0) <= lookback)
+        };
+        // ... and answers with one of its servers, or failed and was asked
+        // by one of its clients.
         let usable = |u: &UdpRecord, l: &crate::session::DnsLookup| {
-            l.query.ts >= from
-                && l.query.ts <= end
+            near(l.query.ts)
                 && if l.answers.is_empty() {
                     clients.contains(&u.flow.client.ip())
                 } else {
@@ -380,6 +391,9 @@ impl Streamer<'_> {
             .filter(|u| u.rdpudp.is_none())
             .filter(in_time)
         {
+            if !u.dns.iter().any(|l| near(l.query.ts)) {
+                continue;
+            }
             let dns: Vec<_> = u.dns.iter().filter(|l| usable(u, l)).cloned().collect();
             if !dns.is_empty() {
                 t.udp.push(UdpRecord {

@@ -328,9 +328,10 @@ max_open_flows = {}
 # probes are only counted in one scan summary. A client whose RDP traffic
 # carried payload is never folded.
 scan_fold_after = {}
-# Finished RDP connections held before `--format jsonl` writes the attempts
-# that are final (no connection of theirs open, none for a minute) and drops
-# their records: memory follows what is open, not the size of the capture.
+# Finished RDP connections held before the text report and --format jsonl
+# print the attempts that are final (no connection of theirs open, none for
+# a minute) and drop their records: memory follows what is open, not the
+# size of the capture.
 stream_after = {}
 ",
         default_path().map_or_else(

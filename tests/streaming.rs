@@ -283,3 +283,71 @@ fn a_dns_failure_alone_is_still_an_attempt_when_streaming() {
     assert!(!whole.attempts.is_empty());
     assert_eq!(whole.attempts.len(), streamed.len());
 }
+
+#[test]
+fn the_text_report_prints_attempts_as_they_become_final() {
+    // captures/tls_ok.pcap (177 frames, one successful session) 30 times,
+    // 100 s apart: with `stream_after = 1` the text report prints the first
+    // sessions while the file is read, says so first, and ends with the
+    // capture's summary; the attempts are those of the whole-file report.
+    let raw = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/tls_ok.pcap"))
+        .expect("bundled capture");
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("streaming-text");
+    std::fs::create_dir_all(&tmp).expect("tmp dir");
+    let cap = tmp.join("tls_ok_x30.pcap");
+    std::fs::write(&cap, chained(&raw, 30, 100).expect("classic pcap")).expect("write");
+    let cfg = tmp.join("stream.toml");
+    std::fs::write(&cfg, "[limits]\nstream_after = 1\n").expect("write config");
+    let run = |config: Option<&Path>| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_rdpdiag"));
+        if let Some(f) = config {
+            c.arg("--config").arg(f);
+        }
+        let out = c.arg("analyze").arg(&cap).output().expect("run rdpdiag");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    let streamed = run(Some(&cfg));
+    let whole = run(None);
+    let first = streamed.lines().next().unwrap_or_default();
+    assert!(first.contains("attempts as they become final"), "{first}");
+    assert!(
+        whole
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("5310 frames"),
+        "{whole}"
+    );
+    assert!(
+        streamed.contains("5310 frames"),
+        "the summary is still printed"
+    );
+    let summary = streamed
+        .lines()
+        .find(|l| l.contains("printed above as they became final"))
+        .expect("the summary says how many attempts came before it");
+    let before = streamed.find(summary).unwrap_or(0);
+    let printed_before = streamed[..before].matches("\nAttempt ").count();
+    assert!(
+        printed_before >= 20,
+        "only {printed_before} attempts before the summary"
+    );
+    // The same sessions, whatever their numbers: "→ server   SUCCESS (…, from frame N)".
+    let attempts = |t: &str| {
+        let mut v: Vec<String> = t
+            .lines()
+            .filter(|l| l.starts_with("Attempt "))
+            .map(|l| l.split_once(": ").map_or(l, |x| x.1).to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(attempts(&streamed).len(), 30);
+    assert_eq!(attempts(&streamed), attempts(&whole));
+}

@@ -11,8 +11,14 @@ pub(crate) fn run(a: &AnalyzeArgs, g: &GlobalArgs) -> i32 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    if a.format == Format::Jsonl {
-        return super::jsonl::run(&a.files, &cfg, a.redact, &a.fail_on);
+    if matches!(a.format, Format::Jsonl | Format::Text) {
+        let opts = super::streamed::Options {
+            format: a.format,
+            redact: a.redact,
+            verbose: a.verbose,
+            color: use_color(a),
+        };
+        return super::streamed::run(&a.files, &cfg, opts, &a.fail_on);
     }
     let mut reports = Vec::new();
     let mut input_error = false;
@@ -41,13 +47,7 @@ pub(crate) fn run(a: &AnalyzeArgs, g: &GlobalArgs) -> i32 {
 
 /// Write the reports to stdout in the chosen format.
 fn render(a: &AnalyzeArgs, reports: &[FileReport]) -> Result<(), i32> {
-    let stdout = std::io::stdout();
-    let color = match a.color.as_str() {
-        "always" => true,
-        "never" => false,
-        _ => std::io::IsTerminal::is_terminal(&stdout) && std::env::var_os("NO_COLOR").is_none(),
-    };
-    let mut out = stdout.lock();
+    let mut out = std::io::stdout().lock();
     let redactor = a
         .redact
         .then(|| crate::redact::Redactor::from_reports(reports));
@@ -61,21 +61,22 @@ fn render(a: &AnalyzeArgs, reports: &[FileReport]) -> Result<(), i32> {
             let html = report::html::render(reports, &report::html::Scrub::with(&scrub));
             let _ = write!(out, "{html}");
         }
-        // Streamed by `super::jsonl` before any report is made.
-        Format::Jsonl => {}
-        Format::Text => {
-            // An unreadable input was already reported on stderr.
-            for r in reports.iter().filter(|r| r.error.is_none()) {
-                let text = report::text::render(r, a.verbose, color);
-                let text = match &redactor {
-                    Some(red) => red.text(&text),
-                    None => text,
-                };
-                let _ = write!(out, "{text}");
-            }
-        }
+        // Streamed by `super::streamed` before any report is made.
+        Format::Jsonl | Format::Text => {}
     }
     Ok(())
+}
+
+/// Whether the text report is coloured (`--color`, `NO_COLOR`, a terminal).
+fn use_color(a: &AnalyzeArgs) -> bool {
+    match a.color.as_str() {
+        "always" => true,
+        "never" => false,
+        _ => {
+            std::io::IsTerminal::is_terminal(&std::io::stdout())
+                && std::env::var_os("NO_COLOR").is_none()
+        }
+    }
 }
 
 /// `--format json`. Redaction works on JSON values (whose keys come out
@@ -122,7 +123,7 @@ pub(crate) fn exit_code(reports: &[FileReport], fail_on: &str) -> i32 {
     if attempts.peek().is_none() {
         return EXIT_NO_RDP;
     }
-    let failing = attempts.any(|at| super::jsonl::fails(at, threshold));
+    let failing = attempts.any(|at| super::streamed::fails(at, threshold));
     i32::from(failing)
 }
 

@@ -8,7 +8,7 @@ mod analyze;
 pub mod batch;
 pub mod cli;
 mod commands;
-mod jsonl;
+mod streamed;
 
 pub use cli::{command, VERSION};
 use cli::{Cli, Command, ExplainFormat as Format};

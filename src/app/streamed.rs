@@ -14,8 +14,8 @@
 //! numbered in output order and the output does not depend on thread timing.
 
 use super::analyze::EXIT_NO_RDP;
-use super::cli::Format;
 use super::batch::{progress_kind, run_files, worker_count};
+use super::cli::Format;
 use crate::analysis::{analyze_file_streaming, AnalysisConfig, AttemptSink};
 use crate::redact::Redactor;
 use crate::report::jsonl::{self, Line};

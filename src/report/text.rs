@@ -39,6 +39,10 @@ impl Paint {
 pub fn render(r: &FileReport, verbose: bool, color: bool) -> String {
     let p = Paint(color);
     let mut o = String::new();
+    if r.streamed > 0 {
+        // After the attempts printed as they became final.
+        o.push('\n');
+    }
     let _ = writeln!(
         o,
         "{} — {} frames, {}{}",
@@ -67,7 +71,15 @@ pub fn render(r: &FileReport, verbose: bool, color: bool) -> String {
     if let Some(s) = &r.scan {
         let _ = writeln!(o, "  {}", p.yellow(&super::scan_line(s)));
     }
-    if r.attempts.is_empty() && r.scan.is_none() {
+    if r.streamed > 0 {
+        let _ = writeln!(
+            o,
+            "  {} attempt(s) printed above as they became final; {} more below",
+            r.streamed,
+            r.attempts.len()
+        );
+    }
+    if r.attempts.is_empty() && r.scan.is_none() && r.streamed == 0 {
         let ports: Vec<String> = r
             .stats
             .other_tcp_ports
@@ -89,11 +101,31 @@ pub fn render(r: &FileReport, verbose: bool, color: bool) -> String {
         );
         return o;
     }
+    o.push_str(&render_part(r, verbose, color));
+    o
+}
+
+/// The first line of a file whose attempts are printed as they become final
+/// (`analyze` on a big capture): its report, header included, follows them.
+pub fn streaming_intro(file: &str, color: bool) -> String {
+    let p = Paint(color);
+    format!(
+        "{} — attempts as they become final, while the capture is read; \
+         the capture's summary follows them\n",
+        p.bold(file)
+    )
+}
+
+/// The attempts of `r` (a file, or a part of one handed over while it is
+/// read), with its connections table when `verbose`.
+pub fn render_part(r: &FileReport, verbose: bool, color: bool) -> String {
+    let p = Paint(color);
+    let mut o = String::new();
     let ix = RecordIndex::new(r);
     for a in &r.attempts {
         render_attempt(&mut o, &p, r, &ix, a, verbose);
     }
-    if verbose {
+    if verbose && !r.connections.is_empty() {
         render_connections(&mut o, r);
     }
     o

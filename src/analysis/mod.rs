@@ -8,7 +8,10 @@ mod stream;
 
 use crate::engine::{Engine, EngineConfig, FrameObserver};
 use crate::report::FileReport;
-pub use stream::{analyze_file_streaming, AttemptSink, StreamConfig, DEFAULT_PART_RECORDS};
+pub use stream::{
+    analyze_file_streaming, analyze_reader_streaming, AttemptSink, StreamConfig,
+    DEFAULT_PART_RECORDS,
+};
 
 /// Analyze one input into a report.
 pub fn analyze_file(

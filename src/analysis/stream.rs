@@ -82,13 +82,35 @@ pub fn analyze_file_streaming(
     count: Option<Arc<AtomicU64>>,
     sink: &mut dyn AttemptSink,
 ) -> Result<FileReport, InputError> {
-    let mut engine = Engine::new(cfg.engine_config());
     let (reader, gz) = capture::open_path_counted(path, count)?;
+    stream_from(path, reader, gz, cfg, sink)
+}
+
+/// [`analyze_file_streaming`] of a capture held in memory (or any reader);
+/// `name` labels the report.
+pub fn analyze_reader_streaming(
+    name: &str,
+    raw: Box<dyn std::io::Read + Send>,
+    cfg: &AnalysisConfig,
+    sink: &mut dyn AttemptSink,
+) -> Result<FileReport, InputError> {
+    let (reader, gz) = capture::open_reader(raw, name)?;
+    stream_from(name, reader, gz, cfg, sink)
+}
+
+fn stream_from(
+    name: &str,
+    reader: Box<dyn std::io::BufRead + Send>,
+    gz: bool,
+    cfg: &AnalysisConfig,
+    sink: &mut dyn AttemptSink,
+) -> Result<FileReport, InputError> {
+    let mut engine = Engine::new(cfg.engine_config());
     let mut s = Streamer {
         engine: &mut engine,
         sink,
         cfg,
-        file: path,
+        file: name,
         now: None,
         frames_since_check: 0,
         check_every: cfg.stream.check_every_frames,
@@ -96,9 +118,9 @@ pub fn analyze_file_streaming(
         settle_of: HashMap::new(),
         carry: Carry::default(),
     };
-    let summary = capture::read_capture(reader, path, gz, &mut s)?;
+    let summary = capture::read_capture(reader, name, gz, &mut s)?;
     let carry = std::mem::take(&mut s.carry);
-    Ok(report_from_part(path, engine, summary, cfg, carry))
+    Ok(report_from_part(name, engine, summary, cfg, carry))
 }
 
 /// The engine as a frame sink that hands final attempts over as it goes.

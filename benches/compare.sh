@@ -16,6 +16,12 @@
 #   RUNS         runs of the fast commands, best kept (default 3)
 #   TSHARK_RUNS  runs of tshark and ndpiReader (default 1; 0 skips them)
 #   STRESS_N     flows of the stress captures (default 1000000; 0 skips them)
+#   SLOW         spread the generated mixes' synthetic traffic SLOW times
+#                wider in capture time (gencap --slow; default 1: a 1 GB mix
+#                spans 76 s, where nothing is final before the end of the
+#                file; SLOW=50 spreads it over an hour, as a real capture of
+#                a busy server is, and shows what streaming the text report
+#                and JSON lines saves)
 #
 # Needs /usr/bin/time (Debian `time`); tshark (`tshark`) and ndpiReader
 # (`libndpi-bin`) are used when installed. Wall times on a shared machine
@@ -122,10 +128,10 @@ if [ $# -ge 1 ]; then
   bench_file "$1"
 else
   for mb in $SIZES; do
-    file="$BENCH_DIR/mixed-$mb.pcap"
+    file="$BENCH_DIR/mixed-$mb${SLOW:+-slow$SLOW}.pcap"
     if [ ! -f "$file" ]; then
       generated=$file
-      "$GENCAP" "$file" --size-mb "$mb" captures ../shared/captures
+      "$GENCAP" "$file" --size-mb "$mb" --slow "${SLOW:-1}" captures ../shared/captures
     fi
     bench_file "$file"
     if [ "$generated" = "$file" ] && [ "${KEEP:-0}" != 1 ]; then rm -f "$file"; generated=""; fi

@@ -40,6 +40,10 @@ pub struct Limits {
     /// the attempts that are final and drops their records.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_after: Option<usize>,
+    /// Finished connections held at most while streaming; beyond, the
+    /// longest quiet are judged before they are final.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_held_records: Option<usize>,
 }
 
 /// Diagnosis thresholds; an absent key keeps the built-in default.
@@ -256,6 +260,9 @@ impl ConfigFile {
         if let Some(n) = self.limits.stream_after {
             cfg.stream.part_records = n;
         }
+        if let Some(n) = self.limits.max_held_records {
+            cfg.stream.max_held_records = n;
+        }
         cfg
     }
 
@@ -333,6 +340,10 @@ scan_fold_after = {}
 # a minute) and drop their records: memory follows what is open, not the
 # size of the capture.
 stream_after = {}
+# Finished RDP connections held at most while printing as they become final:
+# beyond, the longest quiet are judged before they are final (a warning says
+# how many), so a client that retries without pause cannot grow memory.
+max_held_records = {}
 ",
         default_path().map_or_else(
             || "(none on this system)".to_string(),
@@ -346,6 +357,7 @@ stream_after = {}
         crate::flow::DEFAULT_MAX_OPEN_FLOWS,
         crate::session::scan::DEFAULT_SCAN_FOLD_AFTER,
         crate::analysis::DEFAULT_PART_RECORDS,
+        crate::analysis::DEFAULT_MAX_HELD_RECORDS,
     )
 }
 
@@ -376,12 +388,13 @@ mod tests {
 
     #[test]
     fn limits_apply() {
-        let f = parse("[limits]\nmax_open_flows = 500\nscan_fold_after = 20\nstream_after = 7\n")
+        let f = parse("[limits]\nmax_open_flows = 500\nscan_fold_after = 20\nstream_after = 7\nmax_held_records = 9\n")
             .expect("valid");
         let cfg = f.analysis_config(&[]);
         assert_eq!(cfg.engine.flow.max_open_flows, 500);
         assert_eq!(cfg.engine.session.scan_fold_after, 20);
         assert_eq!(cfg.stream.part_records, 7);
+        assert_eq!(cfg.stream.max_held_records, 9);
     }
 
     #[test]

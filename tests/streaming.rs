@@ -351,3 +351,38 @@ fn the_text_report_prints_attempts_as_they_become_final() {
     assert_eq!(attempts(&streamed).len(), 30);
     assert_eq!(attempts(&streamed), attempts(&whole));
 }
+
+#[test]
+fn a_pair_that_never_goes_quiet_is_judged_early_beyond_the_cap() {
+    // captures/tls_ok.pcap 30 times, 2 s apart: the same client and server
+    // never quiet for the 6 s a session's attempt needs to be final. With
+    // at most 4 records held, the oldest are judged anyway, the report says
+    // how many, and (each session being an attempt of its own) the verdicts
+    // are still the whole-file ones.
+    let raw = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/tls_ok.pcap"))
+        .expect("bundled capture");
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("streaming-cap");
+    std::fs::create_dir_all(&tmp).expect("tmp dir");
+    let cap = tmp.join("tls_ok_x30_busy.pcap");
+    std::fs::write(&cap, chained(&raw, 30, 2).expect("classic pcap")).expect("write");
+    let mut cfg = eager_config();
+    cfg.engine.flow.closed_linger_s = 30.0;
+    let (whole, streamed, parts, last) = both(&cap, &cfg).expect("reads");
+    assert_eq!(parts, 0, "without a cap nothing is final before the end");
+    assert_eq!(streamed.len(), 30);
+    cfg.stream.max_held_records = 4;
+    let (_, streamed, parts, last_capped) = both(&cap, &cfg).expect("reads");
+    assert!(parts >= 5, "only {parts} parts");
+    let mut a: Vec<Key> = whole.attempts.iter().map(key).collect();
+    let mut b: Vec<Key> = streamed.iter().map(key).collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+    let early = |r: &FileReport| {
+        r.warnings
+            .iter()
+            .any(|w| w.message.contains("judged before they were final"))
+    };
+    assert!(!early(&last));
+    assert!(early(&last_capped), "{:?}", last_capped.warnings);
+}

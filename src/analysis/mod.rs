@@ -10,7 +10,7 @@ use crate::engine::{Engine, EngineConfig, FrameObserver};
 use crate::report::FileReport;
 pub use stream::{
     analyze_file_streaming, analyze_reader_streaming, AttemptSink, StreamConfig,
-    DEFAULT_PART_RECORDS,
+    DEFAULT_MAX_HELD_RECORDS, DEFAULT_PART_RECORDS,
 };
 
 /// Analyze one input into a report.
@@ -70,6 +70,9 @@ fn report_from(
 struct Carry {
     /// Attempts handed over so far.
     streamed: u64,
+    /// Of those, the ones judged before they were final (too many records
+    /// held: `[limits] max_held_records`).
+    judged_early: u64,
     /// The servers of the connections handed over (a gateway hint is only
     /// for a server no attempt covers).
     servers: std::collections::HashSet<std::net::SocketAddr>,
@@ -117,6 +120,15 @@ fn report_from_part(
             message: format!(
                 "{} TCP connection(s) were finished early because more than {} were open at once (a scan or a very busy link); an RDP connection among them that went on is reported as two, the second one seen mid-stream. Filter the capture to the RDP hosts, or raise [limits] max_open_flows in the configuration file",
                 stats.flows_evicted_early, engine.flows.config().max_open_flows
+            ),
+        });
+    }
+    if carry.judged_early > 0 {
+        warnings.push(crate::capture::Warning {
+            frame: None,
+            message: format!(
+                "{} attempt(s) were judged before they were final, because more than {} finished RDP connections were held at once (a client retrying without pause, as a password spray does); a retry of theirs that came later is reported as a new attempt. Raise [limits] max_held_records in the configuration file to hold more",
+                carry.judged_early, cfg.stream.max_held_records
             ),
         });
     }

@@ -54,10 +54,18 @@ pub struct StreamConfig {
     /// nothing, a walk every second was most of the work on a file with
     /// 10 000 open flows.
     pub check_every_s: f64,
+    /// Finished records held at most (`[limits] max_held_records`): beyond,
+    /// the pairs quiet the longest are judged before they are final, so a
+    /// pair that never goes quiet (a password spray) cannot grow memory
+    /// without bound. Counted in the report's warnings.
+    pub max_held_records: usize,
 }
 
-/// Default [`StreamConfig::part_records`]: about 10 MB of records.
+/// Default [`StreamConfig::part_records`]: about 4 MB of records.
 pub const DEFAULT_PART_RECORDS: usize = 1000;
+
+/// Default [`StreamConfig::max_held_records`]: about 40 MB of records.
+pub const DEFAULT_MAX_HELD_RECORDS: usize = 10_000;
 
 impl Default for StreamConfig {
     fn default() -> Self {
@@ -65,6 +73,7 @@ impl Default for StreamConfig {
             part_records: DEFAULT_PART_RECORDS,
             check_every_frames: CHECK_EVERY_FRAMES,
             check_every_s: 10.0,
+            max_held_records: DEFAULT_MAX_HELD_RECORDS,
         }
     }
 }
@@ -244,8 +253,17 @@ struct Taken {
 }
 
 impl Streamer<'_> {
-    /// If enough records are held, judge and hand over every final attempt.
+    /// If enough records are held, judge and hand over every final attempt;
+    /// then, if still too many are held, the pairs quiet the longest.
     fn hand_over_final(&mut self) {
+        self.hand_over_settled();
+        if self.engine.sessions.connections.len() > self.cfg.stream.max_held_records {
+            self.hand_over_oldest();
+        }
+    }
+
+    /// Judge and hand over every final attempt, when enough records are held.
+    fn hand_over_settled(&mut self) {
         let sessions = &self.engine.sessions;
         if sessions.connections.len() + sessions.udp.len() < self.cfg.stream.part_records {
             return;
@@ -271,6 +289,48 @@ impl Streamer<'_> {
             return;
         }
         self.hand_over(taken);
+        self.drop_unclaimable(&open, now, settle);
+    }
+
+    /// More than `max_held_records` are held: hand over the pairs whose last
+    /// packet is oldest, final or not, until half that many are left. A
+    /// later connection of such a pair starts a new attempt where the
+    /// whole-file analysis might have joined it to theirs: the report says
+    /// how many attempts were judged this way.
+    fn hand_over_oldest(&mut self) {
+        let Some(now) = self.now else { return };
+        let conns = &self.engine.sessions.connections;
+        let mut pairs: HashMap<(IpAddr, SocketAddr), (Ts, usize)> = HashMap::new();
+        for c in conns {
+            let e = pairs
+                .entry((c.client.ip(), c.server))
+                .or_insert((c.last.ts, 0));
+            e.0 = e.0.max(c.last.ts);
+            e.1 += 1;
+        }
+        let mut by_age: Vec<_> = pairs.into_iter().collect();
+        by_age.sort_unstable_by_key(|(k, (end, _))| (*end, *k));
+        let keep = self.cfg.stream.max_held_records / 2;
+        let mut held = conns.len();
+        let mut forced: HashMap<(IpAddr, SocketAddr), (Ts, f64)> = HashMap::new();
+        for (k, (end, n)) in by_age {
+            if held <= keep {
+                break;
+            }
+            held -= n;
+            forced.insert(k, (end, 0.0));
+        }
+        let hosts: HashSet<(IpAddr, IpAddr)> = forced.keys().map(|k| (k.0, k.1.ip())).collect();
+        let open = Open::of(&self.engine.flows, &forced, &hosts);
+        let finals: HashSet<(IpAddr, SocketAddr)> = forced.into_keys().collect();
+        let settle = crate::attempt::settle_max_s(self.cfg.diag.group_window_s);
+        let taken = self.take_final(&finals, &open, now, settle);
+        if taken.conns.is_empty() {
+            return;
+        }
+        let before = self.carry.streamed;
+        self.hand_over(taken);
+        self.carry.judged_early += self.carry.streamed - before;
         self.drop_unclaimable(&open, now, settle);
     }
 

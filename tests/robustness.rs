@@ -149,6 +149,7 @@ fn analyze(bytes: Vec<u8>) -> Result<(), String> {
     eager.stream.part_records = 1;
     eager.stream.check_every_frames = 1;
     eager.stream.check_every_s = 0.0;
+    eager.stream.max_held_records = 8;
     let res = caught(move || {
         let streamed = analyze_reader_streaming(
             "mutant.pcap",

@@ -1,4 +1,5 @@
-//! The pipeline fuzz harnesses (capture reader, flow engine, whole analyze),
+//! The pipeline fuzz harnesses (capture reader, flow engine, whole analyze,
+//! whole and streamed),
 //! shared by `fuzz/fuzz_targets/` and `tests/fuzz_regressions.rs`.
 #![allow(dead_code)]
 
@@ -97,7 +98,43 @@ pub fn flow_engine(data: &[u8]) {
 /// The whole analyze pipeline on an in-memory capture: bytes -> capture
 /// reader -> flows -> sessions -> attempts/findings -> text and JSON reports.
 pub fn analyze(data: &[u8]) {
-    let _ = analyze_with(data, &with_ports(&[3390]));
+    let cfg = with_ports(&[3390]);
+    let _ = analyze_with(data, &cfg);
+    analyze_streamed(data, &cfg);
+}
+
+/// Renders every part the streaming analysis hands over, as `analyze` does.
+struct RenderParts;
+
+impl rdpdiag::analysis::AttemptSink for RenderParts {
+    fn part(&mut self, part: &report::FileReport) {
+        let _ = report::text::render_part(part, true, false);
+        let index = report::RecordIndex::new(part);
+        for a in &part.attempts {
+            let _ = report::jsonl::to_line(a, &report::jsonl::Context::of(part, &index, a), None);
+        }
+    }
+}
+
+/// The streaming analysis (text report, JSON lines) with parts as small as
+/// they get: a closed connection's record made 0.2 s after its close, and a
+/// look for final attempts after every frame from the first record on.
+fn analyze_streamed(data: &[u8], cfg: &rdpdiag::analysis::AnalysisConfig) {
+    let mut eager = cfg.clone();
+    eager.engine.flow.closed_linger_s = 0.2;
+    eager.stream.part_records = 1;
+    eager.stream.check_every_frames = 1;
+    eager.stream.check_every_s = 0.0;
+    eager.stream.max_held_records = 8;
+    let raw: Box<dyn std::io::Read + Send> = Box::new(std::io::Cursor::new(data.to_vec()));
+    match rdpdiag::analysis::analyze_reader_streaming("fuzz.pcap", raw, &eager, &mut RenderParts) {
+        Ok(r) => {
+            let _ = report::text::render(&r, true, false);
+        }
+        Err(e) => {
+            let _ = e.to_string();
+        }
+    }
 }
 
 /// The lab key logs (`captures/*.keys.txt`): the dictionary of real TLS

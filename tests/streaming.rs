@@ -353,6 +353,60 @@ fn the_text_report_prints_attempts_as_they_become_final() {
 }
 
 #[test]
+fn json_lines_stream_with_redaction_stable_across_parts() {
+    // The same chained capture as JSON lines, redacted: parts or not, the
+    // same 30 uids, and one placeholder per address in every part.
+    let raw = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/tls_ok.pcap"))
+        .expect("bundled capture");
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("streaming-jsonl");
+    std::fs::create_dir_all(&tmp).expect("tmp dir");
+    let cap = tmp.join("tls_ok_x30.pcap");
+    std::fs::write(&cap, chained(&raw, 30, 100).expect("classic pcap")).expect("write");
+    let cfg = tmp.join("stream.toml");
+    std::fs::write(&cfg, "[limits]\nstream_after = 1\n").expect("write config");
+    let run = |config: Option<&Path>| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_rdpdiag"));
+        if let Some(f) = config {
+            c.arg("--config").arg(f);
+        }
+        let out = c
+            .args(["analyze", "--format", "jsonl", "--redact"])
+            .arg(&cap)
+            .output()
+            .expect("run rdpdiag");
+        assert_eq!(out.status.code(), Some(0));
+        let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect();
+        lines
+    };
+    let (streamed, whole) = (run(Some(&cfg)), run(None));
+    let field = |v: &[serde_json::Value], k: &str| {
+        let mut f: Vec<String> = v.iter().map(|l| l[k].to_string()).collect();
+        f.sort();
+        f
+    };
+    assert_eq!(streamed.len(), 30);
+    assert_eq!(field(&streamed, "uid"), field(&whole, "uid"));
+    for k in ["id.orig_h", "id.resp_h", "file"] {
+        let mut vals = field(&streamed, k);
+        vals.dedup();
+        assert_eq!(vals.len(), 1, "{k}: {vals:?}");
+        assert_eq!(vals, {
+            let mut w = field(&whole, k);
+            w.dedup();
+            w
+        });
+    }
+    let ids: Vec<u64> = streamed
+        .iter()
+        .filter_map(|l| l["attempt"].as_u64())
+        .collect();
+    assert!(ids.iter().copied().eq(1..=30), "{ids:?}");
+}
+
+#[test]
 fn a_pair_that_never_goes_quiet_is_judged_early_beyond_the_cap() {
     // captures/tls_ok.pcap 30 times, 2 s apart: the same client and server
     // never quiet for the 6 s a session's attempt needs to be final. With

@@ -184,9 +184,9 @@ impl FrameSink for Streamer<'_> {
 /// however many flows are open.
 struct Open {
     /// Of the (client IP, server) pairs asked for: when the earliest of
-    /// their open TCP connections started.
+    /// their open RDP connections started.
     tcp: HashMap<(IpAddr, SocketAddr), Ts>,
-    /// Of the host pairs asked for: those with an open TCP connection or
+    /// Of the host pairs asked for: those with an open RDP connection or
     /// RDP-UDP flow.
     hosts: HashSet<(IpAddr, IpAddr)>,
     /// Of the host pairs asked for: when the earliest of their open RDP-UDP
@@ -214,9 +214,12 @@ impl Open {
         };
         for c in flows.tcp_conns() {
             o.flows += 1;
-            if c.rdp.is_some() {
-                o.earliest = Some(o.earliest.map_or(c.first.ts, |e| e.min(c.first.ts)));
+            // Only an RDP connection makes a record that joins an attempt
+            // (a keyed TLS connection is known as one from its ClientHello).
+            if c.rdp.is_none() {
+                continue;
             }
+            o.earliest = Some(o.earliest.map_or(c.first.ts, |e| e.min(c.first.ts)));
             let k = (c.client.ip(), c.server);
             if pairs.contains_key(&k) {
                 earliest_at(&mut o.tcp, k, c.first.ts);

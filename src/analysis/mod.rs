@@ -95,6 +95,41 @@ fn report_from_part(
     carry: Carry,
 ) -> FileReport {
     let stats = engine.finish();
+    let mut warnings = capture_warnings(&mut engine, &stats, cfg, &carry);
+    let scan = Some(std::mem::take(&mut engine.sessions.scan)).filter(|s| s.folded > 0);
+    let connections = std::mem::take(&mut engine.sessions.connections);
+    warnings.extend(gateway_hints(&stats, &connections, &carry.servers));
+    let udp_flows = std::mem::take(&mut engine.sessions.udp);
+    let kdc = std::mem::take(&mut engine.sessions.kdc);
+    let part = crate::rules::Part {
+        first_id: carry.next_id(),
+        dns_only: carry.streamed == 0,
+    };
+    let attempts = crate::rules::diagnose_part(&connections, &udp_flows, &kdc, &cfg.diag, part);
+    FileReport {
+        file: path.to_string(),
+        capture,
+        warnings,
+        attempts,
+        stats,
+        connections,
+        udp_flows,
+        comments: std::mem::take(&mut engine.comments),
+        error: None,
+        scan,
+        streamed: carry.streamed,
+    }
+}
+
+/// The engine's warnings, and the capture-level ones its counters call for
+/// (warnings dropped, IP fragments, flows finished early, attempts judged
+/// early).
+fn capture_warnings(
+    engine: &mut Engine,
+    stats: &crate::flow::FlowStats,
+    cfg: &AnalysisConfig,
+    carry: &Carry,
+) -> Vec<crate::capture::Warning> {
     let mut warnings = std::mem::take(&mut engine.warnings);
     if engine.warnings_dropped > 0 {
         warnings.push(crate::capture::Warning {
@@ -132,29 +167,7 @@ fn report_from_part(
             ),
         });
     }
-    let scan = Some(std::mem::take(&mut engine.sessions.scan)).filter(|s| s.folded > 0);
-    let connections = std::mem::take(&mut engine.sessions.connections);
-    warnings.extend(gateway_hints(&stats, &connections, &carry.servers));
-    let udp_flows = std::mem::take(&mut engine.sessions.udp);
-    let kdc = std::mem::take(&mut engine.sessions.kdc);
-    let part = crate::rules::Part {
-        first_id: carry.next_id(),
-        dns_only: carry.streamed == 0,
-    };
-    let attempts = crate::rules::diagnose_part(&connections, &udp_flows, &kdc, &cfg.diag, part);
-    FileReport {
-        file: path.to_string(),
-        capture,
-        warnings,
-        attempts,
-        stats,
-        connections,
-        udp_flows,
-        comments: std::mem::take(&mut engine.comments),
-        error: None,
-        scan,
-        streamed: carry.streamed,
-    }
+    warnings
 }
 
 /// Everything one analysis needs.

@@ -18,7 +18,8 @@ use rdpdiag::verdict::Attempt;
 use std::path::{Path, PathBuf};
 
 /// What must not change between the two analyses: when, what, where it
-/// stopped, why, every finding and the connections it is made of.
+/// stopped, why, every finding, the connections it is made of and the DNS
+/// lookups attached to it.
 type Key = (
     u64,
     String,
@@ -26,6 +27,7 @@ type Key = (
     Option<String>,
     Vec<String>,
     Vec<u32>,
+    Vec<String>,
 );
 
 fn key(a: &Attempt) -> Key {
@@ -33,6 +35,8 @@ fn key(a: &Attempt) -> Key {
     findings.sort();
     let mut conns = a.connection_ids.clone();
     conns.sort_unstable();
+    let mut dns: Vec<String> = a.dns.iter().map(|l| format!("{l:?}")).collect();
+    dns.sort();
     (
         a.start.number,
         a.outcome.name().to_string(),
@@ -40,6 +44,7 @@ fn key(a: &Attempt) -> Key {
         a.root_cause.as_ref().map(|r| r.id.clone()),
         findings,
         conns,
+        dns,
     )
 }
 

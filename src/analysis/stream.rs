@@ -442,14 +442,35 @@ impl Streamer<'_> {
         ) else {
             return;
         };
-        let lookback = secs_ns(crate::attempt::LOOKBACK_S);
-        let from = Ts(start.0.saturating_sub(lookback));
+        let from = Ts(start.0.saturating_sub(secs_ns(crate::attempt::LOOKBACK_S)));
         let clients: HashSet<IpAddr> = t.conns.iter().map(|c| c.client.ip()).collect();
-        let servers: HashSet<String> = t.conns.iter().map(|c| c.server.ip().to_string()).collect();
-        // A lookup serves an attempt whose first connection starts at most
-        // the lookback after it: near the start of one of the part's
-        // connections (a binary search, before any hashing).
-        let mut starts: Vec<Ts> = t.conns.iter().map(|c| c.first.ts).collect();
+        let lookups = self.usable_lookups(&t.conns, &clients, (from, end));
+        t.udp.extend(lookups);
+        t.kdc.extend(
+            self.engine
+                .sessions
+                .kdc
+                .iter()
+                .filter(|k| clients.contains(&k.client.ip()))
+                .filter(|k| k.first.ts >= from && k.first.ts <= end)
+                .cloned(),
+        );
+    }
+
+    /// Copies of the held DNS flows, with only the lookups `conns` may use:
+    /// made at most the lookback before one of their starts, and answering
+    /// with one of their servers, or failed and asked by one of `clients`.
+    /// `span`: from the lookback before the first start to the last packet.
+    fn usable_lookups(
+        &self,
+        conns: &[ConnectionRecord],
+        clients: &HashSet<IpAddr>,
+        span: (Ts, Ts),
+    ) -> Vec<UdpRecord> {
+        let lookback = secs_ns(crate::attempt::LOOKBACK_S);
+        let servers: HashSet<String> = conns.iter().map(|c| c.server.ip().to_string()).collect();
+        // Near a start: a binary search, before any hashing.
+        let mut starts: Vec<Ts> = conns.iter().map(|c| c.first.ts).collect();
         starts.sort_unstable();
         let near = |at: Ts| {
             let next = starts.partition_point(|s| *s < at);
@@ -457,8 +478,6 @@ impl Streamer<'_> {
                 .get(next)
                 .is_some_and(|s| s.0.saturating_sub(at.0) <= lookback)
         };
-        // ... and answers with one of its servers, or failed and was asked
-        // by one of its clients.
         let usable = |u: &UdpRecord, l: &crate::session::DnsLookup| {
             near(l.query.ts)
                 && if l.answers.is_empty() {
@@ -467,35 +486,28 @@ impl Streamer<'_> {
                     l.answers.iter().any(|a| servers.contains(a))
                 }
         };
-        let sessions = &self.engine.sessions;
         // The flow's own span first: most held lookups are far from the part.
-        let in_time = |u: &&UdpRecord| u.flow.last.ts >= from && u.flow.first.ts <= end;
-        for u in sessions
+        let in_span = |u: &&UdpRecord| u.flow.last.ts >= span.0 && u.flow.first.ts <= span.1;
+        let mut out = Vec::new();
+        for u in self
+            .engine
+            .sessions
             .udp
             .iter()
             .filter(|u| u.rdpudp.is_none())
-            .filter(in_time)
+            .filter(in_span)
+            .filter(|u| u.dns.iter().any(|l| near(l.query.ts)))
         {
-            if !u.dns.iter().any(|l| near(l.query.ts)) {
-                continue;
-            }
             let dns: Vec<_> = u.dns.iter().filter(|l| usable(u, l)).cloned().collect();
             if !dns.is_empty() {
-                t.udp.push(UdpRecord {
+                out.push(UdpRecord {
                     flow: u.flow.clone(),
                     rdpudp: None,
                     dns,
                 });
             }
         }
-        t.kdc.extend(
-            sessions
-                .kdc
-                .iter()
-                .filter(|k| clients.contains(&k.client.ip()))
-                .filter(|k| k.first.ts >= from && k.first.ts <= end)
-                .cloned(),
-        );
+        out
     }
 
     /// Judge the part and hand it to the sink.

@@ -101,7 +101,12 @@ pub fn render(r: &FileReport, verbose: bool, color: bool) -> String {
         );
         return o;
     }
-    o.push_str(&render_part(r, verbose, color));
+    render_attempts(&mut o, &p, r, verbose);
+    // The table even when empty, as always; after attempts printed as they
+    // became final, only when connections are left.
+    if verbose && (r.streamed == 0 || !r.connections.is_empty()) {
+        render_connections(&mut o, r);
+    }
     o
 }
 
@@ -121,14 +126,18 @@ pub fn streaming_intro(file: &str, color: bool) -> String {
 pub fn render_part(r: &FileReport, verbose: bool, color: bool) -> String {
     let p = Paint(color);
     let mut o = String::new();
-    let ix = RecordIndex::new(r);
-    for a in &r.attempts {
-        render_attempt(&mut o, &p, r, &ix, a, verbose);
-    }
+    render_attempts(&mut o, &p, r, verbose);
     if verbose && !r.connections.is_empty() {
         render_connections(&mut o, r);
     }
     o
+}
+
+fn render_attempts(o: &mut String, p: &Paint, r: &FileReport, verbose: bool) {
+    let ix = RecordIndex::new(r);
+    for a in &r.attempts {
+        render_attempt(o, p, r, &ix, a, verbose);
+    }
 }
 
 fn render_attempt(

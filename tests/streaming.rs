@@ -243,12 +243,10 @@ fn chained_replays_stream_with_the_default_linger() {
             streamed_files += 1;
         }
     }
-    // 35 of 57 stream. The others hold no record to stream: DNS only, RD
+    // 36 of 57 stream. The others hold no record to stream: DNS only, RD
     // Gateway without its key log (no RDP connection is seen), connections
     // never closed (an unanswered SYN, a stalled transfer: open for 30
-    // minutes of capture time); and port_closed, whose copies repeat the
-    // very same SYN (same ports and sequence number), which the flow table
-    // reads as one connection the client retried.
+    // minutes of capture time).
     assert!(
         chained_files >= 40,
         "only {chained_files} bundled classic pcaps"
@@ -444,4 +442,29 @@ fn a_pair_that_never_goes_quiet_is_judged_early_beyond_the_cap() {
     };
     assert!(!early(&last));
     assert!(early(&last_capped), "{:?}", last_capped.warnings);
+}
+
+#[test]
+fn the_very_same_syn_minutes_later_is_a_new_connection() {
+    // captures/port_closed.pcap: two SYNs refused by RST (frames 1-4). Its
+    // copies 100 s apart repeat the very same SYNs (same ports, same
+    // initial sequence numbers): a client retrying a refused connect does
+    // that at once (RDP-003.pcap, within a second), not 100 s later, so
+    // each copy is its own attempt of 2 connections, not one 200 s attempt
+    // of 3.
+    let raw =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/port_closed.pcap"))
+            .expect("bundled capture");
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("same-syn");
+    std::fs::create_dir_all(&tmp).expect("tmp dir");
+    let cap = tmp.join("port_closed_x3.pcap");
+    std::fs::write(&cap, chained(&raw, 3, 100).expect("classic pcap")).expect("write");
+    let r = analyze_file(&cap.to_string_lossy(), &AnalysisConfig::default()).expect("reads");
+    let shape: Vec<(usize, u64)> = r
+        .attempts
+        .iter()
+        .map(|a| (a.connection_ids.len(), a.start.number))
+        .collect();
+    assert_eq!(shape, vec![(2, 1), (2, 5), (2, 9)], "{:?}", r.attempts);
+    assert!(r.attempts.iter().all(|a| a.duration_s < 1.0));
 }

@@ -227,6 +227,12 @@ pub struct FlowUsage {
     pub pending_segments: usize,
 }
 
+/// How long after a connection's last packet the very same SYN (same
+/// ports, same initial sequence number) is still the client retrying it:
+/// Windows gives up a connect after about 21 s of SYN retransmissions
+/// (3 + 6 + 12 s) and retries a refused one at once.
+const SAME_SYN_RETRY_S: f64 = 60.0;
+
 /// The flow table.
 pub struct FlowTable {
     cfg: FlowConfig,
@@ -386,7 +392,10 @@ impl FlowTable {
     /// same SYN again (same initial sequence number, not yet answered by a
     /// SYN-ACK): Windows retries a connect refused by RST with the very
     /// same SYN, and that is one attempt with SYN retransmissions
-    /// (RDP-003.pcap frames 354-381), as tshark counts it.
+    /// (RDP-003.pcap frames 354-381, within a second), as tshark counts it.
+    /// Only within [`SAME_SYN_RETRY_S`] of the connection's last packet:
+    /// the very same SYN minutes later is a replayed or merged capture, and
+    /// one connection 200 s long would be a false picture.
     fn new_syn(
         &mut self,
         k: Key,
@@ -398,8 +407,10 @@ impl FlowTable {
         let Some(c) = self.tcp.get_mut(&k) else {
             return;
         };
-        let same_syn =
-            c.client == src && c.syn_seq == Some(seq) && c.health.synack_frames.is_empty();
+        let same_syn = c.client == src
+            && c.syn_seq == Some(seq)
+            && c.health.synack_frames.is_empty()
+            && frame.ts.since(c.last.ts) <= SAME_SYN_RETRY_S;
         if same_syn {
             c.closed = false;
             return;

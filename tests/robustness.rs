@@ -9,9 +9,10 @@
 //! --release --test robustness` runs a larger local campaign.
 
 mod common;
+mod fuzz_harness;
 
+use rdpdiag::analysis::analyze_reader;
 use rdpdiag::analysis::with_ports;
-use rdpdiag::analysis::{analyze_reader, analyze_reader_streaming, AttemptSink};
 use rdpdiag::report;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -124,42 +125,16 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
     format!("{msg} at {at}")
 }
 
-/// Renders every part handed over, as `analyze` does.
-struct RenderParts;
-
-impl AttemptSink for RenderParts {
-    fn part(&mut self, part: &report::FileReport) {
-        let _ = report::text::render_part(part, true, false);
-        let index = report::RecordIndex::new(part);
-        for a in &part.attempts {
-            let _ = report::jsonl::to_line(a, &report::jsonl::Context::of(part, &index, a), None);
-        }
-    }
-}
-
 /// Runs the whole pipeline, whole-file (rendered as text and JSON) and
 /// streamed (looking for final attempts after every frame, as if every
-/// capture were a big one; parts rendered as text and JSON lines);
+/// capture were a big one; parts rendered as text and JSON lines: the fuzz
+/// harness's `analyze_streamed`);
 /// Err(message) when it panicked or an input error came back without a
 /// message.
 fn analyze(bytes: Vec<u8>) -> Result<(), String> {
     let cfg = with_ports(&[3390]);
-    let mut eager = cfg.clone();
-    eager.engine.flow.closed_linger_s = 0.2;
-    eager.stream.part_records = 1;
-    eager.stream.check_every_frames = 1;
-    eager.stream.check_every_s = 0.0;
-    eager.stream.max_held_records = 8;
     let res = caught(move || {
-        let streamed = analyze_reader_streaming(
-            "mutant.pcap",
-            Box::new(std::io::Cursor::new(bytes.clone())),
-            &eager,
-            &mut RenderParts,
-        );
-        if let Ok(r) = &streamed {
-            let _ = report::text::render(r, true, false);
-        }
+        fuzz_harness::analyze_streamed(&bytes, &cfg);
         match analyze_reader("mutant.pcap", Box::new(std::io::Cursor::new(bytes)), &cfg) {
             Ok(r) => {
                 let _ = report::text::render(&r, true, false);

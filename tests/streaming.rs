@@ -141,11 +141,12 @@ fn streamed_verdicts_are_the_whole_file_verdicts() {
             continue;
         };
         compared += 1;
-        let mut a: Vec<Key> = whole.attempts.iter().map(key).collect();
-        let mut b: Vec<Key> = streamed.iter().map(key).collect();
-        a.sort();
-        b.sort();
-        assert_eq!(a, b, "{}: streamed verdicts differ", path.display());
+        assert_eq!(
+            sorted_keys(&whole.attempts),
+            sorted_keys(&streamed),
+            "{}: streamed verdicts differ",
+            path.display()
+        );
         // Numbered 1..n across the parts, each once.
         let mut ids: Vec<u32> = streamed.iter().map(|a| a.id).collect();
         ids.sort_unstable();
@@ -213,6 +214,53 @@ fn chained(raw: &[u8], n: u32, gap_s: u32) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// `captures/<name>` chained `n` times `gap_s` apart (see [`chained`]),
+/// written to its own directory `dir` under the test target's tmp dir.
+fn chained_bundled(name: &str, n: u32, gap_s: u32, dir: &str) -> PathBuf {
+    let raw = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("captures")
+            .join(name),
+    )
+    .expect("bundled capture");
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join(dir);
+    std::fs::create_dir_all(&tmp).expect("tmp dir");
+    let cap = tmp.join(format!("x{n}_{name}"));
+    std::fs::write(&cap, chained(&raw, n, gap_s).expect("classic pcap")).expect("write");
+    cap
+}
+
+/// A configuration file beside `cap` that streams from the first record.
+fn stream_from_first_record(cap: &Path) -> PathBuf {
+    let cfg = cap.with_extension("toml");
+    std::fs::write(&cfg, "[limits]\nstream_after = 1\n").expect("write config");
+    cfg
+}
+
+/// `rdpdiag [--config CONFIG] ARGS CAP`: its stdout, after exit code 0.
+fn run_rdpdiag(args: &[&str], config: Option<&Path>, cap: &Path) -> String {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_rdpdiag"));
+    if let Some(f) = config {
+        c.arg("--config").arg(f);
+    }
+    let out = c.args(args).arg(cap).output().expect("run rdpdiag");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+/// The attempts' keys, sorted: what two analyses must agree on, whatever
+/// their numbering and order.
+fn sorted_keys(attempts: &[Attempt]) -> Vec<Key> {
+    let mut k: Vec<Key> = attempts.iter().map(key).collect();
+    k.sort();
+    k
+}
+
 #[test]
 fn chained_replays_stream_with_the_default_linger() {
     // Every bundled classic pcap, three times, 100 s apart, with the
@@ -233,11 +281,12 @@ fn chained_replays_stream_with_the_default_linger() {
         let out = tmp.join(path.file_name().expect("a file"));
         std::fs::write(&out, bytes).expect("write chained capture");
         let (whole, streamed, parts, _) = both(&out, &cfg).expect("chained capture reads");
-        let mut a: Vec<Key> = whole.attempts.iter().map(key).collect();
-        let mut b: Vec<Key> = streamed.iter().map(key).collect();
-        a.sort();
-        b.sort();
-        assert_eq!(a, b, "{}: streamed verdicts differ", path.display());
+        assert_eq!(
+            sorted_keys(&whole.attempts),
+            sorted_keys(&streamed),
+            "{}: streamed verdicts differ",
+            path.display()
+        );
         chained_files += 1;
         if parts > 0 {
             streamed_files += 1;
@@ -293,30 +342,10 @@ fn the_text_report_prints_attempts_as_they_become_final() {
     // 100 s apart: with `stream_after = 1` the text report prints the first
     // sessions while the file is read, says so first, and ends with the
     // capture's summary; the attempts are those of the whole-file report.
-    let raw = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/tls_ok.pcap"))
-        .expect("bundled capture");
-    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("streaming-text");
-    std::fs::create_dir_all(&tmp).expect("tmp dir");
-    let cap = tmp.join("tls_ok_x30.pcap");
-    std::fs::write(&cap, chained(&raw, 30, 100).expect("classic pcap")).expect("write");
-    let cfg = tmp.join("stream.toml");
-    std::fs::write(&cfg, "[limits]\nstream_after = 1\n").expect("write config");
-    let run = |config: Option<&Path>| {
-        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_rdpdiag"));
-        if let Some(f) = config {
-            c.arg("--config").arg(f);
-        }
-        let out = c.arg("analyze").arg(&cap).output().expect("run rdpdiag");
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("UTF-8")
-    };
-    let streamed = run(Some(&cfg));
-    let whole = run(None);
+    let cap = chained_bundled("tls_ok.pcap", 30, 100, "streaming-text");
+    let cfg = stream_from_first_record(&cap);
+    let streamed = run_rdpdiag(&["analyze"], Some(&cfg), &cap);
+    let whole = run_rdpdiag(&["analyze"], None, &cap);
     let first = streamed.lines().next().unwrap_or_default();
     assert!(first.contains("attempts as they become final"), "{first}");
     assert!(
@@ -359,30 +388,13 @@ fn the_text_report_prints_attempts_as_they_become_final() {
 fn json_lines_stream_with_redaction_stable_across_parts() {
     // The same chained capture as JSON lines, redacted: parts or not, the
     // same 30 uids, and one placeholder per address in every part.
-    let raw = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/tls_ok.pcap"))
-        .expect("bundled capture");
-    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("streaming-jsonl");
-    std::fs::create_dir_all(&tmp).expect("tmp dir");
-    let cap = tmp.join("tls_ok_x30.pcap");
-    std::fs::write(&cap, chained(&raw, 30, 100).expect("classic pcap")).expect("write");
-    let cfg = tmp.join("stream.toml");
-    std::fs::write(&cfg, "[limits]\nstream_after = 1\n").expect("write config");
-    let run = |config: Option<&Path>| {
-        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_rdpdiag"));
-        if let Some(f) = config {
-            c.arg("--config").arg(f);
-        }
-        let out = c
-            .args(["analyze", "--format", "jsonl", "--redact"])
-            .arg(&cap)
-            .output()
-            .expect("run rdpdiag");
-        assert_eq!(out.status.code(), Some(0));
-        let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+    let cap = chained_bundled("tls_ok.pcap", 30, 100, "streaming-jsonl");
+    let cfg = stream_from_first_record(&cap);
+    let run = |config: Option<&Path>| -> Vec<serde_json::Value> {
+        run_rdpdiag(&["analyze", "--format", "jsonl", "--redact"], config, &cap)
             .lines()
             .map(|l| serde_json::from_str(l).expect("a JSON line"))
-            .collect();
-        lines
+            .collect()
     };
     let (streamed, whole) = (run(Some(&cfg)), run(None));
     let field = |v: &[serde_json::Value], k: &str| {
@@ -416,12 +428,7 @@ fn a_pair_that_never_goes_quiet_is_judged_early_beyond_the_cap() {
     // at most 4 records held, the oldest are judged anyway, the report says
     // how many, and (each session being an attempt of its own) the verdicts
     // are still the whole-file ones.
-    let raw = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/tls_ok.pcap"))
-        .expect("bundled capture");
-    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("streaming-cap");
-    std::fs::create_dir_all(&tmp).expect("tmp dir");
-    let cap = tmp.join("tls_ok_x30_busy.pcap");
-    std::fs::write(&cap, chained(&raw, 30, 2).expect("classic pcap")).expect("write");
+    let cap = chained_bundled("tls_ok.pcap", 30, 2, "streaming-cap");
     let mut cfg = eager_config();
     cfg.engine.flow.closed_linger_s = 30.0;
     let (whole, streamed, parts, last) = both(&cap, &cfg).expect("reads");
@@ -430,11 +437,7 @@ fn a_pair_that_never_goes_quiet_is_judged_early_beyond_the_cap() {
     cfg.stream.max_held_records = 4;
     let (_, streamed, parts, last_capped) = both(&cap, &cfg).expect("reads");
     assert!(parts >= 5, "only {parts} parts");
-    let mut a: Vec<Key> = whole.attempts.iter().map(key).collect();
-    let mut b: Vec<Key> = streamed.iter().map(key).collect();
-    a.sort();
-    b.sort();
-    assert_eq!(a, b);
+    assert_eq!(sorted_keys(&whole.attempts), sorted_keys(&streamed));
     let early = |r: &FileReport| {
         r.warnings
             .iter()
@@ -452,13 +455,7 @@ fn the_very_same_syn_minutes_later_is_a_new_connection() {
     // that at once (RDP-003.pcap, within a second), not 100 s later, so
     // each copy is its own attempt of 2 connections, not one 200 s attempt
     // of 3.
-    let raw =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/port_closed.pcap"))
-            .expect("bundled capture");
-    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("same-syn");
-    std::fs::create_dir_all(&tmp).expect("tmp dir");
-    let cap = tmp.join("port_closed_x3.pcap");
-    std::fs::write(&cap, chained(&raw, 3, 100).expect("classic pcap")).expect("write");
+    let cap = chained_bundled("port_closed.pcap", 3, 100, "same-syn");
     let r = analyze_file(&cap.to_string_lossy(), &AnalysisConfig::default()).expect("reads");
     let shape: Vec<(usize, u64)> = r
         .attempts

@@ -119,7 +119,7 @@ impl rdpdiag::analysis::AttemptSink for RenderParts {
 /// The streaming analysis (text report, JSON lines) with parts as small as
 /// they get: a closed connection's record made 0.2 s after its close, and a
 /// look for final attempts after every frame from the first record on.
-fn analyze_streamed(data: &[u8], cfg: &rdpdiag::analysis::AnalysisConfig) {
+pub fn analyze_streamed(data: &[u8], cfg: &rdpdiag::analysis::AnalysisConfig) {
     let mut eager = cfg.clone();
     eager.engine.flow.closed_linger_s = 0.2;
     eager.stream.part_records = 1;

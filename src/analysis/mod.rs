@@ -130,43 +130,41 @@ fn capture_warnings(
     cfg: &AnalysisConfig,
     carry: &Carry,
 ) -> Vec<crate::capture::Warning> {
+    // (count, message for that count): a line only when the count is not 0.
+    let counted: [(u64, String); 4] = [
+        (
+            engine.warnings_dropped,
+            "more warnings were not shown (only the first ones are listed); the analysis used every frame".into(),
+        ),
+        (
+            stats.ip_fragments,
+            "IP fragment(s) were counted but not reassembled, so findings that depend on them may be missing; check the MTU of the path (VPN, tunnels) if RDP packets are fragmented".into(),
+        ),
+        (
+            stats.flows_evicted_early,
+            format!(
+                "TCP connection(s) were finished early because more than {} were open at once (a scan or a very busy link); an RDP connection among them that went on is reported as two, the second one seen mid-stream. Filter the capture to the RDP hosts, or raise [limits] max_open_flows in the configuration file",
+                engine.flows.config().max_open_flows
+            ),
+        ),
+        (
+            carry.judged_early,
+            format!(
+                "attempt(s) were judged before they were final, because more than {} finished RDP connections were held at once (a client retrying without pause, as a password spray does); a retry of theirs that came later is reported as a new attempt. Raise [limits] max_held_records in the configuration file to hold more",
+                cfg.stream.max_held_records
+            ),
+        ),
+    ];
     let mut warnings = std::mem::take(&mut engine.warnings);
-    if engine.warnings_dropped > 0 {
-        warnings.push(crate::capture::Warning {
-            frame: None,
-            message: format!(
-                "{} more warnings were not shown (only the first ones are listed); the analysis used every frame",
-                engine.warnings_dropped
-            ),
-        });
-    }
-    if stats.ip_fragments > 0 {
-        warnings.push(crate::capture::Warning {
-            frame: None,
-            message: format!(
-                "{} IP fragment(s) were counted but not reassembled, so findings that depend on them may be missing; check the MTU of the path (VPN, tunnels) if RDP packets are fragmented",
-                stats.ip_fragments
-            ),
-        });
-    }
-    if stats.flows_evicted_early > 0 {
-        warnings.push(crate::capture::Warning {
-            frame: None,
-            message: format!(
-                "{} TCP connection(s) were finished early because more than {} were open at once (a scan or a very busy link); an RDP connection among them that went on is reported as two, the second one seen mid-stream. Filter the capture to the RDP hosts, or raise [limits] max_open_flows in the configuration file",
-                stats.flows_evicted_early, engine.flows.config().max_open_flows
-            ),
-        });
-    }
-    if carry.judged_early > 0 {
-        warnings.push(crate::capture::Warning {
-            frame: None,
-            message: format!(
-                "{} attempt(s) were judged before they were final, because more than {} finished RDP connections were held at once (a client retrying without pause, as a password spray does); a retry of theirs that came later is reported as a new attempt. Raise [limits] max_held_records in the configuration file to hold more",
-                carry.judged_early, cfg.stream.max_held_records
-            ),
-        });
-    }
+    warnings.extend(
+        counted
+            .into_iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| crate::capture::Warning {
+                frame: None,
+                message: format!("{n} {what}"),
+            }),
+    );
     warnings
 }
 

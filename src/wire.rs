@@ -23,6 +23,14 @@ impl Ts {
     pub fn since(self, earlier: Ts) -> f64 {
         (self.0.saturating_sub(earlier.0)) as f64 / 1e9
     }
+    /// `seconds` later (saturating; a negative duration goes back).
+    pub fn plus_secs(self, seconds: f64) -> Ts {
+        Ts(self.0.saturating_add((seconds * 1e9) as i64))
+    }
+    /// `seconds` earlier (saturating).
+    pub fn minus_secs(self, seconds: f64) -> Ts {
+        Ts(self.0.saturating_sub((seconds * 1e9) as i64))
+    }
     /// Build from seconds and nanoseconds.
     pub fn from_parts(secs: i64, nanos: i64) -> Ts {
         Ts(secs.saturating_mul(1_000_000_000).saturating_add(nanos))
@@ -145,5 +153,21 @@ impl Serialize for FrameRef {
         st.serialize_field("frame", &self.number)?;
         st.serialize_field("time", &self.ts.rfc3339())?;
         st.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Ts;
+
+    #[test]
+    fn plus_and_minus_seconds_saturate() {
+        let t = Ts::from_parts(100, 0);
+        assert_eq!(t.plus_secs(1.5), Ts(101_500_000_000));
+        assert_eq!(t.minus_secs(60.0), Ts(40_000_000_000));
+        assert_eq!(t.minus_secs(60.0).since(t.minus_secs(66.0)), 6.0);
+        // A timestamp bit-flipped to the end of time stays there.
+        assert_eq!(Ts(i64::MAX).plus_secs(10.0), Ts(i64::MAX));
+        assert_eq!(Ts(i64::MIN).minus_secs(10.0), Ts(i64::MIN));
     }
 }

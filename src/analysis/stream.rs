@@ -159,9 +159,7 @@ impl FrameSink for Streamer<'_> {
         let due = self.now >= self.next_check;
         if self.frames_since_check >= self.check_every && due {
             self.frames_since_check = 0;
-            self.next_check = self
-                .now
-                .map(|n| Ts(n.0.saturating_add(secs_ns(self.cfg.stream.check_every_s))));
+            self.next_check = self.now.map(|n| n.plus_secs(self.cfg.stream.check_every_s));
             self.hand_over_final();
         }
     }
@@ -442,7 +440,7 @@ impl Streamer<'_> {
         ) else {
             return;
         };
-        let from = Ts(start.0.saturating_sub(secs_ns(crate::attempt::LOOKBACK_S)));
+        let from = start.minus_secs(crate::attempt::LOOKBACK_S);
         let clients: HashSet<IpAddr> = t.conns.iter().map(|c| c.client.ip()).collect();
         let lookups = self.usable_lookups(&t.conns, &clients, (from, end));
         t.udp.extend(lookups);
@@ -467,7 +465,6 @@ impl Streamer<'_> {
         clients: &HashSet<IpAddr>,
         span: (Ts, Ts),
     ) -> Vec<UdpRecord> {
-        let lookback = secs_ns(crate::attempt::LOOKBACK_S);
         let servers: HashSet<String> = conns.iter().map(|c| c.server.ip().to_string()).collect();
         // Near a start: a binary search, before any hashing.
         let mut starts: Vec<Ts> = conns.iter().map(|c| c.first.ts).collect();
@@ -476,7 +473,7 @@ impl Streamer<'_> {
             let next = starts.partition_point(|s| *s < at);
             starts
                 .get(next)
-                .is_some_and(|s| s.0.saturating_sub(at.0) <= lookback)
+                .is_some_and(|s| s.since(at) <= crate::attempt::LOOKBACK_S)
         };
         let usable = |u: &UdpRecord, l: &crate::session::DnsLookup| {
             near(l.query.ts)
@@ -546,13 +543,13 @@ impl Streamer<'_> {
     fn drop_unclaimable(&mut self, open: &Open, now: Ts, settle: f64) {
         let sessions = &mut self.engine.sessions;
         let pending = sessions.connections.iter().map(|c| c.first.ts).min();
-        let horizon = Ts(now.0.saturating_sub(secs_ns(settle)));
+        let horizon = now.minus_secs(settle);
         let oldest = [pending, open.earliest, Some(horizon)]
             .into_iter()
             .flatten()
             .min()
             .unwrap_or(horizon);
-        let bound = Ts(oldest.0.saturating_sub(secs_ns(crate::attempt::LOOKBACK_S)));
+        let bound = oldest.minus_secs(crate::attempt::LOOKBACK_S);
         sessions
             .udp
             .retain(|u| u.rdpudp.is_some() || u.dns.iter().any(|l| l.query.ts >= bound));
@@ -592,9 +589,4 @@ fn take_where<T>(v: &mut Vec<T>, pred: impl Fn(&T) -> bool) -> Vec<T> {
         }
     }
     taken
-}
-
-/// Seconds as nanoseconds (the unit of [`Ts`]).
-fn secs_ns(s: f64) -> i64 {
-    (s * 1e9) as i64
 }

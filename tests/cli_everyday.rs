@@ -221,7 +221,7 @@ fn rdpdiag_default(home: &Path) -> PathBuf {
 }
 
 /// The user names, host names and addresses a report reveals, read from the
-/// unredacted JSON.
+/// connection records (TCP and UDP) of the unredacted JSON's attempts.
 fn sensitive(v: &Value, out: &mut Vec<String>) {
     let mut push = |s: &str| {
         let s = s.trim();
@@ -229,49 +229,43 @@ fn sensitive(v: &Value, out: &mut Vec<String>) {
             out.push(s.to_string());
         }
     };
-    for f in v["files"].as_array().into_iter().flatten() {
-        for c in f["connections"].as_array().into_iter().flatten() {
-            for k in ["client", "server"] {
-                if let Some(a) = c[k]
-                    .as_str()
-                    .and_then(|s| s.parse::<std::net::SocketAddr>().ok())
-                {
-                    push(&a.ip().to_string());
-                }
-            }
-            for p in [
-                &c["negotiation"]["cookie"],
-                &c["tls"]["client_hello"]["sni"],
-                &c["mcs"]["client_name"],
-                &c["nla"]["user"],
-                &c["nla"]["domain"],
-                &c["nla"]["workstation"],
-            ] {
-                if let Some(s) = p.as_str() {
-                    push(s);
-                }
-            }
-            for cert in c["tls"]["certificates"].as_array().into_iter().flatten() {
-                push(cert["subject"].as_str().unwrap_or_default());
-                for n in cert["common_names"].as_array().into_iter().flatten() {
-                    push(n.as_str().unwrap_or_default());
-                }
+    let records = v["files"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|f| f["attempts"].as_array().into_iter().flatten())
+        .flat_map(|a| a["connections"].as_array().into_iter().flatten());
+    for c in records {
+        for k in ["client", "server"] {
+            if let Some(a) = c[k]
+                .as_str()
+                .and_then(|s| s.parse::<std::net::SocketAddr>().ok())
+            {
+                push(&a.ip().to_string());
             }
         }
-        for u in f["udp_flows"].as_array().into_iter().flatten() {
-            for k in ["client", "server"] {
-                if let Some(a) = u[k]
-                    .as_str()
-                    .and_then(|s| s.parse::<std::net::SocketAddr>().ok())
-                {
-                    push(&a.ip().to_string());
-                }
+        for p in [
+            &c["negotiation"]["cookie"],
+            &c["tls"]["client_hello"]["sni"],
+            &c["mcs"]["client_name"],
+            &c["nla"]["user"],
+            &c["nla"]["domain"],
+            &c["nla"]["workstation"],
+        ] {
+            if let Some(s) = p.as_str() {
+                push(s);
             }
-            for l in u["dns"].as_array().into_iter().flatten() {
-                push(l["name"].as_str().unwrap_or_default());
-                for a in l["answers"].as_array().into_iter().flatten() {
-                    push(a.as_str().unwrap_or_default());
-                }
+        }
+        for cert in c["tls"]["certificates"].as_array().into_iter().flatten() {
+            push(cert["subject"].as_str().unwrap_or_default());
+            for n in cert["common_names"].as_array().into_iter().flatten() {
+                push(n.as_str().unwrap_or_default());
+            }
+        }
+        for l in c["dns"].as_array().into_iter().flatten() {
+            push(l["name"].as_str().unwrap_or_default());
+            for a in l["answers"].as_array().into_iter().flatten() {
+                push(a.as_str().unwrap_or_default());
             }
         }
     }

@@ -491,7 +491,7 @@ fn cli_exit_codes_and_explain() {
         &format!("{root}/captures/hybrid_required_by_server.pcap"),
     ]);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("valid JSON");
-    assert_eq!(v["schema"], "rdpdiag/1");
+    assert_eq!(v["schema"], "rdpdiag/2");
     assert_eq!(v["files"][0]["attempts"][0]["failed_stage"], "negotiation");
     let ex = run(&["explain", "0x904", "0x7"]);
     assert_eq!(ex.status.code(), Some(0));

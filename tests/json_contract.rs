@@ -1,6 +1,6 @@
 //! The JSON contract: real `analyze --format json` outputs on the bundled
 //! lab captures (and the shared public captures, when present) validate
-//! against docs/schema/rdpdiag-1.schema.json. The validator is a small subset
+//! against docs/schema/rdpdiag-2.schema.json. The validator is a small subset
 //! of JSON Schema (type, const, enum, required, properties, items, anyOf,
 //! $ref) — all the schema file uses — so no validator crate is needed.
 
@@ -15,8 +15,8 @@ fn root() -> PathBuf {
 }
 
 fn schema() -> Value {
-    let text = std::fs::read_to_string(root().join("docs/schema/rdpdiag-1.schema.json"))
-        .expect("docs/schema/rdpdiag-1.schema.json is readable");
+    let text = std::fs::read_to_string(root().join("docs/schema/rdpdiag-2.schema.json"))
+        .expect("docs/schema/rdpdiag-2.schema.json is readable");
     serde_json::from_str(&text).expect("the schema is JSON")
 }
 
@@ -276,7 +276,7 @@ fn promised_attempt_fields() {
     }
     // captures/port_closed.pcap: one attempt of 2 TCP connections, RST to SYN (frames 2 and 4).
     let v = analyze_json(&root().join("captures/port_closed.pcap"), &[]);
-    assert_eq!(v["schema"], "rdpdiag/1");
+    assert_eq!(v["schema"], "rdpdiag/2");
     let a = &v["files"][0]["attempts"][0];
     for k in attempt_keys {
         assert!(a.get(k).is_some(), "attempt lacks {k}: {a}");
@@ -306,9 +306,9 @@ fn promised_attempt_fields() {
 #[test]
 fn validator_rejects_a_broken_document() {
     let s = schema();
-    let v = serde_json::json!({"schema": "rdpdiag/1", "tool": {"name": "rdpdiag", "version": "x"},
+    let v = serde_json::json!({"schema": "rdpdiag/2", "tool": {"name": "rdpdiag", "version": "x"},
         "files": [{"file": "a", "capture": {"format": "pcap", "frames": 1, "bytes": 1, "truncated": false},
-        "warnings": [], "stats": {}, "connections": [], "udp_flows": [],
+        "warnings": [], "stats": {}, "comments": [], "error": null,
         "attempts": [{"outcome": "maybe"}]}]});
     let mut errs = Vec::new();
     validate(&s, &s, &v, "$", &mut errs);
@@ -320,7 +320,7 @@ fn validator_rejects_a_broken_document() {
     assert!(errs.iter().any(|e| e.contains("maybe")), "{errs:?}");
 }
 
-/// The rule: `rdpdiag/1` is written by the wire types of
+/// The rule: `rdpdiag/2` is written by the wire types of
 /// `rdpdiag::report::json` (their field names ARE the contract), built from
 /// the internal report by conversions. Internal types (verdicts, session
 /// facts, flow health, capture summary, …) are not serialized for it, so an
@@ -347,7 +347,7 @@ fn the_wire_types_are_the_contract() {
     // internal type would make that type's field names part of a contract.
     let allowed: &[(&str, &str, &str)] = &[
         // The probe's own JSON report (`rdpdiag probe --format json`) lists
-        // findings and certificates; it is not rdpdiag/1.
+        // findings and certificates; it is not rdpdiag/2.
         ("verdict.rs", "Stage", "probe report"),
         ("verdict.rs", "Severity", "probe report"),
         ("verdict.rs", "Evidence", "probe report"),
@@ -358,7 +358,7 @@ fn the_wire_types_are_the_contract() {
     ];
     // Whole files that write documents of their own.
     let own_documents = [
-        "report/json",      // rdpdiag/1 itself
+        "report/json",      // rdpdiag/2 itself
         "probe/",           // rdpdiag probe --format json
         "codes/",           // rdpdiag explain --format json
         "rules/catalog.rs", // rdpdiag rules --format json (rdpdiag-rules/1)
@@ -490,7 +490,7 @@ fn analyze_stdout(args: &[&str], files: &[PathBuf]) -> String {
 
 /// Every line of every bundled capture's `--format jsonl` output validates
 /// against the schema, carries exactly the schema's keys, and says what the
-/// `rdpdiag/1` document says of the same attempt, in the same order.
+/// `rdpdiag/2` document says of the same attempt, in the same order.
 #[test]
 fn bundled_jsonl_lines_validate_and_agree_with_the_document() {
     let s = jsonl_schema();
@@ -697,7 +697,7 @@ fn analyze_json_with_config(toml: &str, capture: &Path) -> Value {
     v
 }
 
-/// `files[].scan` (added within rdpdiag/1): captures/port_closed.pcap (two
+/// `files[].scan`: captures/port_closed.pcap (two
 /// refused one-SYN connections, frames 1–4) under `scan_fold_after = 1`
 /// keeps the first as a connection and attempt and folds the second into the
 /// summary; the document validates. Without the setting the key is absent.
@@ -720,7 +720,7 @@ fn folded_scan_probes_are_one_summary() {
     assert_eq!(scan["ports"]["3389"], 2);
     assert_eq!(scan["first"]["frame"], 1);
     assert_eq!(scan["last"]["frame"], 4);
-    assert_eq!(f["connections"].as_array().map(Vec::len), Some(1));
+    assert_eq!(tcp_records(f), 1);
     assert_eq!(f["attempts"].as_array().map(Vec::len), Some(1));
     assert!(scan["summary"]
         .as_str()
@@ -728,10 +728,18 @@ fn folded_scan_probes_are_one_summary() {
 
     let plain = analyze_json(&path, &[]);
     assert!(plain["files"][0].get("scan").is_none());
-    assert_eq!(
-        plain["files"][0]["connections"].as_array().map(Vec::len),
-        Some(2)
-    );
+    assert_eq!(tcp_records(&plain["files"][0]), 2);
+}
+
+/// The TCP connection records of a `files[]` entry (inside its attempts).
+fn tcp_records(f: &Value) -> usize {
+    f["attempts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|a| a["connections"].as_array().into_iter().flatten())
+        .filter(|c| c["transport"] == "tcp")
+        .count()
 }
 
 /// Real scanner traffic: ../shared/captures/public/nDPI/synscan.pcap (nmap
@@ -762,7 +770,7 @@ fn nmap_syn_scan_is_folded() {
     assert_eq!((n("probes"), n("kept"), n("folded")), (13, 4, 9));
     assert_eq!((n("unanswered"), n("rst"), n("syn_ack")), (10, 1, 2));
     assert_eq!(scan["top_sources"][0]["ip"], "172.16.0.8");
-    assert_eq!(f["connections"].as_array().map(Vec::len), Some(4));
+    assert_eq!(tcp_records(f), 4);
 }
 
 #[test]

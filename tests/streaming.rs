@@ -239,6 +239,11 @@ fn stream_from_first_record(cap: &Path) -> PathBuf {
 
 /// `rdpdiag [--config CONFIG] ARGS CAP`: its stdout, after exit code 0.
 fn run_rdpdiag(args: &[&str], config: Option<&Path>, cap: &Path) -> String {
+    run_rdpdiag_code(args, config, cap, 0)
+}
+
+/// `rdpdiag [--config CONFIG] ARGS CAP`: its stdout, after exit code `code`.
+fn run_rdpdiag_code(args: &[&str], config: Option<&Path>, cap: &Path, code: i32) -> String {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_rdpdiag"));
     if let Some(f) = config {
         c.arg("--config").arg(f);
@@ -246,7 +251,7 @@ fn run_rdpdiag(args: &[&str], config: Option<&Path>, cap: &Path) -> String {
     let out = c.args(args).arg(cap).output().expect("run rdpdiag");
     assert_eq!(
         out.status.code(),
-        Some(0),
+        Some(code),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -419,6 +424,66 @@ fn json_lines_stream_with_redaction_stable_across_parts() {
         .filter_map(|l| l["attempt"].as_u64())
         .collect();
     assert!(ids.iter().copied().eq(1..=30), "{ids:?}");
+}
+
+/// `--format json` writes the `rdpdiag/2` document in pieces: the chained
+/// capture (captures/tls_ok.pcap 30 times, 100 s apart, streamed from its
+/// first record) after captures/port_closed.pcap, both in one document.
+/// Streamed, pretty or compact, redacted or not, it is the document the
+/// whole-file analysis writes: the same files, the same tails, the same
+/// attempts numbered 1..n, each with its own connection record.
+#[test]
+fn the_json_document_streams_in_parts() {
+    let cap = chained_bundled("tls_ok.pcap", 30, 100, "streaming-json");
+    let cfg = stream_from_first_record(&cap);
+    let first = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/port_closed.pcap");
+    let first = first.to_string_lossy();
+    let run = |extra: &[&str], config: Option<&Path>| -> serde_json::Value {
+        let mut args = vec!["analyze", "--format", "json"];
+        args.extend_from_slice(extra);
+        args.push(&first);
+        serde_json::from_str(&run_rdpdiag_code(&args, config, &cap, 1)).expect("one JSON document")
+    };
+    let whole = run(&[], None);
+    let streamed = run(&[], Some(&cfg));
+    assert_eq!(run(&["--compact"], Some(&cfg)), streamed);
+    let files = streamed["files"].as_array().expect("files");
+    assert_eq!(files.len(), 2);
+    let attempts = files[1]["attempts"].as_array().expect("attempts");
+    assert_eq!(attempts.len(), 30);
+    let ids: Vec<u64> = attempts.iter().filter_map(|a| a["id"].as_u64()).collect();
+    assert!(ids.iter().copied().eq(1..=30), "{ids:?}");
+    assert!(attempts
+        .iter()
+        .all(|a| a["connections"].as_array().map(Vec::len) == Some(1)));
+    let verdicts = |f: &serde_json::Value| {
+        let mut v: Vec<String> = f["attempts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|a| {
+                format!(
+                    "{} {} {}",
+                    a["start"]["frame"], a["outcome"], a["root_cause"]["id"]
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    for (s, w) in files.iter().zip(whole["files"].as_array().expect("files")) {
+        assert_eq!(verdicts(s), verdicts(w));
+        for k in ["file", "capture", "warnings", "stats", "comments", "error"] {
+            assert_eq!(s[k], w[k], "{k}");
+        }
+    }
+    let redacted = run(&["--redact"], Some(&cfg));
+    let text = redacted.to_string();
+    assert!(
+        !text.contains("10.203.0."),
+        "an address left in the redacted document"
+    );
+    assert_eq!(verdicts(&redacted["files"][1]), verdicts(&files[1]));
 }
 
 #[test]

@@ -11,12 +11,13 @@ pub(crate) fn run(a: &AnalyzeArgs, g: &GlobalArgs) -> i32 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    if matches!(a.format, Format::Jsonl | Format::Text) {
+    if a.format != Format::Html {
         let opts = super::streamed::Options {
             format: a.format,
             redact: a.redact,
             verbose: a.verbose,
             color: use_color(a),
+            pretty: !a.compact,
         };
         return super::streamed::run(&a.files, &cfg, opts, &a.fail_on);
     }
@@ -36,35 +37,25 @@ pub(crate) fn run(a: &AnalyzeArgs, g: &GlobalArgs) -> i32 {
             }
         }
     }
-    if let Err(code) = render(a, &reports) {
-        return code;
-    }
+    render(a, &reports);
     if input_error {
         return 2;
     }
     exit_code(&reports, &a.fail_on)
 }
 
-/// Write the reports to stdout in the chosen format.
-fn render(a: &AnalyzeArgs, reports: &[FileReport]) -> Result<(), i32> {
+/// `--format html`: one page of every report.
+fn render(a: &AnalyzeArgs, reports: &[FileReport]) {
     let mut out = std::io::stdout().lock();
     let redactor = a
         .redact
         .then(|| crate::redact::Redactor::from_reports(reports));
-    match a.format {
-        Format::Json => json(&mut out, reports, redactor.as_ref(), !a.compact)?,
-        Format::Html => {
-            let scrub = |s: &str| match &redactor {
-                Some(red) => red.text(s),
-                None => s.to_string(),
-            };
-            let html = report::html::render(reports, &report::html::Scrub::with(&scrub));
-            let _ = write!(out, "{html}");
-        }
-        // Streamed by `super::streamed` before any report is made.
-        Format::Jsonl | Format::Text => {}
-    }
-    Ok(())
+    let scrub = |s: &str| match &redactor {
+        Some(red) => red.text(s),
+        None => s.to_string(),
+    };
+    let html = report::html::render(reports, &report::html::Scrub::with(&scrub));
+    let _ = write!(out, "{html}");
 }
 
 /// Whether the text report is coloured (`--color`, `NO_COLOR`, a terminal).
@@ -76,37 +67,6 @@ fn use_color(a: &AnalyzeArgs) -> bool {
             std::io::IsTerminal::is_terminal(&std::io::stdout())
                 && std::env::var_os("NO_COLOR").is_none()
         }
-    }
-}
-
-/// `--format json`. Redaction works on JSON values (whose keys come out
-/// sorted); without it the wire structs are written directly, in field
-/// order, as they are serialized. A closed pipe ends the output quietly.
-fn json(
-    out: &mut dyn Write,
-    reports: &[FileReport],
-    redactor: Option<&crate::redact::Redactor>,
-    pretty: bool,
-) -> Result<(), i32> {
-    let written = match redactor {
-        Some(r) => report::json::to_value(reports).and_then(|mut v| {
-            r.json(&mut v);
-            let text = if pretty {
-                serde_json::to_string_pretty(&v)
-            } else {
-                serde_json::to_string(&v)
-            }?;
-            let _ = writeln!(out, "{text}");
-            Ok(())
-        }),
-        None => report::json::write(reports, out, pretty),
-    };
-    match written {
-        Err(e) if !e.is_io() => {
-            warn!("rdpdiag: internal error serializing JSON: {e}");
-            Err(2)
-        }
-        _ => Ok(()),
     }
 }
 

@@ -1,7 +1,9 @@
-//! `analyze --format jsonl` and `--format text`: attempts written as the
+//! `analyze --format text`, `json` and `jsonl`: attempts written as the
 //! streaming analysis hands them over (`analysis::analyze_file_streaming`),
 //! so a capture of any size keeps in memory only what is open. JSON lines:
-//! one line per attempt. Text: a file whose attempts came in several parts
+//! one line per attempt. JSON: the `rdpdiag/2` document in pieces
+//! (`report::json::stream`): each file's attempts as they come, then its
+//! tail (capture, warnings, stats…). Text: a file whose attempts came in several parts
 //! starts with a line saying so, then each part's attempt blocks, then the
 //! usual report of the file (header, warnings, the last attempts) at the
 //! end; a file of one part gives exactly the report `text::render` gives.
@@ -18,6 +20,7 @@ use super::batch::{progress_kind, run_files, worker_count};
 use super::cli::Format;
 use crate::analysis::{analyze_file_streaming, AnalysisConfig, AttemptSink};
 use crate::redact::Redactor;
+use crate::report::json::{self, stream};
 use crate::report::jsonl::{self, Line};
 use crate::report::{text, FileReport, RecordIndex};
 use crate::verdict::{Attempt, Outcome, Severity};
@@ -27,19 +30,23 @@ use std::sync::Mutex;
 /// How the streamed formats render.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Options {
-    /// `Format::Jsonl` or `Format::Text`.
+    /// `Format::Text`, `Format::Json` or `Format::Jsonl`.
     pub format: Format,
     pub redact: bool,
     /// Text: `-v` and colour.
     pub verbose: bool,
     pub color: bool,
+    /// JSON: indented (not `--compact`).
+    pub pretty: bool,
 }
 
 /// Analyze `files` and write their attempts as they come; returns the exit
 /// code of `analyze` (see `analyze::exit_code`).
 pub(crate) fn run(files: &[String], cfg: &AnalysisConfig, opts: Options, fail_on: &str) -> i32 {
     let threshold = Severity::from_name(fail_on).unwrap_or(Severity::Error);
-    let out = Mutex::new(Ordered::new(files.len(), opts.redact));
+    let mut ordered = Ordered::new(files.len(), opts);
+    ordered.begin();
+    let out = Mutex::new(ordered);
     let tty = std::io::stderr().is_terminal();
     let kinds: Vec<_> = files.iter().map(|f| progress_kind(f, tty)).collect();
     run_files(
@@ -53,10 +60,16 @@ pub(crate) fn run(files: &[String], cfg: &AnalysisConfig, opts: Options, fail_on
                 threshold,
                 opts,
                 parts: 0,
+                attempts: 0,
             };
             let r = analyze_file_streaming(path, cfg, count, &mut sink);
-            if let Ok(report) = &r {
-                sink.last(report);
+            match &r {
+                Ok(report) => sink.last(report),
+                // The document lists an unreadable input with its error.
+                Err(e) if opts.format == Format::Json => {
+                    sink.last(&FileReport::unreadable(path, e));
+                }
+                Err(_) => {}
             }
             let error = r.err().map(|e| e.to_string());
             if let Ok(mut o) = out.lock() {
@@ -64,10 +77,11 @@ pub(crate) fn run(files: &[String], cfg: &AnalysisConfig, opts: Options, fail_on
             }
         },
     );
-    let o = match out.into_inner() {
+    let mut o = match out.into_inner() {
         Ok(o) => o,
         Err(p) => p.into_inner(),
     };
+    o.end();
     o.exit_code()
 }
 
@@ -79,6 +93,8 @@ struct FileSink<'a> {
     opts: Options,
     /// Parts handed over so far.
     parts: usize,
+    /// Attempts handed over so far.
+    attempts: usize,
 }
 
 impl AttemptSink for FileSink<'_> {
@@ -92,6 +108,7 @@ impl AttemptSink for FileSink<'_> {
                 t.push_str(&text::render_part(part, self.opts.verbose, self.opts.color));
                 Chunk::Text(t)
             }
+            Format::Json => self.json(part, false),
             _ => Chunk::Lines(lines(part)),
         };
         self.parts += 1;
@@ -104,9 +121,41 @@ impl FileSink<'_> {
     fn last(&mut self, report: &FileReport) {
         let chunk = match self.opts.format {
             Format::Text => Chunk::Text(text::render(report, self.opts.verbose, self.opts.color)),
+            Format::Json => self.json(report, true),
             _ => Chunk::Lines(lines(report)),
         };
         self.pass_on(report, chunk);
+    }
+
+    /// The JSON pieces of a part: the file's opening with its first part,
+    /// its attempts, its tail with the `last`. Serialized now (on this
+    /// input's thread), or with `--redact` kept as values to redact when
+    /// the part is written.
+    fn json(&mut self, part: &FileReport, last: bool) -> Chunk {
+        let index = RecordIndex::new(part);
+        let piece = stream::Piece {
+            open: (self.parts == 0).then_some((part.file.as_str(), self.index == 0)),
+            attempts: part
+                .attempts
+                .iter()
+                .map(|a| json::Attempt::new(a, &index))
+                .collect(),
+            first_attempt: self.attempts == 0,
+            close: last.then(|| {
+                let had = self.attempts + part.attempts.len() > 0;
+                (json::FileTail::from(part), had)
+            }),
+        };
+        self.attempts += part.attempts.len();
+        let serialized = if self.opts.redact {
+            values(&piece).map(Chunk::JsonValues)
+        } else {
+            let mut bytes = Vec::new();
+            piece
+                .write(&stream::Writer::new(self.opts.pretty), &mut bytes)
+                .map(|()| Chunk::Json(bytes))
+        };
+        serialized.unwrap_or_else(|e| Chunk::Failed(e.to_string()))
     }
 
     fn pass_on(&mut self, part: &FileReport, chunk: Chunk) {
@@ -135,6 +184,28 @@ fn lines(part: &FileReport) -> Vec<Line> {
         .collect()
 }
 
+/// The pieces as JSON values (for redaction).
+fn values<F, A, T>(p: &stream::Piece<F, A, T>) -> serde_json::Result<ValuePiece>
+where
+    F: serde::Serialize,
+    A: serde::Serialize,
+    T: serde::Serialize,
+{
+    use serde_json::to_value;
+    Ok(stream::Piece {
+        open: match &p.open {
+            Some((f, first)) => Some((to_value(f)?, *first)),
+            None => None,
+        },
+        attempts: p.attempts.iter().map(to_value).collect::<Result<_, _>>()?,
+        first_attempt: p.first_attempt,
+        close: match &p.close {
+            Some((t, had)) => Some((to_value(t)?, *had)),
+            None => None,
+        },
+    })
+}
+
 /// Whether an attempt makes `analyze` exit 1 at this `--fail-on` threshold.
 pub(crate) fn fails(a: &Attempt, threshold: Severity) -> bool {
     a.outcome == Outcome::Failure || a.findings.iter().any(|f| f.severity >= threshold)
@@ -146,16 +217,26 @@ struct Held {
     chunk: Chunk,
 }
 
+/// JSON pieces as values, to redact before they are written.
+type ValuePiece = stream::Piece<serde_json::Value, serde_json::Value, serde_json::Value>;
+
 /// Rendered output of a part.
 enum Chunk {
     Lines(Vec<Line>),
     Text(String),
+    /// Serialized JSON pieces.
+    Json(Vec<u8>),
+    /// JSON pieces to redact and serialize when written.
+    JsonValues(ValuePiece),
+    /// Serializing failed (an internal error).
+    Failed(String),
 }
 
 /// Output in input order, and what the exit code needs.
 struct Ordered {
     /// The first input not finished yet: its lines are written at once.
     head: usize,
+    opts: Options,
     held: Vec<Vec<Held>>,
     /// Finished inputs, with their read error if any.
     done: Vec<Option<Option<String>>>,
@@ -169,18 +250,41 @@ struct Ordered {
 }
 
 impl Ordered {
-    fn new(n: usize, redact: bool) -> Ordered {
+    fn new(n: usize, opts: Options) -> Ordered {
         Ordered {
             head: 0,
+            opts,
             held: (0..n).map(|_| Vec::new()).collect(),
             done: vec![None; n],
-            redactor: redact.then(Redactor::default),
+            redactor: opts.redact.then(Redactor::default),
             closed: false,
             attempts: 0,
             failing: false,
             input_error: false,
             internal_error: false,
         }
+    }
+
+    /// JSON: the document's opening, before any input's output.
+    fn begin(&mut self) {
+        if self.opts.format == Format::Json {
+            let mut bytes = Vec::new();
+            self.json_result(self.writer().begin(&mut bytes));
+            self.write_bytes(&bytes);
+        }
+    }
+
+    /// JSON: the document's closing, after every input's output.
+    fn end(&mut self) {
+        if self.opts.format == Format::Json {
+            let mut bytes = Vec::new();
+            self.writer().end(&mut bytes, !self.done.is_empty());
+            self.write_bytes(&bytes);
+        }
+    }
+
+    fn writer(&self) -> stream::Writer {
+        stream::Writer::new(self.opts.pretty)
     }
 
     fn push(&mut self, i: usize, h: Held) {
@@ -227,10 +331,50 @@ impl Ordered {
                 };
                 write!(out, "{t}")
             }
+            Chunk::Json(bytes) => out.write_all(&bytes),
+            Chunk::JsonValues(piece) => {
+                let bytes = self.redacted_json(piece);
+                out.write_all(&bytes)
+            }
+            Chunk::Failed(e) => {
+                self.json_result(Err(e));
+                Ok(())
+            }
         };
         // A closed pipe (`| head`) ends the output, not the run. The part
         // goes out now, not when a buffer fills.
         self.closed |= written.and_then(|()| out.flush()).is_err();
+    }
+
+    /// Bytes of the document's frame, unless stdout was closed.
+    fn write_bytes(&mut self, bytes: &[u8]) {
+        if !self.closed {
+            let mut out = std::io::stdout().lock();
+            self.closed |= out.write_all(bytes).and_then(|()| out.flush()).is_err();
+        }
+    }
+
+    /// A part's JSON values, redacted with the run's table and serialized.
+    fn redacted_json(&mut self, mut piece: ValuePiece) -> Vec<u8> {
+        if let Some(r) = &self.redactor {
+            let values = piece.open.iter_mut().map(|(f, _)| f);
+            let values = values.chain(piece.attempts.iter_mut());
+            for v in values.chain(piece.close.iter_mut().map(|(t, _)| t)) {
+                r.json(v);
+            }
+        }
+        let mut bytes = Vec::new();
+        let w = self.writer();
+        self.json_result(piece.write(&w, &mut bytes).map_err(|e| e.to_string()));
+        bytes
+    }
+
+    /// An error serializing JSON is an internal error (exit code 2).
+    fn json_result<E: std::fmt::Display>(&mut self, r: Result<(), E>) {
+        if let Err(e) = r {
+            warn!("rdpdiag: internal error serializing JSON: {e}");
+            self.internal_error = true;
+        }
     }
 
     fn write_lines(&mut self, out: &mut impl Write, lines: Vec<Line>) -> std::io::Result<()> {

@@ -1,5 +1,5 @@
-//! The wire types of the JSON contract `rdpdiag/1` (docs/json.md,
-//! docs/schema/rdpdiag-1.schema.json).
+//! The wire types of the JSON contract `rdpdiag/2` (docs/json.md,
+//! docs/schema/rdpdiag-2.schema.json).
 //!
 //! The field names and shapes of these structs ARE the contract: renaming an
 //! internal field (verdict, session facts, flow health…) must not change the
@@ -8,10 +8,13 @@
 //! field changing type (say, a `&'static str` becoming an enum) only changes
 //! the conversion here, never the wire field.
 //!
-//! Within `rdpdiag/1` fields are only added. Keep the field order: it is the
-//! order keys are written in.
+//! Within `rdpdiag/2` fields are only added. Keep the field order: it is the
+//! order keys are written in, and the order [`stream`] writes a document in
+//! while the file is read (each file's `attempts` before what is known only
+//! at its end).
 
 mod conn;
+pub mod stream;
 
 pub use conn::Connection;
 
@@ -24,11 +27,10 @@ use crate::verdict;
 use crate::wire::{Dir, FrameRef, Ts};
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::net::SocketAddr;
 
 /// Version of the JSON document; bumped on any incompatible change.
-pub const SCHEMA: &str = "rdpdiag/1";
+pub const SCHEMA: &str = "rdpdiag/2";
 
 /// The whole document: `{"schema", "tool", "files"}`.
 #[derive(Debug, Serialize)]
@@ -69,24 +71,33 @@ pub fn to_string_pretty(reports: &[FileReport]) -> serde_json::Result<String> {
     serde_json::to_string_pretty(&Document::new(reports))
 }
 
-/// Writes the document of `reports` to `out` as it is serialized, pretty or
-/// on one line (`--compact`): never the whole text in memory (on a scan of
-/// 30,000 SYNs the pretty text was 510 MB). An I/O error (a closed pipe)
-/// comes back as such: `serde_json::Error::is_io`.
+/// Writes the document of `reports` to `out` piece by piece, as the
+/// streaming `analyze` writes it ([`stream::Writer`]), pretty or on one line
+/// (`--compact`). An I/O error (a closed pipe) comes back as such:
+/// `serde_json::Error::is_io`.
 pub fn write(
     reports: &[FileReport],
     out: &mut dyn std::io::Write,
     pretty: bool,
 ) -> serde_json::Result<()> {
-    let mut buf = std::io::BufWriter::with_capacity(1 << 16, out);
-    let doc = Document::new(reports);
-    if pretty {
-        serde_json::to_writer_pretty(&mut buf, &doc)?;
-    } else {
-        serde_json::to_writer(&mut buf, &doc)?;
+    let w = stream::Writer::new(pretty);
+    let mut buf = Vec::new();
+    w.begin(&mut buf)?;
+    for (i, r) in reports.iter().enumerate() {
+        let index = RecordIndex::new(r);
+        w.begin_file(&mut buf, &r.file, i == 0)?;
+        for (j, a) in r.attempts.iter().enumerate() {
+            w.attempt(&mut buf, &Attempt::new(a, &index), j == 0)?;
+            if buf.len() >= 1 << 16 {
+                out.write_all(&buf).map_err(serde_json::Error::io)?;
+                buf.clear();
+            }
+        }
+        w.end_file(&mut buf, &FileTail::from(r), !r.attempts.is_empty())?;
     }
-    buf.write_all(b"\n").map_err(serde_json::Error::io)?;
-    buf.flush().map_err(serde_json::Error::io)
+    w.end(&mut buf, !reports.is_empty());
+    out.write_all(&buf).map_err(serde_json::Error::io)?;
+    out.flush().map_err(serde_json::Error::io)
 }
 
 /// The document of `reports` as a JSON value (for redaction, which rewrites
@@ -95,22 +106,28 @@ pub fn to_value(reports: &[FileReport]) -> serde_json::Result<serde_json::Value>
     serde_json::to_value(Document::new(reports))
 }
 
-/// `files[]`: the analysis of one input file.
+/// `files[]`: the analysis of one input file. Its attempts come first: a
+/// streamed document writes them while the file is read, and the rest
+/// ([`FileTail`]) when it ends.
 #[derive(Debug, Serialize)]
 pub struct File<'a> {
     pub file: &'a str,
+    pub attempts: Vec<Attempt<'a>>,
+    #[serde(flatten)]
+    pub tail: FileTail<'a>,
+}
+
+/// The keys of `files[]` after `attempts`: known when the file ends.
+#[derive(Debug, Serialize)]
+pub struct FileTail<'a> {
     pub capture: Capture<'a>,
     pub warnings: Vec<Warning<'a>>,
-    pub attempts: Vec<Attempt<'a>>,
     pub stats: Stats<'a>,
-    pub connections: Vec<Connection<'a>>,
-    pub udp_flows: Vec<UdpFlow<'a>>,
-    /// pcapng section and packet comments (added within rdpdiag/1).
+    /// pcapng section and packet comments.
     pub comments: Vec<Comment<'a>>,
-    /// Why the input could not be read, else null (added within rdpdiag/1).
+    /// Why the input could not be read, else null.
     pub error: Option<&'a str>,
-    /// Scan probes folded into one summary; absent when none were folded
-    /// (added within rdpdiag/1).
+    /// Scan probes folded into one summary; absent when none were folded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scan: Option<Scan>,
 }
@@ -189,17 +206,21 @@ pub struct Comment<'a> {
 
 impl<'a> From<&'a FileReport> for File<'a> {
     fn from(r: &'a FileReport) -> Self {
+        let index = RecordIndex::new(r);
         File {
             file: &r.file,
+            attempts: r.attempts.iter().map(|a| Attempt::new(a, &index)).collect(),
+            tail: r.into(),
+        }
+    }
+}
+
+impl<'a> From<&'a FileReport> for FileTail<'a> {
+    fn from(r: &'a FileReport) -> Self {
+        FileTail {
             capture: (&r.capture).into(),
             warnings: r.warnings.iter().map(Warning::from).collect(),
-            attempts: {
-                let index = RecordIndex::new(r);
-                r.attempts.iter().map(|a| Attempt::new(a, &index)).collect()
-            },
             stats: (&r.stats).into(),
-            connections: r.connections.iter().map(Connection::from).collect(),
-            udp_flows: r.udp_flows.iter().map(UdpFlow::from).collect(),
             comments: r
                 .comments
                 .iter()
@@ -376,7 +397,7 @@ pub enum AttemptConnection<'a> {
     Udp(Box<UdpConnection<'a>>),
 }
 
-/// A UDP flow inside an attempt: the `udp_flows[]` record plus `"transport": "udp"`.
+/// A UDP flow inside an attempt: its `udpFlow` record plus `"transport": "udp"`.
 #[derive(Debug, Serialize)]
 pub struct UdpConnection<'a> {
     pub transport: &'static str,

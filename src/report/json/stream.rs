@@ -7,9 +7,7 @@
 //! The pieces are serialized with serde_json and joined here, pretty
 //! (2-space indentation, exactly as `serde_json::to_string_pretty` writes
 //! the whole [`super::Document`]) or compact. A piece nested at depth `d`
-//! is serialized on its own and every line after its first is indented by
-//! `d` levels: JSON strings never hold a raw line break, so each `\n` of the
-//! serialized piece starts one of its lines.
+//! is serialized with a pretty formatter that starts `d` levels in.
 //!
 //! Each piece is generic over `Serialize`: the wire types without
 //! `--redact`, redacted `serde_json::Value`s with it.
@@ -120,9 +118,8 @@ impl Writer {
         if !self.pretty {
             return serde_json::to_writer(out, value);
         }
-        let text = serde_json::to_vec_pretty(value)?;
-        indent_lines(out, &text, depth);
-        Ok(())
+        let mut ser = serde_json::Serializer::with_formatter(out, Indented::at(depth));
+        value.serialize(&mut ser)
     }
 
     /// An object serialized at `depth`, on its own.
@@ -203,16 +200,109 @@ impl<F: Serialize, A: Serialize, T: Serialize> Piece<F, A, T> {
     }
 }
 
-/// Copies `text`, indenting each line after the first by `depth` levels.
-fn indent_lines(out: &mut Vec<u8>, text: &[u8], depth: usize) {
-    let mut lines = text.split(|b| *b == b'\n');
-    if let Some(first) = lines.next() {
-        out.extend_from_slice(first);
+/// serde_json's pretty formatter (2 spaces), starting `depth` levels in:
+/// the lines of a piece nested in the document are indented as they would
+/// be were the whole document serialized at once.
+struct Indented {
+    level: usize,
+    has_value: bool,
+}
+
+impl Indented {
+    fn at(depth: usize) -> Indented {
+        Indented {
+            level: depth,
+            has_value: false,
+        }
     }
-    for line in lines {
-        out.push(b'\n');
-        out.extend(std::iter::repeat_n(b' ', 2 * depth));
-        out.extend_from_slice(line);
+
+    fn open<W: std::io::Write + ?Sized>(
+        &mut self,
+        w: &mut W,
+        bracket: &[u8],
+    ) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn close<W: std::io::Write + ?Sized>(
+        &mut self,
+        w: &mut W,
+        bracket: &[u8],
+    ) -> std::io::Result<()> {
+        self.level = self.level.saturating_sub(1);
+        if self.has_value {
+            self.newline(w)?;
+        }
+        w.write_all(bracket)
+    }
+
+    fn item<W: std::io::Write + ?Sized>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        self.newline(w)
+    }
+
+    fn newline<W: std::io::Write + ?Sized>(&self, w: &mut W) -> std::io::Result<()> {
+        const SPACES: &[u8] = &[b' '; 64];
+        w.write_all(b"\n")?;
+        let mut n = 2 * self.level;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            w.write_all(SPACES.get(..k).unwrap_or_default())?;
+            n -= k;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for Indented {
+    fn begin_array<W: std::io::Write + ?Sized>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"[")
+    }
+
+    fn end_array<W: std::io::Write + ?Sized>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+
+    fn begin_array_value<W: std::io::Write + ?Sized>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+
+    fn end_array_value<W: std::io::Write + ?Sized>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: std::io::Write + ?Sized>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"{")
+    }
+
+    fn end_object<W: std::io::Write + ?Sized>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+
+    fn begin_object_key<W: std::io::Write + ?Sized>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+
+    fn begin_object_value<W: std::io::Write + ?Sized>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: std::io::Write + ?Sized>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 

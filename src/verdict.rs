@@ -9,7 +9,7 @@ use serde::Serialize;
 
 /// The stages of an RDP connection, in order.
 // Serialize (here and on Severity, Evidence, Finding) only for the probe's
-// own JSON report, which lists findings; the analysis document `rdpdiag/1`
+// own JSON report, which lists findings; the analysis document `rdpdiag/2`
 // is written by `report::json`, never from these types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

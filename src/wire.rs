@@ -145,7 +145,7 @@ pub struct FrameRef {
 }
 
 // Serialize only for the probe's own JSON report (its certificates carry
-// frames); the analysis document `rdpdiag/1` uses `report::json::Frame`.
+// frames); the analysis document `rdpdiag/2` uses `report::json::Frame`.
 impl Serialize for FrameRef {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;

@@ -14,7 +14,7 @@ pub enum CloseKind {
 }
 
 impl CloseKind {
-    /// The name `rdpdiag/1` writes ("fin", "rst").
+    /// The name `rdpdiag/2` writes ("fin", "rst").
     pub fn as_str(self) -> &'static str {
         match self {
             CloseKind::Fin => "fin",

@@ -8,7 +8,7 @@
 //! finished file, `live` per settled attempt, and a streaming engine can call
 //! it the moment an attempt closes.
 //!
-//! Like `rdpdiag/1`, the field names are a contract: within
+//! Like `rdpdiag/2`, the field names are a contract: within
 //! `rdpdiag-jsonl/1` fields are only added (docs/schema/rdpdiag-jsonl-1.schema.json).
 
 use super::{FileReport, RecordIndex};
@@ -109,7 +109,7 @@ pub struct Line {
     pub proto: Option<&'static str>,
     pub community_id: Option<String>,
     pub file: Option<String>,
-    /// The attempt's number within its file (`attempts[].id` of rdpdiag/1).
+    /// The attempt's number within its file (`attempts[].id` of rdpdiag/2).
     pub attempt: u32,
     /// `address:port`, or the name whose DNS lookup failed.
     pub server: String,

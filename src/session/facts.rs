@@ -133,7 +133,7 @@ pub fn validity_name(v: Validity) -> &'static str {
 }
 
 /// The name the reports write for a key type (its Rust variant name, as
-/// `rdpdiag/1` has always written it).
+/// `rdpdiag/1` and `/2` have always written it).
 pub fn key_type_name(k: KeyType) -> &'static str {
     match k {
         KeyType::Rsa => "Rsa",
@@ -145,7 +145,7 @@ pub fn key_type_name(k: KeyType) -> &'static str {
     }
 }
 
-// serde field adapters for the probe report's CertInfo (strings as in rdpdiag/1).
+// serde field adapters for the probe report's CertInfo (strings as in rdpdiag/2).
 fn ser_source<S: serde::Serializer>(v: &CertSource, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(v.as_str())
 }
@@ -158,7 +158,7 @@ fn ser_key_type<S: serde::Serializer>(v: &KeyType, s: S) -> Result<S::Ok, S::Err
 
 /// A certificate as judged at capture time.
 // Serialize only for the probe's own JSON report (its certificates); the
-// analysis document `rdpdiag/1` is written by `report::json`.
+// analysis document `rdpdiag/2` is written by `report::json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct CertInfo {
     pub frame: FrameRef,

@@ -123,7 +123,7 @@ pub fn handle_key(ui: &mut UiState, snap: &Snapshot, key: KeyEvent) -> Action {
 }
 
 fn save(snap: &Snapshot) -> String {
-    // The verdicts as `rdpdiag/1` writes them (without their connection records).
+    // The verdicts as `rdpdiag/2` writes them (without their connection records).
     let attempts: Vec<crate::report::json::AttemptVerdict<'_>> =
         snap.attempts.iter().map(|v| (&v.attempt).into()).collect();
     let secs = std::time::SystemTime::now()

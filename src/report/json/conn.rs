@@ -1,4 +1,4 @@
-//! `connection`: one TCP connection record of `rdpdiag/1` with everything
+//! `connection`: one TCP connection record of `rdpdiag/2` with everything
 //! read from it (TCP health and the protocol facts of each layer).
 
 use super::{dir, frame, opt_frame, Frame};
@@ -495,7 +495,7 @@ impl<'a> From<&'a f::NlaFacts> for Nla<'a> {
             server_pub_key_auth: opt_frame(n.server_pub_key_auth),
             client_auth_info: opt_frame(n.client_auth_info),
             error_code: n.error_code.map(|(fr, c)| (frame(fr), Named::of(c.0, c))),
-            // KRB-ERROR codes are small non-negative numbers; rdpdiag/1 has
+            // KRB-ERROR codes are small non-negative numbers; rdpdiag/1 and /2 have
             // always written the i32 reinterpreted as u32.
             kerberos_error: n
                 .kerberos_error

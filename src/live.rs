@@ -136,13 +136,17 @@ pub use imp::run;
 #[cfg(feature = "live")]
 mod imp {
     use super::{default_filter, LiveOptions, PcapngWriter, NEEDS};
-    use crate::analysis::AnalysisConfig;
+    use crate::analysis::{AnalysisConfig, AttemptSink, StreamConfig, Streamer};
     use crate::capture::{Frame, FrameSink, LinkType};
+    use crate::engine::{Engine, EngineConfig};
+    use crate::report::{jsonl, FileReport, RecordIndex};
     use crate::tui::model::Tracker;
-    use crate::tui::{Driver, Shared};
+    use crate::tui::{Driver, LineOut, Shared};
     use crate::wire::Ts;
     use std::sync::atomic::Ordering;
     use std::sync::Arc;
+
+    type Writer = PcapngWriter<std::io::BufWriter<std::fs::File>>;
 
     const SNAPLEN: i32 = 65535;
 
@@ -190,15 +194,38 @@ mod imp {
         Ok((cap, dev))
     }
 
-    /// Capture until `stop` is set, feeding the driver.
+    /// What the capture loop feeds: the TUI's driver, or the streaming
+    /// analysis that prints lines.
+    trait Feed: FrameSink {
+        /// No packet for a while: flows and attempts age by the wall clock
+        /// `now`; `drops`: packets libpcap dropped so far.
+        fn idle(&mut self, now: Ts, drops: u64);
+    }
+
+    impl Feed for Driver {
+        fn idle(&mut self, now: Ts, drops: u64) {
+            self.drops = drops;
+            Driver::idle(self, now);
+        }
+    }
+
+    impl Feed for Streamer<'_> {
+        fn idle(&mut self, now: Ts, _drops: u64) {
+            Streamer::idle(self, now);
+        }
+    }
+
+    /// Capture until `stop` is set or Ctrl-C, feeding `feed`; returns the
+    /// packets libpcap dropped.
     fn capture_loop(
         mut cap: pcap::Capture<pcap::Active>,
-        mut writer: Option<PcapngWriter<std::io::BufWriter<std::fs::File>>>,
-        driver: &mut Driver,
+        mut writer: Option<Writer>,
+        feed: &mut dyn Feed,
         shared: &Shared,
-    ) -> Result<(), String> {
+    ) -> Result<u64, String> {
         let link = LinkType(cap.get_datalink().0 as u32);
         let mut number = 0u64;
+        let mut drops = 0;
         let mut last_stats = std::time::Instant::now();
         while !shared.stop.load(Ordering::Relaxed) && !crate::interrupt::requested() {
             match cap.next_packet() {
@@ -224,7 +251,7 @@ mod imp {
                         data: p.data,
                         orig_len: p.header.len,
                     };
-                    driver.frame(&frame);
+                    feed.frame(&frame);
                 }
                 Err(pcap::Error::TimeoutExpired) => {
                     std::thread::sleep(std::time::Duration::from_millis(10))
@@ -234,18 +261,18 @@ mod imp {
             if last_stats.elapsed() >= std::time::Duration::from_millis(200) {
                 last_stats = std::time::Instant::now();
                 if let Ok(s) = cap.stats() {
-                    driver.drops = s.dropped as u64 + s.if_dropped as u64;
+                    drops = s.dropped as u64 + s.if_dropped as u64;
                 }
                 if let Some(w) = writer.as_mut() {
                     let _ = w.flush();
                 }
-                driver.idle(now_ts());
+                feed.idle(now_ts(), drops);
             }
         }
         if let Some(w) = writer.as_mut() {
             let _ = w.flush();
         }
-        Ok(())
+        Ok(drops)
     }
 
     /// After `--write`: embed the key log's secrets, if one was given.
@@ -297,31 +324,106 @@ mod imp {
         // Live: a closed connection is judged after 2 s instead of lingering 30 s.
         let mut ecfg = cfg.engine_config();
         ecfg.flow.closed_linger_s = ecfg.flow.closed_linger_s.min(2.0);
-        let tracker = Tracker::new(ecfg, cfg.diag.clone(), true);
-        let lines = (!interactive).then(crate::tui::stdout_lines);
-        let mut driver = Driver::new(tracker, shared.clone(), format!("live {dev}"), None, lines);
-        driver.live = true;
-        if opts.jsonl {
-            driver.jsonl = Some(crate::tui::JsonlLines {
-                file: opts.write.clone(),
-            });
-        }
         if !interactive {
-            // Ctrl-C (SIGINT/SIGTERM) ends the capture: the verdicts of
-            // what was seen are printed and `--write`'s keys embedded.
-            let per = if opts.jsonl {
-                "one JSON line per attempt, once no reconnect can join it"
-            } else {
-                "one line per finished attempt"
-            };
-            warn!("rdpdiag: capturing on {dev}; {per} (Ctrl-C stops)");
+            return run_lines(cap, writer, &dev, opts, cfg, ecfg);
         }
+        let tracker = Tracker::new(ecfg, cfg.diag.clone(), true);
+        let mut driver = Driver::new(tracker, shared.clone(), format!("live {dev}"), None, None);
         let sh = shared.clone();
         let work = move || {
             let r = capture_loop(cap, writer, &mut driver, &sh);
             driver.finish();
-            r.map(|()| 0)
+            r.map(|_| 0)
         };
         crate::tui::run_worker(shared, interactive, None, work, || finish_write(opts))
+    }
+
+    /// `live --no-tui` (or stdout not a terminal) and `--format jsonl`: the
+    /// streaming analysis of `analyze`, fed by the capture, prints one line
+    /// per attempt once it is final (nothing can join it any more) and
+    /// forgets it, so memory follows what is open however long it runs.
+    /// Ctrl-C prints the attempts still waiting.
+    fn run_lines(
+        cap: pcap::Capture<pcap::Active>,
+        writer: Option<Writer>,
+        dev: &str,
+        opts: &LiveOptions,
+        cfg: &AnalysisConfig,
+        ecfg: EngineConfig,
+    ) -> i32 {
+        let per = if opts.jsonl {
+            "one JSON line per attempt"
+        } else {
+            "one line per attempt"
+        };
+        warn!(
+            "rdpdiag: capturing on {dev}; {per} once no reconnect can join it \
+             (seconds after its last packet; Ctrl-C stops)"
+        );
+        let cfg = AnalysisConfig {
+            stream: StreamConfig::live(),
+            ..cfg.clone()
+        };
+        let mut sink = LineSink {
+            jsonl: opts.jsonl,
+            file: opts.write.clone(),
+            out: crate::tui::stdout_lines(),
+        };
+        let shared = Shared::default();
+        let mut s = Streamer::new(Engine::new(ecfg), &cfg, "", &mut sink);
+        let r = capture_loop(cap, writer, &mut s, &shared);
+        let rest = s.finish(crate::capture::ReadSummary::default());
+        sink.part(&rest);
+        sink.end(&rest);
+        finish_write(opts);
+        match r {
+            Ok(drops) => {
+                if drops > 0 {
+                    warn!("rdpdiag: warning: libpcap dropped {drops} packet(s): verdicts of the connections they belonged to may be incomplete");
+                }
+                0
+            }
+            Err(e) => {
+                warn!("rdpdiag: {e}");
+                2
+            }
+        }
+    }
+
+    /// Prints each attempt of a part as one line: text, or `rdpdiag-jsonl/1`
+    /// with `--write`'s file as `file`.
+    struct LineSink {
+        jsonl: bool,
+        file: Option<String>,
+        out: LineOut,
+    }
+
+    impl AttemptSink for LineSink {
+        fn part(&mut self, part: &FileReport) {
+            let index = RecordIndex::new(part);
+            for a in &part.attempts {
+                if !self.jsonl {
+                    (self.out)(&crate::tui::model::attempt_line(a));
+                    continue;
+                }
+                let mut ctx = jsonl::Context::of(part, &index, a);
+                ctx.file = self.file.as_deref();
+                match jsonl::to_line(a, &ctx, None) {
+                    Ok(l) => (self.out)(&l),
+                    Err(e) => warn!("rdpdiag: internal error serializing JSON: {e}"),
+                }
+            }
+        }
+    }
+
+    impl LineSink {
+        /// After the last attempts: the text stream ends with the summary
+        /// of the scan probes folded beyond `[limits] scan_fold_after`
+        /// (JSON lines are attempts only).
+        fn end(&mut self, rest: &FileReport) {
+            if let (false, Some(scan)) = (self.jsonl, &rest.scan) {
+                (self.out)(&crate::report::scan_line(scan));
+            }
+        }
     }
 }

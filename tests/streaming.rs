@@ -12,7 +12,10 @@
 
 mod common;
 
-use rdpdiag::analysis::{analyze_file, analyze_file_streaming, AnalysisConfig, AttemptSink};
+use rdpdiag::analysis::{
+    analyze_file, analyze_file_streaming, AnalysisConfig, AttemptSink, Streamer,
+};
+use rdpdiag::engine::Engine;
 use rdpdiag::report::FileReport;
 use rdpdiag::verdict::Attempt;
 use std::path::{Path, PathBuf};
@@ -484,6 +487,39 @@ fn the_json_document_streams_in_parts() {
         "an address left in the redacted document"
     );
     assert_eq!(verdicts(&redacted["files"][1]), verdicts(&files[1]));
+}
+
+/// Live capture's streaming (`live --no-tui`, `--format jsonl`): fed frame
+/// by frame with `StreamConfig::live()`, each attempt is handed over once
+/// final and its record dropped; `idle` (no packet, the wall clock moving
+/// on) settles the last one before the capture ends. captures/tls_ok.pcap 5
+/// times, 100 s apart: 4 attempts go as the next copy arrives, the 5th when
+/// 120 s pass without a packet, and nothing is left for the end.
+#[test]
+fn live_streaming_forgets_each_attempt_once_final() {
+    struct Count(Vec<usize>);
+    impl AttemptSink for Count {
+        fn part(&mut self, part: &FileReport) {
+            self.0.push(part.attempts.len());
+        }
+    }
+    let cap = chained_bundled("tls_ok.pcap", 5, 100, "streaming-live");
+    let cfg = AnalysisConfig {
+        stream: rdpdiag::analysis::StreamConfig::live(),
+        ..AnalysisConfig::default()
+    };
+    let mut engine_cfg = cfg.engine_config();
+    engine_cfg.flow.closed_linger_s = 2.0;
+    let mut sink = Count(Vec::new());
+    let mut s = Streamer::new(Engine::new(engine_cfg), &cfg, "live", &mut sink);
+    let path = cap.to_string_lossy().to_string();
+    let (reader, gz) = rdpdiag::capture::open_path(&path).expect("opens");
+    let summary = rdpdiag::capture::read_capture(reader, &path, gz, &mut s).expect("reads");
+    let end = summary.last_ts.expect("frames");
+    s.idle(end.plus_secs(120.0));
+    let rest = s.finish(summary);
+    assert!(rest.attempts.is_empty(), "{:?}", rest.attempts);
+    assert_eq!(sink.0, vec![1; 5]);
 }
 
 #[test]

@@ -9,7 +9,7 @@ mod stream;
 use crate::engine::{Engine, EngineConfig, FrameObserver};
 use crate::report::FileReport;
 pub use stream::{
-    analyze_file_streaming, analyze_reader_streaming, AttemptSink, StreamConfig,
+    analyze_file_streaming, analyze_reader_streaming, AttemptSink, StreamConfig, Streamer,
     DEFAULT_MAX_HELD_RECORDS, DEFAULT_PART_RECORDS,
 };
 

@@ -78,6 +78,20 @@ impl Default for StreamConfig {
     }
 }
 
+impl StreamConfig {
+    /// Live capture: look for final attempts every second, from the first
+    /// record on (a capture file waits for `part_records` and looks every
+    /// 10 s of capture time, for speed).
+    pub fn live() -> Self {
+        StreamConfig {
+            part_records: 0,
+            check_every_frames: 1,
+            check_every_s: 1.0,
+            ..StreamConfig::default()
+        }
+    }
+}
+
 /// Default [`StreamConfig::check_every_frames`].
 const CHECK_EVERY_FRAMES: u64 = 4096;
 
@@ -114,27 +128,17 @@ fn stream_from(
     cfg: &AnalysisConfig,
     sink: &mut dyn AttemptSink,
 ) -> Result<FileReport, InputError> {
-    let mut engine = Engine::new(cfg.engine_config());
-    let mut s = Streamer {
-        engine: &mut engine,
-        sink,
-        cfg,
-        file: name,
-        now: None,
-        frames_since_check: 0,
-        check_every: cfg.stream.check_every_frames,
-        next_check: None,
-        settle_of: HashMap::new(),
-        carry: Carry::default(),
-    };
+    let mut s = Streamer::new(Engine::new(cfg.engine_config()), cfg, name, sink);
     let summary = capture::read_capture(reader, name, gz, &mut s)?;
-    let carry = std::mem::take(&mut s.carry);
-    Ok(report_from_part(name, engine, summary, cfg, carry))
+    Ok(s.finish(summary))
 }
 
 /// The engine as a frame sink that hands final attempts over as it goes.
-struct Streamer<'a> {
-    engine: &'a mut Engine,
+/// A capture file feeds it through `capture::read_capture`; live capture
+/// feeds it frame by frame, and [`Streamer::idle`] lets time pass between
+/// packets.
+pub struct Streamer<'a> {
+    engine: Engine,
     sink: &'a mut dyn AttemptSink,
     cfg: &'a AnalysisConfig,
     file: &'a str,
@@ -151,6 +155,54 @@ struct Streamer<'a> {
     carry: Carry,
 }
 
+impl<'a> Streamer<'a> {
+    /// Stream `engine`'s attempts (configured from `cfg`, or adjusted, as
+    /// live capture does) to `sink`; `file` names the parts.
+    pub fn new(
+        engine: Engine,
+        cfg: &'a AnalysisConfig,
+        file: &'a str,
+        sink: &'a mut dyn AttemptSink,
+    ) -> Self {
+        Streamer {
+            engine,
+            sink,
+            cfg,
+            file,
+            now: None,
+            frames_since_check: 0,
+            check_every: cfg.stream.check_every_frames,
+            next_check: None,
+            settle_of: HashMap::new(),
+            carry: Carry::default(),
+        }
+    }
+
+    /// No packet for a while (live capture): flows idle and attempts
+    /// settle as of `now`, the wall clock.
+    pub fn idle(&mut self, now: Ts) {
+        let e = &mut self.engine;
+        e.flows.sweep(now, &mut e.sessions);
+        self.now = Some(self.now.map_or(now, |n| n.max(now)));
+        if self.now >= self.next_check {
+            self.look();
+        }
+    }
+
+    /// End of input: the report of what is still held (the last attempts,
+    /// numbered after the streamed ones) with the capture-level fields.
+    pub fn finish(self, capture: capture::ReadSummary) -> FileReport {
+        report_from_part(self.file, self.engine, capture, self.cfg, self.carry)
+    }
+
+    /// Look for final attempts now, and not again for `check_every_s`.
+    fn look(&mut self) {
+        self.frames_since_check = 0;
+        self.next_check = self.now.map(|n| n.plus_secs(self.cfg.stream.check_every_s));
+        self.hand_over_final();
+    }
+}
+
 impl FrameSink for Streamer<'_> {
     fn frame(&mut self, frame: &Frame<'_>) {
         self.engine.frame(frame);
@@ -158,9 +210,7 @@ impl FrameSink for Streamer<'_> {
         self.frames_since_check += 1;
         let due = self.now >= self.next_check;
         if self.frames_since_check >= self.check_every && due {
-            self.frames_since_check = 0;
-            self.next_check = self.now.map(|n| n.plus_secs(self.cfg.stream.check_every_s));
-            self.hand_over_final();
+            self.look();
         }
     }
     fn tls_secrets(&mut self, keylog: &[u8]) {

@@ -67,19 +67,8 @@ pub struct Driver {
     last_packets: u64,
     lines: Option<LineOut>,
     pub drops: u64,
-    /// Live capture (print verdicts at once) rather than replay.
-    pub live: bool,
-    /// Print `rdpdiag-jsonl/1` lines instead of text lines.
-    pub jsonl: Option<JsonlLines>,
     /// The wall clock as of the last [`Driver::idle`] (live capture).
     clock: Option<Ts>,
-}
-
-/// `live --format jsonl`: where the lines' `file` and frame numbers point.
-#[derive(Debug, Clone, Default)]
-pub struct JsonlLines {
-    /// `--write`'s file (its frame numbers are the capture's), if any.
-    pub file: Option<String>,
 }
 
 const MIN_TICK: Duration = Duration::from_millis(200);
@@ -105,8 +94,6 @@ impl Driver {
             last_packets: 0,
             lines,
             drops: 0,
-            live: false,
-            jsonl: None,
             clock: None,
         }
     }
@@ -137,13 +124,11 @@ impl Driver {
         self.last_tick = Instant::now();
     }
 
-    /// Print the attempts finished since the last tick.
+    /// Print the attempts finished since the last tick (replay with stdout
+    /// not a terminal), once nothing can join them any more: the group
+    /// window after their end, by the capture's clock.
     fn print_finished(&mut self, snap: &Snapshot, done: bool) {
-        // Replay prints an attempt once nothing can join it any more; live
-        // text prints at once, and again if a reconnect changes it. JSON
-        // lines are records, written once: live waits for the group window
-        // too, by the wall clock when no packet arrives.
-        let settled = if done || (self.live && self.jsonl.is_none()) {
+        let settled = if done {
             None
         } else {
             let window = (self.tracker.diag.group_window_s * 1e9) as i64;
@@ -155,23 +140,16 @@ impl Driver {
             return;
         };
         for (v, updated) in finished {
-            match &self.jsonl {
-                Some(_) if updated => {}
-                Some(j) => {
-                    let ctx = jsonl_context(&v, &self.tracker.engine.sessions.udp, j);
-                    match crate::report::jsonl::to_line(&v.attempt, &ctx, None) {
-                        Ok(l) => out(&l),
-                        Err(e) => warn!("rdpdiag: internal error serializing JSON: {e}"),
-                    }
-                }
-                None if updated => out(&format!("{} (updated)", v.text_line())),
-                None => out(&v.text_line()),
+            if updated {
+                out(&format!("{} (updated)", v.text_line()));
+            } else {
+                out(&v.text_line());
             }
         }
         // Scan probes beyond [limits] scan_fold_after have no attempt line:
-        // the text stream ends with their summary (JSON lines are attempts only).
+        // the text stream ends with their summary.
         let scan = &self.tracker.engine.sessions.scan;
-        if done && self.jsonl.is_none() && scan.folded > 0 {
+        if done && scan.folded > 0 {
             out(&crate::report::scan_line(scan));
         }
     }
@@ -248,40 +226,6 @@ impl FrameSink for Driver {
         // Replay pauses here, between frames (`stop` is asked once per block).
         // SIGINT/SIGTERM: the verdicts of what was read are still given.
         self.tracker.stop() || crate::interrupt::requested()
-    }
-}
-
-/// The `rdpdiag-jsonl/1` context of a live attempt: its first TCP
-/// connection, else its first UDP flow.
-fn jsonl_context<'a>(
-    v: &model::AttemptView,
-    udp: &[crate::session::UdpRecord],
-    j: &'a JsonlLines,
-) -> crate::report::jsonl::Context<'a> {
-    use crate::report::jsonl::{Context, Endpoints, Proto};
-    let a = &v.attempt;
-    let tcp = a.connection_ids.first().and_then(|id| {
-        v.endpoints
-            .iter()
-            .find(|(c, _, _)| c == id)
-            .map(|(_, client, server)| Endpoints {
-                client: *client,
-                server: *server,
-                proto: Proto::Tcp,
-            })
-    });
-    let first = tcp.or_else(|| {
-        let id = a.udp_flow_ids.first()?;
-        let u = udp.iter().find(|u| u.flow.id == *id)?;
-        Some(Endpoints {
-            client: u.flow.client,
-            server: u.flow.server,
-            proto: Proto::Udp,
-        })
-    });
-    Context {
-        file: j.file.as_deref(),
-        first,
     }
 }
 

@@ -500,25 +500,30 @@ impl AttemptView {
 
     /// One text line for scripts: the verdict, the cause and the first fix step.
     pub fn text_line(&self) -> String {
-        let a = &self.attempt;
-        let verdict = match a.outcome {
-            Outcome::Success if a.succeeded_with_errors() => "SUCCESS, with errors".to_string(),
-            Outcome::Success => "SUCCESS".to_string(),
-            Outcome::Failure => format!("FAILED at {}", a.failed_stage.map_or("?", |s| s.name())),
-            Outcome::Incomplete => "INCOMPLETE".to_string(),
-        };
-        let mut s = format!(
-            "attempt {} {} -> {} {} {:.3}s frames {}-{}",
-            a.id, a.client, a.server, verdict, a.duration_s, a.start.number, a.end.number
-        );
-        if let Some(rc) = &a.root_cause {
-            s.push_str(&format!(" | cause: {}", rc.title));
-            if let Some(fix) = rc.remediation.first() {
-                s.push_str(&format!(" | fix: {fix}"));
-            }
-        }
-        s
+        attempt_line(&self.attempt)
     }
+}
+
+/// One line of an attempt's verdict, as `tui` and `live` print it when
+/// stdout is not a terminal: outcome, frames, cause and first fix.
+pub fn attempt_line(a: &Attempt) -> String {
+    let verdict = match a.outcome {
+        Outcome::Success if a.succeeded_with_errors() => "SUCCESS, with errors".to_string(),
+        Outcome::Success => "SUCCESS".to_string(),
+        Outcome::Failure => format!("FAILED at {}", a.failed_stage.map_or("?", |s| s.name())),
+        Outcome::Incomplete => "INCOMPLETE".to_string(),
+    };
+    let mut s = format!(
+        "attempt {} {} -> {} {} {:.3}s frames {}-{}",
+        a.id, a.client, a.server, verdict, a.duration_s, a.start.number, a.end.number
+    );
+    if let Some(rc) = &a.root_cause {
+        s.push_str(&format!(" | cause: {}", rc.title));
+        if let Some(fix) = rc.remediation.first() {
+            s.push_str(&format!(" | fix: {fix}"));
+        }
+    }
+    s
 }
 
 /// The verdict as shown while things happen.

@@ -29,7 +29,7 @@ pub struct ConfigFile {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {
-    /// Most TCP connections open at once before the longest idle ones are finished early.
+    /// Most TCP connections open at once before some are finished early (non-RDP first).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_open_flows: Option<usize>,
     /// Scan probes (one SYN, no payload) kept as attempts before the rest of
@@ -327,8 +327,10 @@ disabled = []
 # \"certificate.expiring_soon\" = \"error\"
 
 [limits]
-# TCP connections open at once beyond which the longest idle ones are finished
-# early (stats.flows_evicted_early, with a warning). Bounds memory on scans.
+# TCP connections open at once beyond which some are finished early
+# (stats.flows_evicted_early, with a warning): those that are not RDP first,
+# then RDP ones without data, the longest idle first. Bounds memory on scans
+# (~1.9 KB per open connection).
 max_open_flows = {}
 # Scan probes (a connection to an RDP port with one SYN, maybe answered by a
 # SYN-ACK or RST, and no payload) reported as attempts; beyond, the capture's

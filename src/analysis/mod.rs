@@ -143,7 +143,7 @@ fn capture_warnings(
         (
             stats.flows_evicted_early,
             format!(
-                "TCP connection(s) were finished early because more than {} were open at once (a scan or a very busy link); an RDP connection among them that went on is reported as two, the second one seen mid-stream. Filter the capture to the RDP hosts, or raise [limits] max_open_flows in the configuration file",
+                "TCP connection(s) were finished early because more than {} were open at once (a scan or a very busy link): connections that are not RDP first, then RDP ones that carried no data, the longest idle first; an RDP connection with data among them that went on is reported as two, the second one seen mid-stream. Filter the capture to the RDP hosts, or raise [limits] max_open_flows in the configuration file",
                 engine.flows.config().max_open_flows
             ),
         ),

@@ -46,8 +46,9 @@ pub struct FlowConfig {
     pub other_linger_s: f64,
     /// [`FlowConfig::idle_evict_s`] for TCP connections that are not RDP.
     pub other_idle_evict_s: f64,
-    /// Most TCP connections open at once; beyond it the longest idle ones
-    /// are finished early ([`FlowStats::flows_evicted_early`]). Bounds memory
+    /// Most TCP connections open at once; beyond it some are finished early
+    /// ([`FlowStats::flows_evicted_early`]): those that are not RDP first,
+    /// then RDP ones without payload, the longest idle first. Bounds memory
     /// on a scan or a link with more open connections than any RDP problem needs.
     pub max_open_flows: usize,
 }

@@ -99,80 +99,118 @@ struct FileSink<'a> {
 
 impl AttemptSink for FileSink<'_> {
     fn part(&mut self, part: &FileReport) {
-        let chunk = match self.opts.format {
+        match self.opts.format {
             Format::Text => {
                 let mut t = String::new();
                 if self.parts == 0 {
                     t.push_str(&text::streaming_intro(&part.file, self.opts.color));
                 }
                 t.push_str(&text::render_part(part, self.opts.verbose, self.opts.color));
-                Chunk::Text(t)
+                self.pass_on(part, std::iter::once(Chunk::Text(t)));
             }
-            Format::Json => self.json(part, false),
-            _ => Chunk::Lines(lines(part)),
-        };
+            Format::Json => {
+                let chunks = self.json(part, false);
+                self.pass_on(part, chunks);
+            }
+            _ => self.pass_on(part, std::iter::once(Chunk::Lines(lines(part)))),
+        }
         self.parts += 1;
-        self.pass_on(part, chunk);
     }
 }
 
 impl FileSink<'_> {
     /// The report of the input's end: the last part, with the file's header.
     fn last(&mut self, report: &FileReport) {
-        let chunk = match self.opts.format {
-            Format::Text => Chunk::Text(text::render(report, self.opts.verbose, self.opts.color)),
-            Format::Json => self.json(report, true),
-            _ => Chunk::Lines(lines(report)),
-        };
-        self.pass_on(report, chunk);
+        match self.opts.format {
+            Format::Text => {
+                let t = text::render(report, self.opts.verbose, self.opts.color);
+                self.pass_on(report, std::iter::once(Chunk::Text(t)));
+            }
+            Format::Json => {
+                let chunks = self.json(report, true);
+                self.pass_on(report, chunks);
+            }
+            _ => self.pass_on(report, std::iter::once(Chunk::Lines(lines(report)))),
+        }
     }
 
-    /// The JSON pieces of a part: the file's opening with its first part,
-    /// its attempts, its tail with the `last`. Serialized now (on this
-    /// input's thread), or with `--redact` kept as values to redact when
-    /// the part is written.
-    fn json(&mut self, part: &FileReport, last: bool) -> Chunk {
-        let index = RecordIndex::new(part);
-        let piece = stream::Piece {
-            open: (self.parts == 0).then_some((part.file.as_str(), self.index == 0)),
-            attempts: part
-                .attempts
-                .iter()
-                .map(|a| json::Attempt::new(a, &index))
-                .collect(),
-            first_attempt: self.attempts == 0,
-            close: last.then(|| {
-                let had = self.attempts + part.attempts.len() > 0;
-                (json::FileTail::from(part), had)
-            }),
+    /// The JSON pieces of a part, one at a time: the file's opening with
+    /// its first part, each attempt, its tail with the `last`. Each is
+    /// serialized when it is handed over (on this input's thread) and
+    /// written at once when this input is the first unfinished one, so a
+    /// part of a thousand attempts never sits in memory as text.
+    fn json<'p>(&mut self, part: &'p FileReport, last: bool) -> impl Iterator<Item = Chunk> + 'p {
+        type WirePiece<'p> = stream::Piece<&'p str, json::Attempt<'p>, json::FileTail<'p>>;
+        let piece = |open, attempt, close| WirePiece {
+            open,
+            attempts: Vec::from_iter(attempt),
+            first_attempt: false,
+            close,
         };
+        let opening = (self.parts == 0)
+            .then(|| piece(Some((part.file.as_str(), self.index == 0)), None, None));
+        let first_attempt = self.attempts == 0;
+        let had = self.attempts + part.attempts.len() > 0;
         self.attempts += part.attempts.len();
-        let serialized = if self.opts.redact {
-            values(&piece).map(Chunk::JsonValues)
-        } else {
-            let mut bytes = Vec::new();
-            piece
-                .write(&stream::Writer::new(self.opts.pretty), &mut bytes)
-                .map(|()| Chunk::Json(bytes))
-        };
-        serialized.unwrap_or_else(|e| Chunk::Failed(e.to_string()))
+        let index = RecordIndex::new(part);
+        let attempts = part
+            .attempts
+            .iter()
+            .enumerate()
+            .map(move |(i, a)| WirePiece {
+                first_attempt: first_attempt && i == 0,
+                ..piece(None, Some(json::Attempt::new(a, &index)), None)
+            });
+        let tail = last.then(|| piece(None, None, Some((json::FileTail::from(part), had))));
+        let (redact, pretty) = (self.opts.redact, self.opts.pretty);
+        opening
+            .into_iter()
+            .chain(attempts)
+            .chain(tail)
+            .map(move |p| json_chunk(&p, redact, pretty))
     }
 
-    fn pass_on(&mut self, part: &FileReport, chunk: Chunk) {
+    /// Hands a part's output over, chunk by chunk: the first carries the
+    /// part's values to redact.
+    fn pass_on(&mut self, part: &FileReport, chunks: impl Iterator<Item = Chunk>) {
         let failing = part.attempts.iter().any(|a| fails(a, self.threshold));
-        let held = Held {
-            values: self
-                .opts
-                .redact
-                .then(|| Redactor::from_reports(std::slice::from_ref(part))),
-            chunk,
-        };
         if let Ok(mut o) = self.out.lock() {
             o.attempts += part.attempts.len() as u64;
             o.failing |= failing;
-            o.push(self.index, held);
+        }
+        let mut values = self
+            .opts
+            .redact
+            .then(|| Redactor::from_reports(std::slice::from_ref(part)));
+        for chunk in chunks {
+            let held = Held {
+                values: values.take(),
+                chunk,
+            };
+            if let Ok(mut o) = self.out.lock() {
+                o.push(self.index, held);
+            }
         }
     }
+}
+
+/// A JSON piece serialized now, or with `--redact` kept as values to
+/// redact when it is written.
+fn json_chunk<F, A, T>(piece: &stream::Piece<F, A, T>, redact: bool, pretty: bool) -> Chunk
+where
+    F: serde::Serialize,
+    A: serde::Serialize,
+    T: serde::Serialize,
+{
+    let serialized = if redact {
+        values(piece).map(Chunk::JsonValues)
+    } else {
+        let mut bytes = Vec::new();
+        piece
+            .write(&stream::Writer::new(pretty), &mut bytes)
+            .map(|()| Chunk::Json(bytes))
+    };
+    serialized.unwrap_or_else(|e| Chunk::Failed(e.to_string()))
 }
 
 /// The JSON lines of a part's attempts, nothing scrubbed yet.

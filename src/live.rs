@@ -209,7 +209,7 @@ mod imp {
         }
     }
 
-    impl Feed for Streamer<'_> {
+    impl<S: AttemptSink> Feed for Streamer<S> {
         fn idle(&mut self, now: Ts, _drops: u64) {
             Streamer::idle(self, now);
         }
@@ -364,15 +364,15 @@ mod imp {
             stream: StreamConfig::live(),
             ..cfg.clone()
         };
-        let mut sink = LineSink {
+        let sink = LineSink {
             jsonl: opts.jsonl,
             file: opts.write.clone(),
             out: crate::tui::stdout_lines(),
         };
         let shared = Shared::default();
-        let mut s = Streamer::new(Engine::new(ecfg), &cfg, "", &mut sink);
+        let mut s = Streamer::new(Engine::new(ecfg), &cfg, "", sink);
         let r = capture_loop(cap, writer, &mut s, &shared);
-        let rest = s.finish(crate::capture::ReadSummary::default());
+        let (rest, mut sink) = s.finish(crate::capture::ReadSummary::default());
         sink.part(&rest);
         sink.end(&rest);
         finish_write(opts);

@@ -517,7 +517,7 @@ fn live_streaming_forgets_each_attempt_once_final() {
     let summary = rdpdiag::capture::read_capture(reader, &path, gz, &mut s).expect("reads");
     let end = summary.last_ts.expect("frames");
     s.idle(end.plus_secs(120.0));
-    let rest = s.finish(summary);
+    let (rest, _) = s.finish(summary);
     assert!(rest.attempts.is_empty(), "{:?}", rest.attempts);
     assert_eq!(sink.0, vec![1; 5]);
 }

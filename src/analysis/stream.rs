@@ -21,7 +21,7 @@
 
 use super::{report_from_part, AnalysisConfig, Carry};
 use crate::capture::{self, Frame, FrameSink, InputError, Warning};
-use crate::engine::Engine;
+use crate::engine::{Engine, FrameObserver};
 use crate::report::FileReport;
 use crate::session::kdc::KdcFlow;
 use crate::session::{ConnectionRecord, UdpRecord};
@@ -130,18 +130,25 @@ fn stream_from(
 ) -> Result<FileReport, InputError> {
     let mut s = Streamer::new(Engine::new(cfg.engine_config()), cfg, name, sink);
     let summary = capture::read_capture(reader, name, gz, &mut s)?;
-    Ok(s.finish(summary))
+    Ok(s.finish(summary).0)
 }
 
-/// The engine as a frame sink that hands final attempts over as it goes.
-/// A capture file feeds it through `capture::read_capture`; live capture
-/// feeds it frame by frame, and [`Streamer::idle`] lets time pass between
-/// packets.
-pub struct Streamer<'a> {
+/// A sink borrowed for one analysis (`analyze`'s).
+impl<T: AttemptSink + ?Sized> AttemptSink for &mut T {
+    fn part(&mut self, part: &FileReport) {
+        (**self).part(part);
+    }
+}
+
+/// The engine as a frame sink that hands final attempts over to its sink
+/// `S` as it goes. A capture file feeds it through `capture::read_capture`;
+/// live capture and the TUI feed it frame by frame, and
+/// [`Streamer::idle`] lets time pass between packets.
+pub struct Streamer<S> {
     engine: Engine,
-    sink: &'a mut dyn AttemptSink,
-    cfg: &'a AnalysisConfig,
-    file: &'a str,
+    sink: S,
+    cfg: AnalysisConfig,
+    file: String,
     /// The latest capture time seen.
     now: Option<Ts>,
     frames_since_check: u64,
@@ -155,20 +162,15 @@ pub struct Streamer<'a> {
     carry: Carry,
 }
 
-impl<'a> Streamer<'a> {
+impl<S: AttemptSink> Streamer<S> {
     /// Stream `engine`'s attempts (configured from `cfg`, or adjusted, as
     /// live capture does) to `sink`; `file` names the parts.
-    pub fn new(
-        engine: Engine,
-        cfg: &'a AnalysisConfig,
-        file: &'a str,
-        sink: &'a mut dyn AttemptSink,
-    ) -> Self {
+    pub fn new(engine: Engine, cfg: &AnalysisConfig, file: &str, sink: S) -> Self {
         Streamer {
             engine,
             sink,
-            cfg,
-            file,
+            cfg: cfg.clone(),
+            file: file.to_string(),
             now: None,
             frames_since_check: 0,
             check_every: cfg.stream.check_every_frames,
@@ -176,6 +178,39 @@ impl<'a> Streamer<'a> {
             settle_of: HashMap::new(),
             carry: Carry::default(),
         }
+    }
+
+    /// The engine (the live views read its open flows and counters).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn engine_mut(&mut self) -> &mut Engine {
+        &mut self.engine
+    }
+
+    pub fn sink_mut(&mut self) -> &mut S {
+        &mut self.sink
+    }
+
+    /// The number the next attempt handed over or judged gets.
+    pub fn next_attempt_id(&self) -> u32 {
+        self.carry.next_id()
+    }
+
+    /// Attempts handed over so far.
+    pub fn streamed(&self) -> u64 {
+        self.carry.streamed
+    }
+
+    /// One frame, told to `observer` too (the live views' packet lists).
+    pub fn frame_observed<O: FrameObserver + ?Sized>(
+        &mut self,
+        frame: &Frame<'_>,
+        observer: &mut O,
+    ) {
+        self.engine.frame_observed(frame, observer);
+        self.after_frame(frame.ts);
     }
 
     /// No packet for a while (live capture): flows idle and attempts
@@ -190,9 +225,20 @@ impl<'a> Streamer<'a> {
     }
 
     /// End of input: the report of what is still held (the last attempts,
-    /// numbered after the streamed ones) with the capture-level fields.
-    pub fn finish(self, capture: capture::ReadSummary) -> FileReport {
-        report_from_part(self.file, self.engine, capture, self.cfg, self.carry)
+    /// numbered after the streamed ones) with the capture-level fields, and
+    /// the sink.
+    pub fn finish(self, capture: capture::ReadSummary) -> (FileReport, S) {
+        let report = report_from_part(&self.file, self.engine, capture, &self.cfg, self.carry);
+        (report, self.sink)
+    }
+
+    fn after_frame(&mut self, ts: Ts) {
+        self.now = Some(self.now.map_or(ts, |n| n.max(ts)));
+        self.frames_since_check += 1;
+        let due = self.now >= self.next_check;
+        if self.frames_since_check >= self.check_every && due {
+            self.look();
+        }
     }
 
     /// Look for final attempts now, and not again for `check_every_s`.
@@ -203,15 +249,10 @@ impl<'a> Streamer<'a> {
     }
 }
 
-impl FrameSink for Streamer<'_> {
+impl<S: AttemptSink> FrameSink for Streamer<S> {
     fn frame(&mut self, frame: &Frame<'_>) {
         self.engine.frame(frame);
-        self.now = Some(self.now.map_or(frame.ts, |n| n.max(frame.ts)));
-        self.frames_since_check += 1;
-        let due = self.now >= self.next_check;
-        if self.frames_since_check >= self.check_every && due {
-            self.look();
-        }
+        self.after_frame(frame.ts);
     }
     fn tls_secrets(&mut self, keylog: &[u8]) {
         self.engine.tls_secrets(keylog);
@@ -303,7 +344,7 @@ struct Taken {
     kdc: Vec<KdcFlow>,
 }
 
-impl Streamer<'_> {
+impl<S: AttemptSink> Streamer<S> {
     /// If enough records are held, judge and hand over every final attempt;
     /// then, if still too many are held, the pairs quiet the longest.
     fn hand_over_final(&mut self) {
@@ -578,7 +619,7 @@ impl Streamer<'_> {
         }
         self.carry.servers.extend(t.conns.iter().map(|c| c.server));
         let part = FileReport {
-            file: self.file.to_string(),
+            file: self.file.clone(),
             attempts,
             connections: t.conns,
             udp_flows: t.udp,

@@ -138,7 +138,7 @@ mod imp {
     use super::{default_filter, LiveOptions, PcapngWriter, NEEDS};
     use crate::analysis::{AnalysisConfig, AttemptSink, StreamConfig, Streamer};
     use crate::capture::{Frame, FrameSink, LinkType};
-    use crate::engine::{Engine, EngineConfig};
+    use crate::engine::Engine;
     use crate::report::{jsonl, FileReport, RecordIndex};
     use crate::tui::model::Tracker;
     use crate::tui::{Driver, LineOut, Shared};
@@ -322,12 +322,13 @@ mod imp {
             !opts.no_tui && !opts.jsonl && std::io::IsTerminal::is_terminal(&std::io::stdout());
         let shared = Arc::new(Shared::default());
         // Live: a closed connection is judged after 2 s instead of lingering 30 s.
-        let mut ecfg = cfg.engine_config();
-        ecfg.flow.closed_linger_s = ecfg.flow.closed_linger_s.min(2.0);
+        let mut cfg = cfg.clone();
+        let flow = &mut cfg.engine.flow;
+        flow.closed_linger_s = flow.closed_linger_s.min(2.0);
         if !interactive {
-            return run_lines(cap, writer, &dev, opts, cfg, ecfg);
+            return run_lines(cap, writer, &dev, opts, &cfg);
         }
-        let tracker = Tracker::new(ecfg, cfg.diag.clone(), true);
+        let tracker = Tracker::new(&cfg, true);
         let mut driver = Driver::new(tracker, shared.clone(), format!("live {dev}"), None, None);
         let sh = shared.clone();
         let work = move || {
@@ -349,7 +350,6 @@ mod imp {
         dev: &str,
         opts: &LiveOptions,
         cfg: &AnalysisConfig,
-        ecfg: EngineConfig,
     ) -> i32 {
         let per = if opts.jsonl {
             "one JSON line per attempt"
@@ -370,7 +370,7 @@ mod imp {
             out: crate::tui::stdout_lines(),
         };
         let shared = Shared::default();
-        let mut s = Streamer::new(Engine::new(ecfg), &cfg, "", sink);
+        let mut s = Streamer::new(Engine::new(cfg.engine_config()), &cfg, "", sink);
         let r = capture_loop(cap, writer, &mut s, &shared);
         let (rest, mut sink) = s.finish(crate::capture::ReadSummary::default());
         sink.part(&rest);

@@ -522,6 +522,50 @@ fn live_streaming_forgets_each_attempt_once_final() {
     assert_eq!(sink.0, vec![1; 5]);
 }
 
+/// The TUI's tracker streams too: looking as live capture does, the chained
+/// capture (captures/tls_ok.pcap 30 times, 100 s apart) leaves at most a
+/// copy's records in the engine while it is read, and the views of the
+/// attempts handed over stay in the list: 30 attempts numbered 1..30, each
+/// the whole-file analysis's verdict, before and after the end of input.
+#[test]
+fn the_tui_tracker_keeps_views_not_records() {
+    let cap = chained_bundled("tls_ok.pcap", 30, 100, "streaming-tui");
+    let path = cap.to_string_lossy().to_string();
+    let cfg = AnalysisConfig {
+        stream: rdpdiag::analysis::StreamConfig::live(),
+        ..AnalysisConfig::default()
+    };
+    let mut t = rdpdiag::tui::model::Tracker::new(&cfg, false);
+    let (reader, gz) = rdpdiag::capture::open_path(&path).expect("opens");
+    rdpdiag::capture::read_capture(reader, &path, gz, &mut t).expect("reads");
+    assert!(
+        t.engine().sessions.connections.len() <= 2,
+        "{} records held",
+        t.engine().sessions.connections.len()
+    );
+    let whole = analyze_file(&path, &AnalysisConfig::default()).expect("reads");
+    let want: Vec<_> = whole
+        .attempts
+        .iter()
+        .map(|a| (a.start.number, a.outcome))
+        .collect();
+    for end in [false, true] {
+        if end {
+            t.finish();
+        }
+        let snap = t.snapshot();
+        let ids: Vec<u32> = snap.attempts.iter().map(|v| v.attempt.id).collect();
+        assert!(ids.iter().copied().eq(1..=30), "{ids:?}");
+        let got: Vec<_> = snap
+            .attempts
+            .iter()
+            .map(|v| (v.attempt.start.number, v.attempt.outcome))
+            .collect();
+        assert_eq!(got, want);
+        assert!(snap.attempts.iter().all(|v| !v.ladder.is_empty()));
+    }
+}
+
 #[test]
 fn a_pair_that_never_goes_quiet_is_judged_early_beyond_the_cap() {
     // captures/tls_ok.pcap 30 times, 2 s apart: the same client and server

@@ -105,7 +105,7 @@ fn a_successful_session_is_never_shown_failed_while_it_runs() {
         }
         let cfg = AnalysisConfig::default();
         let mut w = Watch {
-            t: Tracker::new(cfg.engine.clone(), cfg.diag.clone(), false),
+            t: Tracker::new(&cfg, false),
             bad: Vec::new(),
         };
         let (r, gz) = rdpdiag::capture::open_path(&path).unwrap();
@@ -123,7 +123,7 @@ fn an_open_connection_is_in_progress_until_it_is_decided() {
     // captures/port_closed.pcap: frame 1 SYN, frame 2 RST from the server.
     let path = cap("port_closed.pcap");
     let cfg = AnalysisConfig::default();
-    let mut t = Tracker::new(cfg.engine.clone(), cfg.diag.clone(), false);
+    let mut t = Tracker::new(&cfg, false);
     struct First<'a>(&'a mut Tracker, Vec<Shown>);
     impl FrameSink for First<'_> {
         fn frame(&mut self, f: &Frame<'_>) {

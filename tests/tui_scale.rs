@@ -36,7 +36,7 @@ fn ten_thousand_connections_stay_responsive() {
     assert_eq!(c.0.len(), 10);
     let client = [10u8, 203, 0, 2];
     let cfg = AnalysisConfig::default();
-    let mut t = Tracker::new(cfg.engine.clone(), cfg.diag.clone(), false);
+    let mut t = Tracker::new(&cfg, false);
     let mut number = 0;
     let feed = Instant::now();
     for i in 0..N {

@@ -82,7 +82,7 @@ impl Driver {
         lines: Option<LineOut>,
     ) -> Self {
         let mut tracker = tracker;
-        tracker.engine.set_stop_flag(shared.stop.clone());
+        tracker.engine_mut().set_stop_flag(shared.stop.clone());
         Driver {
             tracker,
             shared,
@@ -148,7 +148,7 @@ impl Driver {
         }
         // Scan probes beyond [limits] scan_fold_after have no attempt line:
         // the text stream ends with their summary.
-        let scan = &self.tracker.engine.sessions.scan;
+        let scan = &self.tracker.engine().sessions.scan;
         if done && scan.folded > 0 {
             out(&crate::report::scan_line(scan));
         }
@@ -265,7 +265,7 @@ pub fn run_replay(path: &str, speed: Option<f64>, cfg: &AnalysisConfig) -> i32 {
     }
     let interactive = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let shared = Arc::new(Shared::default());
-    let tracker = Tracker::new(cfg.engine_config(), cfg.diag.clone(), false);
+    let tracker = Tracker::new(cfg, false);
     let lines = (!interactive).then(stdout_lines);
     let mut driver = Driver::new(
         tracker,

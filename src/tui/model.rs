@@ -4,9 +4,11 @@
 //! engine's state becomes a [`Snapshot`] that the UI renders without doing
 //! any I/O or analysis of its own.
 
+use crate::analysis::{AnalysisConfig, AttemptSink, Streamer};
 use crate::capture::{Frame, FrameSink, Warning};
-use crate::engine::{Engine, EngineConfig, FrameEvent, FrameObserver};
-use crate::rules;
+use crate::engine::{Engine, FrameEvent, FrameObserver};
+use crate::report::FileReport;
+use crate::rules::{self, Part};
 use crate::session::ConnectionRecord;
 use crate::verdict::{Attempt, DiagConfig, Outcome};
 use crate::wire::Ts;
@@ -187,27 +189,71 @@ impl FrameObserver for PacketLog {
     }
 }
 
-/// Feeds frames to the engine and keeps what the views need.
+/// Attempt views kept after their attempt was handed over (final) by the
+/// streaming analysis: the views hold the verdict, ladder and packet list,
+/// ~11 KB each on the benchmark mix; beyond this many the oldest are
+/// dropped (and counted in the status bar), so a view left running for days
+/// stays bounded (~22 MB of views). `analyze` lists every attempt.
+pub const MAX_SETTLED_VIEWS: usize = 2_000;
+
+/// Parts the streaming analysis handed over, until the tracker makes their
+/// views.
+#[derive(Debug, Default)]
+pub struct Settled(Vec<FileReport>);
+
+impl AttemptSink for Settled {
+    fn part(&mut self, part: &FileReport) {
+        self.0.push(part.clone());
+    }
+}
+
+/// Feeds frames to the engine and keeps what the views need. The engine
+/// runs inside the streaming analysis of `analyze` ([`Streamer`]): once
+/// more than `[limits] stream_after` records are held, final attempts are
+/// handed over, turned into views and their records and packet lists
+/// dropped, so memory follows what is open plus at most
+/// [`MAX_SETTLED_VIEWS`] views.
 pub struct Tracker {
-    pub engine: Engine,
+    stream: Streamer<Settled>,
     pub diag: DiagConfig,
     log: PacketLog,
     /// Views of unchanged attempts are reused between snapshots.
     cache: HashMap<Slot, (AttemptKey, Arc<AttemptView>)>,
     /// Attempts already reported as finished (first connection id → key).
     reported: HashMap<Slot, AttemptKey>,
+    /// Views of the attempts handed over, oldest first.
+    settled: VecDeque<Arc<AttemptView>>,
+    /// Of those, the ones not reported yet (text lines).
+    fresh: Vec<Arc<AttemptView>>,
+    /// Settled views dropped beyond [`MAX_SETTLED_VIEWS`].
+    dropped: u64,
 }
 
 impl Tracker {
-    /// `keep_bytes`: keep frame bytes (live capture, where no file can be re-read).
-    pub fn new(cfg: EngineConfig, diag: DiagConfig, keep_bytes: bool) -> Self {
+    /// The analysis `cfg` describes (engine, key log, diagnosis, when to
+    /// stream); `keep_bytes`: keep frame bytes (live capture, where no file
+    /// can be re-read).
+    pub fn new(cfg: &AnalysisConfig, keep_bytes: bool) -> Self {
+        let engine = Engine::new(cfg.engine_config());
         Tracker {
-            engine: Engine::new(cfg),
-            diag,
+            stream: Streamer::new(engine, cfg, "", Settled::default()),
+            diag: cfg.diag.clone(),
             log: PacketLog::new(keep_bytes),
             cache: HashMap::new(),
             reported: HashMap::new(),
+            settled: VecDeque::new(),
+            fresh: Vec::new(),
+            dropped: 0,
         }
+    }
+
+    /// The engine (its flows, sessions, warnings and stop flag).
+    pub fn engine(&self) -> &Engine {
+        self.stream.engine()
+    }
+
+    pub fn engine_mut(&mut self) -> &mut Engine {
+        self.stream.engine_mut()
     }
 
     /// Frame and byte counters so far.
@@ -217,77 +263,27 @@ impl Tracker {
 
     /// End of input: every connection finishes.
     pub fn finish(&mut self) {
-        self.engine.finish();
+        self.stream.engine_mut().finish();
     }
 
-    /// Evict closed and idle flows as of `now` (live capture, between packets).
+    /// Evict closed and idle flows as of `now` (live capture, between
+    /// packets); attempts that became final are handed over.
     pub fn sweep(&mut self, now: Ts) {
-        let e = &mut self.engine;
-        e.flows.sweep(now, &mut e.sessions);
+        self.stream.idle(now);
     }
 
-    /// Judge everything seen so far: finished connections and snapshots of
-    /// open ones, through the same `diagnose` as `analyze`.
+    /// Judge everything seen so far: the views of the attempts handed over,
+    /// then finished and open connections still held, through the same
+    /// `diagnose` as `analyze`.
     pub fn snapshot(&mut self) -> Snapshot {
-        let open = self.engine.sessions.snapshot_open(&self.engine.flows);
-        let open_ids: HashSet<u32> = open.iter().map(|c| c.id).collect();
-        let finished_len = self.engine.sessions.connections.len();
-        // Judge finished + open records together without copying the finished ones.
-        self.engine.sessions.connections.extend(open);
-        let attempts = rules::diagnose(
-            &self.engine.sessions.connections,
-            &self.engine.sessions.udp,
-            &self.engine.sessions.kdc,
-            &self.diag,
-        );
-        let mut views = Vec::with_capacity(attempts.len());
-        let mut cache = HashMap::with_capacity(attempts.len());
-        {
-            let conns = &self.engine.sessions.connections;
-            let by_id: HashMap<u32, &ConnectionRecord> = if attempts.len() > 64 {
-                conns.iter().map(|c| (c.id, c)).collect()
-            } else {
-                HashMap::new()
-            };
-            let find = |id: u32| -> Option<&ConnectionRecord> {
-                if by_id.is_empty() {
-                    conns.iter().find(|c| c.id == id)
-                } else {
-                    by_id.get(&id).copied()
-                }
-            };
-            for a in attempts {
-                let conns_of: Vec<&ConnectionRecord> =
-                    a.connection_ids.iter().filter_map(|id| find(*id)).collect();
-                let key = AttemptKey::of(&a, &conns_of, &self.log.rings);
-                let slot = slot_of(&a);
-                let in_progress = a.connection_ids.iter().any(|id| open_ids.contains(id));
-                let reuse = self
-                    .cache
-                    .get(&slot)
-                    .filter(|(k, v)| {
-                        *k == key && v.in_progress == in_progress && v.attempt.id == a.id
-                    })
-                    .map(|(_, v)| v.clone());
-                let view = match reuse {
-                    Some(v) => v,
-                    None => Arc::new(AttemptView::build(
-                        a,
-                        &conns_of,
-                        &self.log.rings,
-                        in_progress,
-                    )),
-                };
-                cache.insert(slot, (key, view.clone()));
-                views.push(view);
-            }
-        }
-        self.engine.sessions.connections.truncate(finished_len);
-        self.cache = cache;
+        self.settle_parts();
+        let mut views: Vec<Arc<AttemptView>> = self.settled.iter().cloned().collect();
+        views.extend(self.held_views());
         Snapshot {
             attempts: views,
             counters: self.log.counters.clone(),
-            warnings: self.engine.warnings.len(),
+            warnings: self.engine().warnings.len(),
+            dropped_attempts: self.dropped,
             done: false,
             source: String::new(),
             paused: false,
@@ -295,17 +291,88 @@ impl Tracker {
         }
     }
 
+    /// Views of the parts handed over since the last snapshot; their
+    /// packet lists, cache entries and report marks go.
+    fn settle_parts(&mut self) {
+        let parts = std::mem::take(&mut self.stream.sink_mut().0);
+        for part in parts {
+            let by_id: HashMap<u32, &ConnectionRecord> =
+                part.connections.iter().map(|c| (c.id, c)).collect();
+            for a in &part.attempts {
+                let conns: Vec<&ConnectionRecord> = a
+                    .connection_ids
+                    .iter()
+                    .filter_map(|id| by_id.get(id).copied())
+                    .collect();
+                let slot = slot_of(a);
+                self.cache.remove(&slot);
+                let view = Arc::new(AttemptView::build(
+                    a.clone(),
+                    &conns,
+                    &self.log.rings,
+                    false,
+                ));
+                if self.reported.remove(&slot).is_none() {
+                    self.fresh.push(view.clone());
+                }
+                self.settled.push_back(view);
+            }
+            for c in &part.connections {
+                self.log.rings.remove(&c.id);
+            }
+        }
+        while self.settled.len() > MAX_SETTLED_VIEWS {
+            self.settled.pop_front();
+            self.dropped += 1;
+        }
+    }
+
+    /// Views of the attempts still held (finished and open connections),
+    /// numbered after the ones handed over.
+    fn held_views(&mut self) -> Vec<Arc<AttemptView>> {
+        let part = Part {
+            first_id: self.stream.next_attempt_id(),
+            dns_only: self.stream.streamed() == 0,
+        };
+        let engine = self.stream.engine_mut();
+        let open = engine.sessions.snapshot_open(&engine.flows);
+        let open_ids: HashSet<u32> = open.iter().map(|c| c.id).collect();
+        let finished_len = engine.sessions.connections.len();
+        // Judge finished + open records together without copying the finished ones.
+        engine.sessions.connections.extend(open);
+        let sessions = &engine.sessions;
+        let attempts = rules::diagnose_part(
+            &sessions.connections,
+            &sessions.udp,
+            &sessions.kdc,
+            &self.diag,
+            part,
+        );
+        let conns = &sessions.connections;
+        let views = views_of(attempts, conns, &open_ids, &self.log.rings, &mut self.cache);
+        // Packet lists of connections neither held nor open (scan probes
+        // folded into the summary) are not needed any more.
+        let held: HashSet<u32> = conns.iter().map(|c| c.id).collect();
+        let open_now: HashSet<u32> = engine.flows.tcp_conns().map(|c| c.id).collect();
+        self.log
+            .rings
+            .retain(|id, _| held.contains(id) || open_now.contains(id));
+        engine.sessions.connections.truncate(finished_len);
+        views
+    }
+
     /// Attempts that finished (or changed after finishing) since the last
     /// call: what the text stream prints, with `true` for a changed one.
     /// `settled_before`: only attempts that ended before this time, so that
-    /// no later connection can still join them (replay); None prints at once
-    /// (live, where a late reconnect then prints an update).
+    /// no later connection can still join them (replay); None prints at once.
+    /// Attempts handed over by the streaming analysis are final: printed
+    /// once, unless they were already.
     pub fn newly_finished(
         &mut self,
         snap: &Snapshot,
         settled_before: Option<Ts>,
     ) -> Vec<(Arc<AttemptView>, bool)> {
-        let mut out = Vec::new();
+        let mut out: Vec<_> = self.fresh.drain(..).map(|v| (v, false)).collect();
         for v in &snap.attempts {
             if v.in_progress || settled_before.is_some_and(|t| v.attempt.end.ts > t) {
                 continue;
@@ -324,6 +391,50 @@ impl Tracker {
     }
 }
 
+/// Views of `attempts` (judged over `conns`), reusing the cached view of an
+/// unchanged attempt; `cache` becomes this snapshot's.
+fn views_of(
+    attempts: Vec<Attempt>,
+    conns: &[ConnectionRecord],
+    open_ids: &HashSet<u32>,
+    rings: &HashMap<u32, PacketRing>,
+    cache: &mut HashMap<Slot, (AttemptKey, Arc<AttemptView>)>,
+) -> Vec<Arc<AttemptView>> {
+    let by_id: HashMap<u32, &ConnectionRecord> = if attempts.len() > 64 {
+        conns.iter().map(|c| (c.id, c)).collect()
+    } else {
+        HashMap::new()
+    };
+    let find = |id: u32| -> Option<&ConnectionRecord> {
+        if by_id.is_empty() {
+            conns.iter().find(|c| c.id == id)
+        } else {
+            by_id.get(&id).copied()
+        }
+    };
+    let mut views = Vec::with_capacity(attempts.len());
+    let mut next = HashMap::with_capacity(attempts.len());
+    for a in attempts {
+        let conns_of: Vec<&ConnectionRecord> =
+            a.connection_ids.iter().filter_map(|id| find(*id)).collect();
+        let key = AttemptKey::of(&a, &conns_of, rings);
+        let slot = slot_of(&a);
+        let in_progress = a.connection_ids.iter().any(|id| open_ids.contains(id));
+        let reuse = cache
+            .get(&slot)
+            .filter(|(k, v)| *k == key && v.in_progress == in_progress && v.attempt.id == a.id)
+            .map(|(_, v)| v.clone());
+        let view = match reuse {
+            Some(v) => v,
+            None => Arc::new(AttemptView::build(a, &conns_of, rings, in_progress)),
+        };
+        next.insert(slot, (key, view.clone()));
+        views.push(view);
+    }
+    *cache = next;
+    views
+}
+
 /// What identifies one attempt across snapshots (its number can change as
 /// attempts are sorted): its first connection and UDP flow, and its start.
 type Slot = (u32, u32, u64);
@@ -338,19 +449,19 @@ fn slot_of(a: &Attempt) -> Slot {
 
 impl FrameSink for Tracker {
     fn frame(&mut self, frame: &Frame<'_>) {
-        self.engine.frame_observed(frame, &mut self.log);
+        self.stream.frame_observed(frame, &mut self.log);
     }
     fn tls_secrets(&mut self, keylog: &[u8]) {
-        self.engine.tls_secrets(keylog);
+        self.stream.tls_secrets(keylog);
     }
     fn comment(&mut self, frame: Option<u64>, text: &str) {
-        self.engine.comment(frame, text);
+        self.stream.comment(frame, text);
     }
     fn warning(&mut self, w: Warning) {
-        self.engine.warning(w);
+        self.stream.warning(w);
     }
     fn stop(&self) -> bool {
-        self.engine.stop()
+        self.stream.stop()
     }
 }
 
@@ -541,6 +652,8 @@ pub struct Snapshot {
     pub attempts: Vec<Arc<AttemptView>>,
     pub counters: Counters,
     pub warnings: usize,
+    /// Final attempts whose views were dropped beyond [`MAX_SETTLED_VIEWS`].
+    pub dropped_attempts: u64,
     /// All input was read (replay) or capture stopped.
     pub done: bool,
     /// "replay FILE" or "live IFACE".
@@ -576,6 +689,7 @@ pub fn analyze_file(path: &str, cfg: &crate::analysis::AnalysisConfig) -> Result
         attempts,
         counters: log.counters,
         warnings: report.warnings.len(),
+        dropped_attempts: 0,
         done: true,
         source: format!("replay {path}"),
         paused: false,

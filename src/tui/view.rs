@@ -729,6 +729,9 @@ fn render_status(f: &mut Frame<'_>, area: Rect, snap: &Snapshot, ui: &UiState, v
         vis.len(),
         failed
     );
+    if snap.dropped_attempts > 0 {
+        text.push_str(&format!(" (+{} older not kept)", snap.dropped_attempts));
+    }
     if let Some(m) = &ui.message {
         text = format!(" {m} │{text}");
     }

@@ -26,7 +26,12 @@ use crate::report::FileReport;
 use crate::session::kdc::KdcFlow;
 use crate::session::{ConnectionRecord, UdpRecord};
 use crate::wire::Ts;
-use std::collections::{HashMap, HashSet};
+use std::collections::hash_map;
+
+/// The looks hash pairs and hosts of every held record: foldhash, as the
+/// flow table (SipHash was 2 % of a run on the slow benchmark mix).
+type HashMap<K, V> = hash_map::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
@@ -175,7 +180,7 @@ impl<S: AttemptSink> Streamer<S> {
             frames_since_check: 0,
             check_every: cfg.stream.check_every_frames,
             next_check: None,
-            settle_of: HashMap::new(),
+            settle_of: HashMap::default(),
             carry: Carry::default(),
         }
     }
@@ -295,9 +300,9 @@ impl Open {
         hosts: &HashSet<(IpAddr, IpAddr)>,
     ) -> Open {
         let mut o = Open {
-            tcp: HashMap::new(),
-            hosts: HashSet::new(),
-            rdp_udp: HashMap::new(),
+            tcp: HashMap::default(),
+            hosts: HashSet::default(),
+            rdp_udp: HashMap::default(),
             earliest: None,
             flows: 0,
         };
@@ -392,7 +397,7 @@ impl<S: AttemptSink> Streamer<S> {
     fn hand_over_oldest(&mut self) {
         let Some(now) = self.now else { return };
         let conns = &self.engine.sessions.connections;
-        let mut pairs: HashMap<(IpAddr, SocketAddr), (Ts, usize)> = HashMap::new();
+        let mut pairs: HashMap<(IpAddr, SocketAddr), (Ts, usize)> = HashMap::default();
         for c in conns {
             let e = pairs
                 .entry((c.client.ip(), c.server))
@@ -404,7 +409,7 @@ impl<S: AttemptSink> Streamer<S> {
         by_age.sort_unstable_by_key(|(k, (end, _))| (*end, *k));
         let keep = self.cfg.stream.max_held_records / 2;
         let mut held = conns.len();
-        let mut forced: HashMap<(IpAddr, SocketAddr), (Ts, f64)> = HashMap::new();
+        let mut forced: HashMap<(IpAddr, SocketAddr), (Ts, f64)> = HashMap::default();
         for (k, (end, n)) in by_age {
             if held <= keep {
                 break;
@@ -434,7 +439,7 @@ impl<S: AttemptSink> Streamer<S> {
         let conns = &self.engine.sessions.connections;
         let (diag, settle_of) = (&self.cfg.diag, &mut self.settle_of);
         // Per pair: the last packet, and the latest connection to start.
-        let mut pairs: HashMap<(IpAddr, SocketAddr), (Ts, usize)> = HashMap::new();
+        let mut pairs: HashMap<(IpAddr, SocketAddr), (Ts, usize)> = HashMap::default();
         for (i, c) in conns.iter().enumerate() {
             let e = pairs
                 .entry((c.client.ip(), c.server))
@@ -485,7 +490,7 @@ impl<S: AttemptSink> Streamer<S> {
             finals.contains(&(c.client.ip(), c.server))
         });
         // The part's host pairs and when their last connection ended.
-        let mut part_hosts: HashMap<(IpAddr, IpAddr), Ts> = HashMap::new();
+        let mut part_hosts: HashMap<(IpAddr, IpAddr), Ts> = HashMap::default();
         for c in &conns {
             let e = part_hosts
                 .entry((c.client.ip(), c.server.ip()))

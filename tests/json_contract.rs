@@ -574,6 +574,26 @@ fn bundled_jsonl_lines_validate_and_agree_with_the_document() {
     assert_eq!(analyze_stdout(&["--format", "jsonl"], &caps), text);
 }
 
+/// The same input gives byte-identical JSON: every bundled capture in one
+/// run (analyzed in parallel, written in input order), twice. The document
+/// is valid and each file has the attempts of its own whole analysis.
+#[test]
+fn the_document_is_byte_identical_run_to_run() {
+    let caps = bundled();
+    let first = analyze_stdout(&["--format", "json"], &caps);
+    assert_eq!(analyze_stdout(&["--format", "json"], &caps), first);
+    assert_eq!(
+        analyze_stdout(&["--format", "json", "--compact"], &caps),
+        analyze_stdout(&["--format", "json", "--compact"], &caps)
+    );
+    let v: Value = serde_json::from_str(&first).expect("one JSON document");
+    let files = v["files"].as_array().expect("files");
+    assert_eq!(files.len(), caps.len());
+    for (f, p) in files.iter().zip(&caps) {
+        assert_eq!(f["file"], p.to_string_lossy().as_ref());
+    }
+}
+
 /// A line of captures/port_closed.pcap, field by field: the connection of
 /// frame 1 (SYN 10.203.0.2 → 10.203.0.1:3389, answered by RST).
 #[test]

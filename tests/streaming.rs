@@ -489,6 +489,52 @@ fn the_json_document_streams_in_parts() {
     assert_eq!(verdicts(&redacted["files"][1]), verdicts(&files[1]));
 }
 
+/// `--format html` is written while the capture is read too: the chained
+/// capture (captures/tls_ok.pcap 30 times, 100 s apart) streamed from its
+/// first record gives one page whose attempt sections are the whole-file
+/// page's, with the file's header (known at its end) written after them
+/// and shown first by the style; `--redact` leaves no address, and the
+/// title names the file by its placeholder.
+#[test]
+fn the_html_page_streams_in_parts() {
+    let cap = chained_bundled("tls_ok.pcap", 30, 100, "streaming-html");
+    let cfg = stream_from_first_record(&cap);
+    let page = |extra: &[&str], config: Option<&Path>| {
+        let mut args = vec!["analyze", "--format", "html"];
+        args.extend_from_slice(extra);
+        let p = run_rdpdiag(&args, config, &cap);
+        assert!(p.starts_with("<!DOCTYPE html>") && p.ends_with("</html>\n"));
+        p
+    };
+    let headings = |p: &str| {
+        let mut h: Vec<String> = p
+            .split("<h2>")
+            .skip(1)
+            .filter_map(|x| x.split("</h2>").next())
+            .map(String::from)
+            .collect();
+        h.sort();
+        h
+    };
+    let (whole, streamed) = (page(&[], None), page(&[], Some(&cfg)));
+    assert_eq!(streamed.matches("<section class=\"attempt\"").count(), 30);
+    assert_eq!(headings(&streamed), headings(&whole));
+    for p in [&whole, &streamed] {
+        assert_eq!(p.matches("<div class=\"file\">").count(), 1);
+        assert_eq!(p.matches("<header>").count(), 1);
+    }
+    let header_after = |p: &str| p.find("<header>") > p.find("<section");
+    assert!(!header_after(&whole), "one part: the header first");
+    assert!(header_after(&streamed), "parts: the header at the end");
+    let redacted = page(&["--redact"], Some(&cfg));
+    assert!(!redacted.contains("10.203.0."));
+    assert!(
+        redacted.contains("<title>rdpdiag — FILE-1</title>"),
+        "{}",
+        &redacted[..300]
+    );
+}
+
 /// Live capture's streaming (`live --no-tui`, `--format jsonl`): fed frame
 /// by frame with `StreamConfig::live()`, each attempt is handed over once
 /// final and its record dropped; `idle` (no packet, the wall clock moving

@@ -1,61 +1,22 @@
-//! `rdpdiag analyze`: analyze the files (in parallel), render the reports,
+//! `rdpdiag analyze`: analyze the files (in parallel) and write their
+//! attempts as they become final, in the chosen format (`super::streamed`),
 //! and turn the findings into an exit code.
 
-use super::cli::{AnalyzeArgs, Format, GlobalArgs};
-use crate::report::{self, FileReport};
-use crate::verdict::Severity;
-use std::io::Write;
+use super::cli::{AnalyzeArgs, GlobalArgs};
 
 pub(crate) fn run(a: &AnalyzeArgs, g: &GlobalArgs) -> i32 {
     let cfg = match super::commands::analysis_setup(g, &a.ports, a.keylog.as_deref()) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    if a.format != Format::Html {
-        let opts = super::streamed::Options {
-            format: a.format,
-            redact: a.redact,
-            verbose: a.verbose,
-            color: use_color(a),
-            pretty: !a.compact,
-        };
-        return super::streamed::run(&a.files, &cfg, opts, &a.fail_on);
-    }
-    let mut reports = Vec::new();
-    let mut input_error = false;
-    for (r, path) in super::batch::analyze_files(&a.files, &cfg)
-        .into_iter()
-        .zip(&a.files)
-    {
-        match r {
-            Ok(r) => reports.push(r),
-            Err(e) => {
-                warn!("rdpdiag: error: {e}");
-                // Also in the JSON, so a script sees which input failed.
-                reports.push(FileReport::unreadable(path, &e));
-                input_error = true;
-            }
-        }
-    }
-    render(a, &reports);
-    if input_error {
-        return 2;
-    }
-    exit_code(&reports, &a.fail_on)
-}
-
-/// `--format html`: one page of every report.
-fn render(a: &AnalyzeArgs, reports: &[FileReport]) {
-    let mut out = std::io::stdout().lock();
-    let redactor = a
-        .redact
-        .then(|| crate::redact::Redactor::from_reports(reports));
-    let scrub = |s: &str| match &redactor {
-        Some(red) => red.text(s),
-        None => s.to_string(),
+    let opts = super::streamed::Options {
+        format: a.format,
+        redact: a.redact,
+        verbose: a.verbose,
+        color: use_color(a),
+        pretty: !a.compact,
     };
-    let html = report::html::render(reports, &report::html::Scrub::with(&scrub));
-    let _ = write!(out, "{html}");
+    super::streamed::run(&a.files, &cfg, opts, &a.fail_on)
 }
 
 /// Whether the text report is coloured (`--color`, `NO_COLOR`, a terminal).
@@ -71,20 +32,19 @@ fn use_color(a: &AnalyzeArgs) -> bool {
 }
 
 /// The exit code of `analyze` (documented in `--help`, README and docs/ci.md):
-/// 1 when any attempt failed or has a finding at or above `--fail-on`, else
-/// 3 when no input held any RDP attempt (no RDP traffic, or only link types
-/// rdpdiag cannot decode), else 0. Input errors (2) are decided by the caller.
+/// 1 when any attempt `failing` (it failed, or has a finding at or above
+/// `--fail-on`: `super::streamed::fails`), else 3 when no input held any
+/// RDP attempt (no RDP traffic, or only link types rdpdiag cannot decode),
+/// else 0. Input errors (2) are decided by the caller.
 ///
 /// A failed attempt counts at every threshold so that the thresholds nest:
 /// whatever fails at `error` also fails at `warning` and `info`.
-pub(crate) fn exit_code(reports: &[FileReport], fail_on: &str) -> i32 {
-    let threshold = Severity::from_name(fail_on).unwrap_or(Severity::Error);
-    let mut attempts = reports.iter().flat_map(|r| r.attempts.iter()).peekable();
-    if attempts.peek().is_none() {
-        return EXIT_NO_RDP;
+pub(crate) fn exit_code(any_attempt: bool, failing: bool) -> i32 {
+    if any_attempt {
+        i32::from(failing)
+    } else {
+        EXIT_NO_RDP
     }
-    let failing = attempts.any(|at| super::streamed::fails(at, threshold));
-    i32::from(failing)
 }
 
 /// Exit code when no input contains RDP traffic: told apart from success
@@ -94,7 +54,20 @@ pub(crate) const EXIT_NO_RDP: i32 = 3;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::verdict::{Attempt, Outcome};
+    use crate::report::FileReport;
+    use crate::verdict::{Attempt, Outcome, Severity};
+
+    /// The exit code of `reports` at `fail_on`, as the streamed writer
+    /// accumulates it part by part.
+    fn code(reports: &[FileReport], fail_on: &str) -> i32 {
+        let threshold = Severity::from_name(fail_on).unwrap_or(Severity::Error);
+        let mut attempts = reports.iter().flat_map(|r| r.attempts.iter());
+        let any = reports.iter().any(|r| !r.attempts.is_empty());
+        exit_code(
+            any,
+            attempts.any(|a| crate::app::streamed::fails(a, threshold)),
+        )
+    }
 
     fn report(attempts: Vec<Attempt>) -> FileReport {
         FileReport {
@@ -141,7 +114,7 @@ mod tests {
             let r = [report(vec![attempt(outcome, sevs)])];
             let codes: Vec<i32> = ["error", "warning", "info"]
                 .iter()
-                .map(|t| exit_code(&r, t))
+                .map(|t| code(&r, t))
                 .collect();
             assert!(
                 codes.windows(2).all(|w| w[0] <= w[1]),
@@ -156,9 +129,9 @@ mod tests {
 
     #[test]
     fn no_rdp_traffic_is_3_unless_another_input_has_some() {
-        assert_eq!(exit_code(&[report(vec![])], "error"), EXIT_NO_RDP);
-        assert_eq!(exit_code(&[], "info"), EXIT_NO_RDP);
+        assert_eq!(code(&[report(vec![])], "error"), EXIT_NO_RDP);
+        assert_eq!(code(&[], "info"), EXIT_NO_RDP);
         let ok = report(vec![attempt(Outcome::Success, &[])]);
-        assert_eq!(exit_code(&[report(vec![]), ok], "error"), 0);
+        assert_eq!(code(&[report(vec![]), ok], "error"), 0);
     }
 }

@@ -15,14 +15,13 @@
 //! added to the run's table when it is written, so placeholders are
 //! numbered in output order and the output does not depend on thread timing.
 
-use super::analyze::EXIT_NO_RDP;
 use super::batch::{progress_kind, run_files, worker_count};
 use super::cli::Format;
 use crate::analysis::{analyze_file_streaming, AnalysisConfig, AttemptSink};
 use crate::redact::Redactor;
 use crate::report::json::{self, stream};
 use crate::report::jsonl::{self, Line};
-use crate::report::{text, FileReport, RecordIndex};
+use crate::report::{html, text, FileReport, RecordIndex};
 use crate::verdict::{Attempt, Outcome, Severity};
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
@@ -30,7 +29,7 @@ use std::sync::Mutex;
 /// How the streamed formats render.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Options {
-    /// `Format::Text`, `Format::Json` or `Format::Jsonl`.
+    /// Any of `analyze`'s formats.
     pub format: Format,
     pub redact: bool,
     /// Text: `-v` and colour.
@@ -45,7 +44,7 @@ pub(crate) struct Options {
 pub(crate) fn run(files: &[String], cfg: &AnalysisConfig, opts: Options, fail_on: &str) -> i32 {
     let threshold = Severity::from_name(fail_on).unwrap_or(Severity::Error);
     let mut ordered = Ordered::new(files.len(), opts);
-    ordered.begin();
+    ordered.begin(files);
     let out = Mutex::new(ordered);
     let tty = std::io::stderr().is_terminal();
     let kinds: Vec<_> = files.iter().map(|f| progress_kind(f, tty)).collect();
@@ -66,7 +65,7 @@ pub(crate) fn run(files: &[String], cfg: &AnalysisConfig, opts: Options, fail_on
             match &r {
                 Ok(report) => sink.last(report),
                 // The document lists an unreadable input with its error.
-                Err(e) if opts.format == Format::Json => {
+                Err(e) if matches!(opts.format, Format::Json | Format::Html) => {
                     sink.last(&FileReport::unreadable(path, e));
                 }
                 Err(_) => {}
@@ -112,7 +111,11 @@ impl AttemptSink for FileSink<'_> {
                 let chunks = self.json(part, false);
                 self.pass_on(part, chunks);
             }
-            _ => self.pass_on(part, std::iter::once(Chunk::Lines(lines(part)))),
+            Format::Html => {
+                let chunk = self.html(part, false);
+                self.pass_on(part, std::iter::once(chunk));
+            }
+            Format::Jsonl => self.pass_on(part, std::iter::once(Chunk::Lines(lines(part)))),
         }
         self.parts += 1;
     }
@@ -130,8 +133,30 @@ impl FileSink<'_> {
                 let chunks = self.json(report, true);
                 self.pass_on(report, chunks);
             }
-            _ => self.pass_on(report, std::iter::once(Chunk::Lines(lines(report)))),
+            Format::Html => {
+                let chunk = self.html(report, true);
+                self.pass_on(report, std::iter::once(chunk));
+            }
+            Format::Jsonl => self.pass_on(report, std::iter::once(Chunk::Lines(lines(report)))),
         }
+    }
+
+    /// The HTML of a part (`html::file_part`), rendered now; with
+    /// `--redact`, the part itself, rendered when it is written with the
+    /// run's placeholders (the page redacts values, not its markup).
+    fn html(&mut self, part: &FileReport, last: bool) -> Chunk {
+        let at = html::FilePart {
+            first: self.parts == 0,
+            last,
+            earlier_attempts: self.attempts as u64,
+        };
+        self.attempts += part.attempts.len();
+        if self.opts.redact {
+            return Chunk::Html(Box::new(part.clone()), at);
+        }
+        let mut o = String::new();
+        html::file_part(&mut o, part, &html::Scrub::none(), at);
+        Chunk::Text(o)
     }
 
     /// The JSON pieces of a part, one at a time: the file's opening with
@@ -266,6 +291,9 @@ enum Chunk {
     Json(Vec<u8>),
     /// JSON pieces to redact and serialize when written.
     JsonValues(ValuePiece),
+    /// A part to render as HTML with the run's placeholders when written
+    /// (`--redact`).
+    Html(Box<FileReport>, html::FilePart),
     /// Serializing failed (an internal error).
     Failed(String),
 }
@@ -303,22 +331,52 @@ impl Ordered {
         }
     }
 
-    /// JSON: the document's opening, before any input's output.
-    fn begin(&mut self) {
-        if self.opts.format == Format::Json {
-            let mut bytes = Vec::new();
-            self.json_result(self.writer().begin(&mut bytes));
-            self.write_bytes(&bytes);
+    /// JSON and HTML: the document's opening, before any input's output.
+    fn begin(&mut self, files: &[String]) {
+        match self.opts.format {
+            Format::Json => {
+                let mut bytes = Vec::new();
+                self.json_result(self.writer().begin(&mut bytes));
+                self.write_bytes(&bytes);
+            }
+            Format::Html => {
+                let names: Vec<&str> = files.iter().map(String::as_str).collect();
+                if let (Some(r), [one]) = (self.redactor.as_mut(), names.as_slice()) {
+                    // The title names the one input: its placeholder first,
+                    // as its first part would add it.
+                    let stub = FileReport {
+                        file: one.to_string(),
+                        ..FileReport::default()
+                    };
+                    r.absorb(&Redactor::from_reports(std::slice::from_ref(&stub)));
+                }
+                let mut o = String::new();
+                match &self.redactor {
+                    Some(r) => {
+                        let f = |s: &str| r.text(s);
+                        html::page_start(&mut o, &names, &html::Scrub::with(&f));
+                    }
+                    None => html::page_start(&mut o, &names, &html::Scrub::none()),
+                }
+                self.write_bytes(o.as_bytes());
+            }
+            Format::Text | Format::Jsonl => {}
         }
     }
 
-    /// JSON: the document's closing, after every input's output.
+    /// JSON and HTML: the document's closing, after every input's output.
     fn end(&mut self) {
-        if self.opts.format == Format::Json {
-            let mut bytes = Vec::new();
-            self.writer().end(&mut bytes, !self.done.is_empty());
-            self.write_bytes(&bytes);
+        let mut bytes = Vec::new();
+        match self.opts.format {
+            Format::Json => self.writer().end(&mut bytes, !self.done.is_empty()),
+            Format::Html => {
+                let mut o = String::new();
+                html::page_end(&mut o);
+                bytes = o.into_bytes();
+            }
+            Format::Text | Format::Jsonl => return,
         }
+        self.write_bytes(&bytes);
     }
 
     fn writer(&self) -> stream::Writer {
@@ -374,6 +432,7 @@ impl Ordered {
                 let bytes = self.redacted_json(piece);
                 out.write_all(&bytes)
             }
+            Chunk::Html(part, at) => out.write_all(self.redacted_html(&part, at).as_bytes()),
             Chunk::Failed(e) => {
                 self.json_result(Err(e));
                 Ok(())
@@ -407,6 +466,19 @@ impl Ordered {
         bytes
     }
 
+    /// A part's HTML with the run's placeholders.
+    fn redacted_html(&self, part: &FileReport, at: html::FilePart) -> String {
+        let mut o = String::new();
+        match &self.redactor {
+            Some(r) => {
+                let f = |s: &str| r.text(s);
+                html::file_part(&mut o, part, &html::Scrub::with(&f), at);
+            }
+            None => html::file_part(&mut o, part, &html::Scrub::none(), at),
+        }
+        o
+    }
+
     /// An error serializing JSON is an internal error (exit code 2).
     fn json_result<E: std::fmt::Display>(&mut self, r: Result<(), E>) {
         if let Err(e) = r {
@@ -437,10 +509,8 @@ impl Ordered {
     fn exit_code(&self) -> i32 {
         if self.input_error || self.internal_error {
             2
-        } else if self.attempts == 0 {
-            EXIT_NO_RDP
         } else {
-            i32::from(self.failing)
+            super::analyze::exit_code(self.attempts > 0, self.failing)
         }
     }
 }

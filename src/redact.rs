@@ -16,6 +16,7 @@
 
 use crate::report::FileReport;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
 /// Kinds of sensitive values, and their placeholder prefixes.
@@ -51,9 +52,40 @@ impl Kind {
 pub struct Redactor {
     /// (lower-cased value, placeholder), longest value first once sealed.
     entries: Vec<(String, String)>,
+    /// The lower-cased values recorded (for `add`: each once).
+    keys: std::collections::HashSet<String>,
+    /// Entries by the first bytes of their value (see [`Prefix`]), in
+    /// `entries` order; built by [`Redactor::seal`].
+    by_prefix: HashMap<Prefix, Vec<u32>>,
     counters: [usize; 8],
     /// Every value as added, in order (what [`Redactor::absorb`] replays).
     added: Vec<(Kind, String)>,
+}
+
+/// The lengths of the prefixes values are indexed by: a value of at least
+/// 8 bytes by its first 8, of 4 to 7 by its first 4, of 3 or 2 by itself
+/// (a value is at least two characters). Matching at a position looks only
+/// at the values that share the text's first bytes there: IP addresses
+/// share "10.2" by the thousand, not their first 8 bytes.
+const PREFIX_TIERS: [usize; 4] = [8, 4, 3, 2];
+
+/// A tier and the first bytes of a value (zero-padded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Prefix(usize, [u8; 8]);
+
+impl Prefix {
+    /// The tier of a value of this length, and its prefix.
+    fn of_value(v: &[u8]) -> Option<Prefix> {
+        let n = PREFIX_TIERS.iter().copied().find(|n| v.len() >= *n)?;
+        Prefix::of_text(v, n)
+    }
+
+    /// The first `n` bytes of a text, if it has that many.
+    fn of_text(t: &[u8], n: usize) -> Option<Prefix> {
+        let mut b = [0u8; 8];
+        b.get_mut(..n)?.copy_from_slice(t.get(..n)?);
+        Some(Prefix(n, b))
+    }
 }
 
 fn word_char(c: char) -> bool {
@@ -78,7 +110,7 @@ impl Redactor {
             }
         }
         let key = v.to_ascii_lowercase();
-        if self.entries.iter().any(|(k, _)| *k == key) {
+        if !self.keys.insert(key.clone()) {
             return;
         }
         self.added.push((kind, v.to_string()));
@@ -293,6 +325,26 @@ impl Redactor {
     pub fn seal(&mut self) {
         self.entries
             .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        self.by_prefix.clear();
+        for (i, (k, _)) in self.entries.iter().enumerate() {
+            if let Some(p) = Prefix::of_value(k.as_bytes()) {
+                let i = u32::try_from(i).unwrap_or(u32::MAX);
+                self.by_prefix.entry(p).or_default().push(i);
+            }
+        }
+    }
+
+    /// The first entry, in table order, that `lower` (the text from a
+    /// position on, lower-cased) starts with and whose end `ok` accepts.
+    fn entry_at(&self, lower: &[u8], ok: impl Fn(&str) -> bool) -> Option<&(String, String)> {
+        // Tiers from the longest prefix: every value of a longer tier is
+        // longer than every value of a shorter one, so this is table order.
+        PREFIX_TIERS.iter().find_map(|&n| {
+            let ids = self.by_prefix.get(&Prefix::of_text(lower, n)?)?;
+            ids.iter()
+                .filter_map(|i| self.entries.get(*i as usize))
+                .find(|(k, _)| lower.starts_with(k.as_bytes()) && ok(k))
+        })
     }
 
     /// Number of distinct values that will be replaced.
@@ -318,9 +370,8 @@ impl Redactor {
                 break;
             };
             if prev.is_none_or(|p| !word_char(p) || !word_char(c)) {
-                let hit = self.entries.iter().find(|(k, _)| {
-                    lower[i..].starts_with(k.as_str())
-                        && s.is_char_boundary(i + k.len())
+                let hit = self.entry_at(&lower.as_bytes()[i..], |k| {
+                    s.is_char_boundary(i + k.len())
                         && s[i + k.len()..].chars().next().is_none_or(|n| {
                             !word_char(n) || !k.chars().last().is_some_and(word_char)
                         })
@@ -393,6 +444,29 @@ mod tests {
         }
         r.seal();
         r
+    }
+
+    /// The prefix index finds what a scan of the whole table would: the
+    /// longest value first across tiers (8-byte, 4-byte, 3- and 2-byte
+    /// values), values that share a prefix, a value at the very end, and a
+    /// value added twice once. Hand-made values: the table's shapes, not a
+    /// capture's.
+    #[test]
+    fn the_prefix_index_keeps_longest_first() {
+        let r = sealed(&[
+            (Kind::Ip, "10.203.0.1"),
+            (Kind::Ip, "10.203.0.19"),
+            (Kind::Host, "srv"),
+            (Kind::Host, "srv-a"),
+            (Kind::Name, "ab"),
+            (Kind::Ip, "10.203.0.1"),
+        ]);
+        assert_eq!(r.len(), 5);
+        assert_eq!(
+            r.text("10.203.0.19:3389 10.203.0.1 srv-a srv ab AB abc"),
+            "IP-2:3389 IP-1 HOST-2 HOST-1 NAME-1 NAME-1 abc"
+        );
+        assert_eq!(r.text("to srv"), "to HOST-1");
     }
 
     #[test]

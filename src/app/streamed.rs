@@ -1,19 +1,23 @@
-//! `analyze --format text`, `json` and `jsonl`: attempts written as the
+//! `rdpdiag analyze`'s output, in every format: attempts written as the
 //! streaming analysis hands them over (`analysis::analyze_file_streaming`),
 //! so a capture of any size keeps in memory only what is open. JSON lines:
 //! one line per attempt. JSON: the `rdpdiag/2` document in pieces
 //! (`report::json::stream`): each file's attempts as they come, then its
-//! tail (capture, warnings, stats…). Text: a file whose attempts came in several parts
-//! starts with a line saying so, then each part's attempt blocks, then the
-//! usual report of the file (header, warnings, the last attempts) at the
-//! end; a file of one part gives exactly the report `text::render` gives.
+//! tail (capture, warnings, stats…). HTML: the page in parts
+//! (`report::html::file_part`), the file's header with its last part.
+//! Text: a file whose attempts came in several parts starts with a line
+//! saying so, then each part's attempt blocks, then the usual report of the
+//! file (header, warnings, the last attempts) at the end; a file of one
+//! part gives exactly the report `text::render` gives.
 //!
 //! Several inputs are analyzed in parallel and written in the order given:
 //! the first unfinished input writes its output at once; the others hold
-//! theirs (rendered lines or text, not the records behind them) until their
-//! turn. With `--redact`, a part's values are collected when it is made and
-//! added to the run's table when it is written, so placeholders are
-//! numbered in output order and the output does not depend on thread timing.
+//! theirs (rendered lines, text or JSON, not the records behind them) until
+//! their turn. With `--redact`, a part's values are collected when it is
+//! made and added to the run's table when it is written, so placeholders
+//! are numbered in output order and the output does not depend on thread
+//! timing; an HTML part is then held as the part itself and rendered when
+//! written (the page redacts values, not its markup).
 
 use super::batch::{progress_kind, run_files, worker_count};
 use super::cli::Format;
@@ -333,35 +337,38 @@ impl Ordered {
 
     /// JSON and HTML: the document's opening, before any input's output.
     fn begin(&mut self, files: &[String]) {
-        match self.opts.format {
+        let bytes = match self.opts.format {
             Format::Json => {
                 let mut bytes = Vec::new();
                 self.json_result(self.writer().begin(&mut bytes));
-                self.write_bytes(&bytes);
+                bytes
             }
-            Format::Html => {
-                let names: Vec<&str> = files.iter().map(String::as_str).collect();
-                if let (Some(r), [one]) = (self.redactor.as_mut(), names.as_slice()) {
-                    // The title names the one input: its placeholder first,
-                    // as its first part would add it.
-                    let stub = FileReport {
-                        file: one.to_string(),
-                        ..FileReport::default()
-                    };
-                    r.absorb(&Redactor::from_reports(std::slice::from_ref(&stub)));
-                }
-                let mut o = String::new();
-                match &self.redactor {
-                    Some(r) => {
-                        let f = |s: &str| r.text(s);
-                        html::page_start(&mut o, &names, &html::Scrub::with(&f));
-                    }
-                    None => html::page_start(&mut o, &names, &html::Scrub::none()),
-                }
-                self.write_bytes(o.as_bytes());
-            }
-            Format::Text | Format::Jsonl => {}
+            Format::Html => self.page_start(files).into_bytes(),
+            Format::Text | Format::Jsonl => return,
+        };
+        self.write_bytes(&bytes);
+    }
+
+    /// The HTML page's opening, titled after the one input (by its
+    /// placeholder with `--redact`: added first, as its first part would).
+    fn page_start(&mut self, files: &[String]) -> String {
+        let names: Vec<&str> = files.iter().map(String::as_str).collect();
+        if let (Some(r), [one]) = (self.redactor.as_mut(), names.as_slice()) {
+            let stub = FileReport {
+                file: one.to_string(),
+                ..FileReport::default()
+            };
+            r.absorb(&Redactor::from_reports(std::slice::from_ref(&stub)));
         }
+        let mut o = String::new();
+        match &self.redactor {
+            Some(r) => {
+                let f = |s: &str| r.text(s);
+                html::page_start(&mut o, &names, &html::Scrub::with(&f));
+            }
+            None => html::page_start(&mut o, &names, &html::Scrub::none()),
+        }
+        o
     }
 
     /// JSON and HTML: the document's closing, after every input's output.

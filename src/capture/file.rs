@@ -257,7 +257,11 @@ pub fn read_capture(
         match reader.next() {
             Ok((offset, block)) => {
                 st.block(sink, block);
-                reader.consume(offset);
+                // Not `consume`: it moves the unread half of the buffer to
+                // its front whenever half is read, a memmove of the whole
+                // file over a run (perf: ~8 %). `refill` moves only the
+                // partial block left when the buffer runs out.
+                reader.consume_noshift(offset);
             }
             Err(PcapError::Eof) => break,
             Err(PcapError::Incomplete(_)) => {

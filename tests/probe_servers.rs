@@ -189,7 +189,7 @@ fn start_xrdp(name: &str, port: u16, overrides: &[String], cert: Option<&str>) -
         .spawn()
         .expect("xrdp");
     let p = Procs(vec![child], dir);
-    wait_until("xrdp to listen", 10, || listening(port));
+    wait_until("xrdp to listen", 30, || listening(port));
     p
 }
 
@@ -501,7 +501,7 @@ fn start_shadow(name: &str, port: u16, display_from: u32, args: &[&str]) -> (Pro
             .spawn()
             .expect("Xvfb"),
     );
-    wait_until("Xvfb", 10, || {
+    wait_until("Xvfb", 30, || {
         Path::new(&format!("/tmp/.X11-unix/X{disp}")).exists()
     });
     let sam = Command::new("winpr-hash")
@@ -522,7 +522,7 @@ fn start_shadow(name: &str, port: u16, display_from: u32, args: &[&str]) -> (Pro
             .spawn()
             .expect("freerdp-shadow-cli"),
     );
-    wait_until("freerdp-shadow-cli to listen", 15, || listening(port));
+    wait_until("freerdp-shadow-cli to listen", 30, || listening(port));
     (procs, dir)
 }
 

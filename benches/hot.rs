@@ -54,7 +54,7 @@ impl FlowSink for NullSink {
             self.0 += data.len() as u64;
         }
     }
-    fn tcp_closed(&mut self, _c: TcpConn) {}
+    fn tcp_closed(&mut self, _c: Box<TcpConn>) {}
     fn udp(&mut self, _f: &UdpFlow, _d: Dir, _fr: FrameRef, _p: &[u8]) {}
     fn udp_closed(&mut self, _f: UdpFlow) {}
 }

@@ -46,7 +46,7 @@ struct Closed<'a>(&'a mut Vec<Conn>);
 
 impl FlowSink for Closed<'_> {
     fn tcp_data(&mut self, _c: &TcpConn, _d: Dir, _x: Delivery<'_>) {}
-    fn tcp_closed(&mut self, c: TcpConn) {
+    fn tcp_closed(&mut self, c: Box<TcpConn>) {
         let h = &c.health;
         self.0.push(Conn {
             client: c.client.to_string(),

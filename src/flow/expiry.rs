@@ -199,7 +199,7 @@ impl FlowTable {
         for (_, _, k) in idle {
             if let Some(c) = self.tcp.remove(&k) {
                 let f = c.last;
-                self.finish_tcp(*c, f, sink);
+                self.finish_tcp(c, f, sink);
             }
         }
         self.stats.flows_evicted_early += n as u64;
@@ -225,7 +225,7 @@ mod tests {
 
     impl FlowSink for Closed {
         fn tcp_data(&mut self, _: &TcpConn, _: Dir, _: Delivery<'_>) {}
-        fn tcp_closed(&mut self, conn: TcpConn) {
+        fn tcp_closed(&mut self, conn: Box<TcpConn>) {
             self.0.push(conn.id);
         }
         fn udp(&mut self, _: &UdpFlow, _: Dir, _: FrameRef, _: &[u8]) {}

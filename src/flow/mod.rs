@@ -103,8 +103,10 @@ pub const KDC_PORT: u16 = 88;
 pub trait FlowSink {
     /// Reassembled bytes or a gap, in stream order, for an RDP connection.
     fn tcp_data(&mut self, conn: &TcpConn, dir: Dir, delivery: Delivery<'_>);
-    /// A TCP connection is finished (closed and lingered, idle, or end of input).
-    fn tcp_closed(&mut self, conn: TcpConn);
+    /// A TCP connection is finished (closed and lingered, idle, or end of
+    /// input). Boxed as the table holds it: a connection is ~1.2 KB, and
+    /// most (every non-RDP one) are only counted and dropped.
+    fn tcp_closed(&mut self, conn: Box<TcpConn>);
     /// A payload segment of a TCP connection to the KDC port, as it arrived
     /// (duplicates dropped, not reassembled: KDC messages are a few
     /// segments, read in sequence order by the receiver).
@@ -419,7 +421,7 @@ impl FlowTable {
         let reuse = c.client != src || c.closed || c.health.handshake == Handshake::RstToSyn;
         if reuse {
             if let Some(old) = self.tcp.remove(&k) {
-                self.finish_tcp(*old, frame, sink);
+                self.finish_tcp(old, frame, sink);
             }
         }
     }
@@ -462,7 +464,7 @@ impl FlowTable {
         sink.udp(flow, dir, frame, payload);
     }
 
-    fn finish_tcp(&mut self, mut conn: TcpConn, frame: FrameRef, sink: &mut dyn FlowSink) {
+    fn finish_tcp(&mut self, mut conn: Box<TcpConn>, frame: FrameRef, sink: &mut dyn FlowSink) {
         if conn.rdp.is_some() {
             for dir in [Dir::ClientToServer, Dir::ServerToClient] {
                 let mut stream = std::mem::take(&mut conn.streams[dir.idx()]);
@@ -499,7 +501,7 @@ impl FlowTable {
         for (_, k) in expired {
             if let Some(c) = self.tcp.remove(&k) {
                 let f = c.last;
-                self.finish_tcp(*c, f, sink);
+                self.finish_tcp(c, f, sink);
             }
         }
         let expired: Vec<(u32, Key)> = self
@@ -524,7 +526,7 @@ impl FlowTable {
         conns.sort_by_key(|c| c.id);
         for c in conns {
             let f = c.last;
-            self.finish_tcp(*c, f, sink);
+            self.finish_tcp(c, f, sink);
         }
         let mut flows: Vec<UdpFlow> = self.udp.drain().map(|(_, f)| f).collect();
         flows.sort_by_key(|f| f.id);

@@ -329,7 +329,7 @@ impl FlowSink for SessionStore {
             .segment(dir, seq, payload, frame);
     }
 
-    fn tcp_closed(&mut self, conn: TcpConn) {
+    fn tcp_closed(&mut self, conn: Box<TcpConn>) {
         if let Some(k) = self.live_kdc_tcp.remove(&conn.id) {
             if !k.flow.messages.is_empty() {
                 self.kdc.push(k.flow);
@@ -353,7 +353,7 @@ impl FlowSink for SessionStore {
             return;
         }
         self.connections
-            .push(ConnectionRecord::from_conn(conn, session.into_facts()));
+            .push(ConnectionRecord::from_conn(*conn, session.into_facts()));
     }
 
     fn udp(&mut self, flow: &UdpFlow, dir: Dir, frame: FrameRef, payload: &[u8]) {

@@ -467,14 +467,7 @@ fn stdin_is_read_with_dash() {
     assert_eq!(f["file"], "-");
     let want = original(name);
     assert_eq!(f["capture"]["frames"], want.capture.frames);
-    let tcp_records = f["attempts"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|a| a["connections"].as_array().into_iter().flatten())
-        .filter(|c| c["transport"] == "tcp")
-        .count();
-    assert_eq!(tcp_records, want.connections.len());
+    assert_eq!(common::tcp_records(f), want.connections.len());
     // nla_wrong_password is a failure: exit code 1, not an input error.
     assert_eq!(
         out.status.code(),

@@ -740,7 +740,7 @@ fn folded_scan_probes_are_one_summary() {
     assert_eq!(scan["ports"]["3389"], 2);
     assert_eq!(scan["first"]["frame"], 1);
     assert_eq!(scan["last"]["frame"], 4);
-    assert_eq!(tcp_records(f), 1);
+    assert_eq!(common::tcp_records(f), 1);
     assert_eq!(f["attempts"].as_array().map(Vec::len), Some(1));
     assert!(scan["summary"]
         .as_str()
@@ -748,18 +748,7 @@ fn folded_scan_probes_are_one_summary() {
 
     let plain = analyze_json(&path, &[]);
     assert!(plain["files"][0].get("scan").is_none());
-    assert_eq!(tcp_records(&plain["files"][0]), 2);
-}
-
-/// The TCP connection records of a `files[]` entry (inside its attempts).
-fn tcp_records(f: &Value) -> usize {
-    f["attempts"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|a| a["connections"].as_array().into_iter().flatten())
-        .filter(|c| c["transport"] == "tcp")
-        .count()
+    assert_eq!(common::tcp_records(&plain["files"][0]), 2);
 }
 
 /// Real scanner traffic: ../shared/captures/public/nDPI/synscan.pcap (nmap
@@ -790,7 +779,7 @@ fn nmap_syn_scan_is_folded() {
     assert_eq!((n("probes"), n("kept"), n("folded")), (13, 4, 9));
     assert_eq!((n("unanswered"), n("rst"), n("syn_ack")), (10, 1, 2));
     assert_eq!(scan["top_sources"][0]["ip"], "172.16.0.8");
-    assert_eq!(tcp_records(f), 4);
+    assert_eq!(common::tcp_records(f), 4);
 }
 
 #[test]

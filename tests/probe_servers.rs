@@ -284,13 +284,7 @@ fn assert_analyzes_cleanly(pcap: &Path, port: u16, min_conns: usize) {
         "{}",
         f["warnings"]
     );
-    let conns = f["attempts"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|a| a["connections"].as_array().into_iter().flatten())
-        .filter(|c| c["transport"] == "tcp")
-        .count();
+    let conns = common::tcp_records(f);
     assert!(
         conns >= min_conns,
         "expected every probe connection, got {conns}"

@@ -245,24 +245,13 @@ fn render_header(o: &mut String, r: &FileReport, s: &Scrub) {
 
 /// A file without any RDP attempt: what was there instead.
 fn render_no_rdp(o: &mut String, r: &FileReport) {
-    let ports: Vec<String> = r
-        .stats
-        .other_tcp_ports
-        .iter()
-        .take(8)
-        .map(|(p, n)| format!("{p} ({n})"))
-        .collect();
     let _ = writeln!(
         o,
         "<section class=\"attempt\"><p>No RDP traffic found: {} TCP connection(s) and {} UDP flow(s) \
          of other kinds. If RDP runs on another port, add it with <code>--port N</code>{}</p></section>",
         r.stats.tcp_connections,
         r.stats.udp_flows,
-        if ports.is_empty() {
-            String::from(".")
-        } else {
-            esc(&format!(" (server ports seen: {}).", ports.join(", ")))
-        }
+        esc(&super::ports_seen(&r.stats))
     );
 }
 

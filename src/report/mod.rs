@@ -112,6 +112,23 @@ fn thousands(n: u64) -> String {
     o
 }
 
+/// For a capture without RDP: " (server ports seen: 445 (12), …)." with the
+/// first eight non-RDP server ports, or "." when there were none (the text
+/// and HTML reports' "No RDP traffic found" line).
+pub(crate) fn ports_seen(stats: &FlowStats) -> String {
+    let ports: Vec<String> = stats
+        .other_tcp_ports
+        .iter()
+        .take(8)
+        .map(|(p, n)| format!("{p} ({n})"))
+        .collect();
+    if ports.is_empty() {
+        String::from(".")
+    } else {
+        format!(" (server ports seen: {}).", ports.join(", "))
+    }
+}
+
 /// The capture-level line of a scan summary, as text, HTML and the TUI show
 /// it: "12,345 SYNs from 1,024 sources to 3389 on 5,000 hosts, none answered …".
 pub fn scan_line(s: &ScanSummary) -> String {

@@ -80,24 +80,13 @@ pub fn render(r: &FileReport, verbose: bool, color: bool) -> String {
         );
     }
     if r.attempts.is_empty() && r.scan.is_none() && r.streamed == 0 {
-        let ports: Vec<String> = r
-            .stats
-            .other_tcp_ports
-            .iter()
-            .take(8)
-            .map(|(p, n)| format!("{p} ({n})"))
-            .collect();
         let _ = writeln!(
             o,
             "  No RDP traffic found: {} TCP connection(s) and {} UDP flow(s) of other kinds. \
              If RDP runs on another port, add it with --port N{}",
             r.stats.tcp_connections,
             r.stats.udp_flows,
-            if ports.is_empty() {
-                String::from(".")
-            } else {
-                format!(" (server ports seen: {}).", ports.join(", "))
-            }
+            super::ports_seen(&r.stats)
         );
         return o;
     }

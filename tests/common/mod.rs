@@ -42,3 +42,16 @@ pub fn shared_captures() -> Option<PathBuf> {
     }
     None
 }
+
+/// The TCP connection records of an `rdpdiag/2` `files[]` entry: they are
+/// inside its attempts (`"transport": "tcp"`).
+#[allow(dead_code)]
+pub fn tcp_records(file: &serde_json::Value) -> usize {
+    file["attempts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|a| a["connections"].as_array().into_iter().flatten())
+        .filter(|c| c["transport"] == "tcp")
+        .count()
+}

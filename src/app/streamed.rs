@@ -102,25 +102,7 @@ struct FileSink<'a> {
 
 impl AttemptSink for FileSink<'_> {
     fn part(&mut self, part: &FileReport) {
-        match self.opts.format {
-            Format::Text => {
-                let mut t = String::new();
-                if self.parts == 0 {
-                    t.push_str(&text::streaming_intro(&part.file, self.opts.color));
-                }
-                t.push_str(&text::render_part(part, self.opts.verbose, self.opts.color));
-                self.pass_on(part, std::iter::once(Chunk::Text(t)));
-            }
-            Format::Json => {
-                let chunks = self.json(part, false);
-                self.pass_on(part, chunks);
-            }
-            Format::Html => {
-                let chunk = self.html(part, false);
-                self.pass_on(part, std::iter::once(chunk));
-            }
-            Format::Jsonl => self.pass_on(part, std::iter::once(Chunk::Lines(lines(part)))),
-        }
+        self.hand_over(part, false);
         self.parts += 1;
     }
 }
@@ -128,20 +110,34 @@ impl AttemptSink for FileSink<'_> {
 impl FileSink<'_> {
     /// The report of the input's end: the last part, with the file's header.
     fn last(&mut self, report: &FileReport) {
+        self.hand_over(report, true);
+    }
+
+    /// A part rendered in the run's format and passed on; the `last` one
+    /// (the report of the input's end) carries the file's header.
+    fn hand_over(&mut self, part: &FileReport, last: bool) {
         match self.opts.format {
             Format::Text => {
-                let t = text::render(report, self.opts.verbose, self.opts.color);
-                self.pass_on(report, std::iter::once(Chunk::Text(t)));
+                let (verbose, color) = (self.opts.verbose, self.opts.color);
+                let t = match (last, self.parts) {
+                    (true, _) => text::render(part, verbose, color),
+                    (false, 0) => {
+                        text::streaming_intro(&part.file, color)
+                            + &text::render_part(part, verbose, color)
+                    }
+                    (false, _) => text::render_part(part, verbose, color),
+                };
+                self.pass_on(part, std::iter::once(Chunk::Text(t)));
             }
             Format::Json => {
-                let chunks = self.json(report, true);
-                self.pass_on(report, chunks);
+                let chunks = self.json(part, last);
+                self.pass_on(part, chunks);
             }
             Format::Html => {
-                let chunk = self.html(report, true);
-                self.pass_on(report, std::iter::once(chunk));
+                let chunk = self.html(part, last);
+                self.pass_on(part, std::iter::once(chunk));
             }
-            Format::Jsonl => self.pass_on(report, std::iter::once(Chunk::Lines(lines(report)))),
+            Format::Jsonl => self.pass_on(part, std::iter::once(Chunk::Lines(lines(part)))),
         }
     }
 

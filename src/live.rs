@@ -372,9 +372,10 @@ mod imp {
         let shared = Shared::default();
         let mut s = Streamer::new(Engine::new(cfg.engine_config()), &cfg, "", sink);
         let r = capture_loop(cap, writer, &mut s, &shared);
-        let (rest, mut sink) = s.finish(crate::capture::ReadSummary::default());
-        sink.part(&rest);
-        sink.end(&rest);
+        let (mut rest, mut sink) = s.finish(crate::capture::ReadSummary::default());
+        let scan = rest.scan.take();
+        sink.part(rest);
+        sink.end(scan.as_ref());
         finish_write(opts);
         match r {
             Ok(drops) => {
@@ -399,14 +400,14 @@ mod imp {
     }
 
     impl AttemptSink for LineSink {
-        fn part(&mut self, part: &FileReport) {
-            let index = RecordIndex::new(part);
+        fn part(&mut self, part: FileReport) {
+            let index = RecordIndex::new(&part);
             for a in &part.attempts {
                 if !self.jsonl {
                     (self.out)(&crate::tui::model::attempt_line(a));
                     continue;
                 }
-                let mut ctx = jsonl::Context::of(part, &index, a);
+                let mut ctx = jsonl::Context::of(&part, &index, a);
                 ctx.file = self.file.as_deref();
                 match jsonl::to_line(a, &ctx, None) {
                     Ok(l) => (self.out)(&l),
@@ -420,8 +421,8 @@ mod imp {
         /// After the last attempts: the text stream ends with the summary
         /// of the scan probes folded beyond `[limits] scan_fold_after`
         /// (JSON lines are attempts only).
-        fn end(&mut self, rest: &FileReport) {
-            if let (false, Some(scan)) = (self.jsonl, &rest.scan) {
+        fn end(&mut self, scan: Option<&crate::session::scan::ScanSummary>) {
+            if let (false, Some(scan)) = (self.jsonl, scan) {
                 (self.out)(&crate::report::scan_line(scan));
             }
         }

@@ -60,9 +60,9 @@ struct Collect {
 }
 
 impl AttemptSink for Collect {
-    fn part(&mut self, part: &FileReport) {
+    fn part(&mut self, part: FileReport) {
         self.parts += 1;
-        self.attempts.extend(part.attempts.iter().cloned());
+        self.attempts.extend(part.attempts);
         self.records.extend(part.connections.iter().map(|c| c.id));
     }
 }
@@ -545,7 +545,7 @@ fn the_html_page_streams_in_parts() {
 fn live_streaming_forgets_each_attempt_once_final() {
     struct Count(Vec<usize>);
     impl AttemptSink for Count {
-        fn part(&mut self, part: &FileReport) {
+        fn part(&mut self, part: FileReport) {
             self.0.push(part.attempts.len());
         }
     }

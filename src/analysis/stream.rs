@@ -41,7 +41,9 @@ pub trait AttemptSink {
     /// One part: its `attempts`, the `connections` and `udp_flows` they cite,
     /// and the file's name and comments. Capture-level fields (warnings,
     /// statistics, scan summary) are only in the report returned at the end.
-    fn part(&mut self, part: &FileReport);
+    /// The sink owns the part: it may keep it (the TUI makes views of it
+    /// later) or render it and let it go.
+    fn part(&mut self, part: FileReport);
 }
 
 /// When the streaming analysis hands attempts over.
@@ -140,7 +142,7 @@ fn stream_from(
 
 /// A sink borrowed for one analysis (`analyze`'s).
 impl<T: AttemptSink + ?Sized> AttemptSink for &mut T {
-    fn part(&mut self, part: &FileReport) {
+    fn part(&mut self, part: FileReport) {
         (**self).part(part);
     }
 }
@@ -631,7 +633,7 @@ impl<S: AttemptSink> Streamer<S> {
             comments: self.engine.comments.clone(),
             ..FileReport::default()
         };
-        self.sink.part(&part);
+        self.sink.part(part);
     }
 
     /// Drop the DNS lookups and Kerberos exchanges no attempt can claim any

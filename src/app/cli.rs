@@ -132,7 +132,7 @@ pub enum Command {
     Tui(TuiArgs),
     /// Capture live (libpcap; Npcap on Windows) and watch RDP attempts as they happen.
     #[command(
-        after_help = "Examples:\n  rdpdiag live -D                        list the interfaces (names, descriptions, addresses)\n  sudo rdpdiag live                      default interface, RDP ports + DNS\n  sudo rdpdiag live -i eth0 --write rdp.pcapng\n  sudo rdpdiag live -i lo --no-tui       one text line per finished attempt\n  sudo rdpdiag live --no-tui --format jsonl   one JSON line per attempt (for Vector, Fluent Bit)\n\nNeeds the `live` build feature (libpcap) and CAP_NET_RAW/root; on Windows, Npcap\n(https://npcap.com) and, if Npcap is restricted to administrators, an elevated prompt."
+        after_help = "Examples:\n  rdpdiag live -D                        list the interfaces (names, descriptions, addresses)\n  sudo rdpdiag live                      default interface, RDP ports + DNS\n  sudo rdpdiag live -i eth0 --write rdp.pcapng\n  sudo rdpdiag live -i lo --no-tui       one text line per attempt, once final\n  sudo rdpdiag live --no-tui --format jsonl   one JSON line per attempt (for Vector, Fluent Bit)\n\nNeeds the `live` build feature (libpcap) and CAP_NET_RAW/root; on Windows, Npcap\n(https://npcap.com) and, if Npcap is restricted to administrators, an elevated prompt."
     )]
     Live(LiveArgs),
 }
@@ -175,7 +175,8 @@ pub struct LiveArgs {
     /// Also save the captured packets as pcapng.
     #[arg(long, value_name = "FILE.pcapng")]
     pub write: Option<String>,
-    /// Print one line per finished attempt instead of the interactive view.
+    /// Print one line per attempt once it is final (seconds after its last
+    /// packet) instead of the interactive view.
     #[arg(long)]
     pub no_tui: bool,
     /// The lines of `--no-tui` (or of a non-terminal stdout): `text`, or `jsonl`
@@ -211,10 +212,10 @@ pub enum Format {
 /// `live --no-tui`'s line formats.
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LineFormat {
-    /// One text line per finished attempt.
+    /// One text line per attempt, once it is final.
     #[default]
     Text,
-    /// One JSON object per attempt (as `analyze --format jsonl`), once it is settled.
+    /// One JSON object per attempt (as `analyze --format jsonl`), once it is final.
     Jsonl,
 }
 

@@ -65,16 +65,19 @@ pub(crate) fn run(files: &[String], cfg: &AnalysisConfig, opts: Options, fail_on
                 parts: 0,
                 attempts: 0,
             };
-            let r = analyze_file_streaming(path, cfg, count, &mut sink);
-            match &r {
-                Ok(report) => sink.last(report),
-                // The document lists an unreadable input with its error.
-                Err(e) if matches!(opts.format, Format::Json | Format::Html) => {
-                    sink.last(&FileReport::unreadable(path, e));
+            let error = match analyze_file_streaming(path, cfg, count, &mut sink) {
+                Ok(report) => {
+                    sink.last(report);
+                    None
                 }
-                Err(_) => {}
-            }
-            let error = r.err().map(|e| e.to_string());
+                Err(e) => {
+                    // The document lists an unreadable input with its error.
+                    if matches!(opts.format, Format::Json | Format::Html) {
+                        sink.last(FileReport::unreadable(path, &e));
+                    }
+                    Some(e.to_string())
+                }
+            };
             if let Ok(mut o) = out.lock() {
                 o.finish(i, error);
             }
@@ -101,7 +104,7 @@ struct FileSink<'a> {
 }
 
 impl AttemptSink for FileSink<'_> {
-    fn part(&mut self, part: &FileReport) {
+    fn part(&mut self, part: FileReport) {
         self.hand_over(part, false);
         self.parts += 1;
     }
@@ -109,42 +112,43 @@ impl AttemptSink for FileSink<'_> {
 
 impl FileSink<'_> {
     /// The report of the input's end: the last part, with the file's header.
-    fn last(&mut self, report: &FileReport) {
+    fn last(&mut self, report: FileReport) {
         self.hand_over(report, true);
     }
 
     /// A part rendered in the run's format and passed on; the `last` one
     /// (the report of the input's end) carries the file's header.
-    fn hand_over(&mut self, part: &FileReport, last: bool) {
+    fn hand_over(&mut self, part: FileReport, last: bool) {
+        let values = self.account(&part);
         match self.opts.format {
             Format::Text => {
                 let (verbose, color) = (self.opts.verbose, self.opts.color);
                 let t = match (last, self.parts) {
-                    (true, _) => text::render(part, verbose, color),
+                    (true, _) => text::render(&part, verbose, color),
                     (false, 0) => {
                         text::streaming_intro(&part.file, color)
-                            + &text::render_part(part, verbose, color)
+                            + &text::render_part(&part, verbose, color)
                     }
-                    (false, _) => text::render_part(part, verbose, color),
+                    (false, _) => text::render_part(&part, verbose, color),
                 };
-                self.pass_on(part, std::iter::once(Chunk::Text(t)));
+                self.pass_on(values, std::iter::once(Chunk::Text(t)));
             }
             Format::Json => {
-                let chunks = self.json(part, last);
-                self.pass_on(part, chunks);
+                let chunks = self.json(&part, last);
+                self.pass_on(values, chunks);
             }
             Format::Html => {
                 let chunk = self.html(part, last);
-                self.pass_on(part, std::iter::once(chunk));
+                self.pass_on(values, std::iter::once(chunk));
             }
-            Format::Jsonl => self.pass_on(part, std::iter::once(Chunk::Lines(lines(part)))),
+            Format::Jsonl => self.pass_on(values, std::iter::once(Chunk::Lines(lines(&part)))),
         }
     }
 
     /// The HTML of a part (`html::file_part`), rendered now; with
     /// `--redact`, the part itself, rendered when it is written with the
     /// run's placeholders (the page redacts values, not its markup).
-    fn html(&mut self, part: &FileReport, last: bool) -> Chunk {
+    fn html(&mut self, part: FileReport, last: bool) -> Chunk {
         let at = html::FilePart {
             first: self.parts == 0,
             last,
@@ -152,10 +156,10 @@ impl FileSink<'_> {
         };
         self.attempts += part.attempts.len();
         if self.opts.redact {
-            return Chunk::Html(Box::new(part.clone()), at);
+            return Chunk::Html(Box::new(part), at);
         }
         let mut o = String::new();
-        html::file_part(&mut o, part, &html::Scrub::none(), at);
+        html::file_part(&mut o, &part, &html::Scrub::none(), at);
         Chunk::Text(o)
     }
 
@@ -195,18 +199,22 @@ impl FileSink<'_> {
             .map(move |p| json_chunk(&p, redact, pretty))
     }
 
-    /// Hands a part's output over, chunk by chunk: the first carries the
-    /// part's values to redact.
-    fn pass_on(&mut self, part: &FileReport, chunks: impl Iterator<Item = Chunk>) {
+    /// Counts a part's attempts for the exit code; with `--redact`, its
+    /// values to redact.
+    fn account(&mut self, part: &FileReport) -> Option<Redactor> {
         let failing = part.attempts.iter().any(|a| fails(a, self.threshold));
         if let Ok(mut o) = self.out.lock() {
             o.attempts += part.attempts.len() as u64;
             o.failing |= failing;
         }
-        let mut values = self
-            .opts
+        self.opts
             .redact
-            .then(|| Redactor::from_reports(std::slice::from_ref(part)));
+            .then(|| Redactor::from_reports(std::slice::from_ref(part)))
+    }
+
+    /// Hands a part's output over, chunk by chunk: the first carries the
+    /// part's `values` to redact.
+    fn pass_on(&mut self, mut values: Option<Redactor>, chunks: impl Iterator<Item = Chunk>) {
         for chunk in chunks {
             let held = Held {
                 values: values.take(),

@@ -84,13 +84,8 @@ fn expired(cfg: &FlowConfig, c: &TcpConn, now: Ts, pressure: bool) -> bool {
 fn lower_bound(cfg: &FlowConfig, c: &TcpConn, pressure: bool) -> i64 {
     let (linger, idle) = limits(cfg, c, pressure);
     let limit = if c.closed { linger.min(idle) } else { idle };
-    // `as` saturates: an infinite limit is "never".
-    let limit_ns = (limit * 1e9) as i64;
-    c.last
-        .ts
-        .0
-        .saturating_add(limit_ns)
-        .saturating_sub(SLACK_NS)
+    // Saturating: an infinite limit is "never".
+    c.last.ts.plus_secs(limit).0.saturating_sub(SLACK_NS)
 }
 
 /// After a packet of `c` (key `k`): queue it again if its deadline came earlier.

@@ -131,9 +131,9 @@ impl Driver {
         let settled = if done {
             None
         } else {
-            let window = (self.tracker.diag.group_window_s * 1e9) as i64;
+            let window = self.tracker.diag.group_window_s;
             let now = snap.counters.last_ts.max(self.clock);
-            Some(Ts(now.map_or(i64::MIN, |t| t.0.saturating_sub(window))))
+            Some(now.map_or(Ts(i64::MIN), |t| t.minus_secs(window)))
         };
         let finished = self.tracker.newly_finished(snap, settled);
         let Some(out) = self.lines.as_mut() else {

@@ -202,8 +202,8 @@ pub const MAX_SETTLED_VIEWS: usize = 2_000;
 pub struct Settled(Vec<FileReport>);
 
 impl AttemptSink for Settled {
-    fn part(&mut self, part: &FileReport) {
-        self.0.push(part.clone());
+    fn part(&mut self, part: FileReport) {
+        self.0.push(part);
     }
 }
 

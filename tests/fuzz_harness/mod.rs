@@ -107,11 +107,11 @@ pub fn analyze(data: &[u8]) {
 struct RenderParts;
 
 impl rdpdiag::analysis::AttemptSink for RenderParts {
-    fn part(&mut self, part: &report::FileReport) {
-        let _ = report::text::render_part(part, true, false);
-        let index = report::RecordIndex::new(part);
+    fn part(&mut self, part: report::FileReport) {
+        let _ = report::text::render_part(&part, true, false);
+        let index = report::RecordIndex::new(&part);
         for a in &part.attempts {
-            let _ = report::jsonl::to_line(a, &report::jsonl::Context::of(part, &index, a), None);
+            let _ = report::jsonl::to_line(a, &report::jsonl::Context::of(&part, &index, a), None);
         }
     }
 }
